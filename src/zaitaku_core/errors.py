@@ -50,7 +50,7 @@ class ZaitakuError(Exception):
     #: Stable machine-readable code; the anchor of this error in the documentation.
     code: ClassVar[str] = "zaitaku"
 
-    def __init__(self, message: str, *, location: Mapping[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, location: Mapping[str, str | None] | None = None) -> None:
         self.message = message
         self.location: dict[str, str] = {k: str(v) for k, v in (location or {}).items() if v is not None}
         super().__init__(message)
@@ -132,7 +132,7 @@ class PluginDataError(PluginError, ValueError):
         self,
         message: str,
         *,
-        location: Mapping[str, str] | None = None,
+        location: Mapping[str, str | None] | None = None,
         errors: list[tuple[str, str]] | None = None,
     ) -> None:
         self.errors = list(errors or [])

@@ -28,6 +28,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Self
 
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
+
 from zaitaku_core.errors import FrameworkCodeError
 
 __all__ = [
@@ -113,12 +116,17 @@ class LabeledEnum(str, Enum):
         raise FrameworkCodeError(f"unknown {cls.__name__} {text!r}; expected one of: {valid}")
 
     @classmethod
-    def _missing_(cls, value: object) -> Self | None:
-        # Lets pydantic (and ``OldItem("旧ア")``) accept labels and aliases as well as codes.
-        if isinstance(value, str):
-            found = _lookup_cache(cls).get(normalize_label(value))
-            return found  # type: ignore[return-value]
-        return None
+    def _missing_(cls, value: object) -> Self:
+        # Lets ``OldItem("旧ア")`` accept labels and aliases as well as codes, with the message of parse.
+        return cls.parse(value)  # type: ignore[arg-type]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        # In models, labels and aliases are read by :meth:`parse`; the JSON Schema lists the codes.
+        def parse_text(value: Any) -> Any:
+            return cls.parse(value) if isinstance(value, str) else value
+
+        return core_schema.no_info_before_validator_function(parse_text, handler(source))
 
 
 @cache
@@ -192,7 +200,7 @@ class NewItem(LabeledEnum):
     @property
     def phase(self) -> Phase:
         """The PDCA phase this item belongs to (the letter before the parenthesis)."""
-        return Phase(self.value[0])
+        return Phase.parse(self.value[0])
 
     @property
     def required(self) -> bool:
@@ -202,7 +210,7 @@ class NewItem(LabeledEnum):
     @property
     def old_items(self) -> tuple[OldItem, ...]:
         """The old items merged into this one (two for イ(ウ), none for ウ)."""
-        return tuple(OldItem(code) for code in _framework_data()["new_items"][self.value].get("old", []))
+        return tuple(OldItem.parse(code) for code in _framework_data()["new_items"][self.value].get("old", []))
 
     @property
     def old_item(self) -> OldItem | None:

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Install everything into ``.venv`` and run the whole test suite (the README's test command).
+
+Steps: create ``.venv`` if needed; install the core with its test extra and both bundled city plugins
+(editable); then ``ruff check``, ``mypy --strict`` on ``src/`` and ``pytest`` (unit, property, plugin,
+CLI, example and documentation tests, and the doctests of the library). Stops at the first failing step
+and exits with its status. Needs only Python 3.11+ and access to the package index.
+
+Usage: ``python3 scripts/test.py [extra pytest arguments]``
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PACKAGES = [".[test]", "plugins/asahikawa", "plugins/tokushima"]
+
+
+def run(*args: str) -> None:
+    print("+", " ".join(args), flush=True)
+    status = subprocess.call(args, cwd=ROOT)
+    if status != 0:
+        print(f"FAILED ({status}): {' '.join(args)}", flush=True)
+        sys.exit(status)
+
+
+def main() -> None:
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    python = str(BIN / "python")
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
+    editable = [arg for package in PACKAGES for arg in ("-e", package)]
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *editable)
+    run(python, "-m", "ruff", "check", "src", "tests", "plugins", "scripts")
+    run(python, "-m", "mypy")
+    run(python, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

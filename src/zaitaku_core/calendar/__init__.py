@@ -1,0 +1,28 @@
+"""Time in the Japanese public sector: eras (元号), fiscal years (年度) and plan periods (第n期).
+
+Business-day calendars for offices and the national closing days are added by the handoff engine in
+:mod:`zaitaku_core.calendar.business`.
+"""
+
+from zaitaku_core.calendar.era import EARLIEST, Era, format_date, from_era, parse_date, to_era
+from zaitaku_core.calendar.fiscal import (
+    FiscalYear,
+    PlanPeriod,
+    check_in_period,
+    parse_fiscal_year,
+    parse_plan_period,
+)
+
+__all__ = [
+    "EARLIEST",
+    "Era",
+    "FiscalYear",
+    "PlanPeriod",
+    "check_in_period",
+    "format_date",
+    "from_era",
+    "parse_date",
+    "parse_fiscal_year",
+    "parse_plan_period",
+    "to_era",
+]

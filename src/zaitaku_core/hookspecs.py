@@ -1,0 +1,151 @@
+"""Every hook a zaitaku plugin can implement. The docstrings below are the plugin reference.
+
+A plugin is a module (or any object) with functions decorated by :data:`hookimpl`, registered in the
+entry-point group ``zaitaku`` of its distribution::
+
+    [project.entry-points.zaitaku]
+    asahikawa = "zaitaku_asahikawa"
+
+The entry-point name is the plugin's name. Hooks are called at configuration time, once per city or
+fiscal year, never per event; the registry validates every result through the models of
+:mod:`zaitaku_core.model` and caches it.
+
+Return either model instances or plain mappings with the models' fields (the registry validates
+mappings, and names the plugin, hook, file and field of anything wrong). Hooks that take ``city`` are
+asked about every city; return ``None`` (or nothing) for a city you do not serve. The one marker name
+is ``zaitaku``, for the specs, the implementations and the plugin manager alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from zaitaku_core.model import (
+        City,
+        HandoffRule,
+        Indicator,
+        OfficeCalendarSpec,
+        Plan,
+        Program,
+        ReportSection,
+        Tool,
+    )
+    from zaitaku_core.validation import Check
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+
+#: The one marker name used for hook specifications, implementations and the plugin manager.
+PROJECT_NAME = "zaitaku"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: Decorate a plugin's functions with this to implement a hook (re-exported as ``zaitaku_core.hookimpl``).
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+# --- what the plugin serves ---------------------------------------------------------------------------------
+
+
+@hookspec
+def zaitaku_cities() -> Iterable[City | Mapping[str, Any]] | None:
+    """Describe the cities this plugin serves.
+
+    Return one :class:`~zaitaku_core.model.City` per city: its short ``id`` (used on the command line,
+    unique across installed plugins), its :class:`~zaitaku_core.model.Municipality` (code with check
+    digit, name, prefecture), the other municipalities that share its rules (``covers``), the fiscal
+    years for which it has a plan, operators and named organisations, its aim and sources.
+
+    Called once when the registry loads the plugin. A plugin whose cities fail validation is not
+    registered at all (nothing is half-registered) and the error names the plugin and the field.
+
+    Example::
+
+        @hookimpl
+        def zaitaku_cities():
+            return [{"id": "asahikawa", "municipality": {"code": "012041", "name": "旭川市",
+                     "prefecture": "北海道"}, "fiscal_years": [2024]}]
+    """
+
+
+# --- the plan -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def zaitaku_programs(city: str, fiscal_year: int) -> Iterable[Program | Mapping[str, Any]] | None:
+    """Contribute the programs (取組 / 実施項目) of ``city``'s plan for ``fiscal_year``.
+
+    Each :class:`~zaitaku_core.model.Program` names its national item in the old lettering
+    (``old_item``: ア〜ク), the new one (``new_item``: ア(ア)…ウ) or both; the other and the PDCA phase
+    are derived. Tag the care scenes it serves (with a one-line reason where not obvious), the actions of
+    each owner, its frequency, the tools it uses (by tool id) and whether it is new this year.
+
+    Several plugins may contribute programs to the same city (an extension plugin may add some); ids
+    must be unique within the city and fiscal year.
+    """
+
+
+@hookspec
+def zaitaku_tools(city: str) -> Iterable[Tool | Mapping[str, Any]] | None:
+    """Contribute the collaboration tools (連携ツール) and linked entities of ``city``.
+
+    Forms and sheets, shared notebooks, ICT systems, guides, guidebooks and pamphlets, resource lists
+    and maps, networks, consultation desks, meetings and trainings: each a
+    :class:`~zaitaku_core.model.Tool` with a stable id that programs and handoff rules refer to, who
+    fills or runs it, and what it may serve as evidence for (for example a billing add-on).
+    """
+
+
+@hookspec
+def zaitaku_indicators(city: str) -> Iterable[Indicator | Mapping[str, Any]] | None:
+    """Contribute ``city``'s indicators with their plan targets and actuals per fiscal year.
+
+    An actual may be cancelled (中止), provisional (予定) or partial with an as-of date; a target may be
+    a frequency (年1回) instead of a number. See :class:`~zaitaku_core.model.IndicatorValue`.
+    """
+
+
+# --- handoffs -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def zaitaku_handoff_rules(city: str) -> Iterable[HandoffRule | Mapping[str, Any]] | None:
+    """Contribute ``city``'s handoff rules: who contacts whom, when, on which form, on which event.
+
+    City rules are layered on the national rules of the handoff engine; the national rules still decide
+    billing, and a conflict between the layers is reported, not hidden. Mark guidance as
+    ``binding: false``. See :class:`~zaitaku_core.model.HandoffRule`.
+    """
+
+
+@hookspec
+def zaitaku_office_calendars(city: str) -> Iterable[OfficeCalendarSpec | Mapping[str, Any]] | None:
+    """Contribute business-day calendars for offices in ``city`` (closed weekdays, dates and hours).
+
+    The handoff engine counts deadlines in an office's business days; an embedding application can
+    also build a calendar in code. See :class:`~zaitaku_core.model.OfficeCalendarSpec`.
+    """
+
+
+# --- validation and reports -----------------------------------------------------------------------------------
+
+
+@hookspec
+def zaitaku_validation_checks() -> Iterable[Check] | None:
+    """Add checks to the validation catalogue.
+
+    Return :class:`~zaitaku_core.validation.Check` objects; each has a stable code (unique across all
+    plugins), a severity and a function from a :class:`~zaitaku_core.model.Plan` to findings. The core's
+    own catalogue is registered through this same hook by a default plugin.
+    """
+
+
+@hookspec
+def zaitaku_report_sections(plan: Plan, lang: str) -> Iterable[ReportSection | Mapping[str, Any]] | None:
+    """Add sections to ``plan``'s report, in ``lang`` (``"ja"`` or ``"en"``).
+
+    Return :class:`~zaitaku_core.model.ReportSection` objects (a title, a paragraph and/or a table);
+    they are rendered in every report format after the core's sections. Return ``None`` for plans of
+    cities you do not serve.
+    """

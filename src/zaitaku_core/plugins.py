@@ -1,0 +1,579 @@
+"""The plugin registry: finds city plugins, calls their hooks, and validates what they return.
+
+:func:`create_registry` builds a :class:`Registry` (there is no global plugin manager made at import
+time). It loads the plugins of the entry-point group ``zaitaku`` (all of them, or lazily one city at a
+time), registers the core's default plugins and any plugin an embedding application passes in code,
+calls pluggy's ``check_pending()`` so that a misspelled hook fails loudly, and validates every hook
+result through :mod:`zaitaku_core.model`.
+
+A broken plugin never hides the others: a plugin that cannot be imported or registered is left out
+and its error is kept in :attr:`Registry.errors` (or raised with ``strict=True``); a plugin whose data
+is invalid raises :class:`~zaitaku_core.errors.PluginDataError` naming the plugin, the hook, the data
+file and the field, only when that plugin's data is asked for.
+
+Set the environment variable ``ZAITAKU_TRACE_HOOKS=1`` to log every hook call (plugin, hook, arguments,
+item count, time) to the ``zaitaku.hooks`` logger on standard error.
+
+>>> from zaitaku_core.model import City
+>>> class Demo:
+...     @hookimpl
+...     def zaitaku_cities(self):
+...         return [{"id": "demo", "municipality": {"code": "012041", "name": "旭川市",
+...                  "prefecture": "北海道"}, "fiscal_years": [2024]}]
+>>> registry = create_registry(entry_points=False, plugins=[("demo", Demo())])
+>>> [city.id for city in registry.cities()]
+['demo']
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Collection, Iterable, Mapping
+from importlib import metadata, resources
+from typing import Any, TypeVar
+
+import attrs
+import pluggy
+from pydantic import BaseModel, ValidationError
+
+from zaitaku_core import hookspecs
+from zaitaku_core.errors import (
+    HookResultError,
+    PluginDataError,
+    PluginError,
+    PluginLoadError,
+    UnknownCityError,
+    ZaitakuError,
+)
+from zaitaku_core.hookspecs import PROJECT_NAME, hookimpl
+from zaitaku_core.model import (
+    City,
+    HandoffRule,
+    Indicator,
+    OfficeCalendarSpec,
+    Plan,
+    Program,
+    ReportSection,
+    Tool,
+)
+from zaitaku_core.validation import Check
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "DataFile",
+    "DataPlugin",
+    "PluginInfo",
+    "Registry",
+    "SourcedRecord",
+    "create_registry",
+    "hookimpl",
+    "load_data",
+]
+
+#: The entry-point group in which city plugins register.
+ENTRY_POINT_GROUP = PROJECT_NAME
+
+#: Modules of the core registered as plugins in every registry: core behaviour written as plugins.
+DEFAULT_PLUGINS: tuple[str, ...] = ()
+
+_log = logging.getLogger("zaitaku.hooks")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# --- plugin data files ----------------------------------------------------------------------------------------
+
+
+class SourcedRecord(dict[str, Any]):
+    """A mapping read from a data file that remembers where it came from (for error messages)."""
+
+    source: str = ""
+
+
+@attrs.frozen
+class DataFile:
+    """A plugin's data file, parsed (TOML or JSON; never executed)."""
+
+    path: str
+    content: Mapping[str, Any]
+
+    def records(self, key: str) -> list[SourcedRecord]:
+        """The list under ``key`` (an array of tables), each record knowing its file and index.
+
+        Raises:
+            PluginDataError: ``key`` is missing or is not a list of tables.
+        """
+        value = self.content.get(key)
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise PluginDataError(
+                f"expected a list of tables under {key!r}", location={"file": self.path, "field": key}
+            )
+        out: list[SourcedRecord] = []
+        for index, item in enumerate(value):
+            record = SourcedRecord(item)
+            record.source = f"{self.path}: {key}[{index}]"
+            out.append(record)
+        return out
+
+    def record(self, key: str) -> SourcedRecord:
+        """The single table under ``key``, knowing its file."""
+        value = self.content.get(key)
+        if not isinstance(value, Mapping):
+            raise PluginDataError(f"expected a table under {key!r}", location={"file": self.path, "field": key})
+        record = SourcedRecord(value)
+        record.source = f"{self.path}: {key}"
+        return record
+
+
+def load_data(package: str, name: str) -> DataFile:
+    """Read the data file ``name`` shipped inside ``package`` (``.toml`` or ``.json``).
+
+    Plugin data is parsed, never executed. A syntax error raises
+    :class:`~zaitaku_core.errors.PluginDataError` naming the file and the line.
+    """
+    resource = resources.files(package).joinpath(name)
+    path = f"{package}/{name}"
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError) as exc:
+        raise PluginDataError(f"cannot read data file: {exc}", location={"file": path}) from exc
+    try:
+        if name.endswith(".toml"):
+            content: Any = tomllib.loads(text)
+        elif name.endswith(".json"):
+            content = json.loads(text)
+        else:
+            raise PluginDataError("data files must be .toml or .json", location={"file": path})
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise PluginDataError(f"cannot parse data file: {exc}", location={"file": path}) from exc
+    if not isinstance(content, Mapping):
+        raise PluginDataError("a data file must hold a table at its top level", location={"file": path})
+    return DataFile(path=path, content=content)
+
+
+class DataPlugin:
+    """A plugin whose hooks read everything from data files in a package (the city plugins' base).
+
+    Files are looked up in ``<package>/<data_dir>/``; each is optional except ``city.toml``:
+
+    ========================  ============================================================
+    file                      content
+    ========================  ============================================================
+    ``city.toml``             ``[city]``: one :class:`~zaitaku_core.model.City`
+    ``programs.toml``         ``[[programs]]``: :class:`~zaitaku_core.model.Program` (all years)
+    ``tools.toml``            ``[[tools]]``: :class:`~zaitaku_core.model.Tool`
+    ``indicators.toml``       ``[[indicators]]``: :class:`~zaitaku_core.model.Indicator`
+    ``handoff.toml``          ``[[rules]]``: :class:`~zaitaku_core.model.HandoffRule`
+    ``calendars.toml``        ``[[calendars]]``: :class:`~zaitaku_core.model.OfficeCalendarSpec`
+    ========================  ============================================================
+
+    A city plugin's module then needs one line, ``plugin = DataPlugin(__name__)``, and its entry point
+    names that object (``asahikawa = "zaitaku_asahikawa:plugin"``). Add hook functions of your own
+    beside it for anything data cannot say.
+    """
+
+    def __init__(self, package: str, data_dir: str = "data") -> None:
+        self.package = package
+        self.data_dir = data_dir
+        self._files: dict[str, DataFile | None] = {}
+
+    def __repr__(self) -> str:
+        return f"DataPlugin({self.package!r})"
+
+    def _file(self, name: str) -> DataFile | None:
+        if name not in self._files:
+            resource = resources.files(self.package).joinpath(self.data_dir, name)
+            self._files[name] = load_data(self.package, f"{self.data_dir}/{name}") if resource.is_file() else None
+        return self._files[name]
+
+    def _records(self, name: str, key: str) -> list[SourcedRecord]:
+        data = self._file(name)
+        return data.records(key) if data is not None else []
+
+    @property
+    def city_id(self) -> str:
+        """The id of the city this plugin serves, as written in ``city.toml``."""
+        data = self._file("city.toml")
+        if data is None:
+            raise PluginDataError("a DataPlugin needs city.toml", location={"file": f"{self.package}/{self.data_dir}"})
+        return str(data.record("city").get("id", ""))
+
+    @hookimpl
+    def zaitaku_cities(self) -> list[SourcedRecord]:
+        """The city of ``city.toml``."""
+        data = self._file("city.toml")
+        if data is None:
+            raise PluginDataError("a DataPlugin needs city.toml", location={"file": f"{self.package}/{self.data_dir}"})
+        return [data.record("city")]
+
+    @hookimpl
+    def zaitaku_programs(self, city: str, fiscal_year: int) -> list[SourcedRecord] | None:
+        """The programs of ``programs.toml`` whose ``fiscal_year`` is ``fiscal_year``."""
+        if city != self.city_id:
+            return None
+        from zaitaku_core.calendar import parse_fiscal_year
+
+        return [
+            record
+            for record in self._records("programs.toml", "programs")
+            if "fiscal_year" not in record or parse_fiscal_year(record["fiscal_year"]).year == fiscal_year
+        ]
+
+    @hookimpl
+    def zaitaku_tools(self, city: str) -> list[SourcedRecord] | None:
+        """The tools of ``tools.toml``."""
+        return self._records("tools.toml", "tools") if city == self.city_id else None
+
+    @hookimpl
+    def zaitaku_indicators(self, city: str) -> list[SourcedRecord] | None:
+        """The indicators of ``indicators.toml``."""
+        return self._records("indicators.toml", "indicators") if city == self.city_id else None
+
+    @hookimpl
+    def zaitaku_handoff_rules(self, city: str) -> list[SourcedRecord] | None:
+        """The handoff rules of ``handoff.toml``."""
+        return self._records("handoff.toml", "rules") if city == self.city_id else None
+
+    @hookimpl
+    def zaitaku_office_calendars(self, city: str) -> list[SourcedRecord] | None:
+        """The office calendars of ``calendars.toml``."""
+        return self._records("calendars.toml", "calendars") if city == self.city_id else None
+
+
+# --- registry -----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PluginInfo:
+    """What ``zaitaku plugins`` shows of one plugin."""
+
+    name: str
+    version: str | None
+    distribution: str | None
+    cities: tuple[str, ...]
+    hooks: tuple[str, ...]
+    error: str | None = None
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _trace_enabled() -> bool:
+    return os.environ.get("ZAITAKU_TRACE_HOOKS", "") not in {"", "0", "false", "no"}
+
+
+class Registry:
+    """The plugins of one application, and typed access to what they declare.
+
+    Build one with :func:`create_registry`. Results are validated once and cached.
+    """
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self._pm = pluggy.PluginManager(PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self._strict = strict
+        self._pending: dict[str, metadata.EntryPoint] = {}
+        self._dists: dict[str, tuple[str | None, str | None]] = {}
+        self._cities: dict[str, tuple[str, City]] = {}
+        self._cache: dict[tuple[Any, ...], Any] = {}
+        #: Errors of plugins that could not be loaded (kept, not raised, unless ``strict``).
+        self.errors: list[PluginError] = []
+        if _trace_enabled() and not _log.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("zaitaku: %(message)s"))
+            _log.addHandler(handler)
+            _log.setLevel(logging.DEBUG)
+
+    # -- registration --
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register ``plugin`` (a module or object with hook implementations) under ``name``.
+
+        The plugin's cities are validated at once; if anything is wrong nothing of it stays registered.
+
+        Raises:
+            PluginLoadError: the plugin implements an unknown hook or has a wrong signature.
+            PluginDataError: its cities are invalid, or a city id is already taken.
+        """
+        try:
+            registered = self._pm.register(plugin, name=name)
+            if registered is None:
+                raise PluginLoadError("a plugin of this name is already registered", location={"plugin": name})
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if self._pm.is_registered(plugin):
+                self._pm.unregister(plugin)
+            raise PluginLoadError(f"invalid plugin: {exc}", location={"plugin": name}) from exc
+        except PluginLoadError:
+            raise
+        plugin_name = self._pm.get_name(plugin) or str(name)
+        try:
+            new_cities = self._validated(plugin_name, "zaitaku_cities", City, self._call_one(plugin, "zaitaku_cities"))
+            for city in new_cities:
+                owner = self._cities.get(city.id)
+                if owner is not None or sum(c.id == city.id for c in new_cities) > 1:
+                    taken_by = owner[0] if owner else plugin_name
+                    raise PluginDataError(
+                        f"city id {city.id!r} is already served by plugin {taken_by!r}",
+                        location={"plugin": plugin_name, "hook": "zaitaku_cities", "field": "id"},
+                    )
+        except ZaitakuError:
+            self._pm.unregister(plugin)
+            raise
+        for city in new_cities:
+            self._cities[city.id] = (plugin_name, city)
+        self._cache.clear()
+        return plugin_name
+
+    def _load_entry_point(self, name: str) -> None:
+        entry_point = self._pending.pop(name)
+        dist = entry_point.dist
+        self._dists[name] = (dist.version if dist else None, dist.name if dist else None)
+        try:
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:  # any import-time failure of third-party code
+                raise PluginLoadError(
+                    f"cannot import {entry_point.value}: {type(exc).__name__}: {exc}", location={"plugin": name}
+                ) from exc
+            self.register(plugin, name=name)
+        except PluginError as exc:
+            if self._strict:
+                raise
+            self.errors.append(exc)
+
+    def load_entry_points(self, names: Collection[str] | None = None) -> None:
+        """Load the pending entry-point plugins (all, or only those in ``names``)."""
+        for name in sorted(self._pending):
+            if names is None or name in names:
+                self._load_entry_point(name)
+
+    # -- hook calls --
+
+    def _call_one(self, plugin: object, hook: str, **kwargs: Any) -> Any:
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            if impl.plugin is plugin:
+                return self._invoke(impl, hook, kwargs)
+        return None
+
+    def _invoke(self, impl: pluggy.HookImpl, hook: str, kwargs: Mapping[str, Any]) -> Any:
+        args = {arg: kwargs[arg] for arg in impl.argnames}
+        started = time.perf_counter()
+        try:
+            result = impl.function(**args)
+        except ZaitakuError as exc:
+            exc.location = {"plugin": impl.plugin_name, "hook": hook, **exc.location}
+            raise
+        except Exception as exc:
+            raise HookResultError(
+                f"the hook raised {type(exc).__name__}: {exc}", location={"plugin": impl.plugin_name, "hook": hook}
+            ) from exc
+        if _trace_enabled():
+            count = len(result) if isinstance(result, list | tuple) else ("-" if result is None else "?")
+            elapsed = (time.perf_counter() - started) * 1000
+            _log.debug("%s.%s(%s) -> %s items in %.2f ms", impl.plugin_name, hook, args, count, elapsed)
+        return result
+
+    def _call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        # Registration order (pluggy lists implementations last-registered first).
+        impls = reversed(getattr(self._pm.hook, hook).get_hookimpls())
+        return [(impl.plugin_name, self._invoke(impl, hook, kwargs)) for impl in impls]
+
+    def _validated(self, plugin: str, hook: str, model: type[M], result: Any) -> tuple[M, ...]:
+        if result is None:
+            return ()
+        where = {"plugin": plugin, "hook": hook}
+        if isinstance(result, BaseModel | Mapping | str | bytes) or not isinstance(result, Iterable):
+            raise HookResultError(f"expected a list of {model.__name__}, got {type(result).__name__}", location=where)
+        items: list[M] = []
+        errors: list[tuple[str, str]] = []
+        files: set[str] = set()
+        for index, item in enumerate(result):
+            source = getattr(item, "source", "") or f"[{index}]"
+            if isinstance(item, model):
+                items.append(item)
+            elif isinstance(item, Mapping) and not isinstance(item, BaseModel):
+                try:
+                    items.append(model.model_validate(item))
+                except ValidationError as exc:
+                    if isinstance(item, SourcedRecord):
+                        files.add(item.source.split(": ", 1)[0])
+                    errors.extend((f"{source}.{_field_path(e['loc'])}", e["msg"]) for e in exc.errors())
+            else:
+                errors.append((source, f"expected {model.__name__} or a mapping, got {type(item).__name__}"))
+        if errors:
+            location = dict(where)
+            if files:
+                location["file"] = ", ".join(sorted(files))
+            raise PluginDataError(f"invalid {model.__name__} data", location=location, errors=errors)
+        return tuple(items)
+
+    def _collect(self, hook: str, model: type[M], **kwargs: Any) -> tuple[M, ...]:
+        key = (hook, *kwargs.values())
+        if key not in self._cache:
+            items: list[M] = []
+            for plugin, result in self._call(hook, **kwargs):
+                items.extend(self._validated(plugin, hook, model, result))
+            self._cache[key] = tuple(items)
+        cached: tuple[M, ...] = self._cache[key]
+        return cached
+
+    # -- typed access --
+
+    def cities(self) -> tuple[City, ...]:
+        """Every city served by a loaded plugin (loading all pending entry points), sorted by id."""
+        self.load_entry_points()
+        return tuple(city for _, city in sorted(self._cities.values(), key=lambda pc: pc[1].id))
+
+    def city(self, city_id: str) -> City:
+        """The city ``city_id``, loading only the entry point of that name when it is pending.
+
+        Raises:
+            UnknownCityError: no plugin serves it; the message lists the cities that are served.
+        """
+        if city_id not in self._cities and city_id in self._pending:
+            self._load_entry_point(city_id)
+        if city_id not in self._cities:
+            self.load_entry_points()
+        if city_id not in self._cities:
+            known = ", ".join(sorted(self._cities)) or "none"
+            raise UnknownCityError(f"no plugin serves city {city_id!r}; installed cities: {known}")
+        return self._cities[city_id][1]
+
+    def plugin_of(self, city_id: str) -> str:
+        """The name of the plugin that declared ``city_id``."""
+        self.city(city_id)
+        return self._cities[city_id][0]
+
+    def programs(self, city_id: str, fiscal_year: int) -> tuple[Program, ...]:
+        """The programs of ``city_id``'s plan for ``fiscal_year``."""
+        self.city(city_id)
+        return self._collect("zaitaku_programs", Program, city=city_id, fiscal_year=int(fiscal_year))
+
+    def tools(self, city_id: str) -> tuple[Tool, ...]:
+        """The tools and linked entities of ``city_id``."""
+        self.city(city_id)
+        return self._collect("zaitaku_tools", Tool, city=city_id)
+
+    def indicators(self, city_id: str) -> tuple[Indicator, ...]:
+        """The indicators of ``city_id`` with their values for every fiscal year."""
+        self.city(city_id)
+        return self._collect("zaitaku_indicators", Indicator, city=city_id)
+
+    def handoff_rules(self, city_id: str) -> tuple[HandoffRule, ...]:
+        """The handoff rules ``city_id``'s plugins declare (the national rules are not included)."""
+        self.city(city_id)
+        return self._collect("zaitaku_handoff_rules", HandoffRule, city=city_id)
+
+    def office_calendars(self, city_id: str) -> tuple[OfficeCalendarSpec, ...]:
+        """The office calendars contributed for ``city_id``."""
+        self.city(city_id)
+        return self._collect("zaitaku_office_calendars", OfficeCalendarSpec, city=city_id)
+
+    def plan(self, city_id: str, fiscal_year: int) -> Plan:
+        """Everything known about ``city_id`` for ``fiscal_year``, as one validated :class:`Plan`."""
+        city = self.city(city_id)
+        return Plan(
+            city=city,
+            fiscal_year=fiscal_year,
+            programs=self.programs(city_id, fiscal_year),
+            tools=self.tools(city_id),
+            indicators=self.indicators(city_id),
+            handoff_rules=self.handoff_rules(city_id),
+            calendars=self.office_calendars(city_id),
+        )
+
+    def checks(self) -> tuple[Check, ...]:
+        """Every validation check contributed by the loaded plugins (the core's own included).
+
+        Raises:
+            HookResultError: a hook returned something other than checks, or two checks share a code.
+        """
+        if ("checks",) not in self._cache:
+            found: dict[str, tuple[str, Check]] = {}
+            for plugin, result in self._call("zaitaku_validation_checks"):
+                for item in result or ():
+                    where = {"plugin": plugin, "hook": "zaitaku_validation_checks"}
+                    if not isinstance(item, Check):
+                        raise HookResultError(f"expected Check, got {type(item).__name__}", location=where)
+                    if item.code in found:
+                        raise HookResultError(
+                            f"check code {item.code} is already used by plugin {found[item.code][0]!r}",
+                            location=where,
+                        )
+                    found[item.code] = (plugin, item)
+            self._cache[("checks",)] = tuple(check for _, check in sorted(found.values(), key=lambda x: x[1].code))
+        checks: tuple[Check, ...] = self._cache[("checks",)]
+        return checks
+
+    def report_sections(self, plan: Plan, lang: str = "ja") -> tuple[ReportSection, ...]:
+        """Extra report sections the plugins contribute for ``plan``."""
+        items: list[ReportSection] = []
+        for plugin, result in self._call("zaitaku_report_sections", plan=plan, lang=lang):
+            items.extend(self._validated(plugin, "zaitaku_report_sections", ReportSection, result))
+        return tuple(items)
+
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """What every plugin (loaded or failed) is and implements, sorted by name."""
+        self.load_entry_points()
+        infos: list[PluginInfo] = []
+        for name, plugin in self._pm.list_name_plugin():
+            if plugin is None:
+                continue
+            hooks = tuple(sorted(caller.name for caller in self._pm.get_hookcallers(plugin) or ()))
+            version, dist = self._dists.get(name, (None, None))
+            cities = tuple(sorted(cid for cid, (owner, _) in self._cities.items() if owner == name))
+            infos.append(PluginInfo(name=name, version=version, distribution=dist, cities=cities, hooks=hooks))
+        for error in self.errors:
+            name = error.location.get("plugin", "?")
+            version, dist = self._dists.get(name, (None, None))
+            infos.append(PluginInfo(name, version, dist, (), (), error=str(error)))
+        return tuple(sorted(infos, key=lambda info: info.name))
+
+
+def create_registry(
+    *,
+    entry_points: bool | Collection[str] = True,
+    lazy: bool = False,
+    plugins: Iterable[object | tuple[str, object]] = (),
+    defaults: bool = True,
+    strict: bool = False,
+) -> Registry:
+    """Build a :class:`Registry`.
+
+    Args:
+        entry_points: Discover plugins in the ``zaitaku`` entry-point group: all (``True``), none
+            (``False``), or only those named.
+        lazy: Load discovered entry points only when a city is asked for (fast start-up for one city).
+        plugins: Plugins registered in code, as objects or ``(name, object)`` pairs.
+        defaults: Register the core's default plugins (:data:`DEFAULT_PLUGINS`).
+        strict: Raise on the first plugin that fails to load instead of recording it in ``errors``.
+    """
+    registry = Registry(strict=strict)
+    if defaults:
+        for module_name in DEFAULT_PLUGINS:
+            registry.register(importlib.import_module(module_name), name=module_name)
+    for item in plugins:
+        if isinstance(item, tuple):
+            registry.register(item[1], name=item[0])
+        else:
+            registry.register(item)
+    if entry_points:
+        wanted = None if entry_points is True else set(entry_points)
+        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if wanted is None or entry_point.name in wanted:
+                registry._pending.setdefault(entry_point.name, entry_point)
+        if not lazy:
+            registry.load_entry_points()
+    return registry

@@ -1,0 +1,203 @@
+"""The registry: entry points, plugins in code, and clear errors from broken plugins."""
+
+from __future__ import annotations
+
+import textwrap
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sample_plugins import SamplePlugin, city_record
+
+from zaitaku_core.errors import HookResultError, PluginDataError, PluginLoadError, UnknownCityError
+from zaitaku_core.plugins import DataPlugin, Registry, create_registry, hookimpl
+
+
+def test_plugin_in_code_registers_and_is_validated(sample_registry: Registry) -> None:
+    assert [c.id for c in sample_registry.cities()] == ["sample"]
+    plan = sample_registry.plan("sample", 2024)
+    assert [p.id for p in plan.programs] == ["p1", "p2"]
+    assert plan.programs[0].new_item is not None and plan.tool("list").kind.value == "resource_list"
+    info = {i.name: i for i in sample_registry.plugins()}["sample"]
+    assert info.cities == ("sample",)
+    assert info.hooks == ("zaitaku_cities", "zaitaku_programs", "zaitaku_tools")
+
+
+def test_bundled_plugins_are_found_through_entry_points() -> None:
+    registry = create_registry()
+    ids = {c.id for c in registry.cities()}
+    assert {"asahikawa", "tokushima"} <= ids
+    info = {i.name: i for i in registry.plugins()}
+    assert info["asahikawa"].distribution == "zaitaku-asahikawa"
+    assert info["asahikawa"].version
+
+
+def test_lazy_registry_loads_only_the_city_asked_for() -> None:
+    registry = create_registry(lazy=True)
+    assert registry.city("tokushima").municipality.code == "362018"
+    assert "asahikawa" in registry._pending  # not imported yet
+
+
+def test_unknown_city_lists_the_known_ones(sample_registry: Registry) -> None:
+    with pytest.raises(UnknownCityError, match="no plugin serves city 'nowhere'; installed cities: sample"):
+        sample_registry.city("nowhere")
+
+
+def test_misspelled_hook_fails_loudly_and_registers_nothing() -> None:
+    class Typo:
+        @hookimpl
+        def zaitaku_citys(self) -> list[Any]:
+            return []
+
+    registry = create_registry(entry_points=False)
+    with pytest.raises(PluginLoadError, match="zaitaku_citys") as info:
+        registry.register(Typo(), name="typo")
+    assert info.value.location["plugin"] == "typo"
+    assert registry.plugins() == ()
+
+
+def test_invalid_city_names_plugin_hook_and_field_and_is_not_half_registered() -> None:
+    class Bad:
+        @hookimpl
+        def zaitaku_cities(self) -> list[Any]:
+            return [
+                city_record("good"),
+                {**city_record("bad"), "municipality": {"code": "012042", "name": "旭川市", "prefecture": "北海道"}},
+            ]
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+    with pytest.raises(PluginDataError) as info:
+        registry.register(Bad(), name="bad")
+    message = str(info.value)
+    assert "[plugin 'bad']" in message and "[hook 'zaitaku_cities']" in message
+    assert "[1].municipality.code" in message and "check digit" in message
+    assert [c.id for c in registry.cities()] == ["sample"]  # neither "good" nor "bad"
+
+
+def test_duplicate_city_id_is_refused() -> None:
+    registry = create_registry(entry_points=False, plugins=[("one", SamplePlugin())])
+    with pytest.raises(PluginDataError, match="already served by plugin 'one'"):
+        registry.register(SamplePlugin(), name="two")
+
+
+def test_exception_in_hook_names_plugin_and_hook(sample_registry: Registry) -> None:
+    class Raises:
+        @hookimpl
+        def zaitaku_programs(self, city: str, fiscal_year: int) -> list[Any]:
+            raise RuntimeError("database down")
+
+    sample_registry.register(Raises(), name="raises")
+    with pytest.raises(HookResultError, match="RuntimeError: database down") as info:
+        sample_registry.programs("sample", 2024)
+    assert info.value.location == {"plugin": "raises", "hook": "zaitaku_programs"}
+
+
+def test_wrong_return_type(sample_registry: Registry) -> None:
+    class Single:
+        @hookimpl
+        def zaitaku_tools(self, city: str) -> Any:
+            return {"id": "x", "name": "x", "kind": "form"}
+
+    sample_registry.register(Single(), name="single")
+    with pytest.raises(HookResultError, match="expected a list of Tool, got dict"):
+        sample_registry.tools("sample")
+
+
+def test_broken_entry_point_does_not_hide_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = metadata.entry_points
+
+    def with_broken(**kwargs: Any) -> Any:
+        found = list(real(**kwargs))
+        return [*found, metadata.EntryPoint(name="broken", value="no_such_module_zk:plugin", group="zaitaku")]
+
+    monkeypatch.setattr(metadata, "entry_points", with_broken)
+    registry = create_registry()
+    assert {"asahikawa", "tokushima"} <= {c.id for c in registry.cities()}
+    assert [e.location["plugin"] for e in registry.errors] == ["broken"]
+    assert "cannot import no_such_module_zk:plugin" in str(registry.errors[0])
+    broken = {i.name: i for i in registry.plugins()}["broken"]
+    assert broken.error
+    with pytest.raises(PluginLoadError):
+        create_registry(strict=True)
+
+
+def write_package(root: Path, name: str, files: dict[str, str]) -> None:
+    package = root / name
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for filename, text in files.items():
+        (package / "data" / filename).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+CITY_TOML = """
+[city]
+id = "datacity"
+fiscal_years = ["令和6年度"]
+[city.municipality]
+code = "362018"
+name = "徳島市"
+prefecture = "徳島県"
+"""
+
+
+def test_data_plugin_reads_its_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_package(
+        tmp_path,
+        "zk_datacity",
+        {
+            "city.toml": CITY_TOML,
+            "programs.toml": """
+            [[programs]]
+            id = "a1"
+            title = "資源の整理"
+            fiscal_year = 2024
+            new_item = "ア(ア)"
+            frequency = "通年"
+            [[programs]]
+            id = "old"
+            title = "前年度の取組"
+            fiscal_year = 2023
+            """,
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = create_registry(entry_points=False, plugins=[("datacity", DataPlugin("zk_datacity"))])
+    plan = registry.plan("datacity", 2024)
+    assert [p.id for p in plan.programs] == ["a1"]
+    assert plan.programs[0].frequency is not None and plan.programs[0].frequency.kind.value == "all_year"
+    assert plan.tools == () and plan.handoff_rules == ()
+
+
+def test_data_plugin_error_names_the_file_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_package(
+        tmp_path,
+        "zk_badcity",
+        {
+            "city.toml": CITY_TOML,
+            "programs.toml": """
+            [[programs]]
+            id = "a1"
+            title = "資源の整理"
+            fiscal_year = 2024
+            old_item = "ケ"
+            """,
+        },
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = create_registry(entry_points=False, plugins=[("badcity", DataPlugin("zk_badcity"))])
+    with pytest.raises(PluginDataError) as info:
+        registry.programs("datacity", 2024)
+    location = info.value.location
+    assert location == {"plugin": "badcity", "hook": "zaitaku_programs", "file": "zk_badcity/data/programs.toml"}
+    assert info.value.errors[0][0] == "zk_badcity/data/programs.toml: programs[0].old_item"
+    assert "unknown OldItem 'ケ'" in info.value.errors[0][1]
+
+
+def test_data_plugin_syntax_error_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_package(tmp_path, "zk_syntax", {"city.toml": "[city\nid = 1"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginDataError, match="cannot parse data file") as info:
+        create_registry(entry_points=False, plugins=[("syntax", DataPlugin("zk_syntax"))])
+    assert info.value.location["file"] == "zk_syntax/data/city.toml"
+    assert info.value.location["plugin"] == "syntax"
