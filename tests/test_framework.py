@@ -112,3 +112,12 @@ def test_required_flags_and_scene_aims_are_data() -> None:
     for scene in CareScene:
         assert scene.aim("ja") and scene.aim("en")
     assert [p.value for p in Phase] == ["ア", "イ", "ウ"]
+
+
+def test_top_level_exports_resolve_lazily() -> None:
+    import zaitaku_core
+
+    for name in zaitaku_core.__all__:
+        assert getattr(zaitaku_core, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = zaitaku_core.nope
