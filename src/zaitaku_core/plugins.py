@@ -81,7 +81,7 @@ __all__ = [
 ENTRY_POINT_GROUP = PROJECT_NAME
 
 #: Modules of the core registered as plugins in every registry: core behaviour written as plugins.
-DEFAULT_PLUGINS: tuple[str, ...] = ()
+DEFAULT_PLUGINS: tuple[str, ...] = ("zaitaku_core.validation",)
 
 _log = logging.getLogger("zaitaku.hooks")
 

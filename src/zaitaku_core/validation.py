@@ -1,18 +1,30 @@
 """The validation catalogue: checks with stable codes that read a :class:`~zaitaku_core.model.Plan`.
 
-A :class:`Check` is data plus one pure function from a plan to findings. The core's catalogue and the
-checks of plugins reach the registry through the same hook (``zaitaku_validation_checks``).
+A :class:`Check` is data plus one pure function from a plan to findings. The core's catalogue
+(:data:`CATALOGUE`, codes ``ZK001``…) is registered through the ``zaitaku_validation_checks`` hook by
+this very module, a default plugin of every registry, so plugins add their checks by the same road.
+:func:`run_checks` runs checks over a plan; :func:`validate_city` over every fiscal year of a city.
+
+Codes are stable: a check is never renumbered, and a retired code is never reused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import attrs
 
-from zaitaku_core.model import Finding, Plan, Severity
+from zaitaku_core.calendar import PlanPeriod
+from zaitaku_core.framework import CareScene, NewItem
+from zaitaku_core.hookspecs import hookimpl
+from zaitaku_core.model import DeadlineKind, Finding, Plan, Severity, ValueKind, ValueStatus, WhoContacts
 
-__all__ = ["Check", "check"]
+if TYPE_CHECKING:
+    from zaitaku_core.plugins import Registry
+
+__all__ = ["CATALOGUE", "Check", "check", "run_checks", "validate_city", "zaitaku_validation_checks"]
 
 
 @attrs.frozen
@@ -77,3 +89,326 @@ def check(
         return made
 
     return wrap
+
+
+# --- the core catalogue -----------------------------------------------------------------------------------------
+
+
+@check("ZK001", Severity.WARNING, "国の取組項目に対応付けられていない取組", "Program not mapped to a national item")
+def _program_has_item(self: Check, plan: Plan) -> Iterator[Finding]:
+    for program in plan.programs:
+        if program.old_item is None and program.new_item is None:
+            yield self.finding(
+                plan,
+                f"取組「{program.title}」に国の取組項目（旧ア〜ク／ア(ア)〜ウ）が指定されていません。",
+                f"Program {program.title!r} names no national item (old ア–ク or new ア(ア)–ウ).",
+                program=program.id,
+                field="new_item",
+            )
+
+
+@check("ZK002", Severity.WARNING, "必須の取組項目に取組がない", "A required national item has no program")
+def _required_items_covered(self: Check, plan: Plan) -> Iterator[Finding]:
+    covered = {p.new_item for p in plan.programs}
+    for item in NewItem:
+        if item.required and item not in covered:
+            yield self.finding(
+                plan,
+                f"必須の取組項目 {item.value}「{item.ja}」に対応する取組がありません。",
+                f"The required item {item.value} ({item.en}) has no program.",
+            )
+
+
+@check("ZK003", Severity.WARNING, "取組のない場面", "A care scene no program serves")
+def _scenes_served(self: Check, plan: Plan) -> Iterator[Finding]:
+    served = {scene for program in plan.programs for scene in program.scene_set}
+    for scene in CareScene:
+        if scene not in served:
+            yield self.finding(
+                plan,
+                f"4つの場面のうち「{scene.ja}」に対応する取組がありません。",
+                f"No program serves the care scene {scene.en!r}.",
+            )
+
+
+@check("ZK004", Severity.ERROR, "計画期間外の目標値", "Target outside its plan period")
+def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
+    period = PlanPeriod.of(plan.fiscal_year)
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.kind is ValueKind.PLAN and not period.contains(value.fiscal_year):
+                yield self.finding(
+                    plan,
+                    f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"
+                    f"（{period.first.year}〜{period.last.year}年度）の外にあります。",
+                    f"Indicator {indicator.name!r} has a target for FY{value.fiscal_year}, outside "
+                    f"{period.label('en')}.",
+                    field=f"indicators[{indicator.id}].values[{index}]",
+                )
+
+
+@check("ZK005", Severity.ERROR, "中止の実績に数値がある", "A cancelled value carries a number")
+def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.status is ValueStatus.CANCELLED and value.value is not None:
+                yield self.finding(
+                    plan,
+                    f"指標「{indicator.name}」の{value.fiscal_year}年度は中止ですが、数値 {value.value} があります。",
+                    f"Indicator {indicator.name!r}: FY{value.fiscal_year} is cancelled but has the number "
+                    f"{value.value}.",
+                    field=f"indicators[{indicator.id}].values[{index}].value",
+                )
+
+
+@check("ZK006", Severity.ERROR, "途中集計の基準日が不正", "A partial value's as-of date is missing or outside its year")
+def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
+    from zaitaku_core.calendar import FiscalYear
+
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.status is not ValueStatus.PARTIAL:
+                continue
+            if value.as_of is None or not FiscalYear(value.fiscal_year).contains(value.as_of):
+                when = value.as_of.isoformat() if value.as_of else "なし"
+                yield self.finding(
+                    plan,
+                    f"指標「{indicator.name}」の{value.fiscal_year}年度は途中集計ですが、基準日（{when}）が"
+                    "その年度内にありません。",
+                    f"Indicator {indicator.name!r}: the partial FY{value.fiscal_year} value needs an as-of date "
+                    f"inside that fiscal year (got {value.as_of}).",
+                    field=f"indicators[{indicator.id}].values[{index}].as_of",
+                )
+
+
+@check("ZK007", Severity.ERROR, "基準日が途中集計以外に付いている", "An as-of date on a value that is not partial")
+def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.as_of is not None and value.status is not ValueStatus.PARTIAL:
+                yield self.finding(
+                    plan,
+                    f"指標「{indicator.name}」の{value.fiscal_year}年度の値は{value.status.ja}ですが、基準日があります。"
+                    "途中集計なら status を partial にしてください。",
+                    f"Indicator {indicator.name!r}: FY{value.fiscal_year} is {value.status.en} but has an as-of "
+                    "date; mark it partial if it is counted up to that date.",
+                    field=f"indicators[{indicator.id}].values[{index}].status",
+                )
+
+
+@check("ZK008", Severity.ERROR, "IDの重複", "Duplicate id")
+def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
+    groups = {
+        "programs": [p.id for p in plan.programs],
+        "tools": [t.id for t in plan.tools],
+        "indicators": [i.id for i in plan.indicators],
+        "handoff_rules": [r.id for r in plan.handoff_rules],
+        "calendars": [c.id for c in plan.calendars],
+    }
+    for field, ids in groups.items():
+        for identifier, count in sorted(Counter(ids).items()):
+            if count > 1:
+                yield self.finding(
+                    plan,
+                    f"{field} の ID「{identifier}」が {count} 回使われています。",
+                    f"The id {identifier!r} is used {count} times in {field}.",
+                    field=field,
+                )
+
+
+@check("ZK009", Severity.ERROR, "存在しないツールの参照", "Reference to a tool that does not exist")
+def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
+    known = {tool.id for tool in plan.tools}
+    refs = [("programs", p.id, p.tools) for p in plan.programs]
+    refs += [("handoff_rules", r.id, r.tools) for r in plan.handoff_rules]
+    refs += [("tools", t.id, t.parts) for t in plan.tools]
+    for field, owner, tool_ids in refs:
+        for tool_id in tool_ids:
+            if tool_id not in known:
+                yield self.finding(
+                    plan,
+                    f"{owner} が参照するツール「{tool_id}」がありません。",
+                    f"{owner} refers to the tool {tool_id!r}, which does not exist.",
+                    program=owner if field == "programs" else None,
+                    field=f"{field}[{owner}].tools",
+                )
+
+
+@check("ZK010", Severity.ERROR, "存在しない取組を参照する指標", "Indicator linked to a program that does not exist")
+def _indicator_programs(self: Check, plan: Plan) -> Iterator[Finding]:
+    known = {program.id for program in plan.programs}
+    for indicator in plan.indicators:
+        for program_id in indicator.programs:
+            if program_id not in known:
+                yield self.finding(
+                    plan,
+                    f"指標「{indicator.name}」が参照する取組「{program_id}」が{plan.fiscal_year}年度の計画にありません。",
+                    f"Indicator {indicator.name!r} links to program {program_id!r}, not in the FY{plan.fiscal_year} "
+                    "plan.",
+                    field=f"indicators[{indicator.id}].programs",
+                )
+
+
+@check("ZK011", Severity.ERROR, "連絡の期限が空", "A handoff rule with an empty window")
+def _rule_window(self: Check, plan: Plan) -> Iterator[Finding]:
+    for rule in plan.handoff_rules:
+        empty = rule.deadline.kind is DeadlineKind.BUSINESS_DAYS and rule.deadline.days == 0
+        if empty or not rule.contact_from or not rule.contact_to:
+            yield self.finding(
+                plan,
+                f"ルール「{rule.title}」には連絡する側・される側と、空でない期限が必要です。",
+                f"Rule {rule.title!r} needs a party at each end and a non-empty window.",
+                field=f"handoff_rules[{rule.id}]",
+            )
+
+
+@check("ZK012", Severity.WARNING, "市のルール同士の矛盾", "City handoff rules that contradict each other")
+def _rule_conflicts(self: Check, plan: Plan) -> Iterator[Finding]:
+    rules = sorted(plan.handoff_rules, key=lambda r: r.id)
+    for index, first in enumerate(rules):
+        for second in rules[index + 1 :]:
+            if first.event is not second.event:
+                continue
+            ends_a = (frozenset(first.contact_from), frozenset(first.contact_to))
+            ends_b = (frozenset(second.contact_from), frozenset(second.contact_to))
+            reversed_direction = (
+                first.who is WhoContacts.FIXED and second.who is WhoContacts.FIXED and ends_a == ends_b[::-1]
+            )
+            different_deadline = ends_a == ends_b and first.deadline != second.deadline
+            if reversed_direction or different_deadline:
+                why_ja = "連絡の向きが逆" if reversed_direction else "期限が異なる"
+                why_en = "opposite directions" if reversed_direction else "different deadlines"
+                yield self.finding(
+                    plan,
+                    f"「{first.title}」と「{second.title}」は同じ{first.event.ja}について{why_ja}ルールです。",
+                    f"Rules {first.id!r} and {second.id!r} give {why_en} for the same event ({first.event.en}).",
+                    field=f"handoff_rules[{first.id}]",
+                )
+
+
+@check("ZK013", Severity.ERROR, "市町村外に適用されるルール", "A rule applied outside the plugin's municipalities")
+def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
+    served = {plan.city.municipality.code, *(m.code for m in plan.city.covers)}
+    for rule in plan.handoff_rules:
+        for code in rule.applies_to:
+            if code not in served:
+                yield self.finding(
+                    plan,
+                    f"ルール「{rule.title}」の適用先 {code} はこのプラグインの市町村ではありません。",
+                    f"Rule {rule.id!r} applies to {code}, which this plugin does not serve.",
+                    field=f"handoff_rules[{rule.id}].applies_to",
+                )
+
+
+@check("ZK014", Severity.WARNING, "値のない確定値", "A final value with neither a number nor a frequency")
+def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.status is ValueStatus.FINAL and value.value is None and value.frequency is None:
+                yield self.finding(
+                    plan,
+                    f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}に数値も頻度もありません。",
+                    f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} has no number or "
+                    "frequency.",
+                    field=f"indicators[{indicator.id}].values[{index}]",
+                )
+
+
+@check("ZK015", Severity.INFO, "登録されていない実施主体", "An action owner not among the city's organisations")
+def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
+    known = {o.name for o in (*plan.city.organizations, *plan.city.operators)}
+    for program in plan.programs:
+        for action in program.actions:
+            for owner in action.owners:
+                if owner not in known:
+                    yield self.finding(
+                        plan,
+                        f"取組「{program.title}」の実施主体「{owner}」が市の組織一覧にありません。",
+                        f"Owner {owner!r} of program {program.title!r} is not among the city's organisations.",
+                        program=program.id,
+                        field="actions.owners",
+                    )
+
+
+@check("ZK016", Severity.INFO, "予定値（確定前）", "A provisional value, not compared as final")
+def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.status is ValueStatus.PROVISIONAL and value.fiscal_year == plan.fiscal_year:
+                yield self.finding(
+                    plan,
+                    f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}は予定値です（達成度の判定に使いません）。",
+                    f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} is provisional and is "
+                    "not judged as final.",
+                    field=f"indicators[{indicator.id}].values[{index}]",
+                )
+
+
+#: The core's checks, in code order.
+CATALOGUE: tuple[Check, ...] = (
+    _program_has_item,
+    _required_items_covered,
+    _scenes_served,
+    _targets_in_period,
+    _cancelled_has_no_number,
+    _partial_as_of,
+    _as_of_only_on_partial,
+    _unique_ids,
+    _tool_references,
+    _indicator_programs,
+    _rule_window,
+    _rule_conflicts,
+    _rule_applies_to,
+    _final_has_value,
+    _owners_known,
+    _provisional_values,
+)
+
+#: Code of the finding reported when a check itself fails.
+CHECK_FAILED = "ZK000"
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@hookimpl
+def zaitaku_validation_checks() -> tuple[Check, ...]:
+    """The core's catalogue, contributed through the hook like any plugin's checks."""
+    return CATALOGUE
+
+
+def run_checks(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
+    """Run ``checks`` over ``plan``; findings sorted by severity, code and location.
+
+    A check that raises does not hide the others: it becomes an error finding ``ZK000`` naming it.
+    """
+    findings: list[Finding] = []
+    for item in checks:
+        try:
+            findings.extend(item.run(plan))
+        except Exception as exc:  # a broken plugin check must not hide the other findings
+            findings.append(
+                Finding(
+                    code=CHECK_FAILED,
+                    severity=Severity.ERROR,
+                    message_ja=f"検査 {item.code} の実行に失敗しました: {type(exc).__name__}: {exc}",
+                    message_en=f"Check {item.code} failed: {type(exc).__name__}: {exc}",
+                    city=plan.city.id,
+                )
+            )
+    return tuple(
+        sorted(
+            findings,
+            key=lambda f: (_SEVERITY_ORDER[f.severity], f.code, f.program or "", f.field or "", f.message_en),
+        )
+    )
+
+
+def validate_city(registry: Registry, city_id: str, fiscal_year: int | None = None) -> tuple[Finding, ...]:
+    """Validate ``city_id``'s plan for ``fiscal_year`` (every fiscal year it declares when ``None``)."""
+    city = registry.city(city_id)
+    years = (fiscal_year,) if fiscal_year is not None else city.fiscal_years
+    checks = registry.checks()
+    findings: list[Finding] = []
+    for year in years:
+        findings.extend(run_checks(registry.plan(city_id, year), checks))
+    return tuple(findings)

@@ -1,0 +1,195 @@
+"""The validation catalogue: every check fires on a plan made to break it, and stays quiet otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sample_plugins import SamplePlugin, city_record
+
+from zaitaku_core.model import Finding, Plan, Severity
+from zaitaku_core.plugins import Registry, create_registry, hookimpl
+from zaitaku_core.validation import CATALOGUE, CHECK_FAILED, Check, check, run_checks, validate_city
+
+CITY = city_record()
+
+
+def plan(**fields: Any) -> Plan:
+    return Plan.model_validate({"city": CITY, "fiscal_year": 2024, **fields})
+
+
+def program(pid: str, item: str | None = "ア(ア)", **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": pid, "title": f"取組{pid}", "fiscal_year": 2024}
+    if item:
+        base["new_item"] = item
+    return {**base, **fields}
+
+
+FULL = [
+    program(f"p{i}", item.value, scenes=["daily_support", "admission_discharge", "emergency", "end_of_life"])
+    for i, item in enumerate(__import__("zaitaku_core.framework").framework.NewItem)
+]
+
+
+def codes(findings: tuple[Finding, ...]) -> list[str]:
+    return [f.code for f in findings]
+
+
+def indicator(*values: dict[str, Any], programs: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"id": "ind", "name": "開催回数", "unit": "回", "type": "process", "values": values, "programs": programs}
+
+
+def test_codes_are_unique_and_well_formed() -> None:
+    all_codes = [c.code for c in CATALOGUE]
+    assert len(all_codes) == len(set(all_codes))
+    assert all(c.title_ja and c.title_en for c in CATALOGUE)
+    assert CHECK_FAILED not in all_codes
+
+
+def test_a_complete_plan_has_no_findings() -> None:
+    assert run_checks(plan(programs=FULL), CATALOGUE) == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"programs": [*FULL, program("x", None)]}, ["ZK001"]),
+        ({"programs": FULL[1:]}, ["ZK002"]),
+        (
+            {"programs": [program(f"p{i}", p["new_item"], scenes=["daily_support"]) for i, p in enumerate(FULL)]},
+            ["ZK003", "ZK003", "ZK003"],
+        ),
+        ({"indicators": [indicator({"fiscal_year": 2027, "kind": "plan", "value": 1})]}, ["ZK004"]),
+        (
+            {"indicators": [indicator({"fiscal_year": 2024, "kind": "actual", "value": 3, "status": "cancelled"})]},
+            ["ZK005"],
+        ),
+        (
+            {"indicators": [indicator({"fiscal_year": 2024, "kind": "actual", "value": 3, "status": "partial"})]},
+            ["ZK006"],
+        ),
+        (
+            {
+                "indicators": [
+                    indicator(
+                        {
+                            "fiscal_year": 2023,
+                            "kind": "actual",
+                            "value": 3,
+                            "status": "partial",
+                            "as_of": date(2024, 9, 30),
+                        }
+                    )
+                ]
+            },
+            ["ZK006"],
+        ),
+        (
+            {
+                "indicators": [
+                    indicator({"fiscal_year": 2024, "kind": "actual", "value": 3, "as_of": date(2024, 9, 30)})
+                ]
+            },
+            ["ZK007"],
+        ),
+        ({"programs": [*FULL, FULL[0]]}, ["ZK008"]),
+        ({"programs": [*FULL[1:], {**FULL[0], "tools": ["missing"]}]}, ["ZK009"]),
+        ({"indicators": [indicator({"fiscal_year": 2024, "kind": "plan", "value": 1}, programs=("nope",))]}, ["ZK010"]),
+        ({"indicators": [indicator({"fiscal_year": 2024, "kind": "plan"})]}, ["ZK014"]),
+        (
+            {"programs": [*FULL[1:], {**FULL[0], "actions": [{"role": "partner", "owners": ["誰か"], "text": "x"}]}]},
+            ["ZK015"],
+        ),
+        (
+            {"indicators": [indicator({"fiscal_year": 2024, "kind": "actual", "value": 1, "status": "provisional"})]},
+            ["ZK016"],
+        ),
+    ],
+)
+def test_each_check_fires(fields: dict[str, Any], expected: list[str]) -> None:
+    fields.setdefault("programs", FULL)
+    found = run_checks(plan(**fields), CATALOGUE)
+    assert codes(found) == expected
+    for finding in found:
+        assert finding.city == "sample" and finding.message_ja and finding.message_en
+
+
+RULE = {
+    "id": "r1",
+    "title": "退院時の連絡",
+    "scene": "admission_discharge",
+    "event": "discharge",
+    "contact_from": ["hospital"],
+    "contact_to": ["care_manager"],
+    "deadline": {"kind": "asap"},
+    "basis": "city",
+    "binding": False,
+}
+
+
+def test_rule_checks() -> None:
+    empty = {**RULE, "deadline": {"kind": "business_days", "days": 0}}
+    assert codes(run_checks(plan(programs=FULL, handoff_rules=[empty]), CATALOGUE)) == ["ZK011"]
+    reverse = {**RULE, "id": "r2", "contact_from": ["care_manager"], "contact_to": ["hospital"]}
+    later = {**RULE, "id": "r3", "deadline": {"kind": "calendar_days", "days": 3}}
+    found = run_checks(plan(programs=FULL, handoff_rules=[RULE, reverse, later]), CATALOGUE)
+    assert codes(found) == ["ZK012", "ZK012", "ZK012"]  # r1/r2 and r2/r3 reversed, r1/r3 deadlines differ
+    outside = {**RULE, "applies_to": ["362018"]}
+    assert codes(run_checks(plan(programs=FULL, handoff_rules=[outside]), CATALOGUE)) == ["ZK013"]
+
+
+def test_findings_are_sorted_by_severity() -> None:
+    found = run_checks(
+        plan(
+            programs=[*FULL[1:], program("x", None)],
+            indicators=[indicator({"fiscal_year": 2027, "kind": "plan", "value": 1})],
+        ),
+        CATALOGUE,
+    )
+    assert [f.severity for f in found] == sorted(
+        (f.severity for f in found), key=[Severity.ERROR, Severity.WARNING, Severity.INFO].index
+    )
+
+
+def test_a_failing_check_is_reported_not_raised() -> None:
+    @check("XX001", Severity.ERROR, "壊れた検査", "broken check")
+    def broken(self: Check, plan: Plan) -> Iterator[Finding]:
+        raise RuntimeError("boom")
+
+    found = run_checks(plan(programs=FULL), [broken, *CATALOGUE])
+    assert codes(found) == [CHECK_FAILED]
+    assert "XX001" in found[0].message_en and "boom" in found[0].message_en
+
+
+def test_plugins_add_checks_through_the_hook() -> None:
+    @check("TK001", Severity.INFO, "例", "example")
+    def example(self: Check, plan: Plan) -> Iterator[Finding]:
+        yield self.finding(plan, "例", "example")
+
+    class Extra:
+        @hookimpl
+        def zaitaku_validation_checks(self) -> list[Check]:
+            return [example]
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin()), ("extra", Extra())])
+    assert "TK001" in [c.code for c in registry.checks()]
+    assert "TK001" in codes(validate_city(registry, "sample"))
+
+
+def test_duplicate_codes_across_plugins_are_refused(sample_registry: Registry) -> None:
+    class Copycat:
+        @hookimpl
+        def zaitaku_validation_checks(self) -> list[Check]:
+            return [CATALOGUE[0]]
+
+    sample_registry.register(Copycat(), name="copycat")
+    with pytest.raises(Exception, match="ZK001 is already used"):
+        sample_registry.checks()
+
+
+def test_bundled_cities_have_no_errors() -> None:
+    registry = create_registry()
+    for city in ("asahikawa", "tokushima"):
+        assert [f for f in validate_city(registry, city) if f.severity is Severity.ERROR] == []
