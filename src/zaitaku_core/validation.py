@@ -131,17 +131,18 @@ def _scenes_served(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK004", Severity.ERROR, "計画期間外の目標値", "Target outside its plan period")
+@check("ZK004", Severity.ERROR, "計画期間を越える目標値", "Target beyond the plan period")
 def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
+    # Targets of earlier periods are history; a plan cannot set a target after the end of its own period.
     period = PlanPeriod.of(plan.fiscal_year)
     for indicator in plan.indicators:
         for index, value in enumerate(indicator.values):
-            if value.kind is ValueKind.PLAN and not period.contains(value.fiscal_year):
+            if value.kind is ValueKind.PLAN and value.fiscal_year > period.last.year:
                 yield self.finding(
                     plan,
                     f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"
-                    f"（{period.first.year}〜{period.last.year}年度）の外にあります。",
-                    f"Indicator {indicator.name!r} has a target for FY{value.fiscal_year}, outside "
+                    f"（{period.first.year}〜{period.last.year}年度）を越えています。",
+                    f"Indicator {indicator.name!r} has a target for FY{value.fiscal_year}, beyond "
                     f"{period.label('en')}.",
                     field=f"indicators[{indicator.id}].values[{index}]",
                 )

@@ -19,9 +19,16 @@ __all__ = ["COMMANDS", "main"]
 #: Every command: name -> (module, click command attribute, short help shown by ``zaitaku --help``).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "cities": ("zaitaku_core.cli.catalog", "cities", "List the cities served by the installed plugins."),
+    "compare": ("zaitaku_core.cli.report", "compare", "Compare cities side by side on the national framework."),
     "plan": ("zaitaku_core.cli.catalog", "plan", "Show a city's plan for a fiscal year, by phase and item."),
     "plugins": ("zaitaku_core.cli.catalog", "plugins", "List installed plugins, their cities and hooks."),
+    "report": (
+        "zaitaku_core.cli.report",
+        "report",
+        "Write a city's report for a fiscal year (md, html, json, csv, xlsx).",
+    ),
     "schema": ("zaitaku_core.cli.catalog", "schema", "Export the JSON Schema of the public models."),
+    "validate": ("zaitaku_core.cli.report", "validate", "Validate cities' plans against the check catalogue."),
 }
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from zaitaku_core.plugins import Registry, create_registry
 
-__all__ = ["echo_json", "get_registry", "lang_option"]
+__all__ = ["echo_json", "emit", "get_registry", "lang_option", "write_atomically"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,3 +41,30 @@ def lang_option(fn: F) -> F:
 def echo_json(data: Any) -> None:
     """Print ``data`` as stable, readable JSON (keys sorted, Japanese kept as is)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it.
+
+    A failure half-way leaves any earlier file at ``path`` untouched and no partial file behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def emit(data: bytes, output: Path | None) -> None:
+    """Write ``data`` to ``output`` atomically, or to standard output when ``output`` is ``None``."""
+    if output is None:
+        stream = sys.stdout.buffer
+        stream.write(data)
+        stream.flush()
+    else:
+        write_atomically(output, data)
+        click.echo(str(output), err=True)

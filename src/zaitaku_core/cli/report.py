@@ -1,0 +1,108 @@
+"""Commands for city staff: ``validate``, ``report`` and ``compare``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, cast
+
+import click
+
+from zaitaku_core.cli.common import echo_json, emit, get_registry, lang_option
+
+__all__ = ["compare", "report", "validate"]
+
+FORMAT_CHOICE = click.Choice(["md", "html", "json", "csv", "xlsx"])
+
+
+def _format(fmt: str | None, output: Path | None) -> str:
+    if fmt:
+        return fmt
+    suffix = output.suffix.lstrip(".").lower() if output else ""
+    aliases = {"markdown": "md", "htm": "html"}
+    suffix = aliases.get(suffix, suffix)
+    if suffix in FORMAT_CHOICE.choices:
+        return suffix
+    if output is not None:
+        raise click.BadParameter(f"cannot tell the format from {output.name!r}; give --format", param_hint="-o")
+    return "md"
+
+
+def _fiscal_year(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from zaitaku_core.calendar import parse_fiscal_year
+
+    return parse_fiscal_year(value).year
+
+
+@click.command()
+@click.argument("cities", nargs=-1)
+@click.option("--fy", "fiscal_year", help="Fiscal year (2024, 令和6年度, R6); default: every year of each city.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@lang_option
+@click.pass_context
+def validate(
+    ctx: click.Context, cities: tuple[str, ...], fiscal_year: str | None, fmt: str, strict: bool, lang: str
+) -> int:
+    """Validate CITIES (all installed cities when none is named) against the check catalogue.
+
+    Exits with status 1 when an error is found (or a warning, with --strict).
+    """
+    from zaitaku_core.model import Severity
+    from zaitaku_core.validation import validate_city
+
+    registry = get_registry(ctx)
+    ids = cities or tuple(city.id for city in registry.cities())
+    year = _fiscal_year(fiscal_year)
+    findings = [finding for city_id in ids for finding in validate_city(registry, city_id, year)]
+    if fmt == "json":
+        echo_json([finding.model_dump(mode="json") for finding in findings])
+    else:
+        for finding in findings:
+            where = " ".join(part for part in (finding.city, finding.program, finding.field) if part)
+            click.echo(f"{finding.severity.label(lang)}\t{finding.code}\t{where}\t{finding.message(lang)}")
+        counts = {s: sum(f.severity is s for f in findings) for s in Severity}
+        summary = ", ".join(f"{s.label(lang)} {n}" for s, n in counts.items())
+        click.echo(f"{len(ids)} {'cities' if lang == 'en' else '市町村'}: {summary}", err=True)
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    ctx.exit(1 if any(f.severity in failing for f in findings) else 0)
+
+
+@click.command()
+@click.argument("city")
+@click.option("--fy", "fiscal_year", required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
+@lang_option
+@click.pass_context
+def report(ctx: click.Context, city: str, fiscal_year: str, fmt: str | None, output: Path | None, lang: str) -> None:
+    """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings."""
+    from zaitaku_core.report import build_report, render
+
+    built = build_report(
+        get_registry(ctx), city, cast(int, _fiscal_year(fiscal_year)), lang=cast(Literal["ja", "en"], lang)
+    )
+    emit(render(built, _format(fmt, output)), output)
+
+
+@click.command()
+@click.argument("cities", nargs=-1, required=True)
+@click.option("--fy", "fiscal_year", help="Fiscal year; default: each city's latest.")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
+@lang_option
+@click.pass_context
+def compare(
+    ctx: click.Context,
+    cities: tuple[str, ...],
+    fiscal_year: str | None,
+    fmt: str | None,
+    output: Path | None,
+    lang: str,
+) -> None:
+    """Compare CITIES on the national framework: items and scenes covered, numbers of programs, tools, rules."""
+    from zaitaku_core.report import compare_cities, render
+
+    built = compare_cities(get_registry(ctx), cities, _fiscal_year(fiscal_year), lang=cast(Literal["ja", "en"], lang))
+    emit(render(built, _format(fmt, output)), output)

@@ -1,0 +1,87 @@
+"""The report structure every renderer reads: sections of titled tables and charts (pydantic, frozen).
+
+The JSON format is this structure dumped as is; :data:`SCHEMA_VERSION` changes only when a field is
+removed or changes meaning, and :func:`report_json_schema` gives its JSON Schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from zaitaku_core.framework import LabeledEnum
+from zaitaku_core.model import FrozenModel
+
+__all__ = ["SCHEMA_VERSION", "Bar", "Cell", "Chart", "IndicatorStatus", "Report", "Section", "Table"]
+
+#: Version of the report's JSON schema.
+SCHEMA_VERSION = 1
+
+#: A table cell: text, a number, or empty.
+Cell = str | int | float | None
+
+
+class IndicatorStatus(LabeledEnum):
+    """How an indicator stands against its target in a fiscal year."""
+
+    ON_TRACK = ("on_track", "達成", "on track")
+    BEHIND = ("behind", "未達", "behind")
+    CANCELLED = ("cancelled", "中止", "cancelled")
+    PROVISIONAL = ("provisional", "予定値（未確定）", "provisional")
+    PARTIAL = ("partial", "途中集計", "partial")
+    NO_ACTUAL = ("no_actual", "実績未報告", "no actual yet")
+    NO_TARGET = ("no_target", "目標なし", "no target")
+
+
+class Table(FrozenModel):
+    """A titled table with a header row."""
+
+    id: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+
+class Bar(FrozenModel):
+    """One labelled pair of bars: plan and actual."""
+
+    label: str
+    plan: float | None = None
+    actual: float | None = None
+
+
+class Chart(FrozenModel):
+    """A bar chart of plan against actual."""
+
+    id: str
+    title: str
+    bars: tuple[Bar, ...] = ()
+
+
+class Section(FrozenModel):
+    """A report section: a title, an optional paragraph, tables and charts."""
+
+    id: str
+    title: str
+    text: str | None = None
+    tables: tuple[Table, ...] = ()
+    charts: tuple[Chart, ...] = ()
+
+
+class Report(FrozenModel):
+    """A whole report (kind ``plan`` for one city and year, ``comparison`` for several cities)."""
+
+    schema_version: Literal[1] = 1
+    kind: Literal["plan", "comparison"]
+    lang: Literal["ja", "en"]
+    title: str
+    cities: tuple[str, ...] = Field(min_length=1)
+    fiscal_year: int | None = None
+    generator: str
+    sections: tuple[Section, ...] = ()
+
+
+def report_json_schema() -> dict[str, Any]:
+    """JSON Schema of the JSON report format."""
+    return Report.model_json_schema()

@@ -1,0 +1,186 @@
+"""Reports: golden files per format, XLSX read back, HTML sections, injection, determinism, the CLI.
+
+Regenerate the golden files after an intended change with ``ZAITAKU_UPDATE_GOLDEN=1 pytest tests/test_report.py``
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sample_plugins import ReportFixturePlugin
+
+from zaitaku_core.cli import cli
+from zaitaku_core.plugins import Registry, create_registry
+from zaitaku_core.report import (
+    FORMATS,
+    IndicatorStatus,
+    Report,
+    build_report,
+    compare_cities,
+    neutralize,
+    render,
+    report_json_schema,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+SECTIONS = ["overview", "coverage", "programs", "tools", "handoff", "indicators", "findings"]
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return create_registry(entry_points=False, plugins=[("fixture", ReportFixturePlugin())])
+
+
+@pytest.fixture
+def report(registry: Registry) -> Report:
+    return build_report(registry, "fixture", 2024)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "csv"])
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_golden(registry: Registry, fmt: str, lang: str) -> None:
+    data = render(build_report(registry, "fixture", 2024, lang=lang), fmt)  # type: ignore[arg-type]
+    path = GOLDEN / f"fixture-2024-{lang}.{fmt}"
+    if os.environ.get("ZAITAKU_UPDATE_GOLDEN"):
+        path.write_bytes(data)
+    assert data == path.read_bytes(), f"{path.name} differs; regenerate with ZAITAKU_UPDATE_GOLDEN=1 and review"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_deterministic(registry: Registry, fmt: str) -> None:
+    first = render(build_report(registry, "fixture", 2024), fmt)
+    second = render(
+        build_report(create_registry(entry_points=False, plugins=[ReportFixturePlugin()]), "fixture", 2024), fmt
+    )
+    assert first == second
+
+
+def test_sections_and_statuses(report: Report) -> None:
+    assert [s.id for s in report.sections] == SECTIONS
+    indicators = {s.id: s for s in report.sections}["indicators"].tables[0]
+    statuses = [row[7] for row in indicators.rows]
+    assert statuses == [
+        IndicatorStatus.CANCELLED.ja,
+        "途中集計（2024-09-30現在）",
+        IndicatorStatus.PROVISIONAL.ja,
+        IndicatorStatus.ON_TRACK.ja,
+        IndicatorStatus.BEHIND.ja,
+    ]
+    ratios = [row[6] for row in indicators.rows]
+    assert ratios == [None, None, None, 120.0, 70.0]  # provisional and partial values are never judged
+    overview = {s.id: s for s in report.sections}["overview"].tables[0]
+    assert ("イ 対応策の実施", "", "旧ク（新区分なし）", "ク", 1, "広域連携") in overview.rows
+    assert overview.rows[0][:5] == (
+        "ア 現状分析・課題抽出・施策立案",
+        "ア(ア)",
+        "地域の医療・介護の資源の把握",
+        "ア",
+        1,
+    )
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.tags: set[str] = set()
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        values = dict(attrs)
+        if tag == "section" and values.get("id"):
+            self.ids.append(str(values["id"]))
+        for key in ("src", "href"):
+            if values.get(key) and not str(values[key]).startswith("#"):
+                self.external.append(str(values[key]))
+
+
+def test_html_is_self_contained_and_has_every_section(report: Report) -> None:
+    page = render(report, "html").decode()
+    parser = _Collector()
+    parser.feed(page)
+    assert parser.ids == SECTIONS
+    assert parser.external == [] and "script" not in parser.tags
+    assert "svg" in parser.tags and "@media print" in page
+    assert "=HYPERLINK(&quot;http://example.invalid&quot;)" in page  # escaped, shown as text
+
+
+def test_csv_and_xlsx_neutralise_formulas(report: Report) -> None:
+    text = render(report, "csv").decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert '\'=HYPERLINK("http://example.invalid")' in cells
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx")))
+    assert book.sheetnames == ["overview", "coverage", "programs", "tools", "handoff", "indicators", "findings"]
+    values = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert '\'=HYPERLINK("http://example.invalid")' in values
+    assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in values)
+    indicators = book["indicators"]
+    assert [c.value for c in indicators[3]][:6] == ["講座の開催回数", "回", "プロセス指標", "令和5年度", 2, None]
+    assert indicators["F6"].value == 120  # numbers stay numbers
+
+
+def test_neutralize() -> None:
+    assert neutralize("+81") == "'+81" and neutralize("@SUM") == "'@SUM" and neutralize("\tx") == "'\tx"
+    assert neutralize("通年") == "通年" and neutralize(3.5) == 3.5 and neutralize(None) is None
+
+
+def test_json_schema_is_documented(report: Report) -> None:
+    document = json.loads(render(report, "json"))
+    assert document["schema_version"] == 1 and document["kind"] == "plan"
+    schema = report_json_schema()
+    assert set(schema["required"]) >= {"kind", "lang", "title", "cities", "generator"}
+
+
+def test_unknown_format(report: Report) -> None:
+    with pytest.raises(ValueError, match="unknown report format 'pdf'"):
+        render(report, "pdf")
+
+
+def test_english(registry: Registry) -> None:
+    report = build_report(registry, "fixture", 2024, lang="en")
+    assert report.title.endswith("FY2024")
+    assert report.sections[0].title == "Overview by national item"
+
+
+def test_compare(registry: Registry) -> None:
+    registry.register(__import__("sample_plugins").SamplePlugin(), name="sample")
+    report = compare_cities(registry, ["fixture", "sample"], 2024)
+    counts = {row[0]: row[1:] for row in report.sections[2].tables[0].rows}
+    assert counts["取組数"] == (3, 2) and counts["ツール数"] == (2, 1) and counts["連携ルール数"] == (1, 0)
+    items = {row[0]: row[2:] for row in report.sections[0].tables[0].rows}
+    assert items["ア(ア)"] == (1, 1) and items["イ(ア)"] == (0, 1)
+
+
+def test_cli_writes_atomically_and_infers_the_format(registry: Registry, tmp_path: Path) -> None:
+    runner = CliRunner()
+    for fmt in FORMATS:
+        out = tmp_path / f"r.{fmt}"
+        result = runner.invoke(cli, ["report", "fixture", "--fy", "R6", "-o", str(out)], obj=registry)
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes() == render(build_report(registry, "fixture", 2024), fmt)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"r.{f}" for f in FORMATS)  # no temp files left
+    result = runner.invoke(cli, ["report", "fixture", "--fy", "2024", "-o", str(tmp_path / "r.pdf")], obj=registry)
+    assert result.exit_code != 0 and "give --format" in result.output
+    result = runner.invoke(cli, ["compare", "fixture", "--lang", "en"], obj=registry)
+    assert result.exit_code == 0 and "Counts" in result.output
+
+
+def test_cli_validate_exit_codes(registry: Registry) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["validate", "fixture", "--format", "json"], obj=registry)
+    found = json.loads(result.output)
+    assert sorted({f["code"] for f in found}) == ["ZK002", "ZK003"]  # required items and scenes not covered
+    assert result.exit_code == 0  # warnings only
+    result = runner.invoke(cli, ["validate", "fixture", "--strict"], obj=registry)
+    assert result.exit_code == 1
