@@ -18,6 +18,7 @@ from typing import ClassVar
 
 __all__ = [
     "DOCS_ERRORS_URL",
+    "CalendarRangeError",
     "EraDateError",
     "FiscalYearError",
     "FrameworkCodeError",
@@ -94,6 +95,12 @@ class FiscalYearError(InputError):
     """A fiscal year (年度) is malformed or lies outside the plan period it is used in."""
 
     code = "fiscal-year"
+
+
+class CalendarRangeError(InputError):
+    """A date lies outside the range of the business-day tables (2000-01-01 … 2051-12-31)."""
+
+    code = "calendar-range"
 
 
 class UnknownCityError(ZaitakuError, LookupError):

@@ -275,6 +275,7 @@ class ActorKind(LabeledEnum):
     MUNICIPAL_DIVISION = ("municipal_division", "市町村の担当課", "municipal division")
     PREFECTURE = ("prefecture", "都道府県", "prefecture")
     RESIDENT = ("resident", "地域住民", "resident")
+    USER = ("user", "利用者（本人・家族）", "the person and family")
     OTHER = ("other", "その他", "other")
 
     @classmethod

@@ -1,9 +1,10 @@
 """Time in the Japanese public sector: eras (元号), fiscal years (年度) and plan periods (第n期).
 
-Business-day calendars for offices and the national closing days are added by the handoff engine in
+Business-day calendars for offices, national holidays and the government's closing days are in
 :mod:`zaitaku_core.calendar.business`.
 """
 
+from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY, BusinessCalendar, national_holidays, parse_weekdays
 from zaitaku_core.calendar.era import EARLIEST, Era, format_date, from_era, parse_date, to_era
 from zaitaku_core.calendar.fiscal import (
     FiscalYear,
@@ -15,14 +16,19 @@ from zaitaku_core.calendar.fiscal import (
 
 __all__ = [
     "EARLIEST",
+    "FIRST_DAY",
+    "LAST_DAY",
+    "BusinessCalendar",
     "Era",
     "FiscalYear",
     "PlanPeriod",
     "check_in_period",
     "format_date",
     "from_era",
+    "national_holidays",
     "parse_date",
     "parse_fiscal_year",
     "parse_plan_period",
+    "parse_weekdays",
     "to_era",
 ]

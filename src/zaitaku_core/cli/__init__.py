@@ -20,6 +20,16 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "cities": ("zaitaku_core.cli.catalog", "cities", "List the cities served by the installed plugins."),
     "compare": ("zaitaku_core.cli.report", "compare", "Compare cities side by side on the national framework."),
+    "handoff": (
+        "zaitaku_core.cli.handoff",
+        "handoff",
+        "Who contacts whom by when for an event, and what can be billed.",
+    ),
+    "handoff-batch": (
+        "zaitaku_core.cli.handoff",
+        "handoff_batch",
+        "Evaluate a CSV of events (and contacts) into a CSV of verdicts.",
+    ),
     "plan": ("zaitaku_core.cli.catalog", "plan", "Show a city's plan for a fiscal year, by phase and item."),
     "plugins": ("zaitaku_core.cli.catalog", "plugins", "List installed plugins, their cities and hooks."),
     "report": (

@@ -1,0 +1,95 @@
+"""``zaitaku handoff`` and ``zaitaku handoff-batch``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from zaitaku_core.cli import cli
+
+EXAMPLE = [
+    "handoff",
+    "asahikawa",
+    "--event",
+    "admission",
+    "--at",
+    "2025-01-03T19:10",
+    "--office-closed",
+    "sat,sun",
+    "--contact",
+    "2025-01-04T10:00:hospital",
+]
+
+
+def test_the_issue_example_in_japanese() -> None:
+    result = CliRunner().invoke(cli, EXAMPLE)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "営業時間外または休業日: はい" in out
+    assert "入院時：ケアマネジャーと病院等で、早く把握した方が連絡" in out and "①入院時情報提供シート" in out
+    assert "期限: 2025-01-04 (事前を含む, 時間外のため延長)" in out
+    assert "期限: 2025-01-06 (2025-01-04〜, 時間外のため延長)" in out
+    assert "入院時情報連携加算(Ⅰ): 算定可 250 単位" in out
+    assert "入院時情報連携加算(Ⅱ): 算定不可 (併算定不可（上位の加算を算定）)" in out
+
+
+def test_the_issue_example_in_english_and_json() -> None:
+    result = CliRunner().invoke(cli, [*EXAMPLE, "--lang", "en"])
+    assert "admission information add-on (I) / 入院時情報連携加算(Ⅰ): claimable 250 units" in result.output
+    assert "total: 250 units" in result.output
+    data = json.loads(CliRunner().invoke(cli, [*EXAMPLE, "--json"]).output)
+    assert data["units"] == 250 and data["after_hours"] is True and data["national_default"] is False
+    assert [a["reason"] for a in data["addons"]] == [None, "exclusive"]
+
+
+def test_a_city_without_rules_gets_national_defaults() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "handoff",
+            "tokushima",
+            "--event",
+            "discharge",
+            "--at",
+            "2024-06-20T11:00",
+            "--contact",
+            "2024-06-10T09:00:hospital:conference",
+            "--lang",
+            "en",
+        ],
+    )
+    assert "national defaults apply" in result.output
+    assert "discharge add-on / 退院・退所加算 (Ⅰ)ロ: claimable 600 units" in result.output
+
+
+def test_bad_contact_is_a_clear_error() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["handoff", "asahikawa", "--event", "admission", "--at", "2025-01-03T19:10", "--contact", "tomorrow:hospital"],
+    )
+    assert result.exit_code == 2 and "write a contact as 2025-01-04T10:00:hospital" in result.output
+
+
+def test_batch_csv(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "subject,kind,at\nA-1,admission,2025-01-03T19:10\n=cmd,入院,2024-04-01T10:00\nC-3,discharge,2024-06-20T11:00\n",
+        encoding="utf-8",
+    )
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "event,at,to_party,conference\n0,2025-01-04T10:00,hospital,\n1,2024-04-02T09:00,病院,\n"
+        "2,2024-06-10T09:00,hospital,yes\n2,2024-06-12T09:00,hospital,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "verdicts.csv"
+    result = CliRunner().invoke(cli, ["handoff-batch", str(events), "--contacts", str(contacts), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["units"] for r in rows] == ["250", "200", "750"]
+    assert rows[1]["subject"] == "'=cmd"  # neutralised against formula injection
+    assert rows[2]["discharge.tier"] == "(Ⅱ)ロ"
+    assert rows[0]["admission_2.reason"] == "exclusive"
