@@ -38,7 +38,7 @@ def main() -> None:
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
     editable = [arg for package in PACKAGES for arg in ("-e", package)]
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *editable)
-    run(python, "-m", "ruff", "check", "src", "tests", "plugins", "scripts")
+    run(python, "-m", "ruff", "check", "src", "tests", "plugins", "scripts", "benchmarks")
     run(python, "-m", "mypy")
     run(python, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[1:])
 

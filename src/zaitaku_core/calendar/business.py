@@ -104,6 +104,12 @@ class BusinessCalendar:
     _closed: list[bool] = attrs.field(repr=False)
     _next_open: list[int] = attrs.field(repr=False)
     _arrays: dict[str, Any] = attrs.field(repr=False, factory=dict)
+    #: Results memoised by callers that depend only on this calendar (immutable values only).
+    memo: dict[Any, Any] = attrs.field(repr=False, factory=dict, eq=False)
+    #: Closing time as minutes after midnight.
+    closes_minute: int = attrs.field(
+        init=False, default=attrs.Factory(lambda self: self.closes.hour * 60 + self.closes.minute, takes_self=True)
+    )
 
     @classmethod
     def build(

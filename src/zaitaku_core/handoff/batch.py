@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from zaitaku_core.calendar.business import FIRST_DAY, BusinessCalendar
-from zaitaku_core.errors import InputError
-from zaitaku_core.framework import EventKind
+from zaitaku_core.errors import CalendarRangeError, InputError
+from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.model import ContactMeans, Reason
 from zaitaku_core.handoff.rules import Addon, Revision, national_addons
@@ -35,7 +35,12 @@ __all__ = ["batch_windows", "columns_of", "evaluate_batch"]
 
 _EPOCH = date(1970, 1, 1).toordinal()
 _BASE = FIRST_DAY.toordinal()
-_NONE = np.iinfo(np.int64).min  # "no bound" in ordinal arrays
+# Days are counted from 1970-01-01 (NumPy's datetime64[D]), so "no bound" is NaT's own integer and a result
+# array becomes datetime64[D] by a free view. Table index = epoch day + _SHIFT.
+_NONE = np.iinfo(np.int64).min
+_SHIFT = _EPOCH - _BASE
+_MARGIN = 21  # the furthest a window reaches past its event day, in days (checked by a test)
+_EVENT_INDEX = {kind: index for index, kind in enumerate(EventKind)}
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -64,38 +69,82 @@ def _minutes(values: npt.NDArray[Any]) -> IntArray:
     return np.asarray(values.astype(str), dtype="datetime64[m]").astype(np.int64)
 
 
-def _codes(values: npt.NDArray[Any], enum: type[Any]) -> npt.NDArray[Any]:
-    """Normalise labels or codes to codes, parsing each distinct value once."""
-    text = values.astype(str)
-    distinct, inverse = np.unique(text, return_inverse=True)
-    return np.array([enum.parse(v).value for v in distinct], dtype=object)[inverse]
+def _codes(values: npt.NDArray[Any], enum: type[LabeledEnum]) -> npt.NDArray[np.int16]:
+    """Labels or codes as small integers (the member's position in ``enum``).
+
+    One vectorised comparison per distinct value (there are a handful), so ten million rows cost a few
+    passes in C instead of a sort or a Python loop.
+    """
+    members = list(enum)
+    text = values if values.dtype.kind == "U" else values.astype(str)
+    out = np.full(text.shape, -1, dtype=np.int16)
+    unresolved = np.ones(text.shape, dtype=bool)
+    while unresolved.any():
+        value = text[int(unresolved.argmax())]
+        same = text == value
+        out[same] = members.index(enum.parse(str(value)))
+        unresolved &= ~same
+    return out
+
+
+def _index_of(members: tuple[Any, ...], enum: type[LabeledEnum]) -> npt.NDArray[np.int16]:
+    every = list(enum)
+    return np.array([every.index(enum.parse(m)) for m in members], dtype=np.int16)
 
 
 def _window_arrays(
-    revision: Revision, day: IntArray, minute_of_day: IntArray, calendar: BusinessCalendar, options: HandoffOptions
-) -> tuple[IntArray, IntArray, BoolArray]:
+    revision: Revision,
+    day: IntArray,
+    minute_of_day: IntArray,
+    closed_day: BoolArray,
+    calendar: BusinessCalendar,
+    options: HandoffOptions,
+) -> tuple[IntArray, IntArray]:
+    """Window bounds (epoch days; ``_NONE`` for none) of ``revision`` for events on ``day``."""
     tables = calendar.arrays()
     closed, next_open = tables["closed"], tables["next_open"]
     spec = revision.window
     end = day + (spec.last_day - 1)
     start = np.full(day.shape, _NONE, dtype=np.int64) if spec.before_event else day + (spec.first_day - 1)
-    extended = np.zeros(day.shape, dtype=bool)
     if spec.extend is not None:
-        closed_day = closed[calendar.table_index(day)]
-        closes = calendar.closes.hour * 60 + calendar.closes.minute
-        after_closing = ~closed_day & (minute_of_day >= closes)
+        after_closing = ~closed_day & (minute_of_day >= calendar.closes_minute)
         if spec.extend.when == "after_hours":
             extended = after_closing | closed_day
         else:  # "after_hours_last_day_closed"
             late = after_closing | (closed_day & options.after_hours_includes_closed_day)
-            extended = late & closed[calendar.table_index(end)]
-        moved = end.copy()
+            extended = late & closed[end + _SHIFT]
+        moved = end
         for _ in range(spec.extend.days):
             moved = moved + 1
             if options.extension_unit == "business_day":
-                moved = next_open[calendar.table_index(moved)].astype(np.int64) + _BASE
+                moved = next_open[moved + _SHIFT].astype(np.int64) - _SHIFT
         end = np.where(extended, moved, end)
-    return start, end, extended
+    return start, end
+
+
+def _revision_windows(
+    addon: Addon,
+    rows: BoolArray,
+    day: IntArray,
+    minute_of_day: IntArray,
+    closed_day: BoolArray,
+    calendar: BusinessCalendar,
+    options: HandoffOptions,
+) -> tuple[IntArray, IntArray, npt.NDArray[np.int64]]:
+    """(start, end, revision index or -1) of ``addon`` for every row; rows of other kinds get ``_NONE``."""
+    masks = [rows & _in_force(revision, day) for revision in addon.revisions]
+    for r_index, mask in enumerate(masks):
+        if mask.all():  # the common case: one revision for every row, no copying
+            s, e = _window_arrays(addon.revisions[r_index], day, minute_of_day, closed_day, calendar, options)
+            return s, e, np.full(day.shape, r_index, dtype=np.int64)
+    start = np.full(day.shape, _NONE, dtype=np.int64)
+    end = np.full(day.shape, _NONE, dtype=np.int64)
+    revision_of_row = np.full(day.shape, -1, dtype=np.int64)
+    for r_index, (revision, mask) in enumerate(zip(addon.revisions, masks, strict=True)):
+        if mask.any():
+            s, e = _window_arrays(revision, day[mask], minute_of_day[mask], closed_day[mask], calendar, options)
+            start[mask], end[mask], revision_of_row[mask] = s, e, r_index
+    return start, end, revision_of_row
 
 
 def batch_windows(
@@ -104,41 +153,52 @@ def batch_windows(
     calendar: BusinessCalendar | None = None,
     options: HandoffOptions = DEFAULT_OPTIONS,
 ) -> dict[str, npt.NDArray[Any]]:
-    """The window of every national add-on for columns of events (``A.window_start``/``A.window_end``)."""
+    """The window of the national add-ons for columns of events (``A.window_start``/``A.window_end``).
+
+    Only the add-ons of event kinds present in ``kinds`` get columns (memory stays proportional to need).
+    """
     calendar = calendar or BusinessCalendar.government()
     kind_codes = _codes(np.asarray(kinds), EventKind)
-    minutes = _minutes(np.asarray(at))
-    day = minutes // 1440 + _EPOCH
-    minute_of_day = minutes % 1440
+    present = np.bincount(kind_codes, minlength=len(_EVENT_INDEX)) > 0
+    day, minute_of_day, closed_day = _days(np.asarray(at), calendar)
     out: dict[str, npt.NDArray[Any]] = {}
     for addon in national_addons():
-        start = np.full(day.shape, _NONE, dtype=np.int64)
-        end = np.full(day.shape, _NONE, dtype=np.int64)
-        rows = kind_codes == addon.event.value
-        for revision in addon.revisions:
-            mask = rows & _in_force(revision, day)
-            if mask.any():
-                s, e, _ = _window_arrays(revision, day[mask], minute_of_day[mask], calendar, options)
-                start[mask], end[mask] = s, e
+        if not present[_EVENT_INDEX[addon.event]]:
+            continue
+        rows = kind_codes == _EVENT_INDEX[addon.event]
+        start, end, _ = _revision_windows(addon, rows, day, minute_of_day, closed_day, calendar, options)
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(start), _as_dates(end)
     return out
 
 
+def _days(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, IntArray, BoolArray]:
+    """(epoch day, minute of the day, office closed that day) for every event time.
+
+    Raises:
+        CalendarRangeError: an event so near the ends of the day table that its windows would leave it.
+    """
+    minutes = _minutes(at)
+    day = minutes // 1440
+    if day.size:
+        low, high = int(day.min()) + _SHIFT, int(day.max()) + _SHIFT
+        if low < _MARGIN or high >= len(calendar.arrays()["closed"]) - _MARGIN:
+            raise CalendarRangeError(
+                f"events must lie between {date.fromordinal(_BASE + _MARGIN)} and "
+                f"{date.fromordinal(_BASE + len(calendar.arrays()['closed']) - _MARGIN - 1)}"
+            )
+    closed_day = calendar.arrays()["closed"][day + _SHIFT]
+    return day, minutes % 1440, closed_day
+
+
 def _in_force(revision: Revision, day: IntArray) -> BoolArray:
-    mask = day >= revision.effective_from.toordinal()
+    mask = day >= revision.effective_from.toordinal() - _EPOCH
     if revision.effective_to is not None:
-        mask &= day <= revision.effective_to.toordinal()
+        mask &= day <= revision.effective_to.toordinal() - _EPOCH
     return mask
 
 
-def _as_dates(ordinals: IntArray) -> npt.NDArray[np.datetime64]:
-    result = (ordinals - _EPOCH).astype("datetime64[D]")
-    result[ordinals == _NONE] = np.datetime64("NaT")
-    return result
-
-
-def _isin(values: npt.NDArray[Any], allowed: tuple[Any, ...]) -> BoolArray:
-    return np.isin(values, np.array([a.value if hasattr(a, "value") else a for a in allowed], dtype=object))
+def _as_dates(days: IntArray) -> npt.NDArray[np.datetime64]:
+    return days.view("datetime64[D]")  # _NONE is NaT's integer
 
 
 def _judge_columns(
@@ -160,15 +220,15 @@ def _judge_columns(
         if not mine.any():
             continue
         c_mine = mine[event]
-        qualifying = c_mine & _isin(contacts["from_party"], addon.contact_from)
-        qualifying &= _isin(contacts["to_party"], addon.parties_to(revision))
+        qualifying = c_mine & np.isin(contacts["from_party"], _index_of(addon.contact_from, ActorKind))
+        qualifying &= np.isin(contacts["to_party"], _index_of(addon.parties_to(revision), ActorKind))
         any_q = np.bincount(event[qualifying], minlength=n) > 0
         if addon.means:
-            qualifying &= _isin(contacts["means"], addon.means)
+            qualifying &= np.isin(contacts["means"], _index_of(addon.means, ContactMeans))
         any_means = np.bincount(event[qualifying], minlength=n) > 0
         c_start, c_end = start[event], end[event]
         inside = qualifying & ((c_start == _NONE) | (c_day >= c_start)) & (c_day <= c_end)
-        pairs = np.unique(event[inside] * 200_000 + (c_day[inside] - _BASE))
+        pairs = np.unique(event[inside] * 200_000 + (c_day[inside] + 100_000))  # one count per event and day
         days = np.bincount(pairs // 200_000, minlength=n)
         conference = np.bincount(event[inside & contacts["conference"]], minlength=n) > 0
         r_units = np.zeros(n, dtype=np.int64)
@@ -224,32 +284,20 @@ def evaluate_batch(
             raise InputError(f"the events need a column {needed!r}; got {sorted(columns)}")
     n = len(columns["at"])
     kind_codes = _codes(columns["kind"], EventKind)
-    minutes = _minutes(columns["at"])
-    day = minutes // 1440 + _EPOCH
-    minute_of_day = minutes % 1440
+    day, minute_of_day, closed_day = _days(columns["at"], calendar)
     admitted = columns.get("admitted_at")
-    admitted_day = (_minutes(admitted) // 1440 + _EPOCH) if admitted is not None else None
+    admitted_day = _minutes(admitted) // 1440 if admitted is not None else None
     c = _contact_columns(contacts, n)
-    tables = calendar.arrays()
-    closed_day = tables["closed"][calendar.table_index(day)]
     closes = calendar.closes.hour * 60 + calendar.closes.minute
-    out: dict[str, npt.NDArray[Any]] = {
-        "after_hours": closed_day | (minute_of_day >= closes),
-    }
+    out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | (minute_of_day >= closes)}
     total = np.zeros(n, dtype=np.int64)
     group_best: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
     results: list[tuple[Addon, npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]] = []
     for addon in national_addons():
-        rows = kind_codes == addon.event.value
-        start = np.full(n, _NONE, dtype=np.int64)
-        end = np.full(n, _NONE, dtype=np.int64)
-        revision_of_row = np.full(n, -1, dtype=np.int64)
-        for r_index, revision in enumerate(addon.revisions):
-            mask = rows & _in_force(revision, day)
-            if mask.any():
-                s, e, _ = _window_arrays(revision, day[mask], minute_of_day[mask], calendar, options)
-                start[mask], end[mask] = s, e
-                revision_of_row[mask] = r_index
+        rows = kind_codes == _EVENT_INDEX[addon.event]
+        start, end, revision_of_row = _revision_windows(
+            addon, rows, day, minute_of_day, closed_day, calendar, options
+        )
         if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
             known = (revision_of_row >= 0) & (
                 columns["admitted_at"].astype("datetime64[m]") == columns["admitted_at"].astype("datetime64[m]")
@@ -287,16 +335,9 @@ def evaluate_batch(
 def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     if contacts is None:
         empty = np.zeros(0, dtype=np.int64)
-        return {
-            "event": empty,
-            "day": empty,
-            "from_party": np.zeros(0, dtype=object),
-            "to_party": np.zeros(0, dtype=object),
-            "means": np.zeros(0, dtype=object),
-            "conference": np.zeros(0, dtype=bool),
-        }
-    from zaitaku_core.framework import ActorKind
-
+        no_codes = np.zeros(0, dtype=np.int16)
+        return {"event": empty, "day": empty, "from_party": no_codes, "to_party": no_codes, "means": no_codes,
+                "conference": np.zeros(0, dtype=bool)}
     columns = columns_of(contacts)
     for needed in ("event", "at", "to_party"):
         if needed not in columns:
@@ -305,22 +346,17 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     if event.size and (event.min() < 0 or event.max() >= n):
         raise InputError("a contact's 'event' must be the row number of an event")
     size = event.size
-    means = (
-        _codes(columns["means"], ContactMeans)
-        if "means" in columns
-        else np.full(size, ContactMeans.UNSPECIFIED.value, dtype=object)
-    )
+    unspecified = list(ContactMeans).index(ContactMeans.UNSPECIFIED)
+    means = _codes(columns["means"], ContactMeans) if "means" in columns else np.full(size, unspecified, np.int16)
+    care_manager = list(ActorKind).index(ActorKind.CARE_MANAGER)
+    from_party = (_codes(columns["from_party"], ActorKind) if "from_party" in columns
+                  else np.full(size, care_manager, dtype=np.int16))
     conference = columns["conference"].astype(bool) if "conference" in columns else np.zeros(size, dtype=bool)
-    from_party = (
-        _codes(columns["from_party"], ActorKind)
-        if "from_party" in columns
-        else np.full(size, ActorKind.CARE_MANAGER.value, dtype=object)
-    )
     return {
         "event": event,
-        "day": _minutes(columns["at"]) // 1440 + _EPOCH,
+        "day": _minutes(columns["at"]) // 1440,
         "from_party": from_party,
         "to_party": _codes(columns["to_party"], ActorKind),
         "means": means,
-        "conference": conference | (means == ContactMeans.CONFERENCE.value),
+        "conference": conference | (means == list(ContactMeans).index(ContactMeans.CONFERENCE)),
     }

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Literal
+from functools import cache
+from typing import Literal, cast
 
 import attrs
 
@@ -47,7 +48,7 @@ SCENE_OF_EVENT = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class HandoffOptions:
     """Readings of the rules that the sources leave open (marked [check] in the domain notes).
 
@@ -68,6 +69,21 @@ class HandoffOptions:
     extension_unit: Literal["calendar_day", "business_day"] = "calendar_day"
     discharge_window_starts_at_admission: bool = True
     office_has_24h_contact_system: bool = True
+    #: The options as a plain tuple (hashed in C on the per-event path).
+    key: tuple[bool, str, bool, bool] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(
+            lambda self: (
+                self.after_hours_includes_closed_day,
+                self.extension_unit,
+                self.discharge_window_starts_at_admission,
+                self.office_has_24h_contact_system,
+            ),
+            takes_self=True,
+        ),
+    )
 
 
 DEFAULT_OPTIONS = HandoffOptions()
@@ -109,22 +125,37 @@ def windows(
 ) -> tuple[tuple[str, Window], ...]:
     """The window of every national add-on in force for an event of ``kind`` at ``at``.
 
-    This is the engine's per-event hot path: list lookups in the calendar's day table.
+    This is the engine's per-event hot path. The windows depend only on the event's kind, its day and
+    whether it came after closing time, so they are memoised on the calendar: a call costs a date
+    ordinal and a dictionary lookup once the day has been seen.
 
     >>> [(a, w.end.isoformat()) for a, w in windows("admission", datetime(2025, 1, 3, 19, 10))]
     [('admission_1', '2025-01-04'), ('admission_2', '2025-01-06')]
     """
     calendar = calendar or BusinessCalendar.government()
-    event_kind = EventKind.parse(kind)
-    day = at.date()
-    out = []
-    for addon in _addons_for(event_kind):
-        revision = addon.revision(day)
-        if revision is not None:
-            out.append((addon.id, _rule_window(revision.window, at, calendar, options)))
-    return tuple(out)
+    after_closing = at.hour * 60 + at.minute >= calendar.closes_minute
+    # Plain str/int/bool/tuple parts: hashed in C (an enum member's hash runs Python code).
+    part = kind if type(kind) is str else cast(EventKind, kind)._value_
+    key = (part, at.toordinal(), after_closing, options.key)
+    found: tuple[tuple[str, Window], ...] | None = calendar.memo.get(key)
+    if found is None:
+        event_kind = kind if isinstance(kind, EventKind) else _kind(kind)
+        day = at.date()
+        found = tuple(
+            (addon.id, _rule_window(revision.window, at, calendar, options))
+            for addon in _addons_for(event_kind)
+            if (revision := addon.revision(day)) is not None
+        )
+        calendar.memo[key] = found
+    return found
 
 
+@cache
+def _kind(text: str) -> EventKind:
+    return EventKind.parse(text)
+
+
+@cache
 def _addons_for(kind: EventKind) -> tuple[Addon, ...]:
     return tuple(addon for addon in national_addons() if addon.event is kind)
 
