@@ -201,3 +201,16 @@ def test_data_plugin_syntax_error_names_the_file(tmp_path: Path, monkeypatch: py
         create_registry(entry_points=False, plugins=[("syntax", DataPlugin("zk_syntax"))])
     assert info.value.location["file"] == "zk_syntax/data/city.toml"
     assert info.value.location["plugin"] == "syntax"
+
+
+def test_registry_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, sample_registry: Registry) -> None:
+    # A run over many cities must not keep every validated hook result alive.
+    monkeypatch.setattr("zaitaku_core.plugins.CACHE_SIZE", 2)
+    city = sample_registry.cities()[0].id
+    first = sample_registry.tools(city)
+    sample_registry.indicators(city)
+    assert sample_registry.tools(city) is first  # recently used: kept
+    sample_registry.handoff_rules(city)
+    sample_registry.indicators(city)
+    assert sample_registry.tools(city) is not first  # evicted, read again
+    assert sample_registry.tools(city) == first

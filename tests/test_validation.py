@@ -193,3 +193,15 @@ def test_bundled_cities_have_no_errors() -> None:
     registry = create_registry()
     for city in ("asahikawa", "tokushima"):
         assert [f for f in validate_city(registry, city) if f.severity is Severity.ERROR] == []
+
+
+def test_targets_may_reach_the_period_of_the_latest_declared_year() -> None:
+    # A city declaring FY2027 plans the 10th period (2027-2029): a 2029 target is fine, a 2030 one is not.
+    city = {**CITY, "fiscal_years": [2024, 2027]}
+    ok = indicator({"fiscal_year": 2029, "kind": "plan", "value": 1})
+    late = {**indicator({"fiscal_year": 2030, "kind": "plan", "value": 1}), "id": "late"}
+    found = run_checks(
+        Plan.model_validate({"city": city, "fiscal_year": 2024, "programs": FULL, "indicators": [ok, late]}),
+        CATALOGUE,
+    )
+    assert [(f.code, f.field) for f in found] == [("ZK004", "indicators[late].values[0]")]

@@ -109,7 +109,8 @@ class LabeledEnum(str, Enum):
         if isinstance(text, cls):
             return text
         if isinstance(text, str):
-            found = _lookup_cache(cls).get(normalize_label(text))
+            table = _lookup_cache(cls)
+            found = table.get(text) or table.get(normalize_label(text))
             if found is not None:
                 return found  # type: ignore[return-value]
         valid = ", ".join(f"{m.value} ({m.ja})" for m in cls)
@@ -131,7 +132,11 @@ class LabeledEnum(str, Enum):
 
 @cache
 def _lookup_cache(cls: type[LabeledEnum]) -> dict[str, LabeledEnum]:
-    return dict(cls._lookup())
+    # Normalised spellings, plus each member's code as written so the common case skips normalisation.
+    table: dict[str, LabeledEnum] = dict(cls._lookup())
+    for member in cls:
+        table.setdefault(member.value, member)
+    return table
 
 
 class Phase(LabeledEnum):
@@ -210,13 +215,19 @@ class NewItem(LabeledEnum):
     @property
     def old_items(self) -> tuple[OldItem, ...]:
         """The old items merged into this one (two for イ(ウ), none for ウ)."""
-        return tuple(OldItem.parse(code) for code in _framework_data()["new_items"][self.value].get("old", []))
+        return _new_to_old()[self]
 
     @property
     def old_item(self) -> OldItem | None:
         """The single old item this one continues, or ``None`` where there is none or several."""
         olds = self.old_items
         return olds[0] if len(olds) == 1 else None
+
+
+@cache
+def _new_to_old() -> dict[NewItem, tuple[OldItem, ...]]:
+    data = _framework_data()["new_items"]
+    return {new: tuple(OldItem.parse(code) for code in data[new.value].get("old", [])) for new in NewItem}
 
 
 @cache

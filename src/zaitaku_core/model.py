@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -398,7 +399,7 @@ class Program(FrozenModel):
             raise InputError("new_passages are given but new_this_year is false")
         return self
 
-    @property
+    @cached_property
     def scene_set(self) -> frozenset[CareScene]:
         """The care scenes this program serves."""
         return frozenset(tag.scene for tag in self.scenes)

@@ -34,6 +34,7 @@ import os
 import sys
 import time
 import tomllib
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from importlib import metadata, resources
 from typing import Any, TypeVar
@@ -65,6 +66,7 @@ from zaitaku_core.model import (
 from zaitaku_core.validation import Check
 
 __all__ = [
+    "CACHE_SIZE",
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "DataFile",
@@ -82,6 +84,9 @@ ENTRY_POINT_GROUP = PROJECT_NAME
 
 #: Modules of the core registered as plugins in every registry: core behaviour written as plugins.
 DEFAULT_PLUGINS: tuple[str, ...] = ("zaitaku_core.validation",)
+
+#: How many validated hook results (one city's programs of one fiscal year, its tools, …) a registry keeps.
+CACHE_SIZE = 256
 
 _log = logging.getLogger("zaitaku.hooks")
 
@@ -286,7 +291,9 @@ class Registry:
         self._pending: dict[str, metadata.EntryPoint] = {}
         self._dists: dict[str, tuple[str | None, str | None]] = {}
         self._cities: dict[str, tuple[str, City]] = {}
-        self._cache: dict[tuple[Any, ...], Any] = {}
+        # Hook results, validated: least recently used first, at most CACHE_SIZE entries, so a run over
+        # every municipality of the nation keeps memory (and the garbage collector's work) bounded.
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         #: Errors of plugins that could not be loaded (kept, not raised, unless ``strict``).
         self.errors: list[PluginError] = []
         if _trace_enabled() and not _log.handlers:
@@ -421,12 +428,16 @@ class Registry:
 
     def _collect(self, hook: str, model: type[M], **kwargs: Any) -> tuple[M, ...]:
         key = (hook, *kwargs.values())
-        if key not in self._cache:
+        cached: tuple[M, ...] | None = self._cache.get(key)
+        if cached is None:
             items: list[M] = []
             for plugin, result in self._call(hook, **kwargs):
                 items.extend(self._validated(plugin, hook, model, result))
-            self._cache[key] = tuple(items)
-        cached: tuple[M, ...] = self._cache[key]
+            cached = self._cache[key] = tuple(items)
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
         return cached
 
     # -- typed access --

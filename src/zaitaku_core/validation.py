@@ -133,8 +133,9 @@ def _scenes_served(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK004", Severity.ERROR, "計画期間を越える目標値", "Target beyond the plan period")
 def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
-    # Targets of earlier periods are history; a plan cannot set a target after the end of its own period.
-    period = PlanPeriod.of(plan.fiscal_year)
+    # Targets of earlier periods are history. A target may reach to the end of the plan period of the latest
+    # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
+    period = PlanPeriod.of(max(plan.city.fiscal_years))
     for indicator in plan.indicators:
         for index, value in enumerate(indicator.values):
             if value.kind is ValueKind.PLAN and value.fiscal_year > period.last.year:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from zaitaku_core import __version__
@@ -16,6 +17,7 @@ from zaitaku_core.model import (
     Plan,
     Program,
     Severity,
+    ValueKind,
     ValueStatus,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Report, Section, Table
@@ -171,10 +173,19 @@ def indicator_status(plan_value: IndicatorValue | None, actual: IndicatorValue |
     return IndicatorStatus.ON_TRACK if done >= target else IndicatorStatus.BEHIND
 
 
-def _indicator_rows(indicator: Indicator, lang: Lang) -> list[tuple[Cell, ...]]:
+@cache
+def _fy_label(year: int, lang: Lang) -> str:
+    return FiscalYear(year).label(lang)
+
+
+def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[tuple[Cell, ...]]:
+    """The table rows of one indicator, a row per fiscal year; appends its chart bars to ``bars``."""
+    by_year: dict[int, dict[ValueKind, IndicatorValue]] = {}
+    for value in indicator.values:
+        by_year.setdefault(value.fiscal_year, {}).setdefault(value.kind, value)
     rows: list[tuple[Cell, ...]] = []
-    for year in sorted({v.fiscal_year for v in indicator.values}):
-        target, actual = indicator.value(year, "plan"), indicator.value(year, "actual")
+    for year in sorted(by_year):
+        target, actual = by_year[year].get(ValueKind.PLAN), by_year[year].get(ValueKind.ACTUAL)
         status = indicator_status(target, actual)
         target_n, actual_n = _target_number(target), _number(actual.value) if actual else None
         judged = status in {IndicatorStatus.ON_TRACK, IndicatorStatus.BEHIND}
@@ -186,12 +197,13 @@ def _indicator_rows(indicator: Indicator, lang: Lang) -> list[tuple[Cell, ...]]:
         if target is not None and target.value is None and target.frequency is not None:
             plan_cell = target.frequency.label(lang)
         notes = [v.note for v in (target, actual) if v is not None and v.note]
+        fy = _fy_label(year, lang)
         rows.append(
             (
                 indicator.name,
                 indicator.unit.label(lang),
                 indicator.type.label(lang),
-                FiscalYear(year).label(lang),
+                fy,
                 plan_cell,
                 actual_n,
                 ratio,
@@ -199,29 +211,26 @@ def _indicator_rows(indicator: Indicator, lang: Lang) -> list[tuple[Cell, ...]]:
                 " ".join(notes) or None,
             )
         )
+        if target_n is not None or actual_n is not None:
+            bars.append(Bar(label=f"{indicator.name}（{fy}）", plan=target_n, actual=actual_n))
     return rows
-
-
-def _indicator_chart(plan: Plan, lang: Lang) -> Chart:
-    bars = []
-    for indicator in plan.indicators:
-        for year in sorted({v.fiscal_year for v in indicator.values}):
-            target = _target_number(indicator.value(year, "plan"))
-            actual_value = indicator.value(year, "actual")
-            actual = _number(actual_value.value) if actual_value is not None else None
-            if target is not None or actual is not None:
-                label = f"{indicator.name}（{FiscalYear(year).label(lang)}）"
-                bars.append(Bar(label=label, plan=target, actual=actual))
-    return Chart(id="plan-vs-actual", title=_t("chart", lang), bars=tuple(bars))
 
 
 # --- sections ------------------------------------------------------------------------------------------------
 
 
+def _by_item(plan: Plan) -> dict[str, list[Program]]:
+    groups: dict[str, list[Program]] = {}
+    for program in plan.programs:
+        groups.setdefault(_item_key(program), []).append(program)
+    return groups
+
+
 def _overview(plan: Plan, lang: Lang) -> Section:
     rows: list[tuple[Cell, ...]] = []
+    groups = _by_item(plan)
     for key, phase, code, label in _item_rows(lang):
-        members = [p for p in plan.programs if _item_key(p) == key]
+        members = groups.get(key, [])
         if not members and key in {"ク", ""}:
             continue
         olds = sorted({p.old_item.value for p in members if p.old_item}) or (
@@ -239,8 +248,9 @@ def _overview(plan: Plan, lang: Lang) -> Section:
 
 def _coverage(plan: Plan, lang: Lang) -> Section:
     rows: list[tuple[Cell, ...]] = []
+    groups = _by_item(plan)
     for key, _phase, code, label in _item_rows(lang):
-        members = [p for p in plan.programs if _item_key(p) == key]
+        members = groups.get(key, [])
         if not members and key in {"ク", ""}:
             continue
         counts = [sum(scene in p.scene_set for p in members) for scene in CareScene]
@@ -345,14 +355,14 @@ def _handoff(plan: Plan, lang: Lang) -> Section:
 def _indicators(plan: Plan, lang: Lang) -> Section:
     if not plan.indicators:
         return Section(id="indicators", title=_t("indicators", lang), text=_t("indicators_none", lang))
-    rows = [row for indicator in plan.indicators for row in _indicator_rows(indicator, lang)]
+    bars: list[Bar] = []
+    rows = [row for indicator in plan.indicators for row in _indicator_rows(indicator, lang, bars)]
     keys = ("title", "unit", "type", "fy", "plan", "actual", "ratio", "status", "note")
     table = Table(
         id="indicators", title=_t("indicators", lang), columns=tuple(_t(k, lang) for k in keys), rows=tuple(rows)
     )
-    return Section(
-        id="indicators", title=_t("indicators", lang), tables=(table,), charts=(_indicator_chart(plan, lang),)
-    )
+    chart = Chart(id="plan-vs-actual", title=_t("chart", lang), bars=tuple(bars))
+    return Section(id="indicators", title=_t("indicators", lang), tables=(table,), charts=(chart,))
 
 
 def _findings(findings: Sequence[Finding], lang: Lang) -> Section:
@@ -391,7 +401,7 @@ def build_report(registry: Registry, city_id: str, fiscal_year: int, *, lang: La
     return Report(
         kind="plan",
         lang=lang,
-        title=_t("plan_title", lang, city=name, fy=FiscalYear(fiscal_year).label(lang)),
+        title=_t("plan_title", lang, city=name, fy=_fy_label(fiscal_year, lang)),
         cities=(city_id,),
         fiscal_year=fiscal_year,
         generator=f"zaitaku-core {__version__}",
@@ -412,8 +422,9 @@ def compare_cities(
         plans.append(registry.plan(city_id, fiscal_year if fiscal_year is not None else max(city.fiscal_years)))
     names = [p.city.name if lang == "ja" else (p.city.municipality.name_en or p.city.name) for p in plans]
     item_rows: list[tuple[Cell, ...]] = []
+    groups = [_by_item(plan) for plan in plans]
     for key, _phase, code, label in _item_rows(lang):
-        counts = [sum(_item_key(p) == key for p in plan.programs) for plan in plans]
+        counts = [len(group.get(key, ())) for group in groups]
         if key in {"ク", ""} and not any(counts):
             continue
         item_rows.append((code, label, *counts))
@@ -424,7 +435,7 @@ def compare_cities(
     count_rows: list[tuple[Cell, ...]] = []
     findings = [run_checks(plan, registry.checks()) for plan in plans]
     columns_per_city: list[tuple[str, list[Cell]]] = [
-        ("fiscal_year", [FiscalYear(p.fiscal_year).label(lang) for p in plans]),
+        ("fiscal_year", [_fy_label(p.fiscal_year, lang) for p in plans]),
         ("n_programs", [len(p.programs) for p in plans]),
         ("n_tools", [len(p.tools) for p in plans]),
         ("n_rules", [len(p.handoff_rules) for p in plans]),

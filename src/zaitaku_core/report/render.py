@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from collections.abc import Callable, Iterable
 
 from zaitaku_core.report.model import Cell, Chart, Report, Table
@@ -174,7 +173,8 @@ def _html(report: Report) -> bytes:
 
 
 def _json(report: Report) -> bytes:
-    return (json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    # pydantic's serializer (Rust): keys in the schema's field order, which is fixed, so output is deterministic.
+    return report.model_dump_json(indent=2).encode() + b"\n"
 
 
 def _tables(report: Report) -> Iterable[Table]:
