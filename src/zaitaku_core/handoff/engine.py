@@ -250,7 +250,8 @@ def _city_window(rule: HandoffRule, event: Event, calendar: BusinessCalendar) ->
     day = event.at.date()
     deadline = rule.deadline
     if deadline.kind is DeadlineKind.BEFORE:
-        return Window(start=None, end=day)
+        # Before the event; for a discharge, only during the stay (from the admission, when known).
+        return Window(start=event.admitted_at.date() if event.admitted_at else None, end=day)
     if deadline.kind is DeadlineKind.SAME_DAY:
         return Window(start=day, end=day)
     if deadline.kind is DeadlineKind.CALENDAR_DAYS:
