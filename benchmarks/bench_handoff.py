@@ -28,7 +28,7 @@ CLOSES = 17 * 60 + 30
 def synthetic(n: int, seed: int = 7) -> np.ndarray:
     rng = np.random.default_rng(seed)
     start = np.datetime64("2024-04-01T00:00", "m").astype(np.int64)
-    span = (np.datetime64("2027-03-31T23:59", "m").astype(np.int64) - start)
+    span = np.datetime64("2027-03-31T23:59", "m").astype(np.int64) - start
     return (start + rng.integers(0, span, n)).astype("datetime64[m]")
 
 
@@ -89,8 +89,10 @@ def batch(n: int, calendar: BusinessCalendar, holidays: np.ndarray) -> None:
     base_t, (one, two) = timed(busday_windows, at, holidays)
     assert np.array_equal(ours["admission_1.window_end"], one), "batch (I) differs from busday_offset"
     assert np.array_equal(ours["admission_2.window_end"], two), "batch (II) differs from busday_offset"
-    print(f"batch {n:>11,} events: zaitaku {n / ours_t / 1e6:7.2f} M/s   busday_offset {n / base_t / 1e6:7.2f} M/s"
-          f"   ratio {base_t / ours_t:5.2f}x (goal >= 2x)")
+    print(
+        f"batch {n:>11,} events: zaitaku {n / ours_t / 1e6:7.2f} M/s   busday_offset {n / base_t / 1e6:7.2f} M/s"
+        f"   ratio {base_t / ours_t:5.2f}x (goal >= 2x)"
+    )
 
 
 def per_event(n: int, calendar: BusinessCalendar) -> None:
@@ -112,8 +114,10 @@ def per_event(n: int, calendar: BusinessCalendar) -> None:
     ours_t, a = timed(ours)
     base_t, b = timed(naive)
     assert a == b, "per-event windows differ from the naive loop"
-    print(f"per-event {n:>7,} events: zaitaku {ours_t / n * 1e6:6.2f} µs/event   naive loop "
-          f"{base_t / n * 1e6:6.2f} µs/event   ratio {base_t / ours_t:5.2f}x (goal >= 5x)")
+    print(
+        f"per-event {n:>7,} events: zaitaku {ours_t / n * 1e6:6.2f} µs/event   naive loop "
+        f"{base_t / n * 1e6:6.2f} µs/event   ratio {base_t / ours_t:5.2f}x (goal >= 5x)"
+    )
 
 
 def main() -> None:

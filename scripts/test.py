@@ -39,6 +39,7 @@ def main() -> None:
     editable = [arg for package in PACKAGES for arg in ("-e", package)]
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *editable)
     run(python, "-m", "ruff", "check", "src", "tests", "plugins", "scripts", "benchmarks")
+    run(python, "-m", "ruff", "format", "--check", "src", "tests", "plugins", "scripts", "benchmarks")
     run(python, "-m", "mypy")
     run(python, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[1:])
 

@@ -214,3 +214,17 @@ def test_registry_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, sample_regis
     sample_registry.indicators(city)
     assert sample_registry.tools(city) is not first  # evicted, read again
     assert sample_registry.tools(city) == first
+
+
+def test_hook_calls_are_traced_when_asked(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("ZAITAKU_TRACE_HOOKS", "1")
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+    with caplog.at_level("DEBUG", logger="zaitaku.hooks"):
+        registry.programs("sample", 2024)
+    (line,) = [r.getMessage() for r in caplog.records if "zaitaku_programs" in r.getMessage()]
+    assert line.startswith("sample.zaitaku_programs(") and "-> 2 items in" in line
+    monkeypatch.setenv("ZAITAKU_TRACE_HOOKS", "0")
+    caplog.clear()
+    with caplog.at_level("DEBUG", logger="zaitaku.hooks"):
+        create_registry(entry_points=False, plugins=[("sample", SamplePlugin())]).programs("sample", 2024)
+    assert not caplog.records

@@ -30,6 +30,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "handoff_batch",
         "Evaluate a CSV of events (and contacts) into a CSV of verdicts.",
     ),
+    "new-city": (
+        "zaitaku_core.cli.scaffold",
+        "new_city",
+        "Scaffold a new city plugin package (data files, entry point, tests, README).",
+    ),
     "plan": ("zaitaku_core.cli.catalog", "plan", "Show a city's plan for a fiscal year, by phase and item."),
     "plugins": ("zaitaku_core.cli.catalog", "plugins", "List installed plugins, their cities and hooks."),
     "report": (

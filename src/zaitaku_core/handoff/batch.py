@@ -295,9 +295,7 @@ def evaluate_batch(
     results: list[tuple[Addon, npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]] = []
     for addon in national_addons():
         rows = kind_codes == _EVENT_INDEX[addon.event]
-        start, end, revision_of_row = _revision_windows(
-            addon, rows, day, minute_of_day, closed_day, calendar, options
-        )
+        start, end, revision_of_row = _revision_windows(addon, rows, day, minute_of_day, closed_day, calendar, options)
         if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
             known = (revision_of_row >= 0) & (
                 columns["admitted_at"].astype("datetime64[m]") == columns["admitted_at"].astype("datetime64[m]")
@@ -336,8 +334,14 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     if contacts is None:
         empty = np.zeros(0, dtype=np.int64)
         no_codes = np.zeros(0, dtype=np.int16)
-        return {"event": empty, "day": empty, "from_party": no_codes, "to_party": no_codes, "means": no_codes,
-                "conference": np.zeros(0, dtype=bool)}
+        return {
+            "event": empty,
+            "day": empty,
+            "from_party": no_codes,
+            "to_party": no_codes,
+            "means": no_codes,
+            "conference": np.zeros(0, dtype=bool),
+        }
     columns = columns_of(contacts)
     for needed in ("event", "at", "to_party"):
         if needed not in columns:
@@ -349,8 +353,11 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     unspecified = list(ContactMeans).index(ContactMeans.UNSPECIFIED)
     means = _codes(columns["means"], ContactMeans) if "means" in columns else np.full(size, unspecified, np.int16)
     care_manager = list(ActorKind).index(ActorKind.CARE_MANAGER)
-    from_party = (_codes(columns["from_party"], ActorKind) if "from_party" in columns
-                  else np.full(size, care_manager, dtype=np.int16))
+    from_party = (
+        _codes(columns["from_party"], ActorKind)
+        if "from_party" in columns
+        else np.full(size, care_manager, dtype=np.int16)
+    )
     conference = columns["conference"].astype(bool) if "conference" in columns else np.zeros(size, dtype=bool)
     return {
         "event": event,
