@@ -2,8 +2,10 @@
 """Install everything into ``.venv`` and run the whole test suite (the README's test command).
 
 Steps: create ``.venv`` if needed; install the core with its test extra and both bundled city plugins
-(editable); then ``ruff check``, ``mypy --strict`` on ``src/`` and ``pytest`` (unit, property, plugin,
-CLI, example and documentation tests, and the doctests of the library). Stops at the first failing step
+(editable) with the docs extra; then ``ruff check`` and ``ruff format --check``, ``mypy --strict`` on
+``src/`` and ``pytest``: unit, property, plugin-conformance, CLI and example tests, the doctests of the
+library, the documentation site built with warnings as errors, and a scaffolded city installed into a
+fresh virtual environment. Stops at the first failing step
 and exits with its status. Needs only Python 3.11+ and access to the package index.
 
 Usage: ``python3 scripts/test.py [extra pytest arguments]``
@@ -20,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PACKAGES = [".[test]", "plugins/asahikawa", "plugins/tokushima"]
+PACKAGES = [".[test,docs]", "plugins/asahikawa", "plugins/tokushima"]
 
 
 def run(*args: str) -> None:
@@ -38,8 +40,21 @@ def main() -> None:
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
     editable = [arg for package in PACKAGES for arg in ("-e", package)]
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *editable)
-    run(python, "-m", "ruff", "check", "src", "tests", "plugins", "scripts", "benchmarks")
-    run(python, "-m", "ruff", "format", "--check", "src", "tests", "plugins", "scripts", "benchmarks")
+    run(python, "-m", "ruff", "check", "src", "tests", "plugins", "scripts", "benchmarks", "examples", "docs")
+    run(
+        python,
+        "-m",
+        "ruff",
+        "format",
+        "--check",
+        "src",
+        "tests",
+        "plugins",
+        "scripts",
+        "benchmarks",
+        "examples",
+        "docs",
+    )
     run(python, "-m", "mypy")
     run(python, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[1:])
 

@@ -228,3 +228,63 @@ def test_hook_calls_are_traced_when_asked(monkeypatch: pytest.MonkeyPatch, caplo
     with caplog.at_level("DEBUG", logger="zaitaku.hooks"):
         create_registry(entry_points=False, plugins=[("sample", SamplePlugin())]).programs("sample", 2024)
     assert not caplog.records
+
+
+class ExtrasPlugin:
+    """Office calendars and report sections for the sample city (and a way to break each)."""
+
+    def __init__(self, broken_calendar: bool = False, broken_section: bool = False) -> None:
+        self.broken_calendar = broken_calendar
+        self.broken_section = broken_section
+
+    @hookimpl
+    def zaitaku_office_calendars(self, city: str) -> list[dict[str, Any]] | None:
+        if city != "sample":
+            return None
+        closes = "25:00" if self.broken_calendar else "18:00"
+        return [{"id": "office-a", "name": "居宅介護支援事業所A", "closed_weekdays": [6], "closes": closes}]
+
+    @hookimpl
+    def zaitaku_report_sections(self, plan: Any, lang: str) -> list[dict[str, Any]] | None:
+        if plan.city.id != "sample":
+            return None
+        rows = [["A"]] if self.broken_section else [[t.id, t.name] for t in plan.tools]
+        return [
+            {
+                "id": "tools-extra",
+                "title_ja": "追加の表",
+                "title_en": "Extra table",
+                "columns": ["id", "name"],
+                "rows": rows,
+            }
+        ]
+
+
+def test_office_calendars_and_report_sections_from_a_plugin() -> None:
+    from zaitaku_core.calendar import BusinessCalendar
+    from zaitaku_core.report import build_report, render
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin()), ("extras", ExtrasPlugin())])
+    (spec,) = registry.office_calendars("sample")
+    calendar = BusinessCalendar.from_spec(spec)
+    assert calendar.is_business_day(__import__("datetime").date(2024, 6, 15))  # a Saturday: open at office A
+    report = build_report(registry, "sample", 2024, lang="en")
+    assert report.sections[-1].title == "Extra table"
+    assert "| list | 相談窓口一覧 |" in render(report, "md").decode()
+
+
+def test_bad_calendar_and_section_name_the_plugin_and_hook() -> None:
+    from zaitaku_core.report import build_report
+
+    def registry(**broken: bool) -> Registry:
+        return create_registry(
+            entry_points=False, plugins=[("sample", SamplePlugin()), ("extras", ExtrasPlugin(**broken))]
+        )
+
+    with pytest.raises(PluginDataError) as calendar_error:
+        registry(broken_calendar=True).office_calendars("sample")
+    assert calendar_error.value.location == {"plugin": "extras", "hook": "zaitaku_office_calendars"}
+    assert "closes" in str(calendar_error.value.errors)
+    with pytest.raises(PluginDataError) as section_error:
+        build_report(registry(broken_section=True), "sample", 2024)
+    assert section_error.value.location["hook"] == "zaitaku_report_sections"

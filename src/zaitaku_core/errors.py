@@ -7,7 +7,7 @@ codes, so that an application can branch on ``err.code`` and a person can look t
 Errors that come from bad input subclass :class:`ValueError` as well, so that pydantic turns them into
 ordinary validation errors when they are raised inside a model validator.
 
-Locations are carried as data (:attr:`ZaitakuError.location`): the plugin, the hook, the file and the
+Locations are carried as data (``ZaitakuError.location``): the plugin, the hook, the file and the
 field path that were at fault. The message a city officer reads is built from them.
 """
 

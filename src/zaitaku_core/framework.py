@@ -6,8 +6,8 @@ This module owns the words every other module speaks: the eight program items in
 (:class:`ActorKind`), kinds of collaboration tools (:class:`ToolKind`) and of handoff events
 (:class:`EventKind`).
 
-Every member has a stable code (its value), a Japanese label (:attr:`LabeledEnum.ja`) and an English
-name (:attr:`LabeledEnum.en`); :meth:`LabeledEnum.parse` accepts any of them and the aliases that the
+Every member has a stable code (its value), a Japanese label (``ja``) and an English
+name (``en``); :meth:`LabeledEnum.parse` accepts any of them and the aliases that the
 sources write. The facts that may need correcting (aliases, the old → new mapping, the ``required``
 flags, the aims of the scenes) are read from ``data/framework.toml``, not written in code.
 

@@ -83,6 +83,15 @@ def zaitaku_programs(city: str, fiscal_year: int) -> Iterable[Program | Mapping[
 
     Several plugins may contribute programs to the same city (an extension plugin may add some); ids
     must be unique within the city and fiscal year.
+
+    Example::
+
+        @hookimpl
+        def zaitaku_programs(city, fiscal_year):
+            if city != "asahikawa":
+                return None
+            return [{"id": "asahikawa-2024-a", "title": "医療・介護資源の把握", "fiscal_year": fiscal_year,
+                     "old_item": "ア", "scenes": ["daily_support"], "tools": ["soudan-madoguchi-ichiran"]}]
     """
 
 
@@ -94,6 +103,13 @@ def zaitaku_tools(city: str) -> Iterable[Tool | Mapping[str, Any]] | None:
     and maps, networks, consultation desks, meetings and trainings: each a
     :class:`~zaitaku_core.model.Tool` with a stable id that programs and handoff rules refer to, who
     fills or runs it, and what it may serve as evidence for (for example a billing add-on).
+
+    Example::
+
+        @hookimpl
+        def zaitaku_tools(city):
+            return [{"id": "nyuin-sheet", "name": "入院時情報提供シート", "kind": "form",
+                     "filled_by": ["care_manager"], "evidence_for": ["入院時情報連携加算"]}]
     """
 
 
@@ -103,6 +119,15 @@ def zaitaku_indicators(city: str) -> Iterable[Indicator | Mapping[str, Any]] | N
 
     An actual may be cancelled (中止), provisional (予定) or partial with an as-of date; a target may be
     a frequency (年1回) instead of a number. See :class:`~zaitaku_core.model.IndicatorValue`.
+
+    Example::
+
+        @hookimpl
+        def zaitaku_indicators(city):
+            return [{"id": "meetings", "name": "多職種連携会議の開催回数", "unit": "回", "type": "process",
+                     "values": [{"fiscal_year": 2024, "kind": "plan", "value": 2},
+                                {"fiscal_year": 2024, "kind": "actual", "status": "partial", "value": 1,
+                                 "as_of": "2024-09-30"}]}]
     """
 
 
@@ -116,6 +141,15 @@ def zaitaku_handoff_rules(city: str) -> Iterable[HandoffRule | Mapping[str, Any]
     City rules are layered on the national rules of the handoff engine; the national rules still decide
     billing, and a conflict between the layers is reported, not hidden. Mark guidance as
     ``binding: false``. See :class:`~zaitaku_core.model.HandoffRule`.
+
+    Example::
+
+        @hookimpl
+        def zaitaku_handoff_rules(city):
+            return [{"id": "discharge", "title": "退院の目途が立ち次第、病院がケアマネジャーに連絡",
+                     "scene": "admission_discharge", "event": "discharge", "contact_from": ["hospital"],
+                     "contact_to": ["care_manager"], "deadline": {"kind": "before"},
+                     "basis": "city", "binding": False}]
     """
 
 
@@ -125,6 +159,13 @@ def zaitaku_office_calendars(city: str) -> Iterable[OfficeCalendarSpec | Mapping
 
     The handoff engine counts deadlines in an office's business days; an embedding application can
     also build a calendar in code. See :class:`~zaitaku_core.model.OfficeCalendarSpec`.
+
+    Example::
+
+        @hookimpl
+        def zaitaku_office_calendars(city):
+            return [{"id": "kyotaku-a", "name": "居宅介護支援事業所A", "closed_weekdays": [6],
+                     "closes": "18:00", "closed_dates": ["2024-08-15"]}]
     """
 
 
@@ -138,6 +179,17 @@ def zaitaku_validation_checks() -> Iterable[Check] | None:
     Return :class:`~zaitaku_core.validation.Check` objects; each has a stable code (unique across all
     plugins), a severity and a function from a :class:`~zaitaku_core.model.Plan` to findings. The core's
     own catalogue is registered through this same hook by a default plugin.
+
+    Example::
+
+        @check("AS001", Severity.WARNING, "相談窓口一覧が3年以内に更新されていない", "Desk list not renewed")
+        def desk_list_renewed(self, plan):
+            if not any(t.id == "soudan-madoguchi-ichiran" for t in plan.tools):
+                yield self.finding(plan, "相談窓口一覧がありません。", "No consultation desk list.")
+
+        @hookimpl
+        def zaitaku_validation_checks():
+            return [desk_list_renewed]
     """
 
 
@@ -148,4 +200,13 @@ def zaitaku_report_sections(plan: Plan, lang: str) -> Iterable[ReportSection | M
     Return :class:`~zaitaku_core.model.ReportSection` objects (a title, a paragraph and/or a table);
     they are rendered in every report format after the core's sections. Return ``None`` for plans of
     cities you do not serve.
+
+    Example::
+
+        @hookimpl
+        def zaitaku_report_sections(plan, lang):
+            if plan.city.id != "asahikawa":
+                return None
+            return [{"id": "towns", "title_ja": "同じルールの町", "title_en": "Towns sharing the rules",
+                     "columns": ["code", "name"], "rows": [[m.code, m.name] for m in plan.city.covers]}]
     """

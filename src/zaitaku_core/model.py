@@ -110,7 +110,7 @@ FiscalYearInt = Annotated[int, BeforeValidator(_fiscal_year), Field(ge=1868, le=
 #: A 全国地方公共団体コード with its check digit verified (six digits).
 MunicipalCode = Annotated[str, BeforeValidator(codes.validate)]
 
-#: A stable identifier: lower-case ASCII letters, digits, ``-``, ``_`` and ``.``.
+#: A stable identifier, made of lower-case ASCII letters, digits, ``-``, ``_`` and ``.``.
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", max_length=120)]
 
 #: Free text that must not be empty.

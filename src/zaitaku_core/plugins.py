@@ -82,7 +82,7 @@ __all__ = [
 #: The entry-point group in which city plugins register.
 ENTRY_POINT_GROUP = PROJECT_NAME
 
-#: Modules of the core registered as plugins in every registry: core behaviour written as plugins.
+#: Modules of the core registered as plugins in every registry (core behaviour written as plugins).
 DEFAULT_PLUGINS: tuple[str, ...] = ("zaitaku_core.validation",)
 
 #: How many validated hook results (one city's programs of one fiscal year, its tools, …) a registry keeps.
@@ -493,7 +493,8 @@ class Registry:
         return self._collect("zaitaku_office_calendars", OfficeCalendarSpec, city=city_id)
 
     def plan(self, city_id: str, fiscal_year: int) -> Plan:
-        """Everything known about ``city_id`` for ``fiscal_year``, as one validated :class:`Plan`."""
+        """Everything known about ``city_id`` for ``fiscal_year``, as one validated
+        :class:`~zaitaku_core.model.Plan`."""
         city = self.city(city_id)
         return Plan(
             city=city,

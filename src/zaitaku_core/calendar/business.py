@@ -4,9 +4,10 @@ National holidays come from the ``holidays`` package (python-holidays, Japanese 
 that ``jpholiday`` lists the same dates for 2000–2050 and names the differences. The government's
 closing days (行政機関の休日) are Saturdays, Sundays, national holidays and 29 December – 3 January. A
 care-management office sets its own business days and hours ([check] in the domain notes): build one
-with :meth:`BusinessCalendar.build` or from a plugin's :class:`~zaitaku_core.model.OfficeCalendarSpec`.
+with :meth:`~zaitaku_core.calendar.BusinessCalendar.build` or from a plugin's
+:class:`~zaitaku_core.model.OfficeCalendarSpec`.
 
-A calendar is a precomputed day table over :data:`FIRST_DAY` … :data:`LAST_DAY`: for every day, whether
+A calendar is a precomputed day table over ``FIRST_DAY`` … ``LAST_DAY``: for every day, whether
 it is closed, the count of business days up to it and the index of the next business day. Per-event
 questions are list lookups; batch questions are NumPy gathers over ordinal arrays.
 
@@ -91,7 +92,7 @@ def parse_weekdays(text: str | Iterable[str | int]) -> tuple[int, ...]:
 
 @attrs.frozen(eq=False)
 class BusinessCalendar:
-    """An office's business days and hours over :data:`FIRST_DAY` … :data:`LAST_DAY`.
+    """An office's business days and hours over ``FIRST_DAY`` … ``LAST_DAY``.
 
     Build one with :meth:`build`, :meth:`government` or :meth:`from_spec`; do not call the constructor.
     """
@@ -215,7 +216,7 @@ class BusinessCalendar:
         """The first business day on or after ``day`` (strictly after it with ``include=False``).
 
         Raises:
-            CalendarRangeError: none before :data:`LAST_DAY`.
+            CalendarRangeError: none before ``LAST_DAY``.
         """
         index = _index(day) + (0 if include else 1)
         found = self._next_open[index] if index < _SIZE else _SIZE
@@ -232,7 +233,7 @@ class BusinessCalendar:
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
         """The day table as NumPy arrays indexed by ``ordinal - FIRST_DAY.toordinal()``:
-        ``closed`` (bool) and ``next_open`` (int32 index of the next business day, :data:`_SIZE` if none)."""
+        ``closed`` (bool) and ``next_open`` (int32 index of the next business day, the table size if none)."""
         if not self._arrays:
             import numpy as np
 

@@ -16,7 +16,7 @@ from zaitaku_core import __version__
 
 __all__ = ["COMMANDS", "main"]
 
-#: Every command: name -> (module, click command attribute, short help shown by ``zaitaku --help``).
+#: Every command, as name -> (module, click command attribute, short help shown by ``zaitaku --help``).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "cities": ("zaitaku_core.cli.catalog", "cities", "List the cities served by the installed plugins."),
     "compare": ("zaitaku_core.cli.report", "compare", "Compare cities side by side on the national framework."),

@@ -31,7 +31,22 @@ from zaitaku_core.handoff.model import (
 from zaitaku_core.handoff.rules import Addon, Revision, RuleWindow, national_addons
 from zaitaku_core.model import DeadlineKind, Finding, HandoffRule, RuleBasis, Severity, Tool, WhoContacts
 
-__all__ = ["HandoffOptions", "apply_monthly_caps", "evaluate", "windows"]
+__all__ = ["CONFLICT_CODES", "HandoffOptions", "apply_monthly_caps", "evaluate", "windows"]
+
+#: The findings a verdict may carry where a city rule and the national rules pull apart:
+#: code -> (severity, title in Japanese, title in English).
+CONFLICT_CODES: dict[str, tuple[Severity, str, str]] = {
+    "HC001": (
+        Severity.WARNING,
+        "市のルールの期限が加算の期限より遅い",
+        "A city rule's deadline is later than an add-on's window",
+    ),
+    "HC002": (
+        Severity.INFO,
+        "市のルールではケアマネジャーから連絡しないが、加算はケアマネジャーからの連携を要件とする",
+        "A city rule has the other party contact; the add-ons need the care manager's own contact",
+    ),
+}
 
 _ONE_DAY = timedelta(days=1)
 
@@ -300,7 +315,7 @@ def _conflicts(
                 findings.append(
                     Finding(
                         code="HC001",
-                        severity=Severity.WARNING,
+                        severity=CONFLICT_CODES["HC001"][0],
                         message_ja=f"市のルール「{rule.title}」の期限（{window.end}）は{addon.name}の期限（{national_end}）より遅く、"
                         "市のルールどおりでは加算を算定できない場合があります。",
                         message_en=f"City rule {rule.id!r} allows until {window.end}, later than the window of "
@@ -315,7 +330,7 @@ def _conflicts(
             findings.append(
                 Finding(
                     code="HC002",
-                    severity=Severity.INFO,
+                    severity=CONFLICT_CODES["HC002"][0],
                     message_ja=f"市のルール「{rule.title}」ではケアマネジャーから連絡しませんが、"
                     f"{'、'.join(sorted(needs_cm))}はケアマネジャーからの連携を要件とします。",
                     message_en=f"City rule {rule.id!r} has the other party make the contact; the national add-ons "

@@ -28,7 +28,7 @@ __all__ = [
     "Window",
 ]
 
-#: An opaque subject id (no names, no insurance numbers): letters, digits and ``-_.:``.
+#: An opaque subject id (no names, no insurance numbers), made of letters, digits and ``-_.:``.
 SubjectId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")]
 
 

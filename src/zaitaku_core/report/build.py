@@ -30,7 +30,7 @@ __all__ = ["build_report", "compare_cities", "indicator_status"]
 
 Lang = Literal["ja", "en"]
 
-#: Every fixed text of the reports: key -> (Japanese, English).
+#: Every fixed text of the reports, as key -> (Japanese, English).
 TEXT: dict[str, tuple[str, str]] = {
     "plan_title": ("{city} 在宅医療・介護連携推進事業 {fy} 報告", "{city}: home-care collaboration program, {fy}"),
     "compare_title": ("在宅医療・介護連携推進事業 市町村比較", "Home-care collaboration program: cities compared"),

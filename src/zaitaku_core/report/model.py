@@ -18,7 +18,7 @@ __all__ = ["SCHEMA_VERSION", "Bar", "Cell", "Chart", "IndicatorStatus", "Report"
 #: Version of the report's JSON schema.
 SCHEMA_VERSION = 1
 
-#: A table cell: text, a number, or empty.
+#: A table cell, which holds text, a number, or nothing.
 Cell = str | int | float | None
 
 

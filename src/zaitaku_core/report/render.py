@@ -246,7 +246,7 @@ FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 
 
 def render(report: Report, fmt: str) -> bytes:
-    """The bytes of ``report`` in format ``fmt`` (one of :data:`FORMATS`).
+    """The bytes of ``report`` in format ``fmt`` (one of ``FORMATS``).
 
     Raises:
         ValueError: ``fmt`` is not a known format.

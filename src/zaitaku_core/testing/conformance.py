@@ -52,9 +52,9 @@ class PluginConformance:
     plugin: ClassVar[str] = ""
     #: Or the plugin object itself, for a plugin that is not installed (metadata checks are then skipped).
     plugin_object: ClassVar[object | None] = None
-    #: Checks switched off on purpose: test name -> reason. Unknown names fail ``test_opt_outs_are_known``.
+    #: Checks switched off on purpose, as test name -> reason. Unknown names fail ``test_opt_outs_are_known``.
     opt_out: ClassVar[Mapping[str, str]] = {}
-    #: Error findings of the validation catalogue the city accepts on purpose: code -> reason.
+    #: Error findings of the validation catalogue the city accepts on purpose, as code -> reason.
     accepted_findings: ClassVar[Mapping[str, str]] = {}
     #: How many random events the handoff properties try per city.
     handoff_examples: ClassVar[int] = 40

@@ -1,0 +1,189 @@
+"""Sphinx configuration of the zaitaku-core documentation.
+
+Reference pages that mirror data of the library (validation codes, error codes, the national items, the
+national billing rules, the hooks) are generated at build time into ``_generated/`` from the library
+itself, so they cannot drift from the code. Build: ``sphinx-build -W -b html docs docs/_build/html``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from zaitaku_core import __version__
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+project = "zaitaku-core"
+author = "zaitaku-core contributors"
+copyright = "2026, zaitaku-core contributors"
+version = release = __version__
+language = "en"
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "myst_parser",
+    "sphinx_click",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "_generated", "README.md"]
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+html_theme = "furo"
+html_title = f"zaitaku-core {release}"
+html_static_path: list[str] = []
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+autodoc_default_options = {"members": True, "show-inheritance": False}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_attr_annotations = True
+
+# Cross-references to libraries outside this project are not resolvable offline (no intersphinx, so the
+# build needs no network); everything inside zaitaku_core must resolve.
+nitpicky = True
+nitpick_ignore_regex = [
+    # Outside libraries and the standard library (not resolvable without intersphinx).
+    (r"py:.*", r"(pydantic|pydantic_core|annotated_types|pluggy|attrs|click|numpy|np|npt|hypothesis|st)(\..*)?"),
+    (r"py:.*", r"(_pytest|pytest|dateutil|datetime|decimal|collections|typing|enum|pathlib|importlib)(\..*)?"),
+    (r"py:.*", r"(Any|Self|Callable|Iterable|Iterator|Mapping|Sequence|Collection|Literal|ClassVar|Annotated)"),
+    (r"py:.*", r"(date|datetime|time|timedelta|Decimal|Path|Traversable|Enum|BaseModel|FieldInfo|JsonValue|Ge|Le)"),
+    (r"py:.*", r"(NDArray|SearchStrategy|DrawFn|DataObject|FixtureRequest|Config|CoreSchema|GetCoreSchemaHandler)"),
+    (r"py:.*", r"(HookImpl|HookspecMarker|HookimplMarker|TypeVar|M|F|_F|Lang|NoneType|PydanticUndefined)"),
+    (r"py:.*", r"(str|int|float|bool|bytes|dict|list|tuple|set|frozenset|object|type|None|Exception)"),
+    (r"py:.*", r"(ValueError|LookupError)"),
+    # The metadata pydantic renders for constrained aliases (``pattern=^…$``, ``min_length=1``, …) and
+    # private validators named inside them.
+    (r"py:class", r".*[^\w.].*"),
+    (r"py:class", r"zaitaku_core\.\w+\._\w+|zaitaku_core\.model\.Annotated"),
+]
+
+suppress_warnings = ["myst.header"]
+
+
+# --- generated reference pages --------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _validation_codes() -> str:
+    from zaitaku_core.handoff.engine import CONFLICT_CODES
+    from zaitaku_core.validation import CATALOGUE, CHECK_FAILED
+
+    rows = [[f"`{c.code}`", c.severity.value, c.title_ja, c.title_en] for c in CATALOGUE]
+    rows.append(
+        [f"`{CHECK_FAILED}`", "error", "検証処理そのものが失敗した", "A check itself failed (its error is reported)"]
+    )
+    conflicts = [[f"`{code}`", sev.value, ja, en] for code, (sev, ja, en) in CONFLICT_CODES.items()]
+    header = ["code", "severity", "日本語", "English"]
+    return (
+        "## The catalogue (ZK)\n\n"
+        + _table(header, rows)
+        + "\n## Conflicts between city and national handoff rules (HC)\n\n"
+        + "A handoff verdict carries these findings where the layers pull apart.\n\n"
+        + _table(header, conflicts)
+    )
+
+
+def _errors() -> str:
+    from zaitaku_core import errors
+
+    parts = []
+    classes = [obj for _, obj in inspect.getmembers(errors, inspect.isclass) if issubclass(obj, errors.ZaitakuError)]
+    for cls in sorted(classes, key=lambda c: c.code):
+        doc = inspect.getdoc(cls) or ""
+        summary = doc.split("\n\n")[0].replace("\n", " ")
+        parents = ", ".join(f"`{b.__name__}`" for b in cls.__bases__)
+        parts.append(
+            f"### `{cls.code}`\n\n"
+            f"{{py:class}}`~zaitaku_core.errors.{cls.__name__}` (subclass of {parents}). {summary}\n"
+        )
+    return "\n".join(parts)
+
+
+def _items() -> str:
+    from zaitaku_core.framework import CareScene, NewItem, OldItem
+
+    new_rows = [
+        [f"{i.phase.value} {i.phase.ja}", i.value, i.ja, i.en, "、".join(o.value for o in i.old_items) or "—"]
+        for i in NewItem
+    ]
+    old_rows = [[o.value, o.ja, o.en, o.new_item.value if o.new_item else "— (none)"] for o in OldItem]
+    scene_rows = [[s.value, s.ja, s.en] for s in CareScene]
+    return (
+        "### New items (since April 2021)\n\n"
+        + _table(["phase", "code", "名称", "English", "old items"], new_rows)
+        + "\n### Old items (2015–2021)\n\n"
+        + _table(["code", "名称", "English", "became"], old_rows)
+        + "\n### The four care scenes\n\n"
+        + _table(["code", "場面", "English"], scene_rows)
+    )
+
+
+def _national_rules() -> str:
+    from zaitaku_core.handoff import national_addons
+
+    rows = []
+    for addon in national_addons():
+        for rev in addon.revisions:
+            period = f"{rev.effective_from} – {rev.effective_to or ''}"
+            window = f"day {rev.window.first_day}–{rev.window.last_day}" + (
+                " (before counts)" if rev.window.before_event else ""
+            )
+            if rev.window.extend:
+                window += f", +{rev.window.extend.days} if {rev.window.extend.when}"
+            units = rev.units or "/".join(f"{t.code} {t.units}" for t in rev.tiers)
+            to = ", ".join(a.value for a in addon.parties_to(rev))
+            rows.append([f"{addon.name}<br>{addon.name_en}", addon.event.value, to, period, units, window, rev.note])
+    return _table(["add-on", "event", "contact to", "in force", "units", "window", "note"], rows)
+
+
+def _hooks() -> str:
+    from zaitaku_core import hookspecs
+
+    parts = []
+    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction):
+        if name.startswith("zaitaku_"):
+            parts.append(f"## `{name}`\n\n```{{eval-rst}}\n.. autofunction:: zaitaku_core.hookspecs.{name}\n```\n")
+    return "\n".join(parts)
+
+
+GENERATED = {
+    "validation-codes.md": _validation_codes,
+    "errors.md": _errors,
+    "items.md": _items,
+    "national-rules.md": _national_rules,
+    "hooks.md": _hooks,
+}
+
+
+def _generate(app: Sphinx) -> None:
+    out = HERE / "_generated"
+    out.mkdir(exist_ok=True)
+    for name, make in GENERATED.items():
+        text = make()
+        path = out / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:  # unchanged files keep Sphinx's cache
+            path.write_text(text, encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _generate)
+    return {"parallel_read_safe": True}

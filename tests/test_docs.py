@@ -1,0 +1,90 @@
+"""The documentation site builds without warnings, and its reference covers every hook, command and code.
+
+Also the sweep that keeps the plugin manual honest: every hook has a test that calls it and a documented
+example in its specification.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zaitaku_core import errors, hookspecs
+from zaitaku_core.cli import COMMANDS
+from zaitaku_core.handoff.engine import CONFLICT_CODES
+from zaitaku_core.validation import CATALOGUE, CHECK_FAILED
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOKS = sorted(name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("zaitaku_"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("sphinx", reason="the docs extra is not installed (python3 scripts/test.py installs it)")
+    out = tmp_path_factory.mktemp("html")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q", "-b", "html", str(ROOT / "docs"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"the docs build warned or failed:\n{done.stderr}"
+    return out
+
+
+def text_of(site: Path, page: str) -> str:
+    return (site / page).read_text(encoding="utf-8")
+
+
+def test_every_hook_has_a_reference_section(site: Path) -> None:
+    page = text_of(site, "reference/hooks.html")
+    for hook in HOOKS:
+        assert f'id="zaitaku_core.hookspecs.{hook}"' in page, hook
+
+
+def test_every_command_is_in_the_cli_reference(site: Path) -> None:
+    page = text_of(site, "reference/cli.html")
+    for command in COMMANDS:
+        assert f'id="zaitaku-{command}"' in page, command
+
+
+def test_every_validation_code_is_documented(site: Path) -> None:
+    page = text_of(site, "reference/validation.html")
+    for code in [*(c.code for c in CATALOGUE), CHECK_FAILED, *CONFLICT_CODES]:
+        assert code in page, code
+
+
+def test_every_error_code_has_its_anchor(site: Path) -> None:
+    page = text_of(site, "reference/errors.html")
+    classes = [obj for _, obj in inspect.getmembers(errors, inspect.isclass) if issubclass(obj, errors.ZaitakuError)]
+    for cls in classes:
+        assert f'id="{cls.code}"' in page, f"{cls.__name__}: no anchor #{cls.code} (its doc_url would not resolve)"
+        assert cls.__module__ == "zaitaku_core.errors"
+    assert errors.DOCS_ERRORS_URL.endswith("reference/errors.html")
+
+
+def test_pages_of_every_kind_are_built(site: Path) -> None:
+    for page in ["tutorial/index", "howto/embed", "howto/add-a-city", "explanation/handoff", "reference/glossary"]:
+        assert (site / f"{page}.html").is_file(), page
+    assert "看取り" in text_of(site, "reference/glossary.html")
+
+
+# --- the hook sweep -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_is_exercised_by_a_test(hook: str) -> None:
+    sources = [p for p in (ROOT / "tests").glob("*.py") if p.name != Path(__file__).name]
+    users = [p.name for p in sources if re.search(rf"\bdef {hook}\(", p.read_text(encoding="utf-8"))]
+    assert users, f"no test module implements the hook {hook}: add a test plugin that does"
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_is_documented_with_an_example(hook: str) -> None:
+    doc = inspect.getdoc(getattr(hookspecs, hook)) or ""
+    assert len(doc) > 200 and "Example::" in doc, f"{hook}: its specification needs prose and an example"
