@@ -36,12 +36,13 @@ import time
 import tomllib
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
+from functools import cache
 from importlib import metadata, resources
 from typing import Any, TypeVar
 
 import attrs
 import pluggy
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from zaitaku_core import hookspecs
 from zaitaku_core.errors import (
@@ -86,7 +87,7 @@ ENTRY_POINT_GROUP = PROJECT_NAME
 DEFAULT_PLUGINS: tuple[str, ...] = ("zaitaku_core.validation",)
 
 #: How many validated hook results (one city's programs of one fiscal year, its tools, …) a registry keeps.
-CACHE_SIZE = 256
+CACHE_SIZE = 64
 
 _log = logging.getLogger("zaitaku.hooks")
 
@@ -267,6 +268,11 @@ class PluginInfo:
     error: str | None = None
 
 
+@cache
+def _list_adapter(model: type[M]) -> TypeAdapter[tuple[M, ...]]:
+    return TypeAdapter(tuple[model, ...])  # type: ignore[valid-type]
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
@@ -403,28 +409,31 @@ class Registry:
         where = {"plugin": plugin, "hook": hook}
         if isinstance(result, BaseModel | Mapping | str | bytes) or not isinstance(result, Iterable):
             raise HookResultError(f"expected a list of {model.__name__}, got {type(result).__name__}", location=where)
-        items: list[M] = []
-        errors: list[tuple[str, str]] = []
-        files: set[str] = set()
-        for index, item in enumerate(result):
-            source = getattr(item, "source", "") or f"[{index}]"
-            if isinstance(item, model):
-                items.append(item)
-            elif isinstance(item, Mapping) and not isinstance(item, BaseModel):
-                try:
-                    items.append(model.model_validate(item))
-                except ValidationError as exc:
-                    if isinstance(item, SourcedRecord):
-                        files.add(item.source.split(": ", 1)[0])
-                    errors.extend((f"{source}.{_field_path(e['loc'])}", e["msg"]) for e in exc.errors())
-            else:
-                errors.append((source, f"expected {model.__name__} or a mapping, got {type(item).__name__}"))
-        if errors:
+        items = [
+            item if isinstance(item, dict | BaseModel) or not isinstance(item, Mapping) else dict(item)
+            for item in result
+        ]
+        try:
+            # One call into pydantic-core for the whole list: model instances pass through, mappings are
+            # validated; errors are mapped back to the record (and its file) they came from.
+            return _list_adapter(model).validate_python(items)
+        except ValidationError as exc:
+            errors: list[tuple[str, str]] = []
+            files: set[str] = set()
+            for error in exc.errors():
+                index, *path = error["loc"]
+                item = items[int(index)]
+                source = getattr(item, "source", "") or f"[{index}]"
+                if isinstance(item, SourcedRecord):
+                    files.add(item.source.split(": ", 1)[0])
+                message = error["msg"]
+                if not path and not isinstance(item, Mapping | BaseModel):
+                    message = f"expected {model.__name__} or a mapping, got {type(item).__name__}"
+                errors.append((f"{source}.{_field_path(tuple(path))}" if path else source, message))
             location = dict(where)
             if files:
                 location["file"] = ", ".join(sorted(files))
-            raise PluginDataError(f"invalid {model.__name__} data", location=location, errors=errors)
-        return tuple(items)
+            raise PluginDataError(f"invalid {model.__name__} data", location=location, errors=errors) from None
 
     def _collect(self, hook: str, model: type[M], **kwargs: Any) -> tuple[M, ...]:
         key = (hook, *kwargs.values())

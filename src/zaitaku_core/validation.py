@@ -136,9 +136,10 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     # Targets of earlier periods are history. A target may reach to the end of the plan period of the latest
     # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
     period = PlanPeriod.of(max(plan.city.fiscal_years))
+    last = period.last.year
     for indicator in plan.indicators:
         for index, value in enumerate(indicator.values):
-            if value.kind is ValueKind.PLAN and value.fiscal_year > period.last.year:
+            if value.kind is ValueKind.PLAN and value.fiscal_year > last:
                 yield self.finding(
                     plan,
                     f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"

@@ -133,12 +133,13 @@ def _item_key(program: Program) -> str:
     return "ク" if program.old_item is OldItem.KU else ""
 
 
-def _item_rows(lang: Lang) -> list[tuple[str, str, str, str]]:
+@cache
+def _item_rows(lang: Lang) -> tuple[tuple[str, str, str, str], ...]:
     """(key, phase label, new code, item label) for every new item, then old ク, then unmapped."""
     rows = [(i.value, f"{i.phase.value} {i.phase.label(lang)}", i.value, i.label(lang)) for i in NewItem]
     rows.append(("ク", f"{Phase.B.value} {Phase.B.label(lang)}", "", _t("ku", lang)))
     rows.append(("", "", "", _t("none", lang)))
-    return rows
+    return tuple(rows)
 
 
 # --- indicators ----------------------------------------------------------------------------------------------
@@ -226,9 +227,8 @@ def _by_item(plan: Plan) -> dict[str, list[Program]]:
     return groups
 
 
-def _overview(plan: Plan, lang: Lang) -> Section:
+def _overview(groups: dict[str, list[Program]], lang: Lang) -> Section:
     rows: list[tuple[Cell, ...]] = []
-    groups = _by_item(plan)
     for key, phase, code, label in _item_rows(lang):
         members = groups.get(key, [])
         if not members and key in {"ク", ""}:
@@ -246,9 +246,8 @@ def _overview(plan: Plan, lang: Lang) -> Section:
     )
 
 
-def _coverage(plan: Plan, lang: Lang) -> Section:
+def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
     rows: list[tuple[Cell, ...]] = []
-    groups = _by_item(plan)
     for key, _phase, code, label in _item_rows(lang):
         members = groups.get(key, [])
         if not members and key in {"ク", ""}:
@@ -383,9 +382,10 @@ def build_report(registry: Registry, city_id: str, fiscal_year: int, *, lang: La
     """
     plan = registry.plan(city_id, fiscal_year)
     findings = run_checks(plan, registry.checks())
+    groups = _by_item(plan)
     sections = [
-        _overview(plan, lang),
-        _coverage(plan, lang),
+        _overview(groups, lang),
+        _coverage(groups, lang),
         _programs(plan, lang),
         _tools(plan, lang),
         _handoff(plan, lang),
