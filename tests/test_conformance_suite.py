@@ -65,7 +65,12 @@ def test_a_good_plugin_passes_and_an_opt_out_shows_as_a_skip_with_its_reason(pyt
 def test_an_unknown_tool_fails_with_the_plugin_city_and_record(pytester: pytest.Pytester) -> None:
     result = run(pytester, "class TestDemo(PluginConformance):\n    plugin_object = Plugin(rule_tools=['nope'])\n")
     result.assert_outcomes(passed=6, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
-    result.stdout.fnmatch_lines(["*unresolved references*", "*demo: rule 'admission' names unknown tool 'nope'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*unresolved references*",
+            "*demo FY2024 ZK009 handoff_rules?admission?.tools: admission refers to the tool 'nope'*",
+        ]
+    )
 
 
 def test_invalid_data_fails_naming_the_hook_and_the_field(pytester: pytest.Pytester) -> None:

@@ -19,7 +19,17 @@ import attrs
 from zaitaku_core.calendar import PlanPeriod
 from zaitaku_core.framework import CareScene, NewItem
 from zaitaku_core.hookspecs import hookimpl
-from zaitaku_core.model import DeadlineKind, Finding, Plan, Severity, ValueKind, ValueStatus, WhoContacts
+from zaitaku_core.model import (
+    DeadlineKind,
+    Finding,
+    Indicator,
+    IndicatorValue,
+    Plan,
+    Severity,
+    ValueKind,
+    ValueStatus,
+    WhoContacts,
+)
 
 if TYPE_CHECKING:
     from zaitaku_core.plugins import Registry
@@ -91,6 +101,13 @@ def check(
     return wrap
 
 
+def _indicator_values(plan: Plan) -> Iterator[tuple[Indicator, int, IndicatorValue]]:
+    """Every value of every indicator of ``plan``, with its indicator and its index in ``values``."""
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            yield indicator, index, value
+
+
 # --- the core catalogue -----------------------------------------------------------------------------------------
 
 
@@ -137,66 +154,60 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
     period = PlanPeriod.of(max(plan.city.fiscal_years))
     last = period.last.year
-    for indicator in plan.indicators:
-        for index, value in enumerate(indicator.values):
-            if value.kind is ValueKind.PLAN and value.fiscal_year > last:
-                yield self.finding(
-                    plan,
-                    f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"
-                    f"（{period.first.year}〜{period.last.year}年度）を越えています。",
-                    f"Indicator {indicator.name!r} has a target for FY{value.fiscal_year}, beyond "
-                    f"{period.label('en')}.",
-                    field=f"indicators[{indicator.id}].values[{index}]",
-                )
+    for indicator, index, value in _indicator_values(plan):
+        if value.kind is ValueKind.PLAN and value.fiscal_year > last:
+            yield self.finding(
+                plan,
+                f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"
+                f"（{period.first.year}〜{period.last.year}年度）を越えています。",
+                f"Indicator {indicator.name!r} has a target for FY{value.fiscal_year}, beyond {period.label('en')}.",
+                field=f"indicators[{indicator.id}].values[{index}]",
+            )
 
 
 @check("ZK005", Severity.ERROR, "中止の実績に数値がある", "A cancelled value carries a number")
 def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator in plan.indicators:
-        for index, value in enumerate(indicator.values):
-            if value.status is ValueStatus.CANCELLED and value.value is not None:
-                yield self.finding(
-                    plan,
-                    f"指標「{indicator.name}」の{value.fiscal_year}年度は中止ですが、数値 {value.value} があります。",
-                    f"Indicator {indicator.name!r}: FY{value.fiscal_year} is cancelled but has the number "
-                    f"{value.value}.",
-                    field=f"indicators[{indicator.id}].values[{index}].value",
-                )
+    for indicator, index, value in _indicator_values(plan):
+        if value.status is ValueStatus.CANCELLED and value.value is not None:
+            yield self.finding(
+                plan,
+                f"指標「{indicator.name}」の{value.fiscal_year}年度は中止ですが、数値 {value.value} があります。",
+                f"Indicator {indicator.name!r}: FY{value.fiscal_year} is cancelled but has the number {value.value}.",
+                field=f"indicators[{indicator.id}].values[{index}].value",
+            )
 
 
 @check("ZK006", Severity.ERROR, "途中集計の基準日が不正", "A partial value's as-of date is missing or outside its year")
 def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
     from zaitaku_core.calendar import FiscalYear
 
-    for indicator in plan.indicators:
-        for index, value in enumerate(indicator.values):
-            if value.status is not ValueStatus.PARTIAL:
-                continue
-            if value.as_of is None or not FiscalYear(value.fiscal_year).contains(value.as_of):
-                when = value.as_of.isoformat() if value.as_of else "なし"
-                yield self.finding(
-                    plan,
-                    f"指標「{indicator.name}」の{value.fiscal_year}年度は途中集計ですが、基準日（{when}）が"
-                    "その年度内にありません。",
-                    f"Indicator {indicator.name!r}: the partial FY{value.fiscal_year} value needs an as-of date "
-                    f"inside that fiscal year (got {value.as_of}).",
-                    field=f"indicators[{indicator.id}].values[{index}].as_of",
-                )
+    for indicator, index, value in _indicator_values(plan):
+        if value.status is not ValueStatus.PARTIAL:
+            continue
+        if value.as_of is None or not FiscalYear(value.fiscal_year).contains(value.as_of):
+            when = value.as_of.isoformat() if value.as_of else "なし"
+            yield self.finding(
+                plan,
+                f"指標「{indicator.name}」の{value.fiscal_year}年度は途中集計ですが、基準日（{when}）が"
+                "その年度内にありません。",
+                f"Indicator {indicator.name!r}: the partial FY{value.fiscal_year} value needs an as-of date "
+                f"inside that fiscal year (got {value.as_of}).",
+                field=f"indicators[{indicator.id}].values[{index}].as_of",
+            )
 
 
 @check("ZK007", Severity.ERROR, "基準日が途中集計以外に付いている", "An as-of date on a value that is not partial")
 def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator in plan.indicators:
-        for index, value in enumerate(indicator.values):
-            if value.as_of is not None and value.status is not ValueStatus.PARTIAL:
-                yield self.finding(
-                    plan,
-                    f"指標「{indicator.name}」の{value.fiscal_year}年度の値は{value.status.ja}ですが、基準日があります。"
-                    "途中集計なら status を partial にしてください。",
-                    f"Indicator {indicator.name!r}: FY{value.fiscal_year} is {value.status.en} but has an as-of "
-                    "date; mark it partial if it is counted up to that date.",
-                    field=f"indicators[{indicator.id}].values[{index}].status",
-                )
+    for indicator, index, value in _indicator_values(plan):
+        if value.as_of is not None and value.status is not ValueStatus.PARTIAL:
+            yield self.finding(
+                plan,
+                f"指標「{indicator.name}」の{value.fiscal_year}年度の値は{value.status.ja}ですが、基準日があります。"
+                "途中集計なら status を partial にしてください。",
+                f"Indicator {indicator.name!r}: FY{value.fiscal_year} is {value.status.en} but has an as-of "
+                "date; mark it partial if it is counted up to that date.",
+                field=f"indicators[{indicator.id}].values[{index}].status",
+            )
 
 
 @check("ZK008", Severity.ERROR, "IDの重複", "Duplicate id")
@@ -222,10 +233,10 @@ def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
 @check("ZK009", Severity.ERROR, "存在しないツールの参照", "Reference to a tool that does not exist")
 def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
     known = {tool.id for tool in plan.tools}
-    refs = [("programs", p.id, p.tools) for p in plan.programs]
-    refs += [("handoff_rules", r.id, r.tools) for r in plan.handoff_rules]
-    refs += [("tools", t.id, t.parts) for t in plan.tools]
-    for field, owner, tool_ids in refs:
+    refs = [("programs", p.id, "tools", p.tools) for p in plan.programs]
+    refs += [("handoff_rules", r.id, "tools", r.tools) for r in plan.handoff_rules]
+    refs += [("tools", t.id, "parts", t.parts) for t in plan.tools]
+    for field, owner, attribute, tool_ids in refs:
         for tool_id in tool_ids:
             if tool_id not in known:
                 yield self.finding(
@@ -233,7 +244,7 @@ def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
                     f"{owner} が参照するツール「{tool_id}」がありません。",
                     f"{owner} refers to the tool {tool_id!r}, which does not exist.",
                     program=owner if field == "programs" else None,
-                    field=f"{field}[{owner}].tools",
+                    field=f"{field}[{owner}].{attribute}",
                 )
 
 
@@ -305,16 +316,14 @@ def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK014", Severity.WARNING, "値のない確定値", "A final value with neither a number nor a frequency")
 def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator in plan.indicators:
-        for index, value in enumerate(indicator.values):
-            if value.status is ValueStatus.FINAL and value.value is None and value.frequency is None:
-                yield self.finding(
-                    plan,
-                    f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}に数値も頻度もありません。",
-                    f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} has no number or "
-                    "frequency.",
-                    field=f"indicators[{indicator.id}].values[{index}]",
-                )
+    for indicator, index, value in _indicator_values(plan):
+        if value.status is ValueStatus.FINAL and value.value is None and value.frequency is None:
+            yield self.finding(
+                plan,
+                f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}に数値も頻度もありません。",
+                f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} has no number or frequency.",
+                field=f"indicators[{indicator.id}].values[{index}]",
+            )
 
 
 @check("ZK015", Severity.INFO, "登録されていない実施主体", "An action owner not among the city's organisations")
@@ -335,16 +344,15 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK016", Severity.INFO, "予定値（確定前）", "A provisional value, not compared as final")
 def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator in plan.indicators:
-        for index, value in enumerate(indicator.values):
-            if value.status is ValueStatus.PROVISIONAL and value.fiscal_year == plan.fiscal_year:
-                yield self.finding(
-                    plan,
-                    f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}は予定値です（達成度の判定に使いません）。",
-                    f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} is provisional and is "
-                    "not judged as final.",
-                    field=f"indicators[{indicator.id}].values[{index}]",
-                )
+    for indicator, index, value in _indicator_values(plan):
+        if value.status is ValueStatus.PROVISIONAL and value.fiscal_year == plan.fiscal_year:
+            yield self.finding(
+                plan,
+                f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}は予定値です（達成度の判定に使いません）。",
+                f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} is provisional and is "
+                "not judged as final.",
+                field=f"indicators[{indicator.id}].values[{index}]",
+            )
 
 
 #: The core's checks, in code order.

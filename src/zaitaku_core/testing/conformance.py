@@ -33,7 +33,7 @@ from zaitaku_core.model import HandoffRule, Plan, RuleBasis, Severity, Tool
 from zaitaku_core.plugins import Registry, create_registry
 from zaitaku_core.report import FORMATS, Report, build_report, render
 from zaitaku_core.testing.strategies import contact_logs, handoff_events
-from zaitaku_core.validation import validate_city
+from zaitaku_core.validation import CATALOGUE, run_checks, validate_city
 
 __all__ = ["PluginConformance"]
 
@@ -135,53 +135,24 @@ class PluginConformance:
                         problems.append(f"{city_id} FY{fiscal_year}: the city declares the year but no program")
         assert not problems, f"plugin {self._name()!r}: invalid hook results:\n{_listing(problems)}"
 
+    def _catalogue(self, registry: Registry, codes: set[str]) -> list[str]:
+        """The findings of the catalogue's checks ``codes`` over every plan of the plugin's cities."""
+        checks = [check for check in CATALOGUE if check.code in codes]
+        return [
+            f"{plan.city.id} FY{plan.fiscal_year} {finding.code} {finding.field or ''}: {finding.message_en}"
+            for plan in self._plans(registry)
+            for finding in run_checks(plan, checks)
+        ]
+
     def test_ids_are_unique(self, registry: Registry) -> None:
-        """Ids are unique per kind: programs within a fiscal year; tools, indicators, rules, calendars."""
-        problems = []
-        for plan in self._plans(registry):
-            where = f"{plan.city.id} FY{plan.fiscal_year}"
-            kinds: dict[str, list[str]] = {
-                "program": [p.id for p in plan.programs],
-                "tool": [t.id for t in plan.tools],
-                "indicator": [i.id for i in plan.indicators],
-                "handoff rule": [r.id for r in plan.handoff_rules],
-                "calendar": [c.id for c in plan.calendars],
-            }
-            for kind, ids in kinds.items():
-                twice = sorted({i for i in ids if ids.count(i) > 1})
-                if twice:
-                    problems.append(f"{where}: {kind} ids used more than once: {twice}")
-        assert not problems, f"plugin {self._name()!r}:\n{_listing(sorted(set(problems)))}"
+        """Ids are unique per kind: programs within a fiscal year; tools, indicators, rules, calendars (ZK008)."""
+        problems = self._catalogue(registry, {"ZK008"})
+        assert not problems, f"plugin {self._name()!r}: duplicate ids:\n{_listing(problems)}"
 
     def test_references_resolve(self, registry: Registry) -> None:
-        """Programs, rules and tool sets name tools that exist; indicators name programs of some year."""
-        problems = []
-        for city_id in self._cities(registry):
-            plans = [registry.plan(city_id, fy) for fy in registry.city(city_id).fiscal_years]
-            tools = {t.id for t in plans[0].tools}
-            programs = {p.id for plan in plans for p in plan.programs}
-            for plan in plans:
-                for program in plan.programs:
-                    problems += [
-                        f"{city_id}: program {program.id!r} uses unknown tool {t!r}"
-                        for t in program.tools
-                        if t not in tools
-                    ]
-            for tool in plans[0].tools:
-                problems += [
-                    f"{city_id}: tool {tool.id!r} has unknown part {t!r}" for t in tool.parts if t not in tools
-                ]
-            for rule in plans[0].handoff_rules:
-                problems += [
-                    f"{city_id}: rule {rule.id!r} names unknown tool {t!r}" for t in rule.tools if t not in tools
-                ]
-            for indicator in plans[0].indicators:
-                problems += [
-                    f"{city_id}: indicator {indicator.id!r} links unknown program {p!r}"
-                    for p in indicator.programs
-                    if p not in programs
-                ]
-        assert not problems, f"plugin {self._name()!r}: unresolved references:\n{_listing(sorted(set(problems)))}"
+        """Programs, rules and tool sets name tools that exist (ZK009); indicators name programs (ZK010)."""
+        problems = self._catalogue(registry, {"ZK009", "ZK010"})
+        assert not problems, f"plugin {self._name()!r}: unresolved references:\n{_listing(problems)}"
 
     def test_validation_finds_no_errors(self, registry: Registry) -> None:
         """The validation catalogue finds no error (warnings and notes are allowed) in any year."""
