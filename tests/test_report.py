@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from sample_plugins import ReportFixturePlugin
 
 from zaitaku_core.cli import cli
+from zaitaku_core.cli.common import current_umask
 from zaitaku_core.plugins import Registry, create_registry
 from zaitaku_core.report import (
     FORMATS,
@@ -170,6 +171,11 @@ def test_cli_writes_atomically_and_infers_the_format(registry: Registry, tmp_pat
         assert result.exit_code == 0, result.output
         assert out.read_bytes() == render(build_report(registry, "fixture", 2024), fmt)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"r.{f}" for f in FORMATS)  # no temp files left
+    # Readable as any file the user creates (not the 0600 of a temporary file); a file's mode is kept.
+    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    (tmp_path / "r.md").chmod(0o640)
+    runner.invoke(cli, ["report", "fixture", "--fy", "R6", "-o", str(tmp_path / "r.md")], obj=registry)
+    assert (tmp_path / "r.md").stat().st_mode & 0o777 == 0o640
     result = runner.invoke(cli, ["report", "fixture", "--fy", "2024", "-o", str(tmp_path / "r.pdf")], obj=registry)
     assert result.exit_code != 0 and "give --format" in result.output
     result = runner.invoke(cli, ["compare", "fixture", "--lang", "en"], obj=registry)

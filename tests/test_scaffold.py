@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from zaitaku_core.cli import cli
+from zaitaku_core.cli.common import current_umask
 from zaitaku_core.cli.scaffold import scaffold_city
 from zaitaku_core.errors import InputError, MunicipalCodeError
 from zaitaku_core.model import Severity
@@ -44,6 +45,7 @@ def test_files_entry_point_and_data(tmp_path: Path) -> None:
     assert city["municipality"] == {"code": "012068", "name": "釧路市", "prefecture": "北海道"}
     assert city["fiscal_years"] == [2025]
     assert not list(tmp_path.glob(".zaitaku-*")), "the staging folder is left behind"
+    assert target.stat().st_mode & 0o777 == 0o777 & ~current_umask()  # not the 0700 of a temporary folder
 
 
 def test_the_scaffold_loads_and_has_no_validation_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ import click
 
 from zaitaku_core.plugins import Registry, create_registry
 
-__all__ = ["echo_json", "emit", "get_registry", "lang_option", "write_atomically"]
+__all__ = ["current_umask", "echo_json", "emit", "get_registry", "lang_option", "write_atomically"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,10 +53,19 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~current_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def emit(data: bytes, output: Path | None) -> None:

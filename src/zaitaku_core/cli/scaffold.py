@@ -20,6 +20,7 @@ import click
 
 from zaitaku_core import __version__, codes
 from zaitaku_core.calendar import parse_fiscal_year
+from zaitaku_core.cli.common import current_umask
 from zaitaku_core.errors import InputError
 from zaitaku_core.framework import CareScene, NewItem
 
@@ -108,6 +109,7 @@ def scaffold_city(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(string.Template(template.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
         (staging / "src" / package / "data" / "programs.toml").write_text(_programs(city_id, year), encoding="utf-8")
+        staging.chmod(0o777 & ~current_umask())  # mkdtemp made it private
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
