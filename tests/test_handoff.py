@@ -434,3 +434,19 @@ def test_more_contacts_never_lose_an_add_on(data: st.DataObject) -> None:
     before = evaluate(event, contacts, calendar=calendar)
     after = evaluate(event, [*contacts, *extra], calendar=calendar)
     assert after.units >= before.units
+
+
+def test_the_batch_margin_covers_every_window() -> None:
+    # batch.py refuses events closer than _MARGIN days to the ends of the calendar's day table, because
+    # windows look ahead in it: the reach of the longest window, plus the longest run of closed days an
+    # extension in business days may roll over, must stay inside the margin.
+    from zaitaku_core.handoff.batch import _MARGIN
+
+    closed = BusinessCalendar.government().arrays()["closed"]
+    longest_closed_run = max(len(run) for run in "".join("x" if c else " " for c in closed).split(" "))
+    reach = max(
+        r.window.last_day - 1 + (r.window.extend.days * (1 + longest_closed_run) if r.window.extend else 0)
+        for addon in national_addons()
+        for r in addon.revisions
+    )
+    assert reach < _MARGIN, (reach, longest_closed_run)
