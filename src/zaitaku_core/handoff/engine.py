@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Literal, cast
+from typing import Literal
 
 import attrs
 
@@ -147,11 +147,11 @@ def windows(
     >>> [(a, w.end.isoformat()) for a, w in windows("admission", datetime(2025, 1, 3, 19, 10))]
     [('admission_1', '2025-01-04'), ('admission_2', '2025-01-06')]
     """
-    calendar = calendar or BusinessCalendar.government()
-    after_closing = at.hour * 60 + at.minute >= calendar.closes_minute
-    # Plain str/int/bool/tuple parts: hashed in C (an enum member's hash runs Python code).
-    part = kind if type(kind) is str else cast(EventKind, kind)._value_
-    key = (part, at.toordinal(), after_closing, options.key)
+    if calendar is None:
+        calendar = BusinessCalendar.government()
+    # The kind as given: a code or label string hashes in C; an EventKind member (equal to its code, but
+    # hashed apart) simply gets its own entries.
+    key = (kind, at.toordinal(), at.hour * 60 + at.minute >= calendar.closes_minute, options.key)
     found: tuple[tuple[str, Window], ...] | None = calendar.memo.get(key)
     if found is None:
         event_kind = kind if isinstance(kind, EventKind) else _kind(kind)
