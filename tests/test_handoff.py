@@ -423,19 +423,6 @@ def test_batch_equals_per_event_on_the_hand_worked_cases() -> None:
     assert result["units"].tolist() == expected == [250, 200, 200, 250, 900, 50, 400, 200]
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.data())
-def test_more_contacts_never_lose_an_add_on(data: st.DataObject) -> None:
-    # The example of docs/howto/property-tests.md, kept true here.
-    calendar = BusinessCalendar.from_spec(data.draw(office_calendar_specs()))
-    event = data.draw(handoff_events(kinds=("admission",)))
-    contacts = data.draw(contact_logs(event))
-    extra = data.draw(contact_logs(event, max_size=2))
-    before = evaluate(event, contacts, calendar=calendar)
-    after = evaluate(event, [*contacts, *extra], calendar=calendar)
-    assert after.units >= before.units
-
-
 def test_the_batch_margin_covers_every_window() -> None:
     # batch.py refuses events closer than _MARGIN days to the ends of the calendar's day table, because
     # windows look ahead in it: the reach of the longest window, plus the longest run of closed days an

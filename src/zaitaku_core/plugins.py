@@ -45,6 +45,7 @@ import pluggy
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from zaitaku_core import hookspecs
+from zaitaku_core.calendar import parse_fiscal_year
 from zaitaku_core.errors import (
     HookResultError,
     PluginDataError,
@@ -476,10 +477,11 @@ class Registry:
         self.city(city_id)
         return self._cities[city_id][0]
 
-    def programs(self, city_id: str, fiscal_year: int) -> tuple[Program, ...]:
-        """The programs of ``city_id``'s plan for ``fiscal_year``."""
+    def programs(self, city_id: str, fiscal_year: int | str) -> tuple[Program, ...]:
+        """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …)."""
         self.city(city_id)
-        return self._collect("zaitaku_programs", Program, city=city_id, fiscal_year=int(fiscal_year))
+        year = parse_fiscal_year(fiscal_year).year
+        return self._collect("zaitaku_programs", Program, city=city_id, fiscal_year=year)
 
     def tools(self, city_id: str) -> tuple[Tool, ...]:
         """The tools and linked entities of ``city_id``."""
@@ -501,10 +503,11 @@ class Registry:
         self.city(city_id)
         return self._collect("zaitaku_office_calendars", OfficeCalendarSpec, city=city_id)
 
-    def plan(self, city_id: str, fiscal_year: int) -> Plan:
-        """Everything known about ``city_id`` for ``fiscal_year``, as one validated
-        :class:`~zaitaku_core.model.Plan`."""
+    def plan(self, city_id: str, fiscal_year: int | str) -> Plan:
+        """Everything known about ``city_id`` for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …), as
+        one validated :class:`~zaitaku_core.model.Plan`."""
         city = self.city(city_id)
+        fiscal_year = parse_fiscal_year(fiscal_year).year
         return Plan(
             city=city,
             fiscal_year=fiscal_year,

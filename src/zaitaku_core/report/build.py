@@ -373,7 +373,7 @@ def _findings(findings: Sequence[Finding], lang: Lang) -> Section:
     return Section(id="findings", title=_t("findings", lang), tables=(table,))
 
 
-def build_report(registry: Registry, city_id: str, fiscal_year: int, *, lang: Lang = "ja") -> Report:
+def build_report(registry: Registry, city_id: str, fiscal_year: int | str, *, lang: Lang = "ja") -> Report:
     """The report of ``city_id``'s plan for ``fiscal_year``.
 
     Sections: overview by item (old and new codes side by side), items × scenes coverage, programs with
@@ -381,6 +381,7 @@ def build_report(registry: Registry, city_id: str, fiscal_year: int, *, lang: La
     achievement and status (and a chart), validation findings, then the plugins' own sections.
     """
     plan = registry.plan(city_id, fiscal_year)
+    fiscal_year = plan.fiscal_year
     findings = run_checks(plan, registry.checks())
     groups = _by_item(plan)
     sections = [
