@@ -6,9 +6,10 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from zaitaku_core.cli import cli
+from zaitaku_core.cli import cli, main
 
 EXAMPLE = [
     "handoff",
@@ -76,7 +77,8 @@ def test_bad_contact_is_a_clear_error() -> None:
 def test_batch_csv(tmp_path: Path) -> None:
     events = tmp_path / "events.csv"
     events.write_text(
-        "subject,kind,at\nA-1,admission,2025-01-03T19:10\n=cmd,入院,2024-04-01T10:00\nC-3,discharge,2024-06-20T11:00\n",
+        "subject,kind,at,name\nA-1,admission,2025-01-03T19:10,山田太郎\nB-2,入院,2024-04-01T10:00,=cmd\n"
+        "C-3,discharge,2024-06-20T11:00,\n",
         encoding="utf-8",
     )
     contacts = tmp_path / "contacts.csv"
@@ -90,6 +92,17 @@ def test_batch_csv(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["units"] for r in rows] == ["250", "200", "750"]
-    assert rows[1]["subject"] == "'=cmd"  # neutralised against formula injection
+    assert "name" not in rows[0] and "山田" not in out.read_text(encoding="utf-8-sig")  # other columns dropped
+    assert "columns ignored and not copied: name" in result.output
     assert rows[2]["discharge.tier"] == "(Ⅱ)ロ"
     assert rows[0]["admission_2.reason"] == "exclusive"
+
+
+def test_batch_refuses_a_subject_that_is_not_an_opaque_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("subject,kind,at\nA-1,admission,2025-01-03T19:10\n山田 太郎,admission,2025-01-03T19:10\n")
+    out = tmp_path / "verdicts.csv"
+    status = main(["handoff-batch", str(events), "-o", str(out)])  # as the console script runs it
+    assert status == 1 and not out.exists()
+    error = capsys.readouterr().err
+    assert "opaque id" in error and "line 3" in error and "[field 'subject']" in error and "山田" not in error

@@ -242,14 +242,39 @@ def handoff(
     _print_verdict(verdict, name, {t.id: f"{t.number or ''}{t.name}" for t in tools}, lang)
 
 
-def _read_csv(path: Path) -> dict[str, list[str]]:
+#: The columns handoff-batch reads; any other column is dropped (it may hold personal data).
+EVENT_COLUMNS = ("subject", "kind", "at", "admitted_at")
+CONTACT_COLUMNS = ("event", "at", "from_party", "to_party", "means", "conference")
+
+
+def _read_csv(path: Path, known: Sequence[str]) -> dict[str, list[str]]:
+    """The ``known`` columns of a CSV file; the others are named on standard error and never read further."""
     with path.open(newline="", encoding="utf-8-sig") as stream:
         reader = csv.DictReader(stream)
-        columns: dict[str, list[str]] = {name: [] for name in reader.fieldnames or ()}
+        names = list(reader.fieldnames or ())
+        ignored = [name for name in names if name not in known]
+        if ignored:
+            click.echo(f"zaitaku: {path.name}: columns ignored and not copied: {', '.join(ignored)}", err=True)
+        columns: dict[str, list[str]] = {name: [] for name in names if name in known}
         for row in reader:
             for name in columns:
                 columns[name].append(row[name] or "")
     return columns
+
+
+def _check_subjects(subjects: Sequence[str], path: Path) -> None:
+    """Subjects must be opaque ids, as in the per-event API: no names or insurance numbers in the output."""
+    from zaitaku_core.errors import InputError
+    from zaitaku_core.handoff.model import SUBJECT_PATTERN
+
+    pattern = re.compile(SUBJECT_PATTERN)
+    bad = [index + 2 for index, subject in enumerate(subjects) if not pattern.match(subject)]  # +2: header, 1-based
+    if bad:
+        rows = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
+        raise InputError(
+            f"the subject must be an opaque id (1-64 letters, digits or -_.:), never personal data; line {rows}",
+            location={"file": str(path), "field": "subject"},
+        )
 
 
 @click.command("handoff-batch")
@@ -274,8 +299,9 @@ def handoff_batch(
 ) -> None:
     """Evaluate EVENTS_CSV (columns kind, at[, admitted_at, subject]) into a CSV of verdicts.
 
-    The output has the event's columns and, per add-on, claimable, units, tier, reason and its window.
-    Cells are protected against spreadsheet formula injection.
+    The output has those columns and, per add-on, claimable, units, tier, reason and its window. Other
+    columns are ignored and never copied; a subject must be an opaque id. Cells are protected against
+    spreadsheet formula injection.
     """
     import numpy as np
 
@@ -285,10 +311,16 @@ def handoff_batch(
 
     opens, closes = _hours(office_hours) if office_hours else (time(8, 45), time(17, 30))
     calendar = BusinessCalendar.build(closed_weekdays=office_closed or "sat,sun", opens=opens, closes=closes)
-    events = {k: np.array(v, dtype=object) for k, v in _read_csv(events_csv).items()}
+    events = {k: np.array(v, dtype=object) for k, v in _read_csv(events_csv, EVENT_COLUMNS).items()}
+    if "subject" in events:
+        _check_subjects(events["subject"].tolist(), events_csv)
     if "admitted_at" in events:
         events["admitted_at"] = np.array([v or "NaT" for v in events["admitted_at"]], dtype=object)
-    contacts = {k: np.array(v, dtype=object) for k, v in _read_csv(contacts_csv).items()} if contacts_csv else None
+    contacts = (
+        {k: np.array(v, dtype=object) for k, v in _read_csv(contacts_csv, CONTACT_COLUMNS).items()}
+        if contacts_csv
+        else None
+    )
     if contacts is not None:
         contacts["event"] = contacts["event"].astype(np.int64)
         if "conference" in contacts:

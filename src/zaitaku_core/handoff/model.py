@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 #: An opaque subject id (no names, no insurance numbers), made of letters, digits and ``-_.:``.
-SubjectId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")]
+SUBJECT_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
+SubjectId = Annotated[str, StringConstraints(pattern=SUBJECT_PATTERN)]
 
 
 class ContactMeans(LabeledEnum):
