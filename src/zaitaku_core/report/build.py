@@ -46,7 +46,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "indicators": ("指標（計画値と実績値）", "Indicators: plan and actual"),
     "indicators_none": ("指標は登録されていません。", "No indicators are declared."),
-    "chart": ("計画値と実績値", "Plan and actual"),
+    "chart": (
+        "計画値と実績値（棒の長さは指標ごとの最大値に対する比）",
+        "Plan and actual (each indicator's bars are scaled to its own largest value)",
+    ),
     "findings": ("検証結果", "Validation findings"),
     "findings_none": ("検証で問題は見つかりませんでした。", "Validation found nothing to report."),
     "counts": ("件数", "Counts"),
@@ -213,7 +216,7 @@ def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[t
             )
         )
         if target_n is not None or actual_n is not None:
-            bars.append(Bar(label=f"{indicator.name}（{fy}）", plan=target_n, actual=actual_n))
+            bars.append(Bar(label=f"{indicator.name}（{fy}）", plan=target_n, actual=actual_n, group=indicator.id))
     return rows
 
 

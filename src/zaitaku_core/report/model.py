@@ -49,6 +49,8 @@ class Bar(FrozenModel):
     label: str
     plan: float | None = None
     actual: float | None = None
+    #: Bars of one group (one indicator, in one unit) share a scale; bars of different groups are not compared.
+    group: str | None = None
 
 
 class Chart(FrozenModel):

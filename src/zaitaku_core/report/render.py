@@ -105,7 +105,11 @@ def _svg_chart(chart: Chart, lang: str) -> str:
     bars = [b for b in chart.bars if b.plan is not None or b.actual is not None]
     if not bars:
         return ""
-    top = max(max(b.plan or 0, b.actual or 0) for b in bars) or 1
+    # Each group (an indicator, in its own unit) is scaled to its own largest value: 2 meetings and 120
+    # participants are not drawn on one axis.
+    tops: dict[str | None, float] = {}
+    for bar in bars:
+        tops[bar.group] = max(tops.get(bar.group, 0), bar.plan or 0, bar.actual or 0)
     label_w, bar_w, row_h = 300, 380, 34
     height = 30 + row_h * len(bars)
     plan_label, actual_label = ("計画値", "実績値") if lang == "ja" else ("plan", "actual")
@@ -124,7 +128,7 @@ def _svg_chart(chart: Chart, lang: str) -> str:
         for offset, value, color in ((0, bar.plan, "#9aa7b4"), (13, bar.actual, "#2f6db5")):
             if value is None:
                 continue
-            width = round(bar_w * value / top, 1)
+            width = round(bar_w * value / (tops[bar.group] or 1), 1)
             parts.append(f'<rect x="{label_w}" y="{y + offset}" width="{width}" height="11" fill="{color}"/>')
             parts.append(f'<text x="{label_w + width + 4}" y="{y + offset + 10}">{_text(value)}</text>')
     parts.append("</svg>")
@@ -155,7 +159,9 @@ def _html(report: Report) -> bytes:
             body.append(f"<p>{html.escape(section.text)}</p>")
         body.extend(_html_table(t) for t in section.tables)
         body.extend(
-            f'<figure id="chart-{html.escape(c.id)}">{_svg_chart(c, report.lang)}</figure>' for c in section.charts
+            f'<figure id="chart-{html.escape(c.id)}"><figcaption>{html.escape(c.title)}</figcaption>'
+            f"{_svg_chart(c, report.lang)}</figure>"
+            for c in section.charts
         )
         body.append("</section>")
     page = (
