@@ -308,14 +308,32 @@ def test_a_window_never_starts_before_the_event(calendar: BusinessCalendar, at: 
         assert window.end is not None and window.end >= (window.start or window.end)
 
 
+# The readings under which (Ⅰ) never ends after (Ⅱ): every combination but one (see the next test).
+CONSISTENT_READINGS = [("calendar_day", True), ("calendar_day", False), ("business_day", True)]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(calendars, moments, st.sampled_from(["calendar_day", "business_day"]), st.booleans())
+@given(calendars, moments, st.sampled_from(CONSISTENT_READINGS))
 def test_window_one_ends_no_later_than_window_two(
-    calendar: BusinessCalendar, at: datetime, unit: str, closed_is_late: bool
+    calendar: BusinessCalendar, at: datetime, reading: tuple[str, bool]
 ) -> None:
+    unit, closed_is_late = reading
     options = HandoffOptions(extension_unit=unit, after_hours_includes_closed_day=closed_is_late)  # type: ignore[arg-type]
     found = dict(windows("admission", at, calendar, options))
     assert found["admission_1"].end <= found["admission_2"].end  # type: ignore[operator]
+
+
+def test_the_one_reading_where_window_one_outlasts_window_two() -> None:
+    # Found by the property above when it drew every combination. Admission on Fri 2024-05-03 (憲法記念日)
+    # at 00:00, office closed on holidays only. Read "the next day" as the next *business* day and a closed
+    # day as *not* after hours for (Ⅱ) (whose text names only 営業時間終了後): (Ⅰ) - admitted on a non-business
+    # day - runs to the next day, 05-04, rolled over みどりの日, こどもの日 (Sun) and the 振替休日 to Tue 05-07;
+    # (Ⅱ) is not extended and ends on day 3, Sun 05-05. The rules allow it under that reading, so the
+    # engine reports it as is rather than forcing the two windows into order.
+    office = BusinessCalendar.build(closed_weekdays=())
+    options = HandoffOptions(extension_unit="business_day", after_hours_includes_closed_day=False)
+    found = dict(windows("admission", datetime(2024, 5, 3, 0, 0), office, options))
+    assert (found["admission_1"].end, found["admission_2"].end) == (date(2024, 5, 7), date(2024, 5, 5))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -73,7 +73,10 @@ class HandoffOptions:
             (the office has no hours that day). Default ``True``. (Ⅰ)'s extension names closed days itself.
         extension_unit: "The next day" / "the day after that" in the FY2024 extensions read as the next
             calendar day (``"calendar_day"``, default, the wording of the ministry's Q&A) or the next
-            business day of the office (``"business_day"``).
+            business day of the office (``"business_day"``). With ``"business_day"`` and
+            ``after_hours_includes_closed_day=False``, an admission on a closed day before a long closure
+            can give (Ⅰ) a later end than (Ⅱ) (2024-05-03: (Ⅰ) to 05-07, (Ⅱ) to 05-05); the other
+            readings keep (Ⅰ) ending no later than (Ⅱ).
         discharge_window_starts_at_admission: Contacts count for 退院・退所加算 only from the admission
             of the stay when the event gives ``admitted_at`` (default ``True``).
         office_has_24h_contact_system: The office has the 24-hour contact system that
