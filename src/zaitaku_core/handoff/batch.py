@@ -288,8 +288,7 @@ def evaluate_batch(
     admitted = columns.get("admitted_at")
     admitted_day = _minutes(admitted) // 1440 if admitted is not None else None
     c = _contact_columns(contacts, n)
-    closes = calendar.closes.hour * 60 + calendar.closes.minute
-    out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | (minute_of_day >= closes)}
+    out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | (minute_of_day >= calendar.closes_minute)}
     total = np.zeros(n, dtype=np.int64)
     group_best: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
     results: list[tuple[Addon, npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]] = []

@@ -63,7 +63,7 @@ SCENE_OF_EVENT = {
 }
 
 
-@attrs.frozen(cache_hash=True)
+@attrs.frozen
 class HandoffOptions:
     """Readings of the rules that the sources leave open (marked [check] in the domain notes).
 
@@ -157,7 +157,7 @@ def windows(
     key = (kind, at.toordinal(), at.hour * 60 + at.minute >= calendar.closes_minute, options.key)
     found: tuple[tuple[str, Window], ...] | None = calendar.memo.get(key)
     if found is None:
-        event_kind = kind if isinstance(kind, EventKind) else _kind(kind)
+        event_kind = EventKind.parse(kind)
         day = at.date()
         found = tuple(
             (addon.id, _rule_window(revision.window, at, calendar, options))
@@ -166,11 +166,6 @@ def windows(
         )
         calendar.memo[key] = found
     return found
-
-
-@cache
-def _kind(text: str) -> EventKind:
-    return EventKind.parse(text)
 
 
 @cache
