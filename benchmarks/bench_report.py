@@ -11,7 +11,7 @@ edge cases) as the plain dictionaries a plugin's hooks return.
   that validates its input with pydantic);
 - zaitaku: register a plugin serving the nation, then for every municipality and fiscal year build the
   plan (every record validated through the registry), run the whole validation catalogue, build the report
-  and write its JSON file.
+  and write its JSON file (``build_reports``: a city's reports one year at a time).
 
 The input is made one municipality at a time (untimed) and both are timed on it, so the nation's raw data
 never sits in memory at once and neither side pays the other's garbage-collection costs.
@@ -33,7 +33,7 @@ from zaitaku_core import hookimpl
 from zaitaku_core.codes import calc_check_digit, prefecture_name
 from zaitaku_core.model import City, Indicator, Program, Tool
 from zaitaku_core.plugins import Registry, create_registry
-from zaitaku_core.report import build_report, render
+from zaitaku_core.report import build_reports, render
 
 FISCAL_YEARS = tuple(range(2024, 2030))
 OLD_ITEMS = ("ア", "イ", "ウ", "エ", "オ", "カ", "キ", "ク")
@@ -169,11 +169,10 @@ def baseline(city: dict[str, Any], data: dict[str, Any]) -> int:
 def pipeline(registry: Registry, city_id: str, out: Path) -> int:
     """Every fiscal year of one city: plan, validation catalogue, report, JSON file. Returns the findings."""
     findings = 0
-    for fy in FISCAL_YEARS:
-        report = build_report(registry, city_id, fy)
+    for report in build_reports(registry, city_id, FISCAL_YEARS):
         section = next(s for s in report.sections if s.id == "findings")
         findings += sum(len(table.rows) for table in section.tables)
-        (out / f"{city_id}-{fy}.json").write_bytes(render(report, "json"))
+        (out / f"{city_id}-{report.fiscal_year}.json").write_bytes(render(report, "json"))
     return findings
 
 

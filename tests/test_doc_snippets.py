@@ -49,9 +49,11 @@ def test_tutorial(tmp_path: Path) -> None:
     assert (tmp_path / "asahikawa-2024.md").read_bytes().startswith(b"# Asahikawa")
 
 
-def test_embedding_guide() -> None:
+def test_embedding_guide(tmp_path: Path) -> None:
     made = run_page("docs/howto/embed.md")
     assert made["plan"].programs
+    written = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert "asahikawa-2024.json" in written and any(name.startswith("tokushima-") for name in written)
 
 
 def test_property_test_guide() -> None:

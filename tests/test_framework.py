@@ -63,6 +63,7 @@ def test_every_member_has_labels_and_parses_from_each(enum: type[LabeledEnum]) -
         for text in (member.value, member.ja, member.en, member.name):
             assert enum.parse(text) is member
         assert enum(member.ja) is member  # pydantic and plain construction accept labels too
+        assert member.code == member.value and type(member.code) is str
 
 
 @given(st.sampled_from(list(OldItem)))

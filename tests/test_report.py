@@ -12,6 +12,7 @@ import json
 import os
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import cast
 
 import pytest
 from click.testing import CliRunner
@@ -25,6 +26,7 @@ from zaitaku_core.report import (
     IndicatorStatus,
     Report,
     build_report,
+    build_reports,
     compare_cities,
     neutralize,
     render,
@@ -52,6 +54,8 @@ def test_golden(registry: Registry, fmt: str, lang: str) -> None:
     path = GOLDEN / f"fixture-2024-{lang}.{fmt}"
     if os.environ.get("ZAITAKU_UPDATE_GOLDEN"):
         path.write_bytes(data)
+    if fmt == "json":  # one line of JSON: compare the documents first, so a failure shows which field differs
+        assert json.loads(data) == json.loads(path.read_bytes())
     assert data == path.read_bytes(), f"{path.name} differs; regenerate with ZAITAKU_UPDATE_GOLDEN=1 and review"
 
 
@@ -62,6 +66,24 @@ def test_deterministic(registry: Registry, fmt: str) -> None:
         build_report(create_registry(entry_points=False, plugins=[ReportFixturePlugin()]), "fixture", 2024), fmt
     )
     assert first == second
+
+
+def test_build_reports_gives_build_report_per_year_and_shares_city_sections(registry: Registry) -> None:
+    reports = list(build_reports(registry, "fixture", (2024, "令和7年度"), lang="en"))
+    assert [r.fiscal_year for r in reports] == [2024, 2025]
+    for built in reports:
+        assert built == build_report(registry, "fixture", cast(int, built.fiscal_year), lang="en")
+    first, second = ({s.id: s for s in r.sections} for r in reports)
+    assert first["indicators"] is second["indicators"] and first["handoff"] is second["handoff"]
+    assert first["programs"] is not second["programs"]
+    assert [r.fiscal_year for r in build_reports(registry, "fixture")] == [2024]  # the declared years
+
+
+def test_plan_indicator_values_in_order(registry: Registry) -> None:
+    plan = registry.plan("fixture", 2024)
+    expected = [(i.id, n, v) for i in plan.indicators for n, v in enumerate(i.values)]
+    assert [(i.id, n, v) for i, n, v in plan.indicator_values] == expected
+    assert len(expected) > 3 and plan.indicator_values is plan.indicator_values  # computed once
 
 
 def test_sections_and_statuses(report: Report) -> None:

@@ -68,12 +68,14 @@ class LabeledEnum(str, Enum):
     the Japanese label, the English name or a known alias (see :meth:`parse`).
     """
 
+    #: The stable code as a plain ``str`` (equal to ``value``, and quicker to read in a hot loop).
+    code: str
     ja: str
     en: str
 
     def __new__(cls, code: str, ja: str, en: str) -> Self:
         obj = str.__new__(cls, code)
-        obj._value_ = code
+        obj._value_ = obj.code = code
         obj.ja = ja
         obj.en = en
         return obj
@@ -175,7 +177,7 @@ class OldItem(LabeledEnum):
     @property
     def required(self) -> bool:
         """Whether the item is mandatory (all eight from April 2018), from the framework data."""
-        return bool(_framework_data()["old_items"][self.value].get("required", False))
+        return bool(_framework_data()["old_items"][self.code].get("required", False))
 
     @property
     def new_item(self) -> NewItem | None:
@@ -205,12 +207,12 @@ class NewItem(LabeledEnum):
     @property
     def phase(self) -> Phase:
         """The PDCA phase this item belongs to (the letter before the parenthesis)."""
-        return Phase.parse(self.value[0])
+        return _phase_of()[self]
 
     @property
     def required(self) -> bool:
         """Whether the item is individually mandatory ([check] in domain.md; kept as data)."""
-        return bool(_framework_data()["new_items"][self.value].get("required", False))
+        return bool(_framework_data()["new_items"][self.code].get("required", False))
 
     @property
     def old_items(self) -> tuple[OldItem, ...]:
@@ -222,6 +224,11 @@ class NewItem(LabeledEnum):
         """The single old item this one continues, or ``None`` where there is none or several."""
         olds = self.old_items
         return olds[0] if len(olds) == 1 else None
+
+
+@cache
+def _phase_of() -> dict[NewItem, Phase]:
+    return {item: Phase.parse(item.code[0]) for item in NewItem}
 
 
 @cache

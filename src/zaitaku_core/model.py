@@ -660,6 +660,16 @@ class Plan(FrozenModel):
     handoff_rules: tuple[HandoffRule, ...] = ()
     calendars: tuple[OfficeCalendarSpec, ...] = ()
 
+    @cached_property
+    def indicator_values(self) -> tuple[tuple[Indicator, int, IndicatorValue], ...]:
+        """Every value of every indicator, as ``(indicator, index in its values, value)``, in order.
+
+        Computed once per plan, for checks that each look at every value.
+        """
+        return tuple(
+            (indicator, index, value) for indicator in self.indicators for index, value in enumerate(indicator.values)
+        )
+
     def program(self, program_id: str) -> Program:
         """The program with ``program_id``."""
         for item in self.programs:

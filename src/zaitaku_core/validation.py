@@ -22,8 +22,6 @@ from zaitaku_core.hookspecs import hookimpl
 from zaitaku_core.model import (
     DeadlineKind,
     Finding,
-    Indicator,
-    IndicatorValue,
     Plan,
     Severity,
     ValueKind,
@@ -101,13 +99,6 @@ def check(
     return wrap
 
 
-def _indicator_values(plan: Plan) -> Iterator[tuple[Indicator, int, IndicatorValue]]:
-    """Every value of every indicator of ``plan``, with its indicator and its index in ``values``."""
-    for indicator in plan.indicators:
-        for index, value in enumerate(indicator.values):
-            yield indicator, index, value
-
-
 # --- the core catalogue -----------------------------------------------------------------------------------------
 
 
@@ -154,7 +145,7 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
     period = PlanPeriod.of(max(plan.city.fiscal_years))
     last = period.last.year
-    for indicator, index, value in _indicator_values(plan):
+    for indicator, index, value in plan.indicator_values:
         if value.kind is ValueKind.PLAN and value.fiscal_year > last:
             yield self.finding(
                 plan,
@@ -167,7 +158,7 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK005", Severity.ERROR, "中止の実績に数値がある", "A cancelled value carries a number")
 def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator, index, value in _indicator_values(plan):
+    for indicator, index, value in plan.indicator_values:
         if value.status is ValueStatus.CANCELLED and value.value is not None:
             yield self.finding(
                 plan,
@@ -181,7 +172,7 @@ def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
 def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
     from zaitaku_core.calendar import FiscalYear
 
-    for indicator, index, value in _indicator_values(plan):
+    for indicator, index, value in plan.indicator_values:
         if value.status is not ValueStatus.PARTIAL:
             continue
         if value.as_of is None or not FiscalYear(value.fiscal_year).contains(value.as_of):
@@ -198,7 +189,7 @@ def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK007", Severity.ERROR, "基準日が途中集計以外に付いている", "An as-of date on a value that is not partial")
 def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator, index, value in _indicator_values(plan):
+    for indicator, index, value in plan.indicator_values:
         if value.as_of is not None and value.status is not ValueStatus.PARTIAL:
             yield self.finding(
                 plan,
@@ -220,6 +211,8 @@ def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
         "calendars": [c.id for c in plan.calendars],
     }
     for field, ids in groups.items():
+        if len(set(ids)) == len(ids):
+            continue
         for identifier, count in sorted(Counter(ids).items()):
             if count > 1:
                 yield self.finding(
@@ -316,7 +309,7 @@ def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK014", Severity.WARNING, "値のない確定値", "A final value with neither a number nor a frequency")
 def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator, index, value in _indicator_values(plan):
+    for indicator, index, value in plan.indicator_values:
         if value.status is ValueStatus.FINAL and value.value is None and value.frequency is None:
             yield self.finding(
                 plan,
@@ -344,7 +337,7 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK016", Severity.INFO, "予定値（確定前）", "A provisional value, not compared as final")
 def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
-    for indicator, index, value in _indicator_values(plan):
+    for indicator, index, value in plan.indicator_values:
         if value.status is ValueStatus.PROVISIONAL and value.fiscal_year == plan.fiscal_year:
             yield self.finding(
                 plan,

@@ -1,13 +1,14 @@
 """Reports: one city's plan for a fiscal year, and cities side by side, in five formats.
 
 :func:`build_report` reads a registry and gives a :class:`Report`, an immutable structure of sections
-and tables that is the one source every renderer reads; :func:`compare_cities` builds the comparison.
+and tables that is the one source every renderer reads; :func:`build_reports` gives a city's reports for
+many fiscal years in one pass; :func:`compare_cities` builds the comparison.
 :func:`render` writes a report as Markdown, a self-contained HTML page, JSON (stable, versioned
 schema: :func:`report_json_schema`), CSV or XLSX. Output is deterministic, Japanese by default, and
 CSV/XLSX cells are safe from formula injection (:func:`neutralize`).
 """
 
-from zaitaku_core.report.build import build_report, compare_cities
+from zaitaku_core.report.build import build_report, build_reports, compare_cities
 from zaitaku_core.report.model import SCHEMA_VERSION, Chart, IndicatorStatus, Report, Section, Table, report_json_schema
 from zaitaku_core.report.render import FORMATS, neutralize, render
 
@@ -20,6 +21,7 @@ __all__ = [
     "Section",
     "Table",
     "build_report",
+    "build_reports",
     "compare_cities",
     "neutralize",
     "render",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -26,7 +26,7 @@ from zaitaku_core.validation import run_checks
 if TYPE_CHECKING:
     from zaitaku_core.plugins import Registry
 
-__all__ = ["build_report", "compare_cities", "indicator_status"]
+__all__ = ["build_report", "build_reports", "compare_cities", "indicator_status"]
 
 Lang = Literal["ja", "en"]
 
@@ -115,9 +115,20 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: Lang, **values: object) -> str:
+@cache
+def _text(key: str, lang: Lang) -> str:
+    """The fixed text ``key`` in ``lang`` (use :func:`_t` for texts with placeholders)."""
     ja, en = TEXT[key]
-    return (en if lang == "en" else ja).format(**values)
+    return en if lang == "en" else ja
+
+
+def _t(key: str, lang: Lang, **values: object) -> str:
+    return _text(key, lang).format(**values)
+
+
+@cache
+def _columns(keys: tuple[str, ...], lang: Lang) -> tuple[str, ...]:
+    return tuple(_text(key, lang) for key in keys)
 
 
 def _join(items: Iterable[str]) -> str:
@@ -132,17 +143,37 @@ def _number(value: Decimal | None) -> int | float | None:
 
 def _item_key(program: Program) -> str:
     if program.new_item is not None:
-        return str(program.new_item.value)
+        return program.new_item.code
     return "ク" if program.old_item is OldItem.KU else ""
 
 
 @cache
 def _item_rows(lang: Lang) -> tuple[tuple[str, str, str, str], ...]:
     """(key, phase label, new code, item label) for every new item, then old ク, then unmapped."""
-    rows = [(i.value, f"{i.phase.value} {i.phase.label(lang)}", i.value, i.label(lang)) for i in NewItem]
-    rows.append(("ク", f"{Phase.B.value} {Phase.B.label(lang)}", "", _t("ku", lang)))
-    rows.append(("", "", "", _t("none", lang)))
+    rows = [(i.code, f"{i.phase.code} {i.phase.label(lang)}", i.code, i.label(lang)) for i in NewItem]
+    rows.append(("ク", f"{Phase.B.code} {Phase.B.label(lang)}", "", _text("ku", lang)))
+    rows.append(("", "", "", _text("none", lang)))
     return tuple(rows)
+
+
+def _section(
+    key: str,
+    lang: Lang,
+    column_keys: tuple[str, ...],
+    rows: Iterable[tuple[Cell, ...]],
+    *,
+    text: str | None = None,
+    charts: tuple[Chart, ...] = (),
+) -> Section:
+    """A section holding one table, both named by ``key``, with the columns named by ``column_keys``."""
+    title = _text(key, lang)
+    table = Table(id=key, title=title, columns=_columns(column_keys, lang), rows=tuple(rows))
+    return Section(id=key, title=title, text=text, tables=(table,), charts=charts)
+
+
+def _empty_section(key: str, lang: Lang, text_key: str) -> Section:
+    """A section with only a sentence (no rules, no indicators, no findings …)."""
+    return Section(id=key, title=_text(key, lang), text=_text(text_key, lang))
 
 
 # --- indicators ----------------------------------------------------------------------------------------------
@@ -165,16 +196,21 @@ def indicator_status(plan_value: IndicatorValue | None, actual: IndicatorValue |
     """
     if actual is None:
         return IndicatorStatus.NO_ACTUAL if plan_value is not None else IndicatorStatus.NO_TARGET
-    if actual.status is ValueStatus.CANCELLED:
-        return IndicatorStatus.CANCELLED
-    if actual.status is ValueStatus.PROVISIONAL:
-        return IndicatorStatus.PROVISIONAL
-    if actual.status is ValueStatus.PARTIAL:
-        return IndicatorStatus.PARTIAL
+    judged = _UNJUDGED.get(actual.status)
+    if judged is not None:
+        return judged
     target, done = _target_number(plan_value), _number(actual.value)
     if target is None or done is None:
         return IndicatorStatus.NO_TARGET
     return IndicatorStatus.ON_TRACK if done >= target else IndicatorStatus.BEHIND
+
+
+#: Actual statuses reported as they are, never judged against the target.
+_UNJUDGED = {
+    ValueStatus.CANCELLED: IndicatorStatus.CANCELLED,
+    ValueStatus.PROVISIONAL: IndicatorStatus.PROVISIONAL,
+    ValueStatus.PARTIAL: IndicatorStatus.PARTIAL,
+}
 
 
 @cache
@@ -184,39 +220,35 @@ def _fy_label(year: int, lang: Lang) -> str:
 
 def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[tuple[Cell, ...]]:
     """The table rows of one indicator, a row per fiscal year; appends its chart bars to ``bars``."""
-    by_year: dict[int, dict[ValueKind, IndicatorValue]] = {}
-    for value in indicator.values:
-        by_year.setdefault(value.fiscal_year, {}).setdefault(value.kind, value)
+    targets: dict[int, IndicatorValue] = {}
+    actuals: dict[int, IndicatorValue] = {}
+    for value in indicator.values:  # the first value of a kind and year counts (duplicates are a finding)
+        (targets if value.kind is ValueKind.PLAN else actuals).setdefault(value.fiscal_year, value)
+    name, unit, kind = indicator.name, indicator.unit.label(lang), indicator.type.label(lang)
     rows: list[tuple[Cell, ...]] = []
-    for year in sorted(by_year):
-        target, actual = by_year[year].get(ValueKind.PLAN), by_year[year].get(ValueKind.ACTUAL)
+    for year in sorted(targets.keys() | actuals.keys()):
+        target, actual = targets.get(year), actuals.get(year)
         status = indicator_status(target, actual)
-        target_n, actual_n = _target_number(target), _number(actual.value) if actual else None
-        judged = status in {IndicatorStatus.ON_TRACK, IndicatorStatus.BEHIND}
-        ratio = round(actual_n / target_n * 100, 1) if judged and actual_n is not None and target_n else None
+        target_n = _target_number(target)
+        actual_n = _number(actual.value) if actual is not None else None
+        ratio = None
+        if (
+            (status is IndicatorStatus.ON_TRACK or status is IndicatorStatus.BEHIND)
+            and actual_n is not None
+            and target_n
+        ):
+            ratio = round(actual_n / target_n * 100, 1)
         label = status.label(lang)
         if status is IndicatorStatus.PARTIAL and actual is not None and actual.as_of is not None:
             label = f"{label}（{_t('as_of', lang, date=actual.as_of.isoformat())}）"
         plan_cell: Cell = target_n
         if target is not None and target.value is None and target.frequency is not None:
             plan_cell = target.frequency.label(lang)
-        notes = [v.note for v in (target, actual) if v is not None and v.note]
+        notes = " ".join([v.note for v in (target, actual) if v is not None and v.note])
         fy = _fy_label(year, lang)
-        rows.append(
-            (
-                indicator.name,
-                indicator.unit.label(lang),
-                indicator.type.label(lang),
-                fy,
-                plan_cell,
-                actual_n,
-                ratio,
-                label,
-                " ".join(notes) or None,
-            )
-        )
+        rows.append((name, unit, kind, fy, plan_cell, actual_n, ratio, label, notes or None))
         if target_n is not None or actual_n is not None:
-            bars.append(Bar(label=f"{indicator.name}（{fy}）", plan=target_n, actual=actual_n, group=indicator.id))
+            bars.append(Bar(label=f"{name}（{fy}）", plan=target_n, actual=actual_n, group=indicator.id))
     return rows
 
 
@@ -230,103 +262,101 @@ def _by_item(plan: Plan) -> dict[str, list[Program]]:
     return groups
 
 
-def _overview(groups: dict[str, list[Program]], lang: Lang) -> Section:
-    rows: list[tuple[Cell, ...]] = []
+def _item_groups(groups: dict[str, list[Program]], lang: Lang) -> Iterator[tuple[str, str, str, list[Program]]]:
+    """(phase label, new code, item label, programs) for every item, and for ク and unmapped when used."""
     for key, phase, code, label in _item_rows(lang):
         members = groups.get(key, [])
-        if not members and key in {"ク", ""}:
-            continue
-        olds = sorted({p.old_item.value for p in members if p.old_item}) or (
-            [o.value for o in NewItem.parse(code).old_items] if code else []
+        if members or key not in {"ク", ""}:
+            yield phase, code, label, members
+
+
+def _overview(groups: dict[str, list[Program]], lang: Lang) -> Section:
+    rows: list[tuple[Cell, ...]] = []
+    for phase, code, label, members in _item_groups(groups, lang):
+        olds = sorted({p.old_item.code for p in members if p.old_item}) or (
+            [o.code for o in NewItem.parse(code).old_items] if code else []
         )
-        titles = _join(f"{p.number or ''}{p.title}" for p in members)
+        titles = _join([f"{p.number or ''}{p.title}" for p in members])
         rows.append((phase, code, label, _join(olds), len(members), titles))
-    columns = tuple(_t(k, lang) for k in ("phase", "new_code", "item", "old_code", "n_programs", "program_titles"))
-    return Section(
-        id="overview",
-        title=_t("overview", lang),
-        tables=(Table(id="overview", title=_t("overview", lang), columns=columns, rows=tuple(rows)),),
-    )
+    return _section("overview", lang, ("phase", "new_code", "item", "old_code", "n_programs", "program_titles"), rows)
 
 
 def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
     rows: list[tuple[Cell, ...]] = []
-    for key, _phase, code, label in _item_rows(lang):
-        members = groups.get(key, [])
-        if not members and key in {"ク", ""}:
-            continue
-        counts = [sum(scene in p.scene_set for p in members) for scene in CareScene]
-        rows.append((code, label, *counts))
-    columns = (_t("new_code", lang), _t("item", lang), *(s.label(lang) for s in CareScene))
-    table = Table(id="coverage", title=_t("coverage", lang), columns=columns, rows=tuple(rows))
-    return Section(id="coverage", title=_t("coverage", lang), text=_t("coverage_text", lang), tables=(table,))
+    for _phase, code, label, members in _item_groups(groups, lang):
+        counts = dict.fromkeys(CareScene, 0)
+        for program in members:
+            for scene in program.scene_set:
+                counts[scene] += 1
+        rows.append((code, label, *counts.values()))
+    title = _text("coverage", lang)
+    columns = (_text("new_code", lang), _text("item", lang), *(s.label(lang) for s in CareScene))
+    table = Table(id="coverage", title=title, columns=columns, rows=tuple(rows))
+    return Section(id="coverage", title=title, text=_text("coverage_text", lang), tables=(table,))
 
 
 def _programs(plan: Plan, lang: Lang) -> Section:
+    en = lang == "en"
+    flags = {True: _text("yes", lang), False: _text("no", lang)}
     rows: list[tuple[Cell, ...]] = []
     for p in plan.programs:
-        owners = _join(f"{a.role.label(lang)}: {'・'.join(a.owners)}" for a in p.actions)
-        actions = "\n".join(f"【{'・'.join(a.owners)}】{a.text}" for a in p.actions)
-        scenes = _join(tag.scene.label(lang) for tag in p.scenes)
+        owners: list[str] = []
+        actions: list[str] = []
+        for action in p.actions:
+            names = "・".join(action.owners)
+            owners.append(f"{action.role.en if en else action.role.ja}: {names}")
+            actions.append(f"【{names}】{action.text}")
+        phase, new_item, old_item, frequency = p.phase, p.new_item, p.old_item, p.frequency
         rows.append(
             (
                 p.id,
-                p.phase.value if p.phase else None,
-                p.new_item.value if p.new_item else None,
-                p.old_item.value if p.old_item else None,
+                phase.code if phase else None,
+                new_item.code if new_item else None,
+                old_item.code if old_item else None,
                 p.number,
                 p.title,
-                scenes,
-                p.frequency.label(lang) if p.frequency else None,
-                _t("yes", lang) if p.new_this_year else _t("no", lang),
-                owners,
-                actions,
+                _join([tag.scene.en if en else tag.scene.ja for tag in p.scenes]),
+                frequency.label(lang) if frequency else None,
+                flags[p.new_this_year],
+                _join(owners),
+                "\n".join(actions),
                 p.target,
             )
         )
-    keys = (
-        "id",
-        "phase",
-        "new_code",
-        "old_code",
-        "number",
-        "title",
-        "scenes_col",
-        "frequency",
-        "new",
-        "owners",
-        "actions",
-        "target",
-    )
-    table = Table(id="programs", title=_t("programs", lang), columns=tuple(_t(k, lang) for k in keys), rows=tuple(rows))
-    return Section(id="programs", title=_t("programs", lang), tables=(table,))
+    keys = ("id", "phase", "new_code", "old_code", "number", "title", "scenes_col", "frequency", "new", "owners")
+    return _section("programs", lang, (*keys, "actions", "target"), rows)
 
 
 def _tools(plan: Plan, lang: Lang) -> Section:
-    rows: list[tuple[Cell, ...]] = []
-    for tool in plan.tools:
-        users = [p.title for p in plan.programs if tool.id in p.tools]
-        users += [r.title for r in plan.handoff_rules if tool.id in r.tools]
-        users += [t.name for t in plan.tools if tool.id in t.parts]
-        rows.append(
-            (
-                tool.id,
-                f"{tool.number or ''}{tool.name}",
-                tool.kind.label(lang),
-                _join(tool.operated_by),
-                _join(k.label(lang) for k in tool.filled_by),
-                _join(tool.evidence_for),
-                _join(users),
-            )
+    # Who uses each tool, in one pass: programs, then handoff rules, then tools it is a part of.
+    users: dict[str, list[str]] = {}
+    for program in plan.programs:
+        for tool_id in dict.fromkeys(program.tools):
+            users.setdefault(tool_id, []).append(program.title)
+    for rule in plan.handoff_rules:
+        for tool_id in dict.fromkeys(rule.tools):
+            users.setdefault(tool_id, []).append(rule.title)
+    for whole in plan.tools:
+        for tool_id in dict.fromkeys(whole.parts):
+            users.setdefault(tool_id, []).append(whole.name)
+    rows = [
+        (
+            tool.id,
+            f"{tool.number or ''}{tool.name}",
+            tool.kind.label(lang),
+            _join(tool.operated_by),
+            _join([k.label(lang) for k in tool.filled_by]),
+            _join(tool.evidence_for),
+            _join(users.get(tool.id, ())),
         )
-    keys = ("id", "title", "kind", "operated_by", "filled_by", "evidence_for", "used_by")
-    table = Table(id="tools", title=_t("tools", lang), columns=tuple(_t(k, lang) for k in keys), rows=tuple(rows))
-    return Section(id="tools", title=_t("tools", lang), tables=(table,))
+        for tool in plan.tools
+    ]
+    return _section("tools", lang, ("id", "title", "kind", "operated_by", "filled_by", "evidence_for", "used_by"), rows)
 
 
 def _handoff(plan: Plan, lang: Lang) -> Section:
     if not plan.handoff_rules:
-        return Section(id="handoff", title=_t("handoff", lang), text=_t("handoff_none", lang))
+        return _empty_section("handoff", lang, "handoff_none")
     tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
     rows: list[tuple[Cell, ...]] = []
     for rule in plan.handoff_rules:
@@ -341,39 +371,32 @@ def _handoff(plan: Plan, lang: Lang) -> Section:
             (
                 rule.title,
                 f"{rule.scene.label(lang)} / {rule.event.label(lang)}",
-                f"{_t('first_to_learn', lang)}（{parties}）" if first else parties,
+                f"{_text('first_to_learn', lang)}（{parties}）" if first else parties,
                 _join(k.label(lang) for k in rule.contact_to),
                 deadline,
                 _join(tools.get(t, t) for t in rule.tools),
                 rule.basis.label(lang),
-                _t("binding_yes", lang) if rule.binding else _t("guidance", lang),
+                _text("binding_yes", lang) if rule.binding else _text("guidance", lang),
             )
         )
-    keys = ("title", "event", "from", "to", "deadline", "forms", "basis", "binding")
-    table = Table(id="handoff", title=_t("handoff", lang), columns=tuple(_t(k, lang) for k in keys), rows=tuple(rows))
-    return Section(id="handoff", title=_t("handoff", lang), tables=(table,))
+    return _section("handoff", lang, ("title", "event", "from", "to", "deadline", "forms", "basis", "binding"), rows)
 
 
 def _indicators(plan: Plan, lang: Lang) -> Section:
     if not plan.indicators:
-        return Section(id="indicators", title=_t("indicators", lang), text=_t("indicators_none", lang))
+        return _empty_section("indicators", lang, "indicators_none")
     bars: list[Bar] = []
     rows = [row for indicator in plan.indicators for row in _indicator_rows(indicator, lang, bars)]
+    chart = Chart(id="plan-vs-actual", title=_text("chart", lang), bars=tuple(bars))
     keys = ("title", "unit", "type", "fy", "plan", "actual", "ratio", "status", "note")
-    table = Table(
-        id="indicators", title=_t("indicators", lang), columns=tuple(_t(k, lang) for k in keys), rows=tuple(rows)
-    )
-    chart = Chart(id="plan-vs-actual", title=_t("chart", lang), bars=tuple(bars))
-    return Section(id="indicators", title=_t("indicators", lang), tables=(table,), charts=(chart,))
+    return _section("indicators", lang, keys, rows, charts=(chart,))
 
 
 def _findings(findings: Sequence[Finding], lang: Lang) -> Section:
     if not findings:
-        return Section(id="findings", title=_t("findings", lang), text=_t("findings_none", lang))
-    rows = tuple((f.severity.label(lang), f.code, f.message(lang), f.program, f.field) for f in findings)
-    keys = ("severity", "code", "message", "program", "field")
-    table = Table(id="findings", title=_t("findings", lang), columns=tuple(_t(k, lang) for k in keys), rows=rows)
-    return Section(id="findings", title=_t("findings", lang), tables=(table,))
+        return _empty_section("findings", lang, "findings_none")
+    rows = [(f.severity.label(lang), f.code, f.message(lang), f.program, f.field) for f in findings]
+    return _section("findings", lang, ("severity", "code", "message", "program", "field"), rows)
 
 
 def build_report(registry: Registry, city_id: str, fiscal_year: int | str, *, lang: Lang = "ja") -> Report:
@@ -383,17 +406,44 @@ def build_report(registry: Registry, city_id: str, fiscal_year: int | str, *, la
     their owners' actions, tools and where they are used, handoff rules, indicators with plan, actual,
     achievement and status (and a chart), validation findings, then the plugins' own sections.
     """
-    plan = registry.plan(city_id, fiscal_year)
-    fiscal_year = plan.fiscal_year
-    findings = run_checks(plan, registry.checks())
+    (report,) = build_reports(registry, city_id, (fiscal_year,), lang=lang)
+    return report
+
+
+def build_reports(
+    registry: Registry, city_id: str, fiscal_years: Iterable[int | str] | None = None, *, lang: Lang = "ja"
+) -> Iterator[Report]:
+    """The reports of ``city_id`` for each of ``fiscal_years`` (every fiscal year it declares when ``None``).
+
+    Each report is what :func:`build_report` gives for that year. They are made one at a time as you iterate,
+    and the sections that depend on the city alone (its handoff rules, and its indicators, whose table covers
+    every fiscal year) are built once and shared, so a run over many years or many cities does that work once
+    per city.
+    """
+    years = registry.city(city_id).fiscal_years if fiscal_years is None else fiscal_years
+    checks = registry.checks()
+    city_sections: tuple[Section, Section] | None = None
+    for year in years:
+        plan = registry.plan(city_id, year)
+        if city_sections is None:
+            city_sections = (_handoff(plan, lang), _indicators(plan, lang))
+        yield _plan_report(registry, plan, run_checks(plan, checks), city_sections, lang)
+
+
+def _plan_report(
+    registry: Registry,
+    plan: Plan,
+    findings: Sequence[Finding],
+    city_sections: tuple[Section, Section],
+    lang: Lang,
+) -> Report:
     groups = _by_item(plan)
     sections = [
         _overview(groups, lang),
         _coverage(groups, lang),
         _programs(plan, lang),
         _tools(plan, lang),
-        _handoff(plan, lang),
-        _indicators(plan, lang),
+        *city_sections,
         _findings(findings, lang),
     ]
     for extra in registry.report_sections(plan, lang):
@@ -401,13 +451,14 @@ def build_report(registry: Registry, city_id: str, fiscal_year: int | str, *, la
         table = Table(id=extra.id, title=title, columns=extra.columns, rows=extra.rows) if extra.columns else None
         text = extra.text_en if lang == "en" else extra.text_ja
         sections.append(Section(id=extra.id, title=title, text=text, tables=(table,) if table else ()))
-    name = plan.city.municipality.name_en if lang == "en" and plan.city.municipality.name_en else plan.city.name
+    city = plan.city
+    name = city.municipality.name_en if lang == "en" and city.municipality.name_en else city.name
     return Report(
         kind="plan",
         lang=lang,
-        title=_t("plan_title", lang, city=name, fy=_fy_label(fiscal_year, lang)),
-        cities=(city_id,),
-        fiscal_year=fiscal_year,
+        title=_t("plan_title", lang, city=name, fy=_fy_label(plan.fiscal_year, lang)),
+        cities=(city.id,),
+        fiscal_year=plan.fiscal_year,
         generator=f"zaitaku-core {__version__}",
         sections=tuple(sections),
     )

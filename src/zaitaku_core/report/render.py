@@ -180,7 +180,8 @@ def _html(report: Report) -> bytes:
 
 def _json(report: Report) -> bytes:
     # pydantic's serializer (Rust): keys in the schema's field order, which is fixed, so output is deterministic.
-    return report.__pydantic_serializer__.to_json(report, indent=2) + b"\n"  # bytes as they are, no str round trip
+    # Compact, one line: half the bytes and time of an indented file (`python -m json.tool` pretty-prints it).
+    return report.__pydantic_serializer__.to_json(report) + b"\n"  # bytes as they are, no str round trip
 
 
 def _tables(report: Report) -> Iterable[Table]:
