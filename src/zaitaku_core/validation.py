@@ -226,9 +226,9 @@ def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
 @check("ZK009", Severity.ERROR, "存在しないツールの参照", "Reference to a tool that does not exist")
 def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
     known = {tool.id for tool in plan.tools}
-    refs = [("programs", p.id, "tools", p.tools) for p in plan.programs]
-    refs += [("handoff_rules", r.id, "tools", r.tools) for r in plan.handoff_rules]
-    refs += [("tools", t.id, "parts", t.parts) for t in plan.tools]
+    refs = [("programs", p.id, "tools", p.tools) for p in plan.programs if not known.issuperset(p.tools)]
+    refs += [("handoff_rules", r.id, "tools", r.tools) for r in plan.handoff_rules if not known.issuperset(r.tools)]
+    refs += [("tools", t.id, "parts", t.parts) for t in plan.tools if not known.issuperset(t.parts)]
     for field, owner, attribute, tool_ids in refs:
         for tool_id in tool_ids:
             if tool_id not in known:
@@ -324,6 +324,8 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
     known = {o.name for o in (*plan.city.organizations, *plan.city.operators)}
     for program in plan.programs:
         for action in program.actions:
+            if known.issuperset(action.owners):
+                continue
             for owner in action.owners:
                 if owner not in known:
                     yield self.finding(

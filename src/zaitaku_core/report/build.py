@@ -255,6 +255,10 @@ def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[t
 # --- sections ------------------------------------------------------------------------------------------------
 
 
+#: The four care scenes in order (iterating an Enum class is slow on Python 3.11).
+_SCENES: tuple[CareScene, ...] = tuple(CareScene)
+
+
 def _by_item(plan: Plan) -> dict[str, list[Program]]:
     groups: dict[str, list[Program]] = {}
     for program in plan.programs:
@@ -284,13 +288,13 @@ def _overview(groups: dict[str, list[Program]], lang: Lang) -> Section:
 def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
     rows: list[tuple[Cell, ...]] = []
     for _phase, code, label, members in _item_groups(groups, lang):
-        counts = dict.fromkeys(CareScene, 0)
+        counts = dict.fromkeys(_SCENES, 0)
         for program in members:
             for scene in program.scene_set:
                 counts[scene] += 1
         rows.append((code, label, *counts.values()))
     title = _text("coverage", lang)
-    columns = (_text("new_code", lang), _text("item", lang), *(s.label(lang) for s in CareScene))
+    columns = (_text("new_code", lang), _text("item", lang), *(s.label(lang) for s in _SCENES))
     table = Table(id="coverage", title=title, columns=columns, rows=tuple(rows))
     return Section(id="coverage", title=title, text=_text("coverage_text", lang), tables=(table,))
 
