@@ -4,9 +4,9 @@
 Steps: create ``.venv`` if needed; install the core with its test extra and both bundled city plugins
 (editable) with the docs extra; then ``ruff check`` and ``ruff format --check``, ``mypy --strict`` on
 ``src/`` and ``pytest``: unit, property, plugin-conformance, CLI and example tests, the doctests of the
-library, the documentation site built with warnings as errors, and a scaffolded city installed into a
-fresh virtual environment. Stops at the first failing step
-and exits with its status. Needs only Python 3.11+ and access to the package index.
+library, the documentation site built with warnings as errors, a scaffolded city installed into a
+fresh virtual environment, and the HTML report in headless Chromium where Chromium is installed.
+Stops at the first failing step and exits with its status. Needs only Python 3.11+ and access to the package index.
 
 Usage: ``python3 scripts/test.py [extra pytest arguments]``
 """
