@@ -13,6 +13,7 @@ from zaitaku_core.calendar import (
     FiscalYear,
     PlanPeriod,
     check_in_period,
+    fiscal_year_of,
     format_date,
     from_era,
     parse_date,
@@ -36,7 +37,7 @@ def test_era_round_trip(day: date) -> None:
 @given(st.dates(min_value=date(2000, 4, 1), max_value=date(2100, 12, 31)))
 def test_every_date_in_exactly_one_fiscal_year_and_plan_period(day: date) -> None:
     fy = FiscalYear.of(day)
-    assert fy.contains(day)
+    assert fy.contains(day) and fiscal_year_of(day) == fy.year
     assert not FiscalYear(fy.year - 1).contains(day) and not FiscalYear(fy.year + 1).contains(day)
     period = PlanPeriod.of(day)
     assert period.contains(fy)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from zaitaku_core.calendar import PlanPeriod
+from zaitaku_core.calendar import PlanPeriod, fiscal_year_of
 from zaitaku_core.framework import CareScene, NewItem
 from zaitaku_core.hookspecs import hookimpl
 from zaitaku_core.model import (
@@ -129,7 +129,7 @@ def _required_items_covered(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK003", Severity.WARNING, "取組のない場面", "A care scene no program serves")
 def _scenes_served(self: Check, plan: Plan) -> Iterator[Finding]:
-    served = {scene for program in plan.programs for scene in program.scene_set}
+    served = {tag.scene for program in plan.programs for tag in program.scenes}
     for scene in CareScene:
         if scene not in served:
             yield self.finding(
@@ -170,12 +170,10 @@ def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK006", Severity.ERROR, "途中集計の基準日が不正", "A partial value's as-of date is missing or outside its year")
 def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
-    from zaitaku_core.calendar import FiscalYear
-
     for indicator, index, value in plan.indicator_values:
         if value.status is not ValueStatus.PARTIAL:
             continue
-        if value.as_of is None or not FiscalYear(value.fiscal_year).contains(value.as_of):
+        if value.as_of is None or fiscal_year_of(value.as_of) != value.fiscal_year:
             when = value.as_of.isoformat() if value.as_of else "なし"
             yield self.finding(
                 plan,

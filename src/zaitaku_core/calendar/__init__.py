@@ -10,6 +10,7 @@ from zaitaku_core.calendar.fiscal import (
     FiscalYear,
     PlanPeriod,
     check_in_period,
+    fiscal_year_of,
     parse_fiscal_year,
     parse_plan_period,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "FiscalYear",
     "PlanPeriod",
     "check_in_period",
+    "fiscal_year_of",
     "format_date",
     "from_era",
     "national_holidays",

@@ -18,7 +18,14 @@ import attrs
 from zaitaku_core.calendar.era import Era, to_era
 from zaitaku_core.errors import EraDateError, FiscalYearError
 
-__all__ = ["FiscalYear", "PlanPeriod", "check_in_period", "parse_fiscal_year", "parse_plan_period"]
+__all__ = [
+    "FiscalYear",
+    "PlanPeriod",
+    "check_in_period",
+    "fiscal_year_of",
+    "parse_fiscal_year",
+    "parse_plan_period",
+]
 
 #: The first fiscal year of the long-term care insurance plans (第1期 = FY2000–2002).
 FIRST_PLAN_YEAR = 2000
@@ -51,7 +58,7 @@ class FiscalYear:
     @classmethod
     def of(cls, day: date) -> FiscalYear:
         """The fiscal year ``day`` belongs to."""
-        return cls(day.year if day.month >= 4 else day.year - 1)
+        return cls(fiscal_year_of(day))
 
     @property
     def plan_period(self) -> PlanPeriod:
@@ -70,6 +77,16 @@ class FiscalYear:
 
     def __str__(self) -> str:
         return self.label()
+
+
+def fiscal_year_of(day: date) -> int:
+    """The fiscal year ``day`` belongs to, as the Gregorian year it starts in (``FiscalYear.of(day).year``
+    without making the object, for hot loops).
+
+    >>> fiscal_year_of(date(2025, 3, 31)), fiscal_year_of(date(2025, 4, 1))
+    (2024, 2025)
+    """
+    return day.year if day.month >= 4 else day.year - 1
 
 
 _FY_ERA = re.compile(r"^(明治|大正|昭和|平成|令和|[MTSHRmtshr])(元|\d+)(?:年度|年)?$")

@@ -290,7 +290,7 @@ def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
     for _phase, code, label, members in _item_groups(groups, lang):
         counts = dict.fromkeys(_SCENES, 0)
         for program in members:
-            for scene in program.scene_set:
+            for scene in {tag.scene for tag in program.scenes}:  # a scene tagged twice counts once
                 counts[scene] += 1
         rows.append((code, label, *counts.values()))
     title = _text("coverage", lang)
