@@ -203,10 +203,13 @@ def test_data_plugin_syntax_error_names_the_file(tmp_path: Path, monkeypatch: py
     assert info.value.location["plugin"] == "syntax"
 
 
-def test_registry_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, sample_registry: Registry) -> None:
-    # A run over many cities must not keep every validated hook result alive.
-    monkeypatch.setattr("zaitaku_core.plugins.CACHE_SIZE", 2)
+def test_registry_cache_is_bounded_in_records(monkeypatch: pytest.MonkeyPatch, sample_registry: Registry) -> None:
+    # A run over many cities must not keep every validated hook result alive: the bound counts records
+    # (an empty result counts as one), least recently used first.
     city = sample_registry.cities()[0].id
+    weight = {name: len(getattr(sample_registry, name)(city)) or 1 for name in ("tools", "indicators", "handoff_rules")}
+    monkeypatch.setattr("zaitaku_core.plugins.CITY_CACHE_RECORDS", weight["tools"] + weight["indicators"])
+    sample_registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
     first = sample_registry.tools(city)
     sample_registry.indicators(city)
     assert sample_registry.tools(city) is first  # recently used: kept
@@ -214,6 +217,32 @@ def test_registry_cache_is_bounded(monkeypatch: pytest.MonkeyPatch, sample_regis
     sample_registry.indicators(city)
     assert sample_registry.tools(city) is not first  # evicted, read again
     assert sample_registry.tools(city) == first
+
+
+def test_a_year_s_results_have_their_own_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A result larger than its budget is kept alone; a year's programs do not evict a city's tools.
+    monkeypatch.setattr("zaitaku_core.plugins.YEAR_CACHE_RECORDS", 1)
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+    tools = registry.tools("sample")
+    programs = registry.programs("sample", 2024)
+    assert len(programs) > 1 and registry.programs("sample", 2024) is programs
+    registry.programs("sample", 2025)
+    assert registry.programs("sample", 2024) is not programs
+    assert registry.tools("sample") is tools
+
+
+def test_checks_catalogue_does_not_grow_the_bounded_cache(
+    monkeypatch: pytest.MonkeyPatch, sample_registry: Registry
+) -> None:
+    # The catalogue used to live in the LRU: evicted by hook results and put back with no eviction, it grew
+    # the cache by one entry per city of a nation-wide run (found by the nation benchmark).
+    monkeypatch.setattr("zaitaku_core.plugins.YEAR_CACHE_RECORDS", 2)
+    city = sample_registry.cities()[0].id
+    checks = sample_registry.checks()
+    for year in range(2024, 2034):
+        sample_registry.programs(city, year)
+        assert sample_registry.checks() is checks
+    assert len(sample_registry._year_cache.entries) == 1  # each year's programs evict the last (2 records each)
 
 
 def test_hook_calls_are_traced_when_asked(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:

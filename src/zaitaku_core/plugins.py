@@ -68,9 +68,10 @@ from zaitaku_core.model import (
 from zaitaku_core.validation import Check
 
 __all__ = [
-    "CACHE_SIZE",
+    "CITY_CACHE_RECORDS",
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
+    "YEAR_CACHE_RECORDS",
     "DataFile",
     "DataPlugin",
     "PluginInfo",
@@ -87,8 +88,15 @@ ENTRY_POINT_GROUP = PROJECT_NAME
 #: Modules of the core registered as plugins in every registry (core behaviour written as plugins).
 DEFAULT_PLUGINS: tuple[str, ...] = ("zaitaku_core.validation",)
 
-#: How many validated hook results (one city's programs of one fiscal year, its tools, …) a registry keeps.
-CACHE_SIZE = 64
+#: How many validated records a registry keeps of the hook results that hold for one fiscal year (a city's
+#: programs of that year), least recently used first: a few plans' worth. They are large and seldom read
+#: twice, and each record kept alive is work for the garbage collector in a run over every municipality.
+YEAR_CACHE_RECORDS = 200
+
+#: How many validated records a registry keeps of the results that hold for every year (tools, indicators,
+#: handoff rules, office calendars), least recently used first: read on every handoff event, so dozens of
+#: cities' worth. In both caches a single result larger than the budget is still kept, alone.
+CITY_CACHE_RECORDS = 1000
 
 _log = logging.getLogger("zaitaku.hooks")
 
@@ -285,6 +293,32 @@ def _trace_enabled() -> bool:
     return os.environ.get("ZAITAKU_TRACE_HOOKS", "") not in {"", "0", "false", "no"}
 
 
+class _RecordCache:
+    """Hook results, least recently used first, bounded by the number of records they hold (an empty
+    result counts as one)."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self.records = 0
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[Any, ...], value: tuple[Any, ...], budget: int) -> None:
+        self.entries[key] = value
+        self.records += len(value) or 1
+        while self.records > budget and len(self.entries) > 1:
+            _, evicted = self.entries.popitem(last=False)
+            self.records -= len(evicted) or 1
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.records = 0
+
+
 class Registry:
     """The plugins of one application, and typed access to what they declare.
 
@@ -298,9 +332,10 @@ class Registry:
         self._pending: dict[str, metadata.EntryPoint] = {}
         self._dists: dict[str, tuple[str | None, str | None]] = {}
         self._cities: dict[str, tuple[str, City]] = {}
-        # Hook results, validated: least recently used first, at most CACHE_SIZE entries, so a run over
-        # every municipality of the nation keeps memory (and the garbage collector's work) bounded.
-        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        # Validated hook results: those of one fiscal year, and those that hold for every year.
+        self._year_cache = _RecordCache()
+        self._city_cache = _RecordCache()
+        self._checks: tuple[Check, ...] | None = None  # the catalogue, kept apart from the bounded cache
         #: Errors of plugins that could not be loaded (kept, not raised, unless ``strict``).
         self.errors: list[PluginError] = []
         if _trace_enabled() and not _log.handlers:
@@ -347,7 +382,9 @@ class Registry:
             raise
         for city in new_cities:
             self._cities[city.id] = (plugin_name, city)
-        self._cache.clear()
+        self._year_cache.clear()
+        self._city_cache.clear()
+        self._checks = None
         return plugin_name
 
     def _load_entry_point(self, name: str) -> None:
@@ -438,16 +475,15 @@ class Registry:
 
     def _collect(self, hook: str, model: type[M], **kwargs: Any) -> tuple[M, ...]:
         key = (hook, *kwargs.values())
-        cached: tuple[M, ...] | None = self._cache.get(key)
+        per_year = "fiscal_year" in kwargs
+        cache = self._year_cache if per_year else self._city_cache
+        cached: tuple[M, ...] | None = cache.get(key)
         if cached is None:
             items: list[M] = []
             for plugin, result in self._call(hook, **kwargs):
                 items.extend(self._validated(plugin, hook, model, result))
-            cached = self._cache[key] = tuple(items)
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+            cached = tuple(items)
+            cache.put(key, cached, YEAR_CACHE_RECORDS if per_year else CITY_CACHE_RECORDS)
         return cached
 
     # -- typed access --
@@ -524,7 +560,7 @@ class Registry:
         Raises:
             HookResultError: a hook returned something other than checks, or two checks share a code.
         """
-        if ("checks",) not in self._cache:
+        if self._checks is None:
             found: dict[str, tuple[str, Check]] = {}
             for plugin, result in self._call("zaitaku_validation_checks"):
                 for item in result or ():
@@ -537,9 +573,8 @@ class Registry:
                             location=where,
                         )
                     found[item.code] = (plugin, item)
-            self._cache[("checks",)] = tuple(check for _, check in sorted(found.values(), key=lambda x: x[1].code))
-        checks: tuple[Check, ...] = self._cache[("checks",)]
-        return checks
+            self._checks = tuple(check for _, check in sorted(found.values(), key=lambda x: x[1].code))
+        return self._checks
 
     def report_sections(self, plan: Plan, lang: str = "ja") -> tuple[ReportSection, ...]:
         """Extra report sections the plugins contribute for ``plan``."""
