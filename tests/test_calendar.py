@@ -70,6 +70,8 @@ def test_fiscal_year_2019_has_two_names() -> None:
         ("平成32年度", EraDateError, "平成 ended in 平成31年"),
         ("令和0年度", EraDateError, "era years start at 1"),
         ("来年度", FiscalYearError, "write it as 2024, FY2024, 令和6年度 or R6"),
+        ("令和200年度", FiscalYearError, "2218 is out of range"),  # the same range as digits
+        ("FY2201", FiscalYearError, "2201 is out of range"),
     ],
 )
 def test_impossible_fiscal_years(text: str, error: type[Exception], message: str) -> None:

@@ -124,7 +124,7 @@ def parse_fiscal_year(value: int | str | FiscalYear) -> FiscalYear:
         end = era.end
         if end is not None and gregorian > end.year:
             raise EraDateError(f"{value!r} does not exist: {era.ja} ended in {era.ja}{end.year - era.start.year + 1}年")
-        return FiscalYear(gregorian)
+        return parse_fiscal_year(gregorian)  # the same range as a year given in digits
     raise FiscalYearError(f"cannot read {value!r} as a fiscal year; write it as 2024, FY2024, 令和6年度 or R6")
 
 

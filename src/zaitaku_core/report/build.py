@@ -167,7 +167,8 @@ def _section(
 ) -> Section:
     """A section holding one table, both named by ``key``, with the columns named by ``column_keys``."""
     title = _text(key, lang)
-    table = Table(id=key, title=title, columns=_columns(column_keys, lang), rows=tuple(rows))
+    # Built here from validated data, so not validated again (the tests read every format back).
+    table = Table.model_construct(id=key, title=title, columns=_columns(column_keys, lang), rows=tuple(rows))
     return Section(id=key, title=title, text=text, tables=(table,), charts=charts)
 
 
