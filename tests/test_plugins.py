@@ -207,21 +207,22 @@ def test_registry_cache_is_bounded_in_records(monkeypatch: pytest.MonkeyPatch, s
     # A run over many cities must not keep every validated hook result alive: the bound counts records
     # (an empty result counts as one), least recently used first.
     city = sample_registry.cities()[0].id
-    weight = {name: len(getattr(sample_registry, name)(city)) or 1 for name in ("tools", "indicators", "handoff_rules")}
-    monkeypatch.setattr("zaitaku_core.plugins.CITY_CACHE_RECORDS", weight["tools"] + weight["indicators"])
+    names = ("tools", "handoff_rules", "office_calendars")
+    weight = {name: len(getattr(sample_registry, name)(city)) or 1 for name in names}
+    monkeypatch.setattr("zaitaku_core.plugins.HANDOFF_CACHE_RECORDS", weight["tools"] + weight["handoff_rules"])
     sample_registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
     first = sample_registry.tools(city)
-    sample_registry.indicators(city)
-    assert sample_registry.tools(city) is first  # recently used: kept
     sample_registry.handoff_rules(city)
-    sample_registry.indicators(city)
+    assert sample_registry.tools(city) is first  # recently used: kept
+    sample_registry.office_calendars(city)
+    sample_registry.handoff_rules(city)
     assert sample_registry.tools(city) is not first  # evicted, read again
     assert sample_registry.tools(city) == first
 
 
-def test_a_year_s_results_have_their_own_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A result larger than its budget is kept alone; a year's programs do not evict a city's tools.
-    monkeypatch.setattr("zaitaku_core.plugins.YEAR_CACHE_RECORDS", 1)
+def test_plan_data_has_its_own_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A result larger than its budget is kept alone; a year's programs never evict the handoff data.
+    monkeypatch.setattr("zaitaku_core.plugins.PLAN_CACHE_RECORDS", 1)
     registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
     tools = registry.tools("sample")
     programs = registry.programs("sample", 2024)
@@ -236,13 +237,13 @@ def test_checks_catalogue_does_not_grow_the_bounded_cache(
 ) -> None:
     # The catalogue used to live in the LRU: evicted by hook results and put back with no eviction, it grew
     # the cache by one entry per city of a nation-wide run (found by the nation benchmark).
-    monkeypatch.setattr("zaitaku_core.plugins.YEAR_CACHE_RECORDS", 2)
+    monkeypatch.setattr("zaitaku_core.plugins.PLAN_CACHE_RECORDS", 2)
     city = sample_registry.cities()[0].id
     checks = sample_registry.checks()
     for year in range(2024, 2034):
         sample_registry.programs(city, year)
         assert sample_registry.checks() is checks
-    assert len(sample_registry._year_cache.entries) == 1  # each year's programs evict the last (2 records each)
+    assert len(sample_registry._plan_cache.entries) == 1  # each year's programs evict the last (2 records each)
 
 
 def test_hook_calls_are_traced_when_asked(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:

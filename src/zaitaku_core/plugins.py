@@ -68,10 +68,10 @@ from zaitaku_core.model import (
 from zaitaku_core.validation import Check
 
 __all__ = [
-    "CITY_CACHE_RECORDS",
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
-    "YEAR_CACHE_RECORDS",
+    "HANDOFF_CACHE_RECORDS",
+    "PLAN_CACHE_RECORDS",
     "DataFile",
     "DataPlugin",
     "PluginInfo",
@@ -88,15 +88,18 @@ ENTRY_POINT_GROUP = PROJECT_NAME
 #: Modules of the core registered as plugins in every registry (core behaviour written as plugins).
 DEFAULT_PLUGINS: tuple[str, ...] = ("zaitaku_core.validation",)
 
-#: How many validated records a registry keeps of the hook results that hold for one fiscal year (a city's
-#: programs of that year), least recently used first: a few plans' worth. They are large and seldom read
-#: twice, and each record kept alive is work for the garbage collector in a run over every municipality.
-YEAR_CACHE_RECORDS = 200
+#: How many validated records a registry keeps of plan data: a city's programs of a fiscal year and its
+#: indicators, read once for each plan or report. A few plans' worth, least recently used first: they are
+#: large, and each record kept alive is work for the garbage collector in a run over every municipality.
+PLAN_CACHE_RECORDS = 200
 
-#: How many validated records a registry keeps of the results that hold for every year (tools, indicators,
-#: handoff rules, office calendars), least recently used first: read on every handoff event, so dozens of
-#: cities' worth. In both caches a single result larger than the budget is still kept, alone.
-CITY_CACHE_RECORDS = 1000
+#: How many validated records a registry keeps of handoff data: handoff rules, tools and office calendars,
+#: which the handoff engine reads on every event. Dozens of cities' worth, least recently used first. In
+#: both caches a single result larger than the budget is still kept, alone.
+HANDOFF_CACHE_RECORDS = 1000
+
+#: The hooks whose results are handoff data (every other hook's are plan data).
+_HANDOFF_HOOKS = frozenset({"zaitaku_handoff_rules", "zaitaku_tools", "zaitaku_office_calendars"})
 
 _log = logging.getLogger("zaitaku.hooks")
 
@@ -332,9 +335,9 @@ class Registry:
         self._pending: dict[str, metadata.EntryPoint] = {}
         self._dists: dict[str, tuple[str | None, str | None]] = {}
         self._cities: dict[str, tuple[str, City]] = {}
-        # Validated hook results: those of one fiscal year, and those that hold for every year.
-        self._year_cache = _RecordCache()
-        self._city_cache = _RecordCache()
+        # Validated hook results: plan data, and handoff data.
+        self._plan_cache = _RecordCache()
+        self._handoff_cache = _RecordCache()
         self._checks: tuple[Check, ...] | None = None  # the catalogue, kept apart from the bounded cache
         #: Errors of plugins that could not be loaded (kept, not raised, unless ``strict``).
         self.errors: list[PluginError] = []
@@ -382,8 +385,8 @@ class Registry:
             raise
         for city in new_cities:
             self._cities[city.id] = (plugin_name, city)
-        self._year_cache.clear()
-        self._city_cache.clear()
+        self._plan_cache.clear()
+        self._handoff_cache.clear()
         self._checks = None
         return plugin_name
 
@@ -475,15 +478,15 @@ class Registry:
 
     def _collect(self, hook: str, model: type[M], **kwargs: Any) -> tuple[M, ...]:
         key = (hook, *kwargs.values())
-        per_year = "fiscal_year" in kwargs
-        cache = self._year_cache if per_year else self._city_cache
+        handoff = hook in _HANDOFF_HOOKS
+        cache = self._handoff_cache if handoff else self._plan_cache
         cached: tuple[M, ...] | None = cache.get(key)
         if cached is None:
             items: list[M] = []
             for plugin, result in self._call(hook, **kwargs):
                 items.extend(self._validated(plugin, hook, model, result))
             cached = tuple(items)
-            cache.put(key, cached, YEAR_CACHE_RECORDS if per_year else CITY_CACHE_RECORDS)
+            cache.put(key, cached, HANDOFF_CACHE_RECORDS if handoff else PLAN_CACHE_RECORDS)
         return cached
 
     # -- typed access --

@@ -320,10 +320,10 @@ def _programs(plan: Plan, lang: Lang) -> Section:
                 old_item.code if old_item else None,
                 p.number,
                 p.title,
-                _join([tag.scene.en if en else tag.scene.ja for tag in p.scenes]),
+                "、".join([tag.scene.en if en else tag.scene.ja for tag in p.scenes]),
                 frequency.label(lang) if frequency else None,
                 flags[p.new_this_year],
-                _join(owners),
+                "、".join(owners),
                 "\n".join(actions),
                 p.target,
             )
