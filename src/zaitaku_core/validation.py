@@ -100,6 +100,8 @@ def check(
 
 
 # --- the core catalogue -----------------------------------------------------------------------------------------
+# Checks that loop over every indicator value read the enum member they compare with into a local first:
+# reading a member from its Enum class costs about 0.1 us on Python 3.11, and these loops run 60 times a plan.
 
 
 @check("ZK001", Severity.WARNING, "国の取組項目に対応付けられていない取組", "Program not mapped to a national item")
@@ -145,8 +147,9 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
     period = PlanPeriod.of(max(plan.city.fiscal_years))
     last = period.last.year
+    target = ValueKind.PLAN
     for indicator, index, value in plan.indicator_values:
-        if value.kind is ValueKind.PLAN and value.fiscal_year > last:
+        if value.kind is target and value.fiscal_year > last:
             yield self.finding(
                 plan,
                 f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"
@@ -158,8 +161,9 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK005", Severity.ERROR, "中止の実績に数値がある", "A cancelled value carries a number")
 def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
+    cancelled = ValueStatus.CANCELLED
     for indicator, index, value in plan.indicator_values:
-        if value.status is ValueStatus.CANCELLED and value.value is not None:
+        if value.status is cancelled and value.value is not None:
             yield self.finding(
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度は中止ですが、数値 {value.value} があります。",
@@ -170,8 +174,9 @@ def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK006", Severity.ERROR, "途中集計の基準日が不正", "A partial value's as-of date is missing or outside its year")
 def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
+    partial = ValueStatus.PARTIAL
     for indicator, index, value in plan.indicator_values:
-        if value.status is not ValueStatus.PARTIAL:
+        if value.status is not partial:
             continue
         if value.as_of is None or fiscal_year_of(value.as_of) != value.fiscal_year:
             when = value.as_of.isoformat() if value.as_of else "なし"
@@ -187,8 +192,9 @@ def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK007", Severity.ERROR, "基準日が途中集計以外に付いている", "An as-of date on a value that is not partial")
 def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
+    partial = ValueStatus.PARTIAL
     for indicator, index, value in plan.indicator_values:
-        if value.as_of is not None and value.status is not ValueStatus.PARTIAL:
+        if value.as_of is not None and value.status is not partial:
             yield self.finding(
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度の値は{value.status.ja}ですが、基準日があります。"
@@ -307,8 +313,9 @@ def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK014", Severity.WARNING, "値のない確定値", "A final value with neither a number nor a frequency")
 def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
+    final = ValueStatus.FINAL
     for indicator, index, value in plan.indicator_values:
-        if value.status is ValueStatus.FINAL and value.value is None and value.frequency is None:
+        if value.status is final and value.value is None and value.frequency is None:
             yield self.finding(
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}に数値も頻度もありません。",
@@ -337,8 +344,9 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK016", Severity.INFO, "予定値（確定前）", "A provisional value, not compared as final")
 def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
+    provisional, year = ValueStatus.PROVISIONAL, plan.fiscal_year
     for indicator, index, value in plan.indicator_values:
-        if value.status is ValueStatus.PROVISIONAL and value.fiscal_year == plan.fiscal_year:
+        if value.status is provisional and value.fiscal_year == year:
             yield self.finding(
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}は予定値です（達成度の判定に使いません）。",

@@ -144,7 +144,10 @@ def _number(value: Decimal | None) -> int | float | None:
 def _item_key(program: Program) -> str:
     if program.new_item is not None:
         return program.new_item.code
-    return "ク" if program.old_item is OldItem.KU else ""
+    return "ク" if program.old_item is _KU else ""
+
+
+_KU = OldItem.KU  # read once: an Enum member costs ~0.1 us to read from its class on Python 3.11
 
 
 @cache
