@@ -162,17 +162,17 @@ def _item_rows(lang: Lang) -> tuple[tuple[str, str, str, str], ...]:
 def _section(
     key: str,
     lang: Lang,
-    column_keys: tuple[str, ...],
+    columns: tuple[str, ...],
     rows: Iterable[tuple[Cell, ...]],
     *,
     text: str | None = None,
     charts: tuple[Chart, ...] = (),
 ) -> Section:
-    """A section holding one table, both named by ``key``, with the columns named by ``column_keys``."""
+    """A section holding one table, both named by ``key``."""
     title = _text(key, lang)
-    # Built here from validated data, so not validated again (the tests read every format back).
-    table = Table.model_construct(id=key, title=title, columns=_columns(column_keys, lang), rows=tuple(rows))
-    return Section(id=key, title=title, text=text, tables=(table,), charts=charts)
+    # Made here from validated data, so not validated again (the tests read every format back).
+    table = Table.model_construct(id=key, title=title, columns=columns, rows=tuple(rows))
+    return Section.model_construct(id=key, title=title, text=text, tables=(table,), charts=charts)
 
 
 def _empty_section(key: str, lang: Lang, text_key: str) -> Section:
@@ -286,7 +286,8 @@ def _overview(groups: dict[str, list[Program]], lang: Lang) -> Section:
         )
         titles = _join([f"{p.number or ''}{p.title}" for p in members])
         rows.append((phase, code, label, _join(olds), len(members), titles))
-    return _section("overview", lang, ("phase", "new_code", "item", "old_code", "n_programs", "program_titles"), rows)
+    keys = ("phase", "new_code", "item", "old_code", "n_programs", "program_titles")
+    return _section("overview", lang, _columns(keys, lang), rows)
 
 
 def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
@@ -297,10 +298,12 @@ def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
             for scene in {tag.scene for tag in program.scenes}:  # a scene tagged twice counts once
                 counts[scene] += 1
         rows.append((code, label, *counts.values()))
-    title = _text("coverage", lang)
-    columns = (_text("new_code", lang), _text("item", lang), *(s.label(lang) for s in _SCENES))
-    table = Table(id="coverage", title=title, columns=columns, rows=tuple(rows))
-    return Section(id="coverage", title=title, text=_text("coverage_text", lang), tables=(table,))
+    return _section("coverage", lang, _coverage_columns(lang), rows, text=_text("coverage_text", lang))
+
+
+@cache
+def _coverage_columns(lang: Lang) -> tuple[str, ...]:
+    return (_text("new_code", lang), _text("item", lang), *(s.label(lang) for s in _SCENES))
 
 
 def _programs(plan: Plan, lang: Lang) -> Section:
@@ -332,7 +335,7 @@ def _programs(plan: Plan, lang: Lang) -> Section:
             )
         )
     keys = ("id", "phase", "new_code", "old_code", "number", "title", "scenes_col", "frequency", "new", "owners")
-    return _section("programs", lang, (*keys, "actions", "target"), rows)
+    return _section("programs", lang, _columns((*keys, "actions", "target"), lang), rows)
 
 
 def _tools(plan: Plan, lang: Lang) -> Section:
@@ -359,7 +362,8 @@ def _tools(plan: Plan, lang: Lang) -> Section:
         )
         for tool in plan.tools
     ]
-    return _section("tools", lang, ("id", "title", "kind", "operated_by", "filled_by", "evidence_for", "used_by"), rows)
+    keys = ("id", "title", "kind", "operated_by", "filled_by", "evidence_for", "used_by")
+    return _section("tools", lang, _columns(keys, lang), rows)
 
 
 def _handoff(plan: Plan, lang: Lang) -> Section:
@@ -387,7 +391,8 @@ def _handoff(plan: Plan, lang: Lang) -> Section:
                 _text("binding_yes", lang) if rule.binding else _text("guidance", lang),
             )
         )
-    return _section("handoff", lang, ("title", "event", "from", "to", "deadline", "forms", "basis", "binding"), rows)
+    keys = ("title", "event", "from", "to", "deadline", "forms", "basis", "binding")
+    return _section("handoff", lang, _columns(keys, lang), rows)
 
 
 def _indicators(plan: Plan, lang: Lang) -> Section:
@@ -397,14 +402,14 @@ def _indicators(plan: Plan, lang: Lang) -> Section:
     rows = [row for indicator in plan.indicators for row in _indicator_rows(indicator, lang, bars)]
     chart = Chart(id="plan-vs-actual", title=_text("chart", lang), bars=tuple(bars))
     keys = ("title", "unit", "type", "fy", "plan", "actual", "ratio", "status", "note")
-    return _section("indicators", lang, keys, rows, charts=(chart,))
+    return _section("indicators", lang, _columns(keys, lang), rows, charts=(chart,))
 
 
 def _findings(findings: Sequence[Finding], lang: Lang) -> Section:
     if not findings:
         return _empty_section("findings", lang, "findings_none")
     rows = [(f.severity.label(lang), f.code, f.message(lang), f.program, f.field) for f in findings]
-    return _section("findings", lang, ("severity", "code", "message", "program", "field"), rows)
+    return _section("findings", lang, _columns(("severity", "code", "message", "program", "field"), lang), rows)
 
 
 def build_report(registry: Registry, city_id: str, fiscal_year: int | str, *, lang: Lang = "ja") -> Report:
