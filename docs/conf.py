@@ -87,18 +87,25 @@ def _validation_codes() -> str:
     from zaitaku_core.handoff.engine import CONFLICT_CODES
     from zaitaku_core.validation import CATALOGUE, CHECK_FAILED
 
-    rows = [[f"`{c.code}`", c.severity.value, c.title_ja, c.title_en] for c in CATALOGUE]
+    rows = [[f"`{c.code}`", c.severity.value, c.scope, c.title_ja, c.title_en] for c in CATALOGUE]
     rows.append(
-        [f"`{CHECK_FAILED}`", "error", "検証処理そのものが失敗した", "A check itself failed (its error is reported)"]
+        [
+            f"`{CHECK_FAILED}`",
+            "error",
+            "",
+            "検証処理そのものが失敗した",
+            "A check itself failed (its error is reported)",
+        ]
     )
     conflicts = [[f"`{code}`", sev.value, ja, en] for code, (sev, ja, en) in CONFLICT_CODES.items()]
-    header = ["code", "severity", "日本語", "English"]
     return (
         "## The catalogue (ZK)\n\n"
-        + _table(header, rows)
+        + "*scope* `city`: the check reads only what holds for every fiscal year, so a run over several years "
+        + "computes its findings once per city.\n\n"
+        + _table(["code", "severity", "scope", "日本語", "English"], rows)
         + "\n## Conflicts between city and national handoff rules (HC)\n\n"
         + "A handoff verdict carries these findings where the layers pull apart.\n\n"
-        + _table(header, conflicts)
+        + _table(["code", "severity", "日本語", "English"], conflicts)
     )
 
 

@@ -58,19 +58,48 @@ def test_a_good_plugin_passes_and_an_opt_out_shows_as_a_skip_with_its_reason(pyt
         "    opt_out = {'test_report_renders_in_every_format': 'checked by the vendor'}\n",
     )
     # test_metadata skips: an object in a test is not an installed distribution.
-    result.assert_outcomes(passed=7, skipped=2)
+    result.assert_outcomes(passed=8, skipped=2)
     result.stdout.fnmatch_lines(["*opted out by TestDemo.opt_out: checked by the vendor*"])
 
 
 def test_an_unknown_tool_fails_with_the_plugin_city_and_record(pytester: pytest.Pytester) -> None:
     result = run(pytester, "class TestDemo(PluginConformance):\n    plugin_object = Plugin(rule_tools=['nope'])\n")
-    result.assert_outcomes(passed=6, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
+    result.assert_outcomes(passed=7, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
     result.stdout.fnmatch_lines(
         [
             "*unresolved references*",
             "*demo FY2024 ZK009 handoff_rules?admission?.tools: admission refers to the tool 'nope'*",
         ]
     )
+
+
+def test_a_city_check_that_reads_the_fiscal_year_fails(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        "from zaitaku_core.model import Severity\n"
+        "from zaitaku_core.plugins import hookimpl\n"
+        "from zaitaku_core.validation import check\n"
+        "\n"
+        "@check('DM001', Severity.INFO, '年度で変わる', 'changes with the year', scope='city')\n"
+        "def by_year(self, plan):\n"
+        "    if plan.fiscal_year == 2025:\n"
+        "        yield self.finding(plan, '2025年度', 'FY2025')\n"
+        "\n"
+        "class TwoYears(Plugin):\n"
+        "    @hookimpl\n"
+        "    def zaitaku_cities(self):\n"
+        "        return [{'id': 'demo', 'fiscal_years': [2024, 2025],\n"
+        "                 'municipality': {'code': '012041', 'name': '旭川市', 'prefecture': '北海道'}}]\n"
+        "\n"
+        "    @hookimpl\n"
+        "    def zaitaku_validation_checks(self):\n"
+        "        return [by_year]\n"
+        "\n"
+        "class TestDemo(PluginConformance):\n"
+        "    plugin_object = TwoYears()\n",
+    )
+    result.assert_outcomes(passed=8, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*a check declared scope='city' depends on the fiscal year*", "*demo FY2025: DM001*"])
 
 
 def test_invalid_data_fails_naming_the_hook_and_the_field(pytester: pytest.Pytester) -> None:

@@ -11,7 +11,15 @@ from sample_plugins import SamplePlugin, city_record
 
 from zaitaku_core.model import Finding, Plan, Severity
 from zaitaku_core.plugins import Registry, create_registry, hookimpl
-from zaitaku_core.validation import CATALOGUE, CHECK_FAILED, Check, check, run_checks, validate_city
+from zaitaku_core.validation import (
+    CATALOGUE,
+    CHECK_FAILED,
+    Check,
+    check,
+    city_findings,
+    run_checks,
+    validate_city,
+)
 
 CITY = city_record()
 
@@ -138,6 +146,36 @@ def test_rule_checks() -> None:
     assert codes(found) == ["ZK012", "ZK012", "ZK012"]  # r1/r2 and r2/r3 reversed, r1/r3 deadlines differ
     outside = {**RULE, "applies_to": ["362018"]}
     assert codes(run_checks(plan(programs=FULL, handoff_rules=[outside]), CATALOGUE)) == ["ZK013"]
+
+
+def year_plan(year: int, **fields: Any) -> Plan:
+    programs = [{**p, "fiscal_year": year} for p in FULL]
+    return Plan.model_validate({"city": CITY, "fiscal_year": year, "programs": programs, **fields})
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"indicators": [indicator({"fiscal_year": 2024, "kind": "actual", "value": 1, "status": "cancelled"})]},
+        {"indicators": [indicator({"fiscal_year": 2025, "kind": "actual", "value": 1, "status": "provisional"})]},
+        {"indicators": [indicator({"fiscal_year": 2031, "kind": "plan", "value": 3})]},
+        {"handoff_rules": [{**RULE, "deadline": {"kind": "business_days", "days": 0}}]},
+    ],
+)
+def test_city_findings_stand_for_the_city_checks_in_every_year(fields: dict[str, Any]) -> None:
+    # The core's checks of scope "city" read nothing that changes with the year, so the findings of one
+    # year's plan stand for them in every other year (what validate_city and build_reports rely on).
+    shared = city_findings(year_plan(2024, **fields), CATALOGUE)
+    for year in (2024, 2025, 2026):
+        each = year_plan(year, **fields)
+        assert run_checks(each, CATALOGUE, city_findings=shared) == run_checks(each, CATALOGUE)
+    assert {c.code for c in CATALOGUE if c.scope == "city"} >= {"ZK004", "ZK005", "ZK011"}
+
+
+def test_a_check_scope_is_plan_or_city() -> None:
+    with pytest.raises(ValueError, match="scope"):
+        check("XX001", Severity.INFO, "例", "example", scope="town")(lambda self, plan: [])  # type: ignore[arg-type]
 
 
 def test_findings_are_sorted_by_severity() -> None:

@@ -178,7 +178,10 @@ def zaitaku_validation_checks() -> Iterable[Check] | None:
 
     Return :class:`~zaitaku_core.validation.Check` objects; each has a stable code (unique across all
     plugins), a severity and a function from a :class:`~zaitaku_core.model.Plan` to findings. The core's
-    own catalogue is registered through this same hook by a default plugin.
+    own catalogue is registered through this same hook by a default plugin. A check that reads only what
+    holds for every fiscal year (the city record, tools, indicators, handoff rules, calendars; never the
+    programs or ``plan.fiscal_year``) may say so with ``scope="city"``: runs over several years of a city
+    then compute its findings once, and the conformance suite tests the promise.
 
     Example::
 

@@ -552,7 +552,7 @@ class Registry:
         return Plan.model_construct(
             city=city,
             fiscal_year=fiscal_year,
-            programs=self.programs(city_id, fiscal_year),
+            programs=self._collect("zaitaku_programs", Program, city=city_id, fiscal_year=fiscal_year),
             tools=self.tools(city_id),
             indicators=self.indicators(city_id),
             handoff_rules=self.handoff_rules(city_id),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -32,7 +32,23 @@ from zaitaku_core.model import (
 if TYPE_CHECKING:
     from zaitaku_core.plugins import Registry
 
-__all__ = ["CATALOGUE", "Check", "check", "run_checks", "validate_city", "zaitaku_validation_checks"]
+__all__ = [
+    "CATALOGUE",
+    "Check",
+    "CheckScope",
+    "check",
+    "city_findings",
+    "run_checks",
+    "validate_city",
+    "zaitaku_validation_checks",
+]
+
+
+#: What a check reads. ``"plan"`` (the default): anything in the plan. ``"city"``: only what holds for every
+#: fiscal year (the city record, tools, indicators, handoff rules, office calendars), never the programs or
+#: ``plan.fiscal_year``; its findings are then the same for each year, and a run over several years of one
+#: city (:func:`validate_city`, :func:`~zaitaku_core.report.build_reports`) computes them once.
+CheckScope = Literal["plan", "city"]
 
 
 @attrs.frozen
@@ -45,6 +61,7 @@ class Check:
         title_ja: What it checks, in Japanese.
         title_en: What it checks, in English.
         run: A pure function from a plan to the findings.
+        scope: What it reads (:data:`CheckScope`); ``"city"`` is a promise the conformance suite tests.
     """
 
     code: str
@@ -52,6 +69,7 @@ class Check:
     title_ja: str
     title_en: str
     run: Callable[[Plan], Iterable[Finding]]
+    scope: CheckScope = attrs.field(default="plan", validator=attrs.validators.in_(("plan", "city")))
 
     def finding(
         self,
@@ -75,9 +93,10 @@ class Check:
 
 
 def check(
-    code: str, severity: Severity, title_ja: str, title_en: str
+    code: str, severity: Severity, title_ja: str, title_en: str, *, scope: CheckScope = "plan"
 ) -> Callable[[Callable[[Check, Plan], Iterable[Finding]]], Check]:
-    """Decorator turning ``fn(check, plan) -> findings`` into a :class:`Check`.
+    """Decorator turning ``fn(check, plan) -> findings`` into a :class:`Check` (of ``scope``, see
+    :data:`CheckScope`).
 
     >>> @check("XX001", Severity.INFO, "例", "example")
     ... def example(self, plan):
@@ -92,7 +111,7 @@ def check(
         def run(plan: Plan) -> Iterable[Finding]:
             return fn(holder[0], plan)
 
-        made = Check(code=code, severity=severity, title_ja=title_ja, title_en=title_en, run=run)
+        made = Check(code=code, severity=severity, title_ja=title_ja, title_en=title_en, run=run, scope=scope)
         holder.append(made)
         return made
 
@@ -141,7 +160,7 @@ def _scenes_served(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK004", Severity.ERROR, "計画期間を越える目標値", "Target beyond the plan period")
+@check("ZK004", Severity.ERROR, "計画期間を越える目標値", "Target beyond the plan period", scope="city")
 def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     # Targets of earlier periods are history. A target may reach to the end of the plan period of the latest
     # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
@@ -159,7 +178,7 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK005", Severity.ERROR, "中止の実績に数値がある", "A cancelled value carries a number")
+@check("ZK005", Severity.ERROR, "中止の実績に数値がある", "A cancelled value carries a number", scope="city")
 def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
     cancelled = ValueStatus.CANCELLED
     for indicator, index, value in plan.indicator_values:
@@ -172,7 +191,13 @@ def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK006", Severity.ERROR, "途中集計の基準日が不正", "A partial value's as-of date is missing or outside its year")
+@check(
+    "ZK006",
+    Severity.ERROR,
+    "途中集計の基準日が不正",
+    "A partial value's as-of date is missing or outside its year",
+    scope="city",
+)
 def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
     partial = ValueStatus.PARTIAL
     for indicator, index, value in plan.indicator_values:
@@ -190,7 +215,13 @@ def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK007", Severity.ERROR, "基準日が途中集計以外に付いている", "An as-of date on a value that is not partial")
+@check(
+    "ZK007",
+    Severity.ERROR,
+    "基準日が途中集計以外に付いている",
+    "An as-of date on a value that is not partial",
+    scope="city",
+)
 def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
     partial = ValueStatus.PARTIAL
     for indicator, index, value in plan.indicator_values:
@@ -260,7 +291,7 @@ def _indicator_programs(self: Check, plan: Plan) -> Iterator[Finding]:
                 )
 
 
-@check("ZK011", Severity.ERROR, "連絡の期限が空", "A handoff rule with an empty window")
+@check("ZK011", Severity.ERROR, "連絡の期限が空", "A handoff rule with an empty window", scope="city")
 def _rule_window(self: Check, plan: Plan) -> Iterator[Finding]:
     for rule in plan.handoff_rules:
         empty = rule.deadline.kind is DeadlineKind.BUSINESS_DAYS and rule.deadline.days == 0
@@ -273,7 +304,7 @@ def _rule_window(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK012", Severity.WARNING, "市のルール同士の矛盾", "City handoff rules that contradict each other")
+@check("ZK012", Severity.WARNING, "市のルール同士の矛盾", "City handoff rules that contradict each other", scope="city")
 def _rule_conflicts(self: Check, plan: Plan) -> Iterator[Finding]:
     rules = sorted(plan.handoff_rules, key=lambda r: r.id)
     for index, first in enumerate(rules):
@@ -297,7 +328,13 @@ def _rule_conflicts(self: Check, plan: Plan) -> Iterator[Finding]:
                 )
 
 
-@check("ZK013", Severity.ERROR, "市町村外に適用されるルール", "A rule applied outside the plugin's municipalities")
+@check(
+    "ZK013",
+    Severity.ERROR,
+    "市町村外に適用されるルール",
+    "A rule applied outside the plugin's municipalities",
+    scope="city",
+)
 def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
     served = {plan.city.municipality.code, *(m.code for m in plan.city.covers)}
     for rule in plan.handoff_rules:
@@ -311,7 +348,7 @@ def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
                 )
 
 
-@check("ZK014", Severity.WARNING, "値のない確定値", "A final value with neither a number nor a frequency")
+@check("ZK014", Severity.WARNING, "値のない確定値", "A final value with neither a number nor a frequency", scope="city")
 def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
     final = ValueStatus.FINAL
     for indicator, index, value in plan.indicator_values:
@@ -388,13 +425,19 @@ def zaitaku_validation_checks() -> tuple[Check, ...]:
     return CATALOGUE
 
 
-def run_checks(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
+def run_checks(
+    plan: Plan, checks: Iterable[Check], *, city_findings: Iterable[Finding] | None = None
+) -> tuple[Finding, ...]:
     """Run ``checks`` over ``plan``; findings sorted by severity, code and location.
 
     A check that raises does not hide the others: it becomes an error finding ``ZK000`` naming it.
+    ``city_findings`` are what :func:`city_findings` found on another fiscal year's plan of the same city:
+    given, the checks of scope ``"city"`` are not run again and those findings stand for them.
     """
-    findings: list[Finding] = []
+    findings: list[Finding] = [] if city_findings is None else list(city_findings)
     for item in checks:
+        if city_findings is not None and item.scope == "city":
+            continue
         try:
             findings.extend(item.run(plan))
         except Exception as exc:  # a broken plugin check must not hide the other findings
@@ -415,12 +458,22 @@ def run_checks(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
     )
 
 
+def city_findings(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
+    """The findings of the checks of scope ``"city"`` on ``plan``, for :func:`run_checks` on the city's
+    plans of other fiscal years."""
+    return run_checks(plan, [item for item in checks if item.scope == "city"])
+
+
 def validate_city(registry: Registry, city_id: str, fiscal_year: int | None = None) -> tuple[Finding, ...]:
     """Validate ``city_id``'s plan for ``fiscal_year`` (every fiscal year it declares when ``None``)."""
     city = registry.city(city_id)
     years = (fiscal_year,) if fiscal_year is not None else city.fiscal_years
     checks = registry.checks()
     findings: list[Finding] = []
+    shared: tuple[Finding, ...] | None = None
     for year in years:
-        findings.extend(run_checks(registry.plan(city_id, year), checks))
+        plan = registry.plan(city_id, year)
+        if shared is None:
+            shared = city_findings(plan, checks)
+        findings.extend(run_checks(plan, checks, city_findings=shared))
     return tuple(findings)

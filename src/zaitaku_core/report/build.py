@@ -21,7 +21,7 @@ from zaitaku_core.model import (
     ValueStatus,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Report, Section, Table
-from zaitaku_core.validation import run_checks
+from zaitaku_core.validation import city_findings, run_checks
 
 if TYPE_CHECKING:
     from zaitaku_core.plugins import Registry
@@ -429,18 +429,21 @@ def build_reports(
     """The reports of ``city_id`` for each of ``fiscal_years`` (every fiscal year it declares when ``None``).
 
     Each report is what :func:`build_report` gives for that year. They are made one at a time as you iterate,
-    and the sections that depend on the city alone (its handoff rules, and its indicators, whose table covers
-    every fiscal year) are built once and shared, so a run over many years or many cities does that work once
-    per city.
+    and what depends on the city alone (the handoff rules and indicators sections, the indicators' table
+    covering every fiscal year, and the findings of checks of scope ``"city"``) is made once and shared, so a
+    run over many years or many cities does that work once per city.
     """
     years = registry.city(city_id).fiscal_years if fiscal_years is None else fiscal_years
     checks = registry.checks()
     city_sections: tuple[Section, Section] | None = None
+    shared_findings: tuple[Finding, ...] = ()
     for year in years:
         plan = registry.plan(city_id, year)
         if city_sections is None:
             city_sections = (_handoff(plan, lang), _indicators(plan, lang))
-        yield _plan_report(registry, plan, run_checks(plan, checks), city_sections, lang)
+            shared_findings = city_findings(plan, checks)
+        findings = run_checks(plan, checks, city_findings=shared_findings)
+        yield _plan_report(registry, plan, findings, city_sections, lang)
 
 
 def _plan_report(

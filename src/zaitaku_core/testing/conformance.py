@@ -33,7 +33,7 @@ from zaitaku_core.model import HandoffRule, Plan, RuleBasis, Severity, Tool
 from zaitaku_core.plugins import Registry, create_registry
 from zaitaku_core.report import FORMATS, Report, build_report, render
 from zaitaku_core.testing.strategies import contact_logs, handoff_events
-from zaitaku_core.validation import CATALOGUE, run_checks, validate_city
+from zaitaku_core.validation import CATALOGUE, city_findings, run_checks, validate_city
 
 __all__ = ["PluginConformance"]
 
@@ -165,6 +165,23 @@ class PluginConformance:
         assert not problems, (
             f"plugin {self._name()!r}: validation errors (fix the data, or list the code in accepted_findings "
             f"with a reason):\n{_listing(problems)}"
+        )
+
+    def test_city_checks_find_the_same_every_year(self, registry: Registry) -> None:
+        """Checks of scope ``"city"`` (the core's and the plugin's) read nothing that changes with the fiscal
+        year: run on each year's plan, they find what they found on the first year's."""
+        checks = registry.checks()
+        problems = []
+        for city_id in self._cities(registry):
+            years = registry.city(city_id).fiscal_years
+            shared = city_findings(registry.plan(city_id, years[0]), checks)
+            for year in years[1:]:
+                found = city_findings(registry.plan(city_id, year), checks)
+                if found != shared:
+                    codes = sorted({f.code for f in set(found) ^ set(shared)})
+                    problems.append(f"{city_id} FY{year}: {', '.join(codes)} differ from FY{years[0]}")
+        assert not problems, (
+            f"plugin {self._name()!r}: a check declared scope='city' depends on the fiscal year:\n{_listing(problems)}"
         )
 
     def test_handoff_rules_hold_the_engine_properties(self, registry: Registry) -> None:
