@@ -382,8 +382,10 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
 @check("ZK016", Severity.INFO, "予定値（確定前）", "A provisional value, not compared as final")
 def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
     provisional, year = ValueStatus.PROVISIONAL, plan.fiscal_year
-    for indicator, index, value in plan.indicator_values:
-        if value.status is provisional and value.fiscal_year == year:
+    for indicator in plan.indicators:  # a plan-scope check: not plan.indicator_values, built per plan for it alone
+        for index, value in enumerate(indicator.values):
+            if value.status is not provisional or value.fiscal_year != year:
+                continue
             yield self.finding(
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}は予定値です（達成度の判定に使いません）。",

@@ -309,6 +309,7 @@ def _coverage_columns(lang: Lang) -> tuple[str, ...]:
 def _programs(plan: Plan, lang: Lang) -> Section:
     en = lang == "en"
     flags = {True: _text("yes", lang), False: _text("no", lang)}
+    frequencies: dict[tuple[str, int | None], str] = {}  # label by (kind, count): a plan repeats a few
     rows: list[tuple[Cell, ...]] = []
     for p in plan.programs:
         owners: list[str] = []
@@ -318,6 +319,11 @@ def _programs(plan: Plan, lang: Lang) -> Section:
             owners.append(f"{action.role.en if en else action.role.ja}: {names}")
             actions.append(f"【{names}】{action.text}")
         phase, new_item, old_item, frequency = p.phase, p.new_item, p.old_item, p.frequency
+        how_often = None
+        if frequency is not None:
+            how_often = frequencies.get((frequency.kind, frequency.count))
+            if how_often is None:
+                how_often = frequencies[frequency.kind, frequency.count] = frequency.label(lang)
         rows.append(
             (
                 p.id,
@@ -327,7 +333,7 @@ def _programs(plan: Plan, lang: Lang) -> Section:
                 p.number,
                 p.title,
                 "、".join([tag.scene.en if en else tag.scene.ja for tag in p.scenes]),
-                frequency.label(lang) if frequency else None,
+                how_often,
                 flags[p.new_this_year],
                 "、".join(owners),
                 "\n".join(actions),
@@ -341,15 +347,13 @@ def _programs(plan: Plan, lang: Lang) -> Section:
 def _tools(plan: Plan, lang: Lang) -> Section:
     # Who uses each tool, in one pass: programs, then handoff rules, then tools it is a part of.
     users: dict[str, list[str]] = {}
-    for program in plan.programs:
-        for tool_id in dict.fromkeys(program.tools):
-            users.setdefault(tool_id, []).append(program.title)
-    for rule in plan.handoff_rules:
-        for tool_id in dict.fromkeys(rule.tools):
-            users.setdefault(tool_id, []).append(rule.title)
-    for whole in plan.tools:
-        for tool_id in dict.fromkeys(whole.parts):
-            users.setdefault(tool_id, []).append(whole.name)
+    for user, tool_ids in (
+        *((p.title, p.tools) for p in plan.programs),
+        *((r.title, r.tools) for r in plan.handoff_rules),
+        *((t.name, t.parts) for t in plan.tools),
+    ):
+        for tool_id in tool_ids if len(tool_ids) < 2 else dict.fromkeys(tool_ids):  # each user once per tool
+            users.setdefault(tool_id, []).append(user)
     rows = [
         (
             tool.id,
