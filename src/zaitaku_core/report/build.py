@@ -503,10 +503,9 @@ def compare_cities(
         if key in {"ク", ""} and not any(counts):
             continue
         item_rows.append((code, label, *counts))
-    scene_rows = tuple(
-        (scene.label(lang), *(sum(scene in p.scene_set for p in plan.programs) for plan in plans))
-        for scene in CareScene
-    )
+    scene_rows: list[tuple[Cell, ...]] = [
+        (scene.label(lang), *(sum(scene in p.scene_set for p in plan.programs) for plan in plans)) for scene in _SCENES
+    ]
     count_rows: list[tuple[Cell, ...]] = []
     findings = [run_checks(plan, registry.checks()) for plan in plans]
     columns_per_city: list[tuple[str, list[Cell]]] = [
@@ -520,38 +519,22 @@ def compare_cities(
         ("n_warnings", [sum(f.severity is Severity.WARNING for f in found) for found in findings]),
     ]
     for key, values in columns_per_city:
-        count_rows.append((_t(key, lang), *values))
+        count_rows.append((_text(key, lang), *values))
     sections = (
-        Section(
-            id="items",
-            title=_t("items", lang),
-            text=_t("coverage_text", lang),
-            tables=(
-                Table(
-                    id="items",
-                    title=_t("items", lang),
-                    columns=(_t("new_code", lang), _t("item", lang), *names),
-                    rows=tuple(item_rows),
-                ),
-            ),
+        _section(
+            "items",
+            lang,
+            (_text("new_code", lang), _text("item", lang), *names),
+            item_rows,
+            text=_text("coverage_text", lang),
         ),
-        Section(
-            id="scenes",
-            title=_t("scenes", lang),
-            tables=(
-                Table(id="scenes", title=_t("scenes", lang), columns=(_t("scenes_col", lang), *names), rows=scene_rows),
-            ),
-        ),
-        Section(
-            id="counts",
-            title=_t("counts", lang),
-            tables=(Table(id="counts", title=_t("counts", lang), columns=("", *names), rows=tuple(count_rows)),),
-        ),
+        _section("scenes", lang, (_text("scenes_col", lang), *names), scene_rows),
+        _section("counts", lang, ("", *names), count_rows),
     )
     return Report(
         kind="comparison",
         lang=lang,
-        title=_t("compare_title", lang),
+        title=_text("compare_title", lang),
         cities=tuple(city_ids),
         fiscal_year=fiscal_year,
         generator=f"zaitaku-core {__version__}",
