@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sample_plugins import SamplePlugin
 
 from zaitaku_core.cli import COMMANDS, cli, main
+from zaitaku_core.cli.errors import EXIT_INTERNAL, EXIT_INVALID, EXIT_USAGE
+from zaitaku_core.errors import docs_reference
 from zaitaku_core.plugins import Registry, create_registry
 
 
@@ -67,10 +70,80 @@ def test_schema_export(tmp_path: Path) -> None:
     assert status != 0 and "unknown model 'Nope'" in out
 
 
-def test_library_errors_are_one_clear_line(capsys: object) -> None:
+def test_library_errors_are_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["plan", "nowhere", "--fy", "2024"])
-    captured = capsys.readouterr()  # type: ignore[attr-defined]
-    assert status == 1
-    assert "error [unknown-city]: no plugin serves city 'nowhere'" in captured.err
-    assert main(["plan", "asahikawa", "--fy", "平成32年度"]) == 1
-    assert "平成32" in capsys.readouterr().err  # type: ignore[attr-defined]
+    err = capsys.readouterr().err
+    assert status == EXIT_INVALID
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("エラー [unknown-city] 市町村が見つかりません: no plugin serves city 'nowhere'")
+    reference = docs_reference()
+    assert f"{reference.address}#unknown-city" in err  # the full address, never "...errors.html#…"
+    assert main(["plan", "asahikawa", "--fy", "平成32年度"]) == EXIT_INVALID
+    assert "平成32" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "first_words"),
+    [
+        (["--lang", "en", "plan", "nowhere", "--fy", "2024"], {}, "error [unknown-city] no plugin serves"),
+        (["plan", "nowhere", "--fy", "2024", "--lang", "en"], {}, "error [unknown-city] no plugin serves"),
+        (["plan", "nowhere", "--fy", "2024"], {"ZAITAKU_LANG": "en"}, "error [unknown-city] no plugin serves"),
+        (["--lang", "ja", "plan", "nowhere", "--fy", "2024"], {"ZAITAKU_LANG": "en"}, "エラー [unknown-city]"),
+    ],
+)
+def test_errors_speak_english_when_asked(
+    args: list[str],
+    env: dict[str, str],
+    first_words: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(args) == EXIT_INVALID
+    assert capsys.readouterr().err.startswith(first_words)
+
+
+def test_the_reference_says_whether_it_is_local_or_published(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZAITAKU_DOCS_URL", "https://intranet.example/zaitaku/errors.html")
+    main(["--lang", "en", "plan", "nowhere", "--fy", "2024"])
+    err = capsys.readouterr().err
+    assert "see: https://intranet.example/zaitaku/errors.html#unknown-city (configured documentation)" in err
+    monkeypatch.delenv("ZAITAKU_DOCS_URL")
+    main(["plan", "nowhere", "--fy", "2024"])
+    kind = {"local": "ローカルのドキュメント", "published": "公開サイト"}[docs_reference().kind]
+    assert capsys.readouterr().err.rstrip().endswith(f"#unknown-city ({kind})")
+
+
+def test_usage_errors_exit_2_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--bogus"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[usage]" in err and "zaitaku report -h" in err
+    assert main(["no-such-command"]) == EXIT_USAGE
+    assert main(["--help"]) == 0
+
+
+def test_internal_errors_exit_3_asking_for_a_report(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zaitaku_core.cli.catalog as catalog
+
+    def crash(*_args: object) -> None:
+        raise ZeroDivisionError("boom\x1b[2J")
+
+    monkeypatch.setattr(catalog, "parse_fiscal_year", crash)
+    assert main(["plan", "asahikawa", "--fy", "2024"]) == EXIT_INTERNAL
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "内部エラー [internal]: ZeroDivisionError: boom\\x1b[2J"  # escaped: one line, no terminal codes
+    assert "報告してください" in lines[1] and len(lines) == 2
+    assert main(["--debug", "--lang", "en", "plan", "asahikawa", "--fy", "2024"]) == EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and "please run again with --debug and report it" in err
+
+
+def test_a_pydantic_error_of_a_command_is_one_line_naming_the_field(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["handoff", "asahikawa", "--event", "bogus", "--at", "2025-01-03T19:10"]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[framework-code]" in err and "[項目 'kind']" in err

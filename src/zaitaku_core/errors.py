@@ -13,13 +13,20 @@ field path that were at fault. The message a city officer reads is built from th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import ClassVar
+from functools import cache
+from pathlib import Path
+from typing import ClassVar, Literal, NamedTuple
 
 __all__ = [
     "DOCS_ERRORS_URL",
+    "DOCS_URL_VARIABLE",
+    "LOCATION_LABELS",
     "CalendarRangeError",
+    "DocsReference",
     "EraDateError",
+    "FileAccessError",
     "FiscalYearError",
     "FrameworkCodeError",
     "HookResultError",
@@ -30,10 +37,60 @@ __all__ = [
     "PluginLoadError",
     "UnknownCityError",
     "ZaitakuError",
+    "docs_reference",
 ]
 
-#: Base address of the error reference page; each code is an anchor on it.
+#: Base address of the published error reference page; each code is an anchor on it.
 DOCS_ERRORS_URL = "https://zaitaku-core.readthedocs.io/en/latest/reference/errors.html"
+
+#: Environment variable naming another error reference page (an intranet mirror, say) to point at.
+DOCS_URL_VARIABLE = "ZAITAKU_DOCS_URL"
+
+#: How a place in ``ZaitakuError.location`` is named in each language.
+LOCATION_LABELS: dict[str, dict[str, str]] = {
+    "ja": {
+        "plugin": "プラグイン",
+        "hook": "フック",
+        "file": "ファイル",
+        "line": "行",
+        "column": "列",
+        "field": "項目",
+        "city": "市町村",
+        "program": "取組",
+    },
+    "en": {},
+}
+
+
+class DocsReference(NamedTuple):
+    """Where the error reference is read."""
+
+    #: The page's address, without an anchor.
+    address: str
+    #: ``"local"`` (a documentation build beside the installed source), ``"configured"`` (from
+    #: :data:`DOCS_URL_VARIABLE`) or ``"published"`` (the public site).
+    kind: str
+
+
+@cache
+def _local_build() -> str | None:
+    # An editable install or a source checkout: the Sphinx build of docs/ beside src/.
+    page = Path(__file__).resolve().parents[2] / "docs" / "_build" / "html" / "reference" / "errors.html"
+    return page.as_uri() if page.is_file() else None
+
+
+def docs_reference() -> DocsReference:
+    """The error reference to point a person at: ``$ZAITAKU_DOCS_URL`` if set, else a local documentation
+    build if one exists beside the installed source (``docs/_build/html``), else the published site.
+
+    >>> docs_reference().kind in {"configured", "local", "published"}
+    True
+    """
+    configured = os.environ.get(DOCS_URL_VARIABLE, "").strip()
+    if configured:
+        return DocsReference(configured, "configured")
+    local = _local_build()
+    return DocsReference(local, "local") if local else DocsReference(DOCS_ERRORS_URL, "published")
 
 
 class ZaitakuError(Exception):
@@ -41,15 +98,23 @@ class ZaitakuError(Exception):
 
     Args:
         message: What went wrong, for a person.
-        location: Where: any of ``plugin``, ``hook``, ``file``, ``field``, ``city``, ``program``.
+        location: Where: any of ``plugin``, ``hook``, ``file``, ``line``, ``column``, ``field``, ``city``,
+            ``program``.
+
+    ``str(err)`` is the English message with its location and the full address of the error's section in
+    the published reference; :meth:`describe` gives the message in either language without the address.
 
     >>> err = ZaitakuError("something broke", location={"plugin": "asahikawa"})
     >>> err.code, str(err)
-    ('zaitaku', "something broke [plugin 'asahikawa'] (see ...errors.html#zaitaku)")
+    ('zaitaku', "something broke [plugin 'asahikawa'] (see https://zaitaku-core.readthedocs.io/en/latest/reference/errors.html#zaitaku)")
+    >>> err.describe("ja")
+    "予期しないエラー: something broke [プラグイン 'asahikawa']"
     """
 
     #: Stable machine-readable code; the anchor of this error in the documentation.
     code: ClassVar[str] = "zaitaku"
+    #: What kind of error this is, in Japanese (the first words of the CLI's error line).
+    title_ja: ClassVar[str] = "予期しないエラー"
 
     def __init__(self, message: str, *, location: Mapping[str, str | None] | None = None) -> None:
         self.message = message
@@ -58,73 +123,88 @@ class ZaitakuError(Exception):
 
     @property
     def doc_url(self) -> str:
-        """Address of this error's section in the error reference."""
+        """Address of this error's section in the published error reference."""
         return f"{DOCS_ERRORS_URL}#{self.code}"
 
-    def __str__(self) -> str:
-        where = " ".join(f"[{key} {value!r}]" for key, value in self.location.items())
+    def describe(self, lang: Literal["ja", "en"] | str = "en") -> str:
+        """The message and its location, in Japanese (``"ja"``: headed by :attr:`title_ja`) or English."""
+        labels = LOCATION_LABELS.get(lang, {})
+        where = " ".join(f"[{labels.get(key, key)} {value!r}]" for key, value in self.location.items())
         text = f"{self.message} {where}" if where else self.message
-        return f"{text} (see ...errors.html#{self.code})"
+        return f"{self.title_ja}: {text}" if lang == "ja" else text
+
+    def __str__(self) -> str:
+        return f"{self.describe('en')} (see {self.doc_url})"
 
 
 class InputError(ZaitakuError, ValueError):
     """A value given to the library is not valid (base of the input errors)."""
 
     code = "input"
+    title_ja = "入力値が正しくありません"
 
 
 class FrameworkCodeError(InputError):
     """An item code, phase, care scene or other national-framework label is not known."""
 
     code = "framework-code"
+    title_ja = "国の枠組みにない区分です"
 
 
 class MunicipalCodeError(InputError):
     """A 全国地方公共団体コード (JIS X 0402) is malformed or its check digit is wrong."""
 
     code = "municipal-code"
+    title_ja = "全国地方公共団体コードが正しくありません"
 
 
 class EraDateError(InputError):
     """A Japanese-era date or year is malformed or does not exist (平成32年, 令和元年4月)."""
 
     code = "era-date"
+    title_ja = "和暦の日付が正しくありません"
 
 
 class FiscalYearError(InputError):
     """A fiscal year (年度) is malformed or lies outside the plan period it is used in."""
 
     code = "fiscal-year"
+    title_ja = "年度が正しくありません"
 
 
 class CalendarRangeError(InputError):
     """A date lies outside the range of the business-day tables (2000-01-01 … 2051-12-31)."""
 
     code = "calendar-range"
+    title_ja = "日付が対応範囲外です"
 
 
 class UnknownCityError(ZaitakuError, LookupError):
     """No installed plugin serves the city id that was asked for."""
 
     code = "unknown-city"
+    title_ja = "市町村が見つかりません"
 
 
 class PluginError(ZaitakuError):
     """A plugin could not be loaded or one of its hooks failed (base of the plugin errors)."""
 
     code = "plugin"
+    title_ja = "プラグインのエラー"
 
 
 class PluginLoadError(PluginError):
     """A plugin's entry point could not be imported or registered."""
 
     code = "plugin-load"
+    title_ja = "プラグインを読み込めません"
 
 
 class HookResultError(PluginError):
     """A hook implementation raised an exception or returned a value of the wrong type."""
 
     code = "hook-result"
+    title_ja = "プラグインのフックが失敗しました"
 
 
 class PluginDataError(PluginError, ValueError):
@@ -134,6 +214,7 @@ class PluginDataError(PluginError, ValueError):
     """
 
     code = "plugin-data"
+    title_ja = "プラグインのデータが正しくありません"
 
     def __init__(
         self,
@@ -147,3 +228,14 @@ class PluginDataError(PluginError, ValueError):
             details = "; ".join(f"{field}: {msg}" for field, msg in self.errors)
             message = f"{message}: {details}"
         super().__init__(message, location=location)
+
+
+class FileAccessError(ZaitakuError):
+    """A file could not be read or written: it is not a regular file (a FIFO, a device, a symbolic link
+    not allowed to be followed), the folder is read-only, the disk is full, or the file system failed.
+
+    Nothing was written: an earlier file at the same path is left as it was.
+    """
+
+    code = "file-access"
+    title_ja = "ファイルを読み書きできません"

@@ -8,13 +8,14 @@ Each command lives in a submodule of this package and is imported only when it r
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from zaitaku_core import __version__
 
-__all__ = ["COMMANDS", "main"]
+__all__ = ["COMMANDS", "DEBUG_KEY", "LANG_KEY", "cli", "main"]
 
 #: Every command, as name -> (module, click command attribute, short help shown by ``zaitaku --help``).
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -71,31 +72,54 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="zaitaku")
-def cli() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Language of output and errors (default: $ZAITAKU_LANG, else ja) / 出力とエラーの言語.",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of an error / エラーのトレースバックを表示.")
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
     """zaitaku: 在宅医療・介護連携推進事業の計画・実施・評価を支援するツール.
 
     Plan, run and evaluate the home-medical-care and long-term-care collaboration program of a
     Japanese municipality, with one plugin per city.
+
+    Exit status / 終了コード: 0 success / 成功, 1 invalid data, failed validation or a failed plugin /
+    データの誤り・検証の不合格・プラグインの失敗, 2 wrong command line / コマンドの誤り, 3 internal error /
+    内部エラー (please report / 報告してください).
     """
+    from zaitaku_core.cli.errors import resolve_lang
+
+    ctx.meta[LANG_KEY] = resolve_lang(lang)
+    ctx.meta[DEBUG_KEY] = debug
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; errors of the library are printed as one clear line, exit status 1."""
-    from zaitaku_core.errors import ZaitakuError
+#: Keys in ``click.Context.meta`` (shared by every context of one invocation): the language and --debug.
+LANG_KEY = "zaitaku.lang"
+DEBUG_KEY = "zaitaku.debug"
 
+
+def main(argv: list[str] | None = None, *, obj: object = None) -> int:
+    """Run the command line and return its exit status; whatever goes wrong is printed the one way of
+    :mod:`zaitaku_core.cli.errors` (one line; 1 invalid data, 2 usage, 3 internal error)."""
+    from zaitaku_core.cli.errors import report
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    meta: dict[str, object] = {}
     try:
-        status = cli.main(args=argv, prog_name="zaitaku", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except ZaitakuError as exc:
-        click.echo(f"エラー / error [{exc.code}]: {exc}", err=True)
-        return 1
+        with cli.make_context("zaitaku", args, obj=obj) as ctx:
+            meta = ctx.meta
+            status = cli.invoke(ctx)
+    except BrokenPipeError:
+        # The reader went away (``zaitaku … | head``): stop quietly, as other command-line tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except (Exception, KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort) as exc:
+        lang = meta.get(LANG_KEY)
+        return report(exc, lang=lang if isinstance(lang, str) else None, debug=bool(meta.get(DEBUG_KEY)))
     return status if isinstance(status, int) else 0
 
 

@@ -27,14 +27,25 @@ def get_registry(ctx: click.Context) -> Registry:
     return root.obj
 
 
+def _resolve_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    from zaitaku_core.cli import LANG_KEY
+    from zaitaku_core.cli.errors import resolve_lang
+
+    if value is not None:
+        ctx.meta[LANG_KEY] = value  # errors of this command are printed in it too
+    chosen = ctx.meta.get(LANG_KEY)
+    return resolve_lang(value or (chosen if isinstance(chosen, str) else None))
+
+
 def lang_option(fn: F) -> F:
-    """``--lang ja|en``: the language of the output (Japanese by default)."""
+    """``--lang ja|en``: the language of the output and errors (default: the global ``zaitaku --lang``,
+    else ``$ZAITAKU_LANG``, else Japanese)."""
     return click.option(
         "--lang",
         type=click.Choice(["ja", "en"]),
-        default="ja",
-        show_default=True,
-        help="Output language / 出力言語.",
+        default=None,
+        callback=_resolve_lang,
+        help="Output language (default: zaitaku --lang, $ZAITAKU_LANG, else ja) / 出力言語.",
     )(fn)
 
 

@@ -1,0 +1,207 @@
+"""The command line's one error path: its exit codes, its language, and the one line every error prints.
+
+Every command raises; none prints its own errors. :func:`zaitaku_core.cli.main` hands whatever escaped
+to :func:`report`, which prints it and returns the exit status:
+
+=====================  ====  ===========================================================================
+constant               code  when
+=====================  ====  ===========================================================================
+:data:`EXIT_OK`        0     success
+:data:`EXIT_INVALID`   1     invalid data or input, failed validation, a plugin that failed, a file that
+                             could not be read or written (any :class:`~zaitaku_core.errors.ZaitakuError`)
+:data:`EXIT_USAGE`     2     the command line itself is wrong (an unknown option, a bad option value)
+:data:`EXIT_INTERNAL`  3     a bug of zaitaku-core: any other exception, printed with a "please report" line
+=====================  ====  ===========================================================================
+
+The line is Japanese unless English is asked for (``zaitaku --lang en …``, a command's ``--lang en``, or
+``ZAITAKU_LANG=en``): ``エラー [unknown-city] 市町村が見つかりません: … 詳細: <address>#unknown-city
+（ローカルのドキュメント）``. It names the error's stable code and the full address of its section in the
+error reference, saying whether that is a local documentation build or the published site. Control
+characters in a message are escaped, so the error is always one line and cannot rewrite the terminal.
+``--debug`` (or ``ZAITAKU_DEBUG=1``) prints the traceback before the line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Final, Literal
+
+import click
+
+__all__ = [
+    "DEBUG_VARIABLE",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "LANG_VARIABLE",
+    "debug_from_environment",
+    "echo_error",
+    "error_line",
+    "exit_code_for",
+    "one_line",
+    "report",
+    "resolve_lang",
+]
+
+#: Success.
+EXIT_OK: Final = 0
+#: Invalid data or input, failed validation, a failed plugin, a file that could not be read or written.
+EXIT_INVALID: Final = 1
+#: The command line itself is wrong.
+EXIT_USAGE: Final = 2
+#: A bug of zaitaku-core (printed with a "please report" line).
+EXIT_INTERNAL: Final = 3
+#: Interrupted by the user (Ctrl-C), as shells report SIGINT.
+EXIT_INTERRUPTED: Final = 130
+
+#: The environment variable that chooses the language when no ``--lang`` is given.
+LANG_VARIABLE: Final = "ZAITAKU_LANG"
+#: The environment variable that turns ``--debug`` on.
+DEBUG_VARIABLE: Final = "ZAITAKU_DEBUG"
+
+Lang = Literal["ja", "en"]
+
+_WORDS: Final = {
+    "ja": {
+        "error": "エラー",
+        "internal": "内部エラー",
+        "usage": "コマンドの指定が正しくありません",
+        "help": "使い方",
+        "see": "詳細",
+        "local": "ローカルのドキュメント",
+        "configured": "設定されたドキュメント",
+        "published": "公開サイト",
+        "report": "zaitaku-core の不具合です。--debug を付けて再実行し、その出力を添えて報告してください",
+        "invalid": "入力値が正しくありません",
+        "interrupted": "中断しました",
+    },
+    "en": {
+        "error": "error",
+        "internal": "internal error",
+        "usage": "usage",
+        "help": "help",
+        "see": "see",
+        "local": "local documentation build",
+        "configured": "configured documentation",
+        "published": "published site",
+        "report": "this is a bug in zaitaku-core: please run again with --debug and report it with that output",
+        "invalid": "invalid input",
+        "interrupted": "interrupted",
+    },
+}
+
+
+def resolve_lang(explicit: str | None = None) -> Lang:
+    """The language to speak: ``explicit`` if given, else ``$ZAITAKU_LANG`` (``en``, ``en_US.UTF-8`` …),
+    else Japanese."""
+    for candidate in (explicit, os.environ.get(LANG_VARIABLE)):
+        if candidate:
+            return "en" if candidate.strip().lower().startswith("en") else "ja"
+    return "ja"
+
+
+def debug_from_environment() -> bool:
+    """Whether ``$ZAITAKU_DEBUG`` asks for tracebacks."""
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``, ``\\x1b``): one line that
+    cannot move the cursor or recolour the terminal."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit status for ``exc`` (see the table in this module's docstring)."""
+    from zaitaku_core.errors import ZaitakuError
+
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, click.UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, ZaitakuError | OSError) or _is_validation_error(exc):
+        return EXIT_INVALID
+    return EXIT_INTERNAL
+
+
+def _is_validation_error(exc: BaseException) -> bool:
+    # pydantic is imported only if some command already did (``zaitaku --help`` must not import it).
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(exc, pydantic.ValidationError)
+
+
+def _as_library_error(exc: BaseException) -> BaseException:
+    """A stray OSError or pydantic ValidationError as the library error it stands for."""
+    from zaitaku_core.errors import FileAccessError, InputError, ZaitakuError
+
+    if isinstance(exc, OSError):
+        where = {"file": os.fsdecode(exc.filename)} if exc.filename is not None else None
+        return FileAccessError(exc.strerror or type(exc).__name__, location=where)
+    if _is_validation_error(exc):
+        # Only the messages and field paths: pydantic's ``input`` may be personal data and is never echoed.
+        errors = exc.errors()  # type: ignore[attr-defined]
+        causes = [error.get("ctx", {}).get("error") for error in errors]
+        fields = [".".join(str(part) for part in error["loc"]) for error in errors]
+        if len(errors) == 1 and isinstance(causes[0], ZaitakuError):
+            # A library error raised inside a model validator: keep its own code, add the field.
+            cause = causes[0]
+            cause.location = {**cause.location, "field": fields[0]} if fields[0] else cause.location
+            return cause
+        parts = [
+            f"{field or '-'}: {cause.message if isinstance(cause, ZaitakuError) else error['msg']}"
+            for field, cause, error in zip(fields, causes, errors, strict=True)
+        ]
+        return InputError("; ".join(parts))
+    return exc
+
+
+def error_line(exc: BaseException, lang: str | None = None) -> str:
+    """The one line printed for ``exc`` (without the "please report" line of an internal error)."""
+    from zaitaku_core.errors import ZaitakuError, docs_reference
+
+    words = _WORDS[resolve_lang(lang)]
+    exc = _as_library_error(exc)
+    if isinstance(exc, ZaitakuError):
+        reference = docs_reference()
+        see = f"{words['see']}: {reference.address}#{exc.code} ({words[reference.kind]})"
+        return one_line(f"{words['error']} [{exc.code}] {exc.describe(resolve_lang(lang))} — {see}")
+    if isinstance(exc, click.UsageError):
+        hint = ""
+        if exc.ctx is not None:
+            help_option = (exc.ctx.help_option_names or ["--help"])[0]
+            hint = f" ({words['help']}: {exc.ctx.command_path} {help_option})"
+        return one_line(f"{words['error']} [usage] {words['usage']}: {exc.format_message()}{hint}")
+    if isinstance(exc, click.ClickException):
+        return one_line(f"{words['error']}: {exc.format_message()}")
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        return words["interrupted"]
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return one_line(f"{words['internal']} [internal]: {detail}")
+
+
+def echo_error(exc: BaseException, lang: str | None = None) -> None:
+    """Print ``exc``'s one line to standard error (and, for an internal error, the "please report" line)."""
+    click.echo(error_line(exc, lang), err=True)
+    if exit_code_for(exc) == EXIT_INTERNAL:
+        from zaitaku_core import __version__
+
+        click.echo(f"{_WORDS[resolve_lang(lang)]['report']} (zaitaku-core {__version__})", err=True)
+
+
+def report(exc: BaseException, *, lang: str | None = None, debug: bool = False) -> int:
+    """Print ``exc`` the one way (its traceback first when ``debug``) and return its exit status."""
+    code = exit_code_for(exc)
+    if isinstance(exc, click.exceptions.Exit):
+        return code
+    if debug or debug_from_environment():
+        traceback.print_exception(exc, file=sys.stderr)
+    echo_error(exc, lang)
+    return code
