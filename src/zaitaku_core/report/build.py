@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -11,16 +11,18 @@ from zaitaku_core import __version__
 from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.framework import CareScene, NewItem, OldItem, Phase
 from zaitaku_core.model import (
+    ActionRole,
     Finding,
     Indicator,
     IndicatorValue,
     Plan,
     Program,
     Severity,
+    Source,
     ValueKind,
     ValueStatus,
 )
-from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Report, Section, Table
+from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
 from zaitaku_core.validation import city_findings, run_checks
 
 if TYPE_CHECKING:
@@ -67,7 +69,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "title": ("名称", "Title"),
     "scenes_col": ("場面", "Scenes"),
     "frequency": ("実施回数", "Frequency"),
-    "new": ("新規", "New"),
+    "new_passages": ("新たな記載（資料で強調）", "New this year (highlighted in the source)"),
+    "overview_col": ("取組の概要", "Overview"),
+    "actions.city": ("市町村の取組", "The municipality's action"),
+    "actions.operator": ("受託者の取組", "The contractor's action"),
+    "actions.partner": ("関係機関等の取組", "Partners' action"),
+    "tools_col": ("関係するツール・会議等", "Tools, meetings and services"),
+    "description": ("説明", "Description"),
+    "status_col": ("位置付け", "Standing"),
+    "conditions": ("使用できる場合", "May be used"),
+    "renewal": ("更新", "Renewal"),
+    "rule": ("ルール", "Rule"),
+    "about": ("計画の概要", "About the plan"),
+    "content": ("内容", "Content"),
+    "document": ("資料", "Document"),
+    "aim": ("目指す姿", "Aim"),
+    "covers": ("同じルールで取り組む市町村", "Municipalities sharing the rules"),
+    "operator": ("事業の実施主体", "Runs the program"),
+    "organization": ("関係機関", "Organisation"),
+    "sources": ("出典", "Source"),
     "owners": ("実施主体", "Owners"),
     "actions": ("取組内容", "Actions"),
     "target": ("実施目標", "Target"),
@@ -112,6 +132,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "n_warnings": ("警告", "Warnings"),
     "fiscal_year": ("対象年度", "Fiscal year"),
     "first_to_learn": ("先に把握した方", "whichever learns first"),
+    "first_to_learn_to": ("先に把握した方から相手方へ", "whichever side learns first, to the other"),
 }
 
 
@@ -167,11 +188,12 @@ def _section(
     *,
     text: str | None = None,
     charts: tuple[Chart, ...] = (),
+    marks: tuple[Mark, ...] = (),
 ) -> Section:
     """A section holding one table, both named by ``key``."""
     title = _text(key, lang)
     # Made here from validated data, so not validated again (the tests read every format back).
-    table = Table.model_construct(id=key, title=title, columns=columns, rows=tuple(rows))
+    table = Table.model_construct(id=key, title=title, columns=columns, rows=tuple(rows), marks=marks)
     return Section.model_construct(id=key, title=title, text=text, tables=(table,), charts=charts)
 
 
@@ -306,42 +328,133 @@ def _coverage_columns(lang: Lang) -> tuple[str, ...]:
     return (_text("new_code", lang), _text("item", lang), *(s.label(lang) for s in _SCENES))
 
 
+class _Marked:
+    """The text of one cell built from parts, some of them marked (new this year, inferred)."""
+
+    __slots__ = ("marks", "parts", "size")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.marks: list[tuple[int, int, Literal["new", "inferred"], str | None]] = []
+        self.size = 0
+
+    def add(self, text: str, kind: Literal["new", "inferred"] | None = None, note: str | None = None) -> None:
+        if kind is not None and text:
+            self.marks.append((self.size, self.size + len(text), kind, note))
+        self.parts.append(text)
+        self.size += len(text)
+
+    def text(self) -> str | None:
+        return "".join(self.parts) or None
+
+
+class _Rows:
+    """Rows of a table under construction, with the marks of their cells."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.rows: list[tuple[Cell, ...]] = []
+        self.marks: list[Mark] = []
+
+    def add(self, cells: Sequence[Cell | _Marked]) -> None:
+        row: list[Cell] = []
+        for column, cell in enumerate(cells):
+            if isinstance(cell, _Marked):
+                for start, end, kind, note in cell.marks:
+                    self.marks.append(
+                        Mark.model_construct(
+                            row=len(self.rows), column=column, start=start, end=end, kind=kind, note=note
+                        )
+                    )
+                row.append(cell.text())
+            else:
+                row.append(cell)
+        self.rows.append(tuple(row))
+
+    def section(self, key: str, lang: Lang, headings: Mapping[str, str], *, text: str | None = None) -> Section:
+        """The section, without the columns no row fills (a column that says nothing is left out)."""
+        used = [i for i in range(len(self.keys)) if any(row[i] not in (None, "") for row in self.rows)]
+        index = {old: new for new, old in enumerate(used)}
+        columns = tuple(_heading(self.keys[i], lang, headings) for i in used)
+        rows = [tuple(row[i] for i in used) for row in self.rows]
+        marks = tuple(m.model_copy(update={"column": index[m.column]}) for m in self.marks if m.column in index)
+        return _section(key, lang, columns, rows, text=text, marks=marks)
+
+
+def _heading(key: str, lang: Lang, headings: Mapping[str, str]) -> str:
+    """A column's heading: the city document's own word for it where the city gives one (in Japanese)."""
+    return headings.get(key, _text(key, lang)) if lang == "ja" else _text(key, lang)
+
+
+def _with_new(text: str | None, passages: Sequence[str]) -> _Marked | str | None:
+    """``text`` with every passage of ``passages`` it holds marked new."""
+    if not text or not passages:
+        return text
+    spans = sorted((at, at + len(p)) for p in passages if (at := text.find(p)) >= 0)
+    cell, at = _Marked(), 0
+    for start, end in spans:
+        if start < at:
+            continue
+        cell.add(text[at:start])
+        cell.add(text[start:end], "new")
+        at = end
+    cell.add(text[at:])
+    return cell
+
+
 def _programs(plan: Plan, lang: Lang) -> Section:
     en = lang == "en"
-    flags = {True: _text("yes", lang), False: _text("no", lang)}
+    tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
     frequencies: dict[tuple[str, int | None], str] = {}  # label by (kind, count): a plan repeats a few
-    rows: list[tuple[Cell, ...]] = []
+    roles = [role for role in ActionRole if any(a.role is role for p in plan.programs for a in p.actions)]
+    keys = (
+        "id",
+        "phase",
+        "item",
+        "title",
+        "overview_col",
+        "target",
+        "frequency",
+        "scenes_col",
+        *(f"actions.{role.value}" for role in roles),
+        "new_passages",
+        "tools_col",
+        "sources",
+    )
+    table = _Rows(keys)
     for p in plan.programs:
-        owners: list[str] = []
-        actions: list[str] = []
-        for action in p.actions:
-            names = "・".join(action.owners)
-            owners.append(f"{action.role.en if en else action.role.ja}: {names}")
-            actions.append(f"【{names}】{action.text}")
         phase, new_item, old_item, frequency = p.phase, p.new_item, p.old_item, p.frequency
         how_often = None
         if frequency is not None:
             how_often = frequencies.get((frequency.kind, frequency.count))
             if how_often is None:
                 how_often = frequencies[frequency.kind, frequency.count] = frequency.label(lang)
-        rows.append(
+        item = new_item.label(lang) if new_item else (old_item.label(lang) if old_item else None)
+        codes = "・".join(c for c in (new_item.code if new_item else "", f"旧{old_item.code}" if old_item else "") if c)
+        by_role = [
+            "\n".join(f"【{'・'.join(a.owners)}】{a.text}" for a in p.actions if a.role is role) for role in roles
+        ]
+        table.add(
             (
                 p.id,
-                phase.code if phase else None,
-                new_item.code if new_item else None,
-                old_item.code if old_item else None,
-                p.number,
-                p.title,
-                "、".join([tag.scene.en if en else tag.scene.ja for tag in p.scenes]),
+                f"{phase.code} {phase.label(lang)}" if phase else None,
+                f"{codes} {item}" if item else None,
+                f"{p.number or ''}{p.title}",
+                p.overview,
+                _with_new(p.target, p.new_passages),
                 how_often,
-                flags[p.new_this_year],
-                "、".join(owners),
-                "\n".join(actions),
-                p.target,
+                "、".join([tag.scene.en if en else tag.scene.ja for tag in p.scenes]),
+                *by_role,
+                "\n".join(p.new_passages),
+                _join(tools.get(t, t) for t in p.tools),
+                _sources(p.sources),
             )
         )
-    keys = ("id", "phase", "new_code", "old_code", "number", "title", "scenes_col", "frequency", "new", "owners")
-    return _section("programs", lang, _columns((*keys, "actions", "target"), lang), rows)
+    return table.section("programs", lang, {})
+
+
+def _sources(sources: Sequence[Source]) -> str | None:
+    return "\n".join(" ".join(x for x in (s.title, s.section, s.note) if x) for s in sources) or None
 
 
 def _tools(plan: Plan, lang: Lang) -> Section:
@@ -354,49 +467,114 @@ def _tools(plan: Plan, lang: Lang) -> Section:
     ):
         for tool_id in tool_ids if len(tool_ids) < 2 else dict.fromkeys(tool_ids):  # each user once per tool
             users.setdefault(tool_id, []).append(user)
-    rows = [
-        (
-            tool.id,
-            f"{tool.number or ''}{tool.name}",
-            tool.kind.label(lang),
-            _join(tool.operated_by),
-            _join([k.label(lang) for k in tool.filled_by]),
-            _join(tool.evidence_for),
-            _join(users.get(tool.id, ())),
+    en = lang == "en"
+    keys = (
+        "id",
+        "title",
+        "kind",
+        "description",
+        "status_col",
+        "operated_by",
+        "filled_by",
+        "evidence_for",
+        "conditions",
+        "scenes_col",
+        "binding",
+        "renewal",
+        "used_by",
+        "sources",
+    )
+    table = _Rows(keys)
+    for tool in plan.tools:
+        binding = None
+        if tool.binding is not None:
+            binding = _text("binding_yes", lang) if tool.binding else _text("guidance", lang)
+        table.add(
+            (
+                tool.id,
+                f"{tool.number or ''}{tool.name}",
+                tool.kind.label(lang),
+                tool.description,
+                None,
+                _join(tool.operated_by),
+                _join([k.label(lang) for k in tool.filled_by]),
+                _join(tool.evidence_for),
+                "\n".join(tool.uses) or None,
+                "、".join([tag.scene.en if en else tag.scene.ja for tag in tool.scenes]),
+                binding,
+                tool.renewal.text or tool.renewal.label(lang) if tool.renewal else None,
+                _join(users.get(tool.id, ())),
+                _sources(tool.sources),
+            )
         )
-        for tool in plan.tools
-    ]
-    keys = ("id", "title", "kind", "operated_by", "filled_by", "evidence_for", "used_by")
-    return _section("tools", lang, _columns(keys, lang), rows)
+    return table.section("tools", lang, {})
 
 
 def _handoff(plan: Plan, lang: Lang) -> Section:
     if not plan.handoff_rules:
         return _empty_section("handoff", lang, "handoff_none")
     tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
-    rows: list[tuple[Cell, ...]] = []
+    keys = ("title", "rule", "event", "from", "to", "deadline", "forms", "basis", "binding", "note", "sources")
+    table = _Rows(keys)
     for rule in plan.handoff_rules:
         first = rule.who.value == "first_to_learn"
-        parties = _join(k.label(lang) for k in rule.contact_from)
-        deadline = rule.deadline.kind.label(lang).replace("N", str(rule.deadline.days or ""))
-        if rule.deadline.anchor:
+        senders = _join(k.label(lang) for k in rule.contact_from)
+        receivers = _join(k.label(lang) for k in rule.contact_to)
+        if first and set(rule.contact_from) != set(rule.contact_to):
+            senders, receivers = f"{senders} ⇄ {receivers}", _text("first_to_learn_to", lang)
+        elif first:
+            senders = f"{_text('first_to_learn', lang)}（{senders}）"
+        deadline = rule.deadline.text or rule.deadline.kind.label(lang).replace("N", str(rule.deadline.days or ""))
+        if rule.deadline.anchor and rule.deadline.anchor not in deadline:
             deadline = (
                 f"{rule.deadline.anchor}（{deadline}）" if lang == "ja" else f"{deadline} ({rule.deadline.anchor})"
             )
-        rows.append(
+        table.add(
             (
                 rule.title,
+                None,
                 f"{rule.scene.label(lang)} / {rule.event.label(lang)}",
-                f"{_text('first_to_learn', lang)}（{parties}）" if first else parties,
-                _join(k.label(lang) for k in rule.contact_to),
+                senders,
+                receivers,
                 deadline,
                 _join(tools.get(t, t) for t in rule.tools),
                 rule.basis.label(lang),
                 _text("binding_yes", lang) if rule.binding else _text("guidance", lang),
+                rule.note,
+                _sources((rule.source,) if rule.source else ()),
             )
         )
-    keys = ("title", "event", "from", "to", "deadline", "forms", "basis", "binding")
-    return _section("handoff", lang, _columns(keys, lang), rows)
+    return table.section("handoff", lang, {})
+
+
+def _about(plan: Plan, lang: Lang) -> Section:
+    """What the plan says of itself: the city, its documents, its aim, who runs the program, with whom."""
+    city = plan.city
+    headings: dict[str, str] = {}
+    m = city.municipality
+    rows = _Rows(("field", "content"))
+    rows.add(
+        (
+            _text("city", lang),
+            f"{m.name}（{m.prefecture}、{m.code}）" if lang == "ja" else f"{m.name_en or m.name} ({m.code})",
+        )
+    )
+    for source in city.sources:
+        rows.add((_text("document", lang), _sources((source,))))
+    if city.aim:
+        rows.add((_heading("aim", lang, headings), city.aim))
+    if city.covers:
+        rows.add((_text("covers", lang), _join(c.name for c in city.covers)))
+    for operator in city.operators:
+        rows.add((_text("operator", lang), " ".join(x for x in (operator.name, operator.note) if x)))
+    if city.organizations:
+        rows.add(
+            (
+                _text("organization", lang),
+                _join(f"{o.name}（{o.note}）" if o.note else o.name for o in city.organizations),
+            )
+        )
+    return rows.section("about", lang, {})
 
 
 def _indicators(plan: Plan, lang: Lang) -> Section:
@@ -459,6 +637,7 @@ def _plan_report(
 ) -> Report:
     groups = _by_item(plan)
     sections = [
+        _about(plan, lang),
         _overview(groups, lang),
         _coverage(groups, lang),
         _programs(plan, lang),

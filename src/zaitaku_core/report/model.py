@@ -14,7 +14,7 @@ from pydantic_core import CoreSchema, core_schema
 from zaitaku_core.framework import LabeledEnum
 from zaitaku_core.model import FrozenModel
 
-__all__ = ["SCHEMA_VERSION", "Bar", "Cell", "Chart", "IndicatorStatus", "Report", "Section", "Table"]
+__all__ = ["SCHEMA_VERSION", "Bar", "Cell", "Chart", "IndicatorStatus", "Mark", "Report", "Section", "Table"]
 
 #: Version of the report's JSON schema.
 SCHEMA_VERSION = 1
@@ -44,13 +44,31 @@ class IndicatorStatus(LabeledEnum):
     NO_TARGET = ("no_target", "目標なし", "no target")
 
 
+class Mark(FrozenModel):
+    """A span of one text cell that readers must see apart from the rest of the cell.
+
+    ``kind`` is ``"new"`` for text the source marks as new for the year (Tokushima's 赤字) and ``"inferred"``
+    for a fact the data author inferred rather than read in a source (``note`` gives the reason). The span
+    is ``cell[start:end]`` of the cell at ``rows[row][column]``; the cell's text itself is unchanged, so a
+    renderer that ignores marks still shows every word (text formats say "inferred" in the cell's words).
+    """
+
+    row: int = Field(ge=0)
+    column: int = Field(ge=0)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    kind: Literal["new", "inferred"]
+    note: str | None = None
+
+
 class Table(FrozenModel):
-    """A titled table with a header row."""
+    """A titled table with a header row, and the marked spans of its cells (:class:`Mark`)."""
 
     id: str
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...] = ()
+    marks: tuple[Mark, ...] = ()
 
 
 class Bar(FrozenModel):

@@ -4,7 +4,8 @@ Every renderer is a pure function of the report, so the same report gives the sa
 
 * ``md`` — headings and pipe tables.
 * ``html`` — one self-contained page: inline CSS (with a print style sheet) and inline SVG bar charts,
-  no script, no external resource; opens offline.
+  no script, no external resource; opens offline. Text new for the year is ``<mark class="new">`` (red, as in
+  the sources), an inferred fact ``<span class="inferred">`` with its reason as the title.
 * ``json`` — the report structure itself (``schema_version`` 1, see :func:`report_json_schema`).
 * ``csv`` — all tables in one UTF-8 file with a byte-order mark (so spreadsheet programs read the
   Japanese): each table is a row ``["#", table id, table title]``, its header row and its rows, then an
@@ -22,7 +23,7 @@ import html
 import io
 from collections.abc import Callable, Iterable
 
-from zaitaku_core.report.model import Cell, Chart, Report, Table
+from zaitaku_core.report.model import Cell, Chart, Mark, Report, Table
 
 __all__ = ["FORMATS", "neutralize", "render"]
 
@@ -91,6 +92,8 @@ th { background: #eef2f6; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .generator { color: var(--muted); font-size: .8rem; }
 svg text { font-size: 12px; fill: var(--ink); }
+mark.new { background: none; color: #c0262d; font-weight: bold; }
+.inferred { border-bottom: 1px dashed var(--muted); color: var(--muted); }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   nav { display: none; }
@@ -135,14 +138,38 @@ def _svg_chart(chart: Chart, lang: str) -> str:
     return "".join(parts)
 
 
+def _html_escape(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _html_marked(text: str, marks: list[Mark]) -> str:
+    """``text`` with its marked spans wrapped: ``<mark class="new">`` or ``<span class="inferred">``."""
+    out, at = [], 0
+    for mark in sorted(marks, key=lambda m: (m.start, -m.end)):
+        if mark.start < at:  # overlapping spans: the first one wins
+            continue
+        title = f' title="{html.escape(mark.note)}"' if mark.note else ""
+        tag, css = ("mark", "new") if mark.kind == "new" else ("span", "inferred")
+        out.append(_html_escape(text[at : mark.start]))
+        out.append(f'<{tag} class="{css}"{title}>{_html_escape(text[mark.start : mark.end])}</{tag}>')
+        at = mark.end
+    out.append(_html_escape(text[at:]))
+    return "".join(out)
+
+
 def _html_table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    marks: dict[tuple[int, int], list[Mark]] = {}
+    for mark in table.marks:
+        marks.setdefault((mark.row, mark.column), []).append(mark)
     body = []
-    for row in table.rows:
+    for r, row in enumerate(table.rows):
         cells = []
-        for value in row:
+        for c, value in enumerate(row):
             css = ' class="num"' if isinstance(value, int | float) else ""
-            cells.append(f"<td{css}>{html.escape(_text(value)).replace(chr(10), '<br>')}</td>")
+            spans = marks.get((r, c))
+            text = _html_marked(value, spans) if spans and isinstance(value, str) else _html_escape(_text(value))
+            cells.append(f"<td{css}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<table id="table-{html.escape(table.id)}"><caption>{html.escape(table.title)}</caption>'
