@@ -9,7 +9,16 @@ CSV/XLSX cells are safe from formula injection (:func:`neutralize`).
 """
 
 from zaitaku_core.report.build import build_report, build_reports, compare_cities
-from zaitaku_core.report.model import SCHEMA_VERSION, Chart, IndicatorStatus, Report, Section, Table, report_json_schema
+from zaitaku_core.report.model import (
+    SCHEMA_VERSION,
+    Chart,
+    IndicatorStatus,
+    Mark,
+    Report,
+    Section,
+    Table,
+    report_json_schema,
+)
 from zaitaku_core.report.render import FORMATS, neutralize, render
 
 __all__ = [
@@ -17,6 +26,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Chart",
     "IndicatorStatus",
+    "Mark",
     "Report",
     "Section",
     "Table",
