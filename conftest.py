@@ -2,4 +2,5 @@
 
 pytest_plugins = ["pytester"]
 
-collect_ignore = ["src/zaitaku_core/cli/__main__.py", "scripts", "docs/conf.py"]
+# The activity log's Alembic migrations run only inside Alembic (env.py reads its context when imported).
+collect_ignore = ["src/zaitaku_core/cli/__main__.py", "scripts", "docs/conf.py", "src/zaitaku_core/activity/migrations"]

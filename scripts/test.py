@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Install everything into ``.venv`` and run the whole test suite (the README's test command).
 
-Steps: create ``.venv`` if needed; install the core with its test extra and both bundled city plugins
+Steps: create ``.venv`` if needed; install the core with its test and log extras and both bundled city plugins
 (editable) with the docs extra; then ``ruff check`` and ``ruff format --check``, ``mypy --strict`` on
 ``src/`` and ``pytest``: unit, property, plugin-conformance, CLI and example tests, the doctests of the
 library, the documentation site built with warnings as errors, a scaffolded city installed into a
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PACKAGES = [".[test,docs]", "plugins/asahikawa", "plugins/tokushima"]
+PACKAGES = [".[test,docs,log]", "plugins/asahikawa", "plugins/tokushima"]
 
 
 def run(*args: str) -> None:

@@ -23,6 +23,8 @@ __all__ = [
     "DOCS_ERRORS_URL",
     "DOCS_URL_VARIABLE",
     "LOCATION_LABELS",
+    "ActivityImportError",
+    "ActivityLogError",
     "CalendarRangeError",
     "DocsReference",
     "EraDateError",
@@ -32,6 +34,7 @@ __all__ = [
     "HookResultError",
     "InputError",
     "MunicipalCodeError",
+    "PersonalDataError",
     "PluginDataError",
     "PluginError",
     "PluginLoadError",
@@ -239,3 +242,48 @@ class FileAccessError(ZaitakuError):
 
     code = "file-access"
     title_ja = "ファイルを読み書きできません"
+
+
+class PersonalDataError(InputError):
+    """A value looks like personal data (a name, a phone number, an e-mail address) where none is allowed.
+
+    The message names the field, never the value.
+    """
+
+    code = "personal-data"
+    title_ja = "個人情報のおそれがある値は受け付けません"
+
+
+class ActivityLogError(ZaitakuError):
+    """The activity log cannot be opened or used (no database driver, a newer schema, a locked file)."""
+
+    code = "activity-log"
+    title_ja = "活動記録を開けません"
+
+
+class ActivityImportError(InputError):
+    """Rows of a file given to the activity log are not valid; nothing of the file was written.
+
+    ``errors`` lists every failing row as ``(where, message)``, where is ``file:line field`` or
+    ``file sheet!row field``.
+    """
+
+    code = "activity-import"
+    title_ja = "活動記録に取り込めません"
+
+    #: How many row errors the message lists; ``errors`` holds them all.
+    SHOWN = 20
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Mapping[str, str | None] | None = None,
+        errors: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.errors = list(errors or [])
+        if self.errors:
+            details = "; ".join(f"{where}: {msg}" for where, msg in self.errors[: self.SHOWN])
+            more = len(self.errors) - self.SHOWN
+            message = f"{message}: {details}" + (f"; … {more} more / ほか{more}件" if more > 0 else "")
+        super().__init__(message, location=location)

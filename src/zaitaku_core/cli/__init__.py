@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "handoff_batch",
         "Evaluate a CSV of events (and contacts) into a CSV of verdicts.",
     ),
+    "log": (
+        "zaitaku_core.cli.log",
+        "log",
+        "Keep the activity log (add, import, list, summary) from which actuals are counted.",
+    ),
     "new-city": (
         "zaitaku_core.cli.scaffold",
         "new_city",

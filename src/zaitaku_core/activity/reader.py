@@ -1,0 +1,662 @@
+"""Read a centre's activity file (CSV in UTF-8 or cp932, or an XLSX log sheet) into validated activities.
+
+Columns are matched by their header, in Japanese or English (:data:`COLUMNS`; order does not matter), so
+a sheet kept by hand, a CSV saved by Japanese Excel (cp932, full-width digits, dates as 令和6年4月1日 or
+2024/4/1) and the template written by ``zaitaku log template`` all read the same. A column the log does
+not know is an error, never silently dropped; a column that would hold personal data (氏名, 電話番号,
+住所 …) is refused by its header before any row is read.
+
+:func:`read_file` yields each row as ``(where, line, Activity)`` or as a
+:class:`~zaitaku_core.activity.record.RowProblem` naming file, line (or sheet and cell) and field, so the
+store can write a valid file in one transaction and refuse an invalid one whole, listing every problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from zaitaku_core.activity.record import (
+    MAX_COUNT,
+    Activity,
+    RowProblem,
+    by_profession_order,
+    check_free_text,
+    check_opaque_id,
+    looks_personal,
+)
+from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
+from zaitaku_core.calendar import fiscal_year_of
+from zaitaku_core.calendar.era import parse_date
+from zaitaku_core.errors import ActivityImportError, InputError, PersonalDataError
+from zaitaku_core.framework import CareScene, normalize_label
+
+__all__ = [
+    "COLUMNS",
+    "LOG_SHEET_NAMES",
+    "Column",
+    "ProgramLookup",
+    "decode_csv",
+    "profession_header",
+    "read_fields",
+    "read_file",
+]
+
+#: ``(city, fiscal year) -> program ids of that year's plan``, or ``None`` when the city is not known.
+ProgramLookup = Callable[[str, int], Collection[str] | None]
+
+#: Names of the log sheet in a workbook, in the order they are looked for.
+LOG_SHEET_NAMES = ("活動記録", "activities", "activity_log", "log")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the log: its field, its Japanese and English headers, other accepted headers, a help text."""
+
+    field: str
+    ja: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    help_ja: str = ""
+
+
+#: Every column of an activity file, in the order the template writes them.
+COLUMNS: tuple[Column, ...] = (
+    Column("row_id", "行ID", "row_id", ("id", "記録ID"), help_ja="任意。行を一意に示す匿名のID（再取り込みの照合用）"),
+    Column("date", "日付", "date", ("実施日", "開催日", "相談日"), True, "2024-04-01、2024/4/1、令和6年4月1日"),
+    Column("city", "市町村", "city", ("市町村ID",), help_ja="市町村のID（--city で一括指定も可）"),
+    Column("program", "取組ID", "program", ("取組", "program_id"), True, "計画の取組ID"),
+    Column(
+        "kind",
+        "種別",
+        "kind",
+        ("活動の種類", "種類"),
+        True,
+        "会議・研修・講座・講演・イベント・相談・発行・広報・調査・その他",
+    ),
+    Column("count", "件数", "count", ("回数",), help_ja="この行が表す活動の数（既定 1。月の集計なら 12 など）"),
+    Column("title", "名称", "title", ("テーマ", "内容"), help_ja="会議名・講座名など（個人名は書かない）"),
+    Column("participants", "参加者数", "participants", ("参加人数",), help_ja="参加者の総数"),
+    Column(
+        "scenes",
+        "場面",
+        "scenes",
+        ("4つの場面",),
+        help_ja="日常の療養支援・入退院支援・急変時の対応・看取り（、区切り）",
+    ),
+    Column("body", "実施主体", "body", ("主催", "開催主体"), help_ja="会議体・組織の名称"),
+    Column(
+        "asker", "相談者", "asker", ("相談者の区分",), help_ja="相談のみ：専門職・関係機関／本人・住民／家族／その他"
+    ),
+    Column("asker_profession", "相談者の職種", "asker_profession", (), help_ja="相談者が専門職のとき、その職種"),
+    Column("topic", "相談内容", "topic", ("相談の内容",), help_ja="相談のみ：内容の区分（個人が分かることは書かない）"),
+    Column("case_id", "ケースID", "case_id", ("事例ID",), help_ja="相談のみ：匿名のケースID（氏名・電話番号は不可）"),
+)
+
+_PERSONAL_HEADERS = frozenset(
+    normalize_label(text)
+    for text in (
+        "氏名",
+        "名前",
+        "お名前",
+        "患者名",
+        "利用者名",
+        "相談者名",
+        "相談者氏名",
+        "フリガナ",
+        "ふりがな",
+        "電話",
+        "電話番号",
+        "携帯",
+        "携帯番号",
+        "連絡先",
+        "住所",
+        "メール",
+        "メールアドレス",
+        "生年月日",
+        "被保険者番号",
+        "name",
+        "full_name",
+        "phone",
+        "tel",
+        "telephone",
+        "address",
+        "email",
+        "e-mail",
+        "birthday",
+        "date_of_birth",
+    )
+)
+
+
+def profession_header(profession: Profession, lang: str = "ja") -> str:
+    """The header of the column counting participants of ``profession``: 参加者数（医師）, participants_doctor."""
+    return f"participants_{profession.code}" if lang == "en" else f"参加者数（{profession.ja}）"
+
+
+def _header_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for column in COLUMNS:
+        for text in (column.field, column.ja, column.en, *column.aliases):
+            table[normalize_label(text)] = column.field
+    for profession in Profession:
+        for text in (profession.code, profession.ja, profession.en, *Profession._aliases().get(profession.code, [])):
+            table[normalize_label(f"参加者数（{text}）")] = f"profession:{profession.code}"
+            table[normalize_label(f"参加者数:{text}")] = f"profession:{profession.code}"
+        table[normalize_label(profession_header(profession, "en"))] = f"profession:{profession.code}"
+    return table
+
+
+_HEADERS = _header_table()
+_SCENE_SPLIT = re.compile(r"[、,，;；/／\n]+")
+_COUNT_UNIT = re.compile(r"^(\d[\d,]*)(人|名|件|回)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+#: Japan's time zone: "today" for refusing future dates is Japan's date.
+JAPAN = timezone(timedelta(hours=9), "JST")
+
+
+def decode_csv(data: bytes, encoding: str | None = None) -> str:
+    """The text of a CSV file: UTF-8 (with or without a BOM), else cp932 (Japanese Excel), unless given.
+
+    Raises:
+        InputError: the bytes are neither (the message gives the line of the first bad byte).
+    """
+    candidates = (encoding,) if encoding else ("utf-8-sig", "cp932")
+    first: UnicodeDecodeError | None = None
+    for name in candidates:
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError as exc:
+            first = first or exc
+        except LookupError:
+            raise InputError(f"未知の文字コード / unknown encoding {name!r}") from None
+    assert first is not None
+    line = data.count(b"\n", 0, first.start) + 1
+    tried = " / ".join(candidates)
+    raise InputError(
+        f"文字コードを判別できません（{tried} を試しました）/ not {tried} text", location={"line": str(line)}
+    )
+
+
+def _shown(value: object) -> str:
+    """A cell value fit to repeat in an error: never anything that looks personal, never long."""
+    text = str(value)
+    if looks_personal(text):
+        return "（値は表示しません / value not shown）"
+    return repr(text if len(text) <= 30 else text[:30] + "…")
+
+
+class _RowError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _count(field: str, value: object, *, minimum: int = 0) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise _RowError(field, f"数ではありません / not a number: {_shown(value)}")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            raise _RowError(field, f"整数で書いてください / not a whole number: {_shown(value)}")
+        number = int(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        match = _COUNT_UNIT.match(text) if len(text) <= 12 else None
+        if match is None:
+            raise _RowError(field, f"0以上の整数で書いてください / not a whole number ≥ 0: {_shown(value)}")
+        number = int(match.group(1).replace(",", ""))
+    if number < minimum or number > MAX_COUNT:
+        raise _RowError(
+            field, f"{minimum}〜{MAX_COUNT} の範囲で書いてください / must be {minimum}…{MAX_COUNT}: {number}"
+        )
+    return number
+
+
+def _date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 <= value <= 80000:
+        return _EXCEL_EPOCH + timedelta(days=int(value))  # an Excel serial date in a cell with no date format
+    text = str(value).strip()
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    try:
+        return parse_date(text)
+    except InputError:
+        raise _RowError("date", f"日付として読めません / not a date: {_shown(value)}") from None
+
+
+def _member(enum: type[Any], field: str, value: str) -> Any:
+    try:
+        return enum.parse(value)
+    except InputError:
+        choices = "、".join(member.ja for member in enum)
+        raise _RowError(field, f"{_shown(value)} は使えません（{choices}）/ not one of: {choices}") from None
+
+
+class _Rows:
+    """Turns the cells of one file's rows into activities, with the file's columns and options."""
+
+    def __init__(
+        self,
+        headers: Sequence[object],
+        header_row: int,
+        *,
+        name: str,
+        where: Callable[[int, int], str],
+        city: str | None,
+        programs: ProgramLookup | None,
+        today: date,
+    ) -> None:
+        self.name, self.where, self.city, self.programs, self.today = name, where, city, programs, today
+        self.index: dict[str, int] = {}
+        self.headers: dict[str, str] = {}
+        self.professions: list[tuple[int, Profession]] = []
+        self.width = len(headers)
+        problems: list[tuple[str, str]] = []
+        for position, header in enumerate(headers):
+            text = _text(header)
+            if text is None:
+                continue
+            folded = normalize_label(text)
+            field = _HEADERS.get(folded)
+            if field is None:
+                if folded in _PERSONAL_HEADERS:
+                    problems.append(
+                        (
+                            self.where(position, header_row),
+                            "個人情報の列は取り込めません / a column of personal data is refused",
+                        )
+                    )
+                else:
+                    known = "、".join(column.ja for column in COLUMNS)
+                    problems.append(
+                        (
+                            self.where(position, header_row),
+                            f"未知の列 {_shown(text)}（使える列：{known}、参加者数（職種））/ unknown column",
+                        )
+                    )
+                continue
+            if field in self.index:
+                problems.append(
+                    (self.where(position, header_row), f"列 {_shown(text)} が重複しています / repeated column")
+                )
+                continue
+            self.index[field] = position
+            self.headers[field] = text
+            if field.startswith("profession:"):
+                self.professions.append((position, Profession.parse(field.split(":", 1)[1])))
+        for column in COLUMNS:
+            if column.required and column.field not in self.index:
+                problems.append((name, f"必須の列「{column.ja}」がありません / missing column {column.en!r}"))
+        if city is None and "city" not in self.index:
+            problems.append((name, "「市町村」の列がありません（--city で指定できます）/ no city column; give --city"))
+        if problems:
+            raise ActivityImportError(
+                "活動記録の見出しに誤りがあります / the file's header row is not valid",
+                location={"file": name},
+                errors=problems,
+            )
+        self.known_programs: dict[tuple[str, int], Collection[str] | None] = {}
+
+    def cell(self, cells: Sequence[object], field: str) -> object:
+        position = self.index.get(field)
+        if position is None or position >= len(cells):
+            return None
+        value = cells[position]
+        return None if value == "" else value
+
+    def parse(self, cells: Sequence[object], row: int) -> tuple[str, int, Activity] | list[tuple[str, str]]:
+        """``(where, row, activity)`` for a valid row, else its problems as ``(where, message)``."""
+        problems: list[tuple[str, str]] = []
+        for position in range(self.width, len(cells)):
+            if _text(cells[position]) is not None:
+                problems.append((self.where(position, row), "見出しのない列に値があります / a value under no header"))
+        fields: dict[str, Any] = {}
+        for field, parse in self._parsers:
+            try:
+                fields[field] = parse(self, self.cell(cells, field))
+            except _RowError as exc:
+                problems.append((self._at(exc.field, row), exc.message))
+            except PersonalDataError as exc:
+                problems.append((self._at(field, row), exc.message))
+            except ValueError as exc:
+                problems.append((self._at(field, row), str(exc)))
+        by_profession: list[tuple[Profession, int]] = []
+        for position, profession in self.professions:
+            try:
+                number = _count(f"profession:{profession.code}", cells[position] if position < len(cells) else None)
+            except _RowError as exc:
+                problems.append((self._at(exc.field, row), exc.message))
+                continue
+            if number:
+                by_profession.append((profession, number))
+        if problems:
+            return problems
+        try:
+            item = self._activity(fields, by_profession_order(by_profession))
+        except _RowError as exc:
+            return [(self._at(exc.field, row), exc.message)]
+        return self._at("", row), row, item
+
+    def _at(self, field: str, row: int) -> str:
+        position = self.index.get(field)
+        header = self.headers.get(field, "")
+        return f"{self.where(position if position is not None else -1, row)} {header}".rstrip()
+
+    def _activity(self, fields: dict[str, Any], by_profession: tuple[tuple[Profession, int], ...]) -> Activity:
+        city = fields["city"] or self.city
+        if city is None:
+            raise _RowError("city", "市町村がありません / no city")
+        if self.city is not None and city != self.city:
+            raise _RowError("city", f"--city {self.city} と異なります / differs from --city: {_shown(city)}")
+        day: date = fields["date"]
+        if day > self.today:
+            raise _RowError("date", f"未来の日付です / a date in the future: {day.isoformat()}")
+        kind: ActivityKind = fields["kind"]
+        self._check_program(city, fields["program"], day)
+        consultation = kind is ActivityKind.CONSULTATION
+        for field in ("asker", "asker_profession", "topic", "case_id"):
+            if fields[field] is not None and not consultation:
+                raise _RowError(field, "相談以外の活動には書けません / only for consultations")
+        if fields["asker_profession"] is not None and fields["asker"] is not Asker.PROFESSIONAL:
+            raise _RowError(
+                "asker_profession", "相談者が専門職のときだけ書けます / only when the asker is a professional"
+            )
+        count = fields["count"] or 1
+        if fields["case_id"] is not None and count != 1:
+            raise _RowError("count", "ケースIDのある相談は1件ずつ記録してください / an entry with a case id counts 1")
+        participants = fields["participants"]
+        known = sum(number for _, number in by_profession)
+        if participants is None and by_profession:
+            participants = known
+        elif participants is not None and known > participants:
+            raise _RowError(
+                "participants",
+                f"職種別の合計 {known} が参加者数 {participants} を超えています / by profession exceeds total",
+            )
+        return Activity(
+            city=city,
+            program=fields["program"],
+            date=day,
+            kind=kind,
+            count=count,
+            title=fields["title"],
+            participants=participants,
+            by_profession=by_profession,
+            scenes=fields["scenes"],
+            body=fields["body"],
+            asker=fields["asker"],
+            asker_profession=fields["asker_profession"],
+            topic=fields["topic"],
+            case_id=fields["case_id"],
+            row_id=fields["row_id"],
+        )
+
+    def _check_program(self, city: str, program: str, day: date) -> None:
+        if self.programs is None:
+            return
+        year = fiscal_year_of(day)
+        key = (city, year)
+        if key not in self.known_programs:
+            self.known_programs[key] = self.programs(city, year)
+        known = self.known_programs[key]
+        if known is None:
+            raise _RowError(
+                "city",
+                f"市町村 {_shown(city)} は登録されていないか、{year}年度の計画がありません / unknown city or year",
+            )
+        if program not in known:
+            raise _RowError(
+                "program", f"取組 {_shown(program)} は {year}年度の計画にありません / not a program of FY{year}"
+            )
+
+    #: One parser per field, run in this order; each takes the cell's raw value (None when empty).
+    _parsers: tuple[tuple[str, Callable[[_Rows, object], Any]], ...] = ()
+
+
+def _identifier(field: str) -> Callable[[_Rows, object], str | None]:
+    def parse(rows: _Rows, value: object) -> str | None:
+        text = _text(value)
+        if text is None:
+            return None
+        folded = unicodedata.normalize("NFKC", text).lower() if field in {"city", "program"} else text
+        if field in {"city", "program"}:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_.\-]{0,119}", folded):
+                raise _RowError(field, f"IDは英小文字・数字・_ . - で書いてください / not an id: {_shown(text)}")
+            return folded
+        return check_opaque_id(text, field)
+
+    return parse
+
+
+def _required_field(field: str, inner: Callable[[_Rows, object], Any]) -> Callable[[_Rows, object], Any]:
+    def parse(rows: _Rows, value: object) -> Any:
+        if _text(value) is None:
+            raise _RowError(field, "必須です / required")
+        return inner(rows, value)
+
+    return parse
+
+
+def _enum(enum: type[Any], field: str) -> Callable[[_Rows, object], Any]:
+    def parse(rows: _Rows, value: object) -> Any:
+        text = _text(value)
+        return None if text is None else _member(enum, field, text)
+
+    return parse
+
+
+def _free_text(field: str, limit: int) -> Callable[[_Rows, object], str | None]:
+    def parse(rows: _Rows, value: object) -> str | None:
+        text = _text(value)
+        return None if text is None else check_free_text(text, field, limit)
+
+    return parse
+
+
+def _scenes(rows: _Rows, value: object) -> frozenset[CareScene]:
+    text = _text(value)
+    if text is None:
+        return frozenset()
+    return frozenset(_member(CareScene, "scenes", part) for part in _SCENE_SPLIT.split(text) if part.strip())
+
+
+_Rows._parsers = (
+    ("row_id", _identifier("row_id")),
+    ("date", _required_field("date", lambda rows, value: _date(value))),
+    ("city", _identifier("city")),
+    ("program", _required_field("program", _identifier("program"))),
+    ("kind", _required_field("kind", _enum(ActivityKind, "kind"))),
+    ("count", lambda rows, value: _count("count", value, minimum=1)),
+    ("title", _free_text("title", 200)),
+    ("participants", lambda rows, value: _count("participants", value)),
+    ("scenes", _scenes),
+    ("body", _free_text("body", 200)),
+    ("asker", _enum(Asker, "asker")),
+    ("asker_profession", _enum(Profession, "asker_profession")),
+    ("topic", _free_text("topic", 80)),
+    ("case_id", _identifier("case_id")),
+)
+
+
+def _column_letter(position: int) -> str:
+    letters = ""
+    number = position + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_file(
+    path: Path,
+    *,
+    city: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    programs: ProgramLookup | None = None,
+    today: date | None = None,
+) -> Iterator[tuple[str, int, Activity] | RowProblem]:
+    """The rows of the activity file at ``path``, each ``(where, line, Activity)`` or a ``RowProblem``.
+
+    ``.xlsx``/``.xlsm`` files are read with openpyxl (cached values, never formulas) from the log sheet
+    (``sheet``, else the first of :data:`LOG_SHEET_NAMES`, else the only sheet); anything else as CSV.
+    ``city`` fills (and must match) the city column; ``programs`` checks each program against the plan of
+    the row's fiscal year; dates after ``today`` (Japan's date by default) are refused.
+
+    Raises:
+        ActivityImportError: the file cannot be read, or its header row is not valid.
+    """
+    name = path.name
+    if today is None:
+        today = datetime.now(JAPAN).date()
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        rows_iter, where = _xlsx_rows(path, sheet)
+    else:
+        rows_iter, where = _csv_rows(path, encoding)
+    try:
+        header_row, headers = next(rows_iter)
+    except StopIteration:
+        raise ActivityImportError("ファイルに行がありません / the file is empty", location={"file": name}) from None
+    rows = _Rows(headers, header_row, name=name, where=where, city=city, programs=programs, today=today)
+    for number, cells in rows_iter:
+        if all(_text(cell) is None for cell in cells):
+            continue
+        parsed = rows.parse(cells, number)
+        if isinstance(parsed, list):
+            for problem_where, message in parsed:
+                yield RowProblem(problem_where, message)
+        else:
+            yield parsed
+
+
+def _csv_rows(
+    path: Path, encoding: str | None
+) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
+    name = path.name
+    try:
+        text = decode_csv(path.read_bytes(), encoding)
+    except OSError as exc:
+        raise ActivityImportError(
+            f"ファイルを読めません / cannot read the file: {exc.strerror}", location={"file": name}
+        ) from None
+    except InputError as exc:
+        raise ActivityImportError(exc.message, location={"file": name, **exc.location}) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise ActivityImportError(
+                f"CSVとして読めません / not valid CSV: {exc}", location={"file": name, "line": str(reader.line_num)}
+            ) from None
+
+    return _skip_blank_header(rows()), lambda position, line: f"{name}:{line}"
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
+    name = path.name
+    try:
+        from openpyxl import load_workbook  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - the log extra installs it
+        raise ActivityImportError(
+            "XLSXを読むには openpyxl が必要です（pip install 'zaitaku-core[log]'）/ openpyxl is needed"
+        ) from None
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
+        raise ActivityImportError(
+            f"XLSXとして読めません / not a readable workbook: {type(exc).__name__}", location={"file": name}
+        ) from None
+    names = workbook.sheetnames
+    chosen = sheet
+    if chosen is None:
+        chosen = next((n for n in LOG_SHEET_NAMES if n in names), names[0] if len(names) == 1 else None)
+    if chosen is None or chosen not in names:
+        wanted = sheet or "・".join(LOG_SHEET_NAMES)
+        raise ActivityImportError(
+            f"シート「{wanted}」がありません（あるシート：{'、'.join(names)}）/ no log sheet; give --sheet",
+            location={"file": name},
+        )
+    worksheet = workbook[chosen]
+
+    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
+        try:
+            yield from enumerate(worksheet.iter_rows(values_only=True), 1)
+        finally:
+            workbook.close()
+
+    def where(position: int, row: int) -> str:
+        if position < 0:
+            return f"{name} {chosen}!{row}"
+        return f"{name} {chosen}!{_column_letter(position)}{row}"
+
+    # The header row is the first row with any value: blank rows above it are skipped.
+    return _skip_blank_header(rows()), where
+
+
+def _skip_blank_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> Iterator[tuple[int, Sequence[Any]]]:
+    for number, cells in rows:
+        if any(_text(cell) is not None for cell in cells):
+            yield number, cells
+            break
+    yield from rows
+
+
+def read_fields(
+    values: dict[str, object],
+    *,
+    source: str,
+    city: str | None = None,
+    programs: ProgramLookup | None = None,
+    today: date | None = None,
+) -> Activity:
+    """One activity from ``values`` keyed by column (field name or header), validated as a file's row is.
+
+    Raises:
+        ActivityImportError: a field is not valid (every problem is listed, by field).
+    """
+    headers = list(values)
+    rows = _Rows(
+        headers,
+        0,
+        name=source,
+        where=lambda position, row: source,
+        city=city,
+        programs=programs,
+        today=today or datetime.now(JAPAN).date(),
+    )
+    parsed = rows.parse([values[header] for header in headers], 0)
+    if isinstance(parsed, list):
+        raise ActivityImportError(
+            "活動の記録に誤りがあります / the activity is not valid", location={"file": source}, errors=parsed
+        )
+    return parsed[2]

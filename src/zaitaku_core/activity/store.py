@@ -1,0 +1,611 @@
+"""The activity log's database: open (and migrate), write entries in one transaction, query and aggregate.
+
+SQLite by default (one file), any database SQLAlchemy reaches by URL otherwise (PostgreSQL through
+psycopg 3 is tested). The schema is kept by Alembic: :meth:`ActivityLog.open` brings a log up to the
+library's schema before anything else, under the write lock, so two processes opening a new file at
+once do not both create it.
+
+Safety, on SQLite: the file is in WAL mode with a busy timeout, so readers never block and a second
+writer waits for the first instead of failing; every write (an import, one ``add``) is a single
+``BEGIN IMMEDIATE`` transaction, so an import that fails or is interrupted (an error in row 900,000, a
+killed process) leaves the log exactly as it was.
+
+Bulk inserts compile their statement once with SQLAlchemy for the database's dialect and hand the rows
+to the driver's ``executemany`` as plain tuples: SQLAlchemy's own per-row parameter processing cost
+about 5× the insert itself on a million rows, and the values are already validated here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from zaitaku_core.activity.record import SCENE_COLUMNS, Activity, RowProblem, by_profession_order
+from zaitaku_core.activity.tables import activity, activity_participant, import_batch
+from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
+from zaitaku_core.errors import ActivityImportError, ActivityLogError
+from zaitaku_core.framework import CareScene
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "ActivityLog",
+    "ImportResult",
+    "LoggedActivity",
+    "RowProblem",
+    "SummaryRow",
+    "database_url",
+]
+
+#: How long a writer waits for another writer's lock on an SQLite log before giving up.
+BUSY_TIMEOUT_SECONDS = 60
+
+#: Rows handed to the driver per ``executemany`` (bounds memory on a file of millions of rows).
+CHUNK = 5_000
+
+#: Row errors collected before an import stops reading (the file is refused either way).
+MAX_PROBLEMS = 1_000
+
+_ACTIVITY_COLUMNS = (
+    "row_key",
+    "content_hash",
+    "city",
+    "program",
+    "date",
+    "fiscal_year",
+    "kind",
+    "count",
+    "title",
+    "participants",
+    *SCENE_COLUMNS.values(),
+    "body",
+    "asker",
+    "asker_profession",
+    "topic",
+    "case_id",
+    "row_id",
+    "import_id",
+    "line",
+)
+_SCENES = tuple(SCENE_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import did: rows read, entries newly written, entries already in the log."""
+
+    source: str
+    rows: int
+    inserted: int
+
+    @property
+    def already_present(self) -> int:
+        """Entries of the source that the log held already (a re-import)."""
+        return self.rows - self.inserted
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedActivity:
+    """An activity as read back from the log, with where it came from."""
+
+    activity: Activity
+    source: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """Totals of one city, fiscal year, program and kind: entries, activities counted, participants."""
+
+    city: str
+    fiscal_year: int
+    program: str
+    kind: ActivityKind
+    entries: int
+    activities: int
+    participants: int
+    first: date
+    last: date
+
+
+def database_url(target: str | Path) -> str:
+    """The SQLAlchemy URL of ``target``: a URL as given (``postgresql+psycopg://…``), a path as SQLite.
+
+    >>> database_url("postgresql+psycopg://centre@localhost/log")
+    'postgresql+psycopg://centre@localhost/log'
+    >>> database_url("/data/activities.sqlite")
+    'sqlite:////data/activities.sqlite'
+    """
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().absolute()}"
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")  # safe in WAL: a crash never corrupts, at most loses
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A writer takes the lock at BEGIN and waits for it (busy timeout); a deferred transaction that
+        # upgrades to a write later would fail at once when another writer got there first.
+        write = connection.get_execution_options().get("zaitaku_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class ActivityLog:
+    """An open activity log. Use :meth:`open`; close it with :meth:`close` or a ``with`` block.
+
+    >>> import tempfile, os
+    >>> from datetime import date
+    >>> folder = tempfile.mkdtemp()
+    >>> with ActivityLog.open(os.path.join(folder, "log.sqlite")) as log:
+    ...     result = log.add([Activity("sample", "p1", date(2024, 5, 1), ActivityKind.MEETING, participants=12)])
+    ...     result.inserted, [row.participants for row in log.summary()]
+    (1, [12])
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=True)
+
+    @classmethod
+    def open(cls, target: str | Path, *, create: bool = True) -> ActivityLog:
+        """Open the log at ``target`` (a path to an SQLite file or a database URL), migrating its schema.
+
+        Raises:
+            ActivityLogError: the file does not exist and ``create`` is false, the driver is missing, the
+                database cannot be reached, or its schema is newer than this version of the library knows.
+        """
+        url = database_url(target)
+        try:
+            parsed = sa.engine.make_url(url)
+        except sa.exc.ArgumentError as exc:
+            raise ActivityLogError(f"活動記録のURLが読めません / not a database URL: {exc}") from None
+        if parsed.get_backend_name() == "sqlite":
+            path = parsed.database
+            if not create and (not path or not Path(path).exists()):
+                raise ActivityLogError(
+                    "活動記録のファイルがありません / the activity log does not exist", location={"file": path}
+                )
+            engine = _sqlite_engine(url)
+        else:
+            try:
+                engine = sa.create_engine(url, pool_pre_ping=True)
+            except (ImportError, sa.exc.NoSuchModuleError) as exc:
+                raise ActivityLogError(
+                    f"データベースのドライバがありません（pip install 'zaitaku-core[log]'）/ no driver: {exc}"
+                ) from None
+        log = cls(engine)
+        try:
+            log._migrate()
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            raise ActivityLogError(
+                f"活動記録を開けません / cannot open the activity log: {exc.orig}", location={"file": log.url}
+            ) from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return log
+
+    def _migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", str(resources.files("zaitaku_core.activity") / "migrations"))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with self._writing() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return
+            known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+            if current is not None and current not in known:
+                raise ActivityLogError(
+                    f"活動記録のスキーマ（{current}）はこの版の zaitaku-core より新しいものです / the log's schema "
+                    f"revision {current} is newer than this zaitaku-core knows (head {head}); upgrade zaitaku-core",
+                    location={"file": self.url},
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A connection in a write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
+        with self.engine.connect().execution_options(zaitaku_write=True) as connection, connection.begin():
+            yield connection
+
+    def close(self) -> None:
+        """Close every connection to the database."""
+        self.engine.dispose()
+
+    def __enter__(self) -> ActivityLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- writing ----------------------------------------------------------------------------------------
+
+    def add(self, activities: Iterable[Activity], *, source: str = "zaitaku log add") -> ImportResult:
+        """Write ``activities`` in one transaction (entries already in the log are left as they are).
+
+        Raises:
+            ActivityImportError: an entry has the row id of a different entry already in the log, or two
+                entries share a row id; nothing is written then.
+        """
+        return self.import_entries(((f"{source} #{n}", n, item) for n, item in enumerate(activities, 1)), source=source)
+
+    def import_entries(
+        self,
+        entries: Iterable[tuple[str, int, Activity] | RowProblem],
+        *,
+        source: str,
+        sha256: str | None = None,
+    ) -> ImportResult:
+        """Write the activities of ``entries`` in one transaction, or nothing if any entry is a problem.
+
+        ``entries`` is read once, as a stream: valid entries ``(where, line, activity)`` are inserted in chunks
+        while problems are collected; at the end, any problem (or a row id clash) rolls everything back
+        and raises :class:`~zaitaku_core.errors.ActivityImportError` listing them all (up to
+        :data:`MAX_PROBLEMS`). The line (or sheet row) is stored with the entry.
+
+        Raises:
+            ActivityImportError: some rows are not valid, or clash by row id; nothing was written.
+        """
+        problems: list[tuple[str, str]] = []
+        seen_ids: dict[tuple[str, str], str] = {}
+        occurrences: dict[bytes, int] = {}
+        rows = 0
+        with self._writing() as connection:
+            batch_id = connection.execute(
+                import_batch.insert()
+                .values(source=source[:255], sha256=sha256, imported_at=datetime.now(UTC), rows=0, inserted=0)
+                .returning(import_batch.c.id)
+            ).scalar_one()
+            writer = _BulkWriter(connection, batch_id)
+            with_ids: list[tuple[str, bytes, bytes]] = []
+            for entry in entries:
+                if isinstance(entry, RowProblem):
+                    problems.append((entry.where, entry.message))
+                    if len(problems) >= MAX_PROBLEMS:
+                        break
+                    continue
+                where, line, item = entry
+                rows += 1
+                if item.row_id is not None:
+                    first = seen_ids.setdefault((item.city, item.row_id), where)
+                    if first != where:
+                        problems.append((where, f"行IDが {first} と重複しています / row id repeats {first}"))
+                        continue
+                if problems:
+                    continue  # the file is refused anyway: only look for more problems
+                key, digest = item.keys(occurrences)
+                if item.row_id is not None:
+                    with_ids.append((where, key, digest))
+                writer.add(item, key, digest, line)
+            writer.flush()
+            if not problems and writer.inserted_estimate < rows and with_ids:
+                problems.extend(_clashes(connection, batch_id, with_ids))
+            if problems:  # raising rolls the transaction back: the import batch row goes too
+                raise ActivityImportError(
+                    f"{len(problems)}件の行に誤りがあるため、何も書き込んでいません / "
+                    f"{len(problems)} rows are not valid; nothing was written",
+                    location={"file": source},
+                    errors=problems,
+                )
+            inserted = connection.execute(
+                sa.select(sa.func.count()).select_from(activity).where(activity.c.import_id == batch_id)
+            ).scalar_one()
+            connection.execute(
+                import_batch.update().where(import_batch.c.id == batch_id).values(rows=rows, inserted=inserted)
+            )
+        return ImportResult(source=source, rows=rows, inserted=int(inserted))
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def _where(
+        self,
+        city: str | None,
+        fiscal_year: int | None,
+        program: str | None = None,
+        kind: ActivityKind | None = None,
+    ) -> list[sa.ColumnElement[bool]]:
+        clauses: list[sa.ColumnElement[bool]] = []
+        if city is not None:
+            clauses.append(activity.c.city == city)
+        if fiscal_year is not None:
+            clauses.append(activity.c.fiscal_year == fiscal_year)
+        if program is not None:
+            clauses.append(activity.c.program == program)
+        if kind is not None:
+            clauses.append(activity.c.kind == kind.code)
+        return clauses
+
+    def activities(
+        self,
+        *,
+        city: str | None = None,
+        fiscal_year: int | None = None,
+        program: str | None = None,
+        kind: ActivityKind | None = None,
+        limit: int | None = None,
+    ) -> Iterator[LoggedActivity]:
+        """The logged activities matching the filters, by date (then by entry order)."""
+        query = (
+            sa.select(activity, import_batch.c.source)
+            .join(import_batch, import_batch.c.id == activity.c.import_id)
+            .where(*self._where(city, fiscal_year, program, kind))
+            .order_by(activity.c.date, activity.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+            keys = [row["row_key"] for row in rows]
+            professions: dict[bytes, list[tuple[Profession, int]]] = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                found = connection.execute(
+                    sa.select(activity_participant).where(activity_participant.c.row_key.in_(chunk))
+                )
+                for key, profession, count in found:
+                    professions.setdefault(key, []).append((Profession.parse(profession), count))
+        for row in rows:
+            yield LoggedActivity(
+                activity=_activity_of(row, by_profession_order(professions.get(row["row_key"], ()))),
+                source=row["source"],
+                line=row["line"],
+            )
+
+    def summary(self, *, city: str | None = None, fiscal_year: int | None = None) -> list[SummaryRow]:
+        """Totals per city, fiscal year, program and kind (entries, activities, participants, dates)."""
+        groups = (activity.c.city, activity.c.fiscal_year, activity.c.program, activity.c.kind)
+        query = (
+            sa.select(
+                *groups,
+                sa.func.count(),
+                sa.func.sum(activity.c.count),
+                sa.func.coalesce(sa.func.sum(activity.c.participants), 0),
+                sa.func.min(activity.c.date),
+                sa.func.max(activity.c.date),
+            )
+            .where(*self._where(city, fiscal_year))
+            .group_by(*groups)
+            .order_by(*groups)
+        )
+        with self.engine.connect() as connection:
+            return [
+                SummaryRow(city, fy, program, ActivityKind.parse(kind), entries, int(total), int(people), first, last)
+                for city, fy, program, kind, entries, total, people, first, last in connection.execute(query)
+            ]
+
+    def coverage(self, city: str) -> tuple[date, date] | None:
+        """The first and the last date of ``city``'s activities in the log, or ``None`` when it has none."""
+        query = sa.select(sa.func.min(activity.c.date), sa.func.max(activity.c.date)).where(activity.c.city == city)
+        with self.engine.connect() as connection:
+            first, last = connection.execute(query).one()
+        return None if first is None else (first, last)
+
+    def total(
+        self,
+        city: str,
+        *,
+        measure: str,
+        until: date,
+        programs: Sequence[str] = (),
+        kinds: Sequence[ActivityKind] = (),
+        scenes: Sequence[CareScene] = (),
+        askers: Sequence[Asker] = (),
+        asker_professions: Sequence[Profession] = (),
+        professions: Sequence[Profession] = (),
+        bodies: Sequence[str] = (),
+    ) -> dict[int, tuple[int, int]]:
+        """Per fiscal year up to ``until``: ``(total, entries without the measured number)``.
+
+        ``measure`` is ``activities`` (the sum of the entries' counts), ``participants`` (the sum of
+        participants; entries that record none are counted apart), ``cases`` (distinct case ids) or
+        ``profession_participants`` (participants of ``professions``). Every filter given narrows the
+        entries (values within one filter are alternatives; an entry serves a filter's scenes if it
+        serves any of them).
+        """
+        clauses: list[sa.ColumnElement[bool]] = [activity.c.city == city, activity.c.date <= until]
+        if programs:
+            clauses.append(activity.c.program.in_(programs))
+        if kinds:
+            clauses.append(activity.c.kind.in_([k.code for k in kinds]))
+        if scenes:
+            clauses.append(sa.or_(*(activity.c[SCENE_COLUMNS[scene]].is_(True) for scene in scenes)))
+        if askers:
+            clauses.append(activity.c.asker.in_([a.code for a in askers]))
+        if asker_professions:
+            clauses.append(activity.c.asker_profession.in_([p.code for p in asker_professions]))
+        if bodies:
+            clauses.append(activity.c.body.in_(bodies))
+        missing: sa.ColumnElement[Any] = sa.literal(0)
+        source: sa.FromClause = activity
+        if measure == "activities":
+            value: sa.ColumnElement[Any] = sa.func.sum(activity.c.count)
+        elif measure == "participants":
+            value = sa.func.sum(activity.c.participants)
+            missing = sa.func.sum(sa.case((activity.c.participants.is_(None), 1), else_=0))
+        elif measure == "cases":
+            value = sa.func.count(sa.distinct(activity.c.case_id))
+            missing = sa.func.sum(sa.case((activity.c.case_id.is_(None), 1), else_=0))
+        elif measure == "profession_participants":
+            source = activity.join(
+                activity_participant,
+                sa.and_(
+                    activity_participant.c.row_key == activity.c.row_key,
+                    activity_participant.c.profession.in_([p.code for p in professions]),
+                ),
+            )
+            value = sa.func.sum(activity_participant.c.participants)
+        else:
+            raise ValueError(f"unknown measure {measure!r}")
+        query = (
+            sa.select(activity.c.fiscal_year, sa.func.coalesce(value, 0), sa.func.coalesce(missing, 0))
+            .select_from(source)
+            .where(*clauses)
+            .group_by(activity.c.fiscal_year)
+        )
+        with self.engine.connect() as connection:
+            return {int(fy): (int(total), int(gap)) for fy, total, gap in connection.execute(query)}
+
+
+def _activity_of(row: Any, by_profession: tuple[tuple[Profession, int], ...]) -> Activity:
+    return Activity(
+        city=row["city"],
+        program=row["program"],
+        date=row["date"],
+        kind=ActivityKind.parse(row["kind"]),
+        count=row["count"],
+        title=row["title"],
+        participants=row["participants"],
+        by_profession=by_profession,
+        scenes=frozenset(scene for scene, column in SCENE_COLUMNS.items() if row[column]),
+        body=row["body"],
+        asker=Asker.parse(row["asker"]) if row["asker"] else None,
+        asker_profession=Profession.parse(row["asker_profession"]) if row["asker_profession"] else None,
+        topic=row["topic"],
+        case_id=row["case_id"],
+        row_id=row["row_id"],
+    )
+
+
+def _clashes(connection: Connection, batch_id: int, with_ids: list[tuple[str, bytes, bytes]]) -> list[tuple[str, str]]:
+    """Entries whose row id is already in the log with other content (not written by this import)."""
+    found: list[tuple[str, str]] = []
+    for start in range(0, len(with_ids), 500):
+        chunk = with_ids[start : start + 500]
+        existing = dict(
+            connection.execute(
+                sa.select(activity.c.row_key, activity.c.content_hash).where(
+                    activity.c.row_key.in_([key for _, key, _ in chunk]), activity.c.import_id != batch_id
+                )
+            ).all()
+        )
+        for where, key, digest in chunk:
+            if key in existing and existing[key] != digest:
+                found.append(
+                    (
+                        where,
+                        "この行IDで内容の異なる記録が既にあります / the log already holds an entry with this "
+                        "row id and other content",
+                    )
+                )
+    return found
+
+
+class _BulkWriter:
+    """Inserts activities (and their participants by profession) in chunks through the driver."""
+
+    def __init__(self, connection: Connection, batch_id: int) -> None:
+        self.connection = connection
+        self.batch_id = batch_id
+        dialect = connection.dialect
+        self.positional = bool(dialect.positional)
+        self.activity_sql = _insert_sql(connection, activity, _ACTIVITY_COLUMNS, ("row_key",))
+        self.participant_sql = _insert_sql(
+            connection, activity_participant, ("row_key", "profession", "participants"), ("row_key", "profession")
+        )
+        processor = sa.Date().bind_processor(dialect)
+        self.date_value: Callable[[date], Any] = processor if processor is not None else (lambda day: day)
+        self.rows: list[tuple[Any, ...]] = []
+        self.participants: list[tuple[Any, ...]] = []
+        self.inserted_estimate = 0
+
+    def add(self, item: Activity, key: bytes, digest: bytes, line: int | None) -> None:
+        scenes = item.scenes
+        self.rows.append(
+            (
+                key,
+                digest,
+                item.city,
+                item.program,
+                self.date_value(item.date),
+                item.fiscal_year,
+                item.kind.code,
+                item.count,
+                item.title,
+                item.participants,
+                *(scene in scenes for scene in _SCENES),
+                item.body,
+                item.asker.code if item.asker else None,
+                item.asker_profession.code if item.asker_profession else None,
+                item.topic,
+                item.case_id,
+                item.row_id,
+                self.batch_id,
+                line,
+            )
+        )
+        for profession, count in item.by_profession:
+            self.participants.append((key, profession.code, count))
+        if len(self.rows) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            cursor = self._execute(self.activity_sql, _ACTIVITY_COLUMNS, self.rows)
+            self.inserted_estimate += max(cursor.rowcount, 0)
+            self.rows = []
+        if self.participants:
+            self._execute(self.participant_sql, ("row_key", "profession", "participants"), self.participants)
+            self.participants = []
+
+    def _execute(self, sql: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Any:
+        parameters: Sequence[Any] = rows if self.positional else [dict(zip(columns, row, strict=True)) for row in rows]
+        return self.connection.exec_driver_sql(sql, parameters)
+
+
+def _insert_sql(connection: Connection, table: sa.Table, columns: tuple[str, ...], conflict: tuple[str, ...]) -> str:
+    """``INSERT … ON CONFLICT DO NOTHING`` for ``table``, compiled for the connection's dialect."""
+    name = connection.dialect.name
+    values: dict[str, Any] = {column: sa.bindparam(column) for column in columns}
+    statement: Any
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=list(conflict))
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(table).values(values).on_conflict_do_nothing(index_elements=list(conflict))
+    else:
+        raise ActivityLogError(f"活動記録は SQLite と PostgreSQL に対応しています / unsupported database {name!r}")
+    compiled = statement.compile(dialect=connection.dialect)
+    if compiled.positiontup is not None and tuple(compiled.positiontup) != columns:
+        raise AssertionError(f"parameter order {compiled.positiontup} != {columns}")  # pragma: no cover
+    return str(compiled)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (recorded with its import)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
