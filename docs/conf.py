@@ -62,6 +62,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(HookImpl|HookspecMarker|HookimplMarker|TypeVar|M|F|_F|Lang|NoneType|PydanticUndefined)"),
     (r"py:.*", r"(str|int|float|bool|bytes|dict|list|tuple|set|frozenset|object|type|None|Exception)"),
     (r"py:.*", r"(ValueError|LookupError)"),
+    (r"py:.*", r"(sqlalchemy|sa|alembic|openpyxl|xlsxwriter)(\..*)?|Engine|Connection|ColumnElement|FromClause"),
     # The metadata pydantic renders for constrained aliases (``pattern=^…$``, ``min_length=1``, …) and
     # private validators named inside them.
     (r"py:class", r".*[^\w.].*"),

@@ -1,7 +1,7 @@
 """One activity of the log, validated, and the guard that keeps personal data out of it.
 
 :class:`Activity` is what a row of an imported file or a ``zaitaku log add`` becomes once every field is
-checked; the store writes nothing else. Its :attr:`~Activity.key` makes re-imports idempotent: the row id
+checked; the store writes nothing else. Its key (:meth:`~Activity.keys`) makes re-imports idempotent: the row id
 the file gives (scoped to the city), or else a hash of the normalised content and of the row's occurrence
 number among identical rows of the same file, so two identical consultations on one day stay two.
 

@@ -37,6 +37,8 @@ from zaitaku_core.framework import CareScene
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
+    "CHUNK",
+    "MAX_PROBLEMS",
     "ActivityLog",
     "ImportResult",
     "LoggedActivity",
@@ -271,7 +273,7 @@ class ActivityLog:
         ``entries`` is read once, as a stream: valid entries ``(where, line, activity)`` are inserted in chunks
         while problems are collected; at the end, any problem (or a row id clash) rolls everything back
         and raises :class:`~zaitaku_core.errors.ActivityImportError` listing them all (up to
-        :data:`MAX_PROBLEMS`). The line (or sheet row) is stored with the entry.
+        :data:`~zaitaku_core.activity.store.MAX_PROBLEMS`). The line (or sheet row) is stored with the entry.
 
         Raises:
             ActivityImportError: some rows are not valid, or clash by row id; nothing was written.
