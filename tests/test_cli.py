@@ -133,7 +133,7 @@ def test_internal_errors_exit_3_asking_for_a_report(
     def crash(*_args: object) -> None:
         raise ZeroDivisionError("boom\x1b[2J")
 
-    monkeypatch.setattr(catalog, "parse_fiscal_year", crash)
+    monkeypatch.setattr(catalog, "FiscalYear", crash)
     assert main(["plan", "asahikawa", "--fy", "2024"]) == EXIT_INTERNAL
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "内部エラー [internal]: ZeroDivisionError: boom\\x1b[2J"  # escaped: one line, no terminal codes

@@ -23,10 +23,13 @@ item count, time) to the ``zaitaku.hooks`` logger on standard error.
 >>> registry = create_registry(entry_points=False, plugins=[("demo", Demo())])
 >>> [city.id for city in registry.cities()]
 ['demo']
+>>> registry.resolve_city("旭川市"), registry.resolve_city("01204"), registry.resolve_city("012041")
+('demo', 'demo', 'demo')
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import logging
@@ -34,6 +37,7 @@ import os
 import sys
 import time
 import tomllib
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from functools import cache
@@ -515,6 +519,37 @@ class Registry:
         """The name of the plugin that declared ``city_id``."""
         self.city(city_id)
         return self._cities[city_id][0]
+
+    def resolve_city(self, name: str) -> str:
+        """The id of the city that ``name`` means: its id (``asahikawa``), its Japanese name (``旭川市``,
+        full-width or not) or its 全国地方公共団体コード with or without the check digit (``012041``,
+        ``01204``).
+
+        An id loads only that city's entry point; a name or a code loads every pending one.
+
+        Raises:
+            UnknownCityError: nothing matches; the message suggests the closest ids and names.
+        """
+        if name in self._cities or name in self._pending:
+            return self.city(name).id
+        from zaitaku_core import codes
+        from zaitaku_core.errors import MunicipalCodeError
+
+        wanted = unicodedata.normalize("NFKC", name).strip()
+        cities = self.cities()
+        try:
+            code: str | None = codes.validate(wanted, allow_five=True)
+        except MunicipalCodeError:
+            code = None
+        for city in cities:
+            if wanted in (city.id, unicodedata.normalize("NFKC", city.name)) or city.municipality.code == code:
+                return city.id
+        known = [city.id for city in cities] + [city.name for city in cities]
+        close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownCityError(
+            f"no plugin serves city {name!r}{hint} installed cities: {', '.join(c.id for c in cities) or 'none'}"
+        )
 
     def programs(self, city_id: str, fiscal_year: int | str) -> tuple[Program, ...]:
         """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …)."""

@@ -7,6 +7,7 @@ Each command lives in a submodule of this package and is imported only when it r
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -15,12 +16,17 @@ import click
 
 from zaitaku_core import __version__
 
-__all__ = ["COMMANDS", "DEBUG_KEY", "LANG_KEY", "cli", "main"]
+__all__ = ["COMMANDS", "COMPLETE_VARIABLE", "DEBUG_KEY", "LANG_KEY", "cli", "main"]
 
 #: Every command, as name -> (module, click command attribute, short help shown by ``zaitaku --help``).
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "cities": ("zaitaku_core.cli.catalog", "cities", "List the cities served by the installed plugins."),
     "compare": ("zaitaku_core.cli.report", "compare", "Compare cities side by side on the national framework."),
+    "completion": (
+        "zaitaku_core.cli.completion",
+        "completion",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
     "handoff": (
         "zaitaku_core.cli.handoff",
         "handoff",
@@ -69,6 +75,22 @@ class LazyGroup(click.Group):
             raise TypeError(f"{module_name}.{attribute} is not a click command")
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the command named first in ``args``; for a misspelt one, suggest the closest names."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            from zaitaku_core.cli.errors import resolve_lang
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.6)
+            # The group's callback has not run yet: say the language here for the error line.
+            lang = ctx.meta[LANG_KEY] = resolve_lang(ctx.params.get("lang"))
+            if lang == "en":
+                ctx.fail(f"no such command {name!r}." + (f" Did you mean: {', '.join(close)}?" if close else ""))
+            ctx.fail(f"コマンド {name!r} はありません。" + (f"もしかして: {'、'.join(close)}" if close else ""))
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -104,6 +126,8 @@ def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
 #: Keys in ``click.Context.meta`` (shared by every context of one invocation): the language and --debug.
 LANG_KEY = "zaitaku.lang"
 DEBUG_KEY = "zaitaku.debug"
+#: The environment variable through which a shell asks ``zaitaku`` for completions (click's protocol).
+COMPLETE_VARIABLE = "_ZAITAKU_COMPLETE"
 
 
 def main(argv: list[str] | None = None, *, obj: object = None) -> int:
@@ -111,6 +135,11 @@ def main(argv: list[str] | None = None, *, obj: object = None) -> int:
     :mod:`zaitaku_core.cli.errors` (one line; 1 invalid data, 2 usage, 3 internal error)."""
     from zaitaku_core.cli.errors import report
 
+    instruction = os.environ.get(COMPLETE_VARIABLE)
+    if instruction:  # the shell asks for completions (see ``zaitaku completion``)
+        from click.shell_completion import shell_complete
+
+        return shell_complete(cli, {"obj": obj}, "zaitaku", COMPLETE_VARIABLE, instruction)
     args = sys.argv[1:] if argv is None else list(argv)
     meta: dict[str, object] = {}
     try:

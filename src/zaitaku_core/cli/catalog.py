@@ -8,8 +8,9 @@ from pathlib import Path
 import attrs
 import click
 
-from zaitaku_core.calendar import parse_fiscal_year
+from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.cli.common import echo_json, get_registry, lang_option
+from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.framework import NewItem, Phase
 from zaitaku_core.model import json_schemas
 
@@ -57,14 +58,14 @@ def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
 
 
 @click.command()
-@click.argument("city")
-@click.option("--fy", "fiscal_year", required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
+@click.argument("city", type=CITY)
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @lang_option
 @click.pass_context
-def plan(ctx: click.Context, city: str, fiscal_year: str, as_json: bool, lang: str) -> None:
+def plan(ctx: click.Context, city: str, fiscal_year: int, as_json: bool, lang: str) -> None:
     """Show CITY's plan for a fiscal year: its programs grouped by PDCA phase and item."""
-    fy = parse_fiscal_year(fiscal_year)
+    fy = FiscalYear(fiscal_year)
     the_plan = get_registry(ctx).plan(city, fy.year)
     if as_json:
         echo_json(the_plan.model_dump(mode="json"))

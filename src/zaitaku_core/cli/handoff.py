@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from zaitaku_core.cli.common import echo_json, emit, get_registry, lang_option
+from zaitaku_core.cli.params import CITY
 
 __all__ = ["handoff", "handoff_batch"]
 
@@ -188,7 +189,7 @@ def _print_verdict(verdict: Any, city_name: str, tool_names: dict[str, str], lan
 
 
 @click.command()
-@click.argument("city")
+@click.argument("city", type=CITY)
 @click.option("--event", "kind", required=True, help="admission, discharge, outpatient_visit, home_conference, death …")
 @click.option("--at", "at", required=True, help="When it happened: 2025-01-03T19:10.")
 @click.option("--admitted-at", help="For a discharge: when the stay began.")

@@ -8,6 +8,7 @@ from typing import Literal, cast
 import click
 
 from zaitaku_core.cli.common import echo_json, emit, get_registry, lang_option
+from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 
 __all__ = ["compare", "report", "validate"]
 
@@ -27,23 +28,17 @@ def _format(fmt: str | None, output: Path | None) -> str:
     return "md"
 
 
-def _fiscal_year(value: str | None) -> int | None:
-    if value is None:
-        return None
-    from zaitaku_core.calendar import parse_fiscal_year
-
-    return parse_fiscal_year(value).year
-
-
 @click.command()
-@click.argument("cities", nargs=-1)
-@click.option("--fy", "fiscal_year", help="Fiscal year (2024, 令和6年度, R6); default: every year of each city.")
+@click.argument("cities", nargs=-1, type=CITY)
+@click.option(
+    "--fy", "fiscal_year", type=FISCAL_YEAR, help="Fiscal year (2024, 令和6年度, R6); default: every year of each city."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
 @lang_option
 @click.pass_context
 def validate(
-    ctx: click.Context, cities: tuple[str, ...], fiscal_year: str | None, fmt: str, strict: bool, lang: str
+    ctx: click.Context, cities: tuple[str, ...], fiscal_year: int | None, fmt: str, strict: bool, lang: str
 ) -> int:
     """Validate CITIES (all installed cities when none is named) against the check catalogue.
 
@@ -54,8 +49,7 @@ def validate(
 
     registry = get_registry(ctx)
     ids = cities or tuple(city.id for city in registry.cities())
-    year = _fiscal_year(fiscal_year)
-    findings = [finding for city_id in ids for finding in validate_city(registry, city_id, year)]
+    findings = [finding for city_id in ids for finding in validate_city(registry, city_id, fiscal_year)]
     if fmt == "json":
         echo_json([finding.model_dump(mode="json") for finding in findings])
     else:
@@ -70,25 +64,23 @@ def validate(
 
 
 @click.command()
-@click.argument("city")
-@click.option("--fy", "fiscal_year", required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
+@click.argument("city", type=CITY)
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
 @lang_option
 @click.pass_context
-def report(ctx: click.Context, city: str, fiscal_year: str, fmt: str | None, output: Path | None, lang: str) -> None:
+def report(ctx: click.Context, city: str, fiscal_year: int, fmt: str | None, output: Path | None, lang: str) -> None:
     """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings."""
     from zaitaku_core.report import build_report, render
 
-    built = build_report(
-        get_registry(ctx), city, cast(int, _fiscal_year(fiscal_year)), lang=cast(Literal["ja", "en"], lang)
-    )
+    built = build_report(get_registry(ctx), city, fiscal_year, lang=cast(Literal["ja", "en"], lang))
     emit(render(built, _format(fmt, output)), output)
 
 
 @click.command()
-@click.argument("cities", nargs=-1, required=True)
-@click.option("--fy", "fiscal_year", help="Fiscal year; default: each city's latest.")
+@click.argument("cities", nargs=-1, required=True, type=CITY)
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, help="Fiscal year; default: each city's latest.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
 @lang_option
@@ -96,7 +88,7 @@ def report(ctx: click.Context, city: str, fiscal_year: str, fmt: str | None, out
 def compare(
     ctx: click.Context,
     cities: tuple[str, ...],
-    fiscal_year: str | None,
+    fiscal_year: int | None,
     fmt: str | None,
     output: Path | None,
     lang: str,
@@ -104,5 +96,5 @@ def compare(
     """Compare CITIES on the national framework: items and scenes covered, numbers of programs, tools, rules."""
     from zaitaku_core.report import compare_cities, render
 
-    built = compare_cities(get_registry(ctx), cities, _fiscal_year(fiscal_year), lang=cast(Literal["ja", "en"], lang))
+    built = compare_cities(get_registry(ctx), cities, fiscal_year, lang=cast(Literal["ja", "en"], lang))
     emit(render(built, _format(fmt, output)), output)
