@@ -38,6 +38,9 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 html_theme = "furo"
+# Japanese terms are searchable (入院, 加算, 入院時情報連携加算), offline: see ja_search.py.
+html_search_language = "ja"
+html_search_options = {"type": "ja_search.BigramSplitter"}
 html_title = f"zaitaku-core {release}"
 html_static_path: list[str] = []
 

@@ -7,6 +7,7 @@ example in its specification.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import subprocess
 import sys
@@ -88,3 +89,46 @@ def test_every_hook_is_exercised_by_a_test(hook: str) -> None:
 def test_every_hook_is_documented_with_an_example(hook: str) -> None:
     doc = inspect.getdoc(getattr(hookspecs, hook)) or ""
     assert len(doc) > 200 and "Example::" in doc, f"{hook}: its specification needs prose and an example"
+
+
+# --- Japanese search ------------------------------------------------------------------------------------------
+
+
+def _search(site: Path, query: str) -> set[str]:
+    """The pages the site's search finds for ``query``, found the way Sphinx's searchtools.js finds them:
+    the query split where letters stop and lower-cased; each word matched exactly, or, when longer than two
+    characters, as part of an indexed word; every word required."""
+    text = text_of(site, "searchindex.js")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    names: list[str] = index["docnames"]
+    found: set[str] | None = None
+    for word in (w.lower() for w in re.split(r"[^\w]+", query) if w):
+        pages: set[int] = set()
+        for table in (index["terms"], index["titleterms"]):
+            hits = [table[word]] if word in table else []
+            if len(word) > 2 and word not in table:
+                hits += [files for term, files in table.items() if word in term]
+            for files in hits:
+                pages.update([files] if isinstance(files, int) else files)
+        found = {names[i] for i in pages} if found is None else found & {names[i] for i in pages}
+    return found or set()
+
+
+@pytest.mark.parametrize(
+    ("query", "page"),
+    [
+        ("入院時情報連携加算", "reference/glossary"),
+        ("入院", "reference/glossary"),
+        ("加算", "tutorial/index"),
+        ("看取り", "reference/glossary"),
+        ("退院・退所加算", "reference/glossary"),
+        ("handoff", "explanation/handoff"),
+        ("Handoff rules", "explanation/handoff"),
+    ],
+)
+def test_japanese_terms_are_found_by_the_site_search(site: Path, query: str, page: str) -> None:
+    assert page in _search(site, query), f"searching {query!r} does not find {page}"
+
+
+def test_the_site_search_finds_nothing_for_a_word_it_does_not_hold(site: Path) -> None:
+    assert _search(site, "存在しない語句ですよ") == set()
