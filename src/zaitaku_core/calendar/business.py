@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -31,9 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from zaitaku_core.model import OfficeCalendarSpec
-
-__all__ = ["FIRST_DAY", "LAST_DAY", "BusinessCalendar", "national_holidays"]
+__all__ = ["FIRST_DAY", "LAST_DAY", "BusinessCalendar", "CalendarSpec", "national_holidays"]
 
 #: First and last day of the day tables.
 FIRST_DAY = date(2000, 1, 1)
@@ -88,6 +86,31 @@ def parse_weekdays(text: str | Iterable[str | int]) -> tuple[int, ...]:
         else:
             raise InputError(f"unknown weekday {item!r}; use mon…sun, 月…日 or 0–6 (Monday = 0)")
     return tuple(sorted(out))
+
+
+class CalendarSpec(Protocol):
+    """What :meth:`~zaitaku_core.calendar.BusinessCalendar.from_spec` reads: the fields of
+    :class:`~zaitaku_core.model.OfficeCalendarSpec`, named here so that the calendar never imports the
+    models (the models import the calendar)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def closed_weekdays(self) -> tuple[int, ...]: ...
+    @property
+    def national_holidays_closed(self) -> bool: ...
+    @property
+    def year_end_closed(self) -> bool: ...
+    @property
+    def closed_dates(self) -> tuple[date, ...]: ...
+    @property
+    def open_dates(self) -> tuple[date, ...]: ...
+    @property
+    def opens(self) -> time: ...
+    @property
+    def closes(self) -> time: ...
 
 
 @attrs.frozen(eq=False)
@@ -164,7 +187,7 @@ class BusinessCalendar:
         return _government()
 
     @classmethod
-    def from_spec(cls, spec: OfficeCalendarSpec) -> BusinessCalendar:
+    def from_spec(cls, spec: CalendarSpec) -> BusinessCalendar:
         """The calendar a plugin declares as data."""
         return cls.build(
             id=spec.id,
