@@ -38,6 +38,7 @@ __all__ = [
     "PluginDataError",
     "PluginError",
     "PluginLoadError",
+    "UndeclaredFiscalYearError",
     "UnknownCityError",
     "ZaitakuError",
     "docs_reference",
@@ -173,6 +174,13 @@ class FiscalYearError(InputError):
 
     code = "fiscal-year"
     title_ja = "年度が正しくありません"
+
+
+class UndeclaredFiscalYearError(FiscalYearError):
+    """A fiscal year was asked of a city that does not declare it (its ``fiscal_years``); the message names
+    the years it declares. Pass ``allow_undeclared=True`` (``--allow-undeclared``) to ask anyway."""
+
+    code = "undeclared-fiscal-year"
 
 
 class CalendarRangeError(InputError):

@@ -8,13 +8,21 @@ in a plugin's data file is an error, not a silently dropped value.
 The main models:
 
 * :class:`City` — a plugin's city: its :class:`Municipality`, the towns that share its rules, operators,
-  named organisations and sources.
+  named organisations, its aims (a general aim and a 目指すべき姿 per care scene, :class:`SceneAim`), its
+  plan periods (:class:`PeriodPlan`, 第n期, with aims of their own) and sources.
 * :class:`Program` (取組 / 実施項目) — one action item of a fiscal year's plan, tagged with its national item
   in the old and/or new lettering (the other is derived where unambiguous), the care scenes it serves and
-  the actions of each owner.
-* :class:`Tool` (連携ツール) and linked entities (meetings, networks, desks, publications).
+  the actions of each owner. A program stated once for a plan period is a :class:`PeriodProgram` with
+  per-year overrides (:class:`ProgramYear`); the registry turns it into the :class:`Program` of each year,
+  under one stable id.
+* :class:`Body` — a council, working group, centre, desk, network or event series: its members, parent
+  body, founders, commissioner and contractor (委託), staff roles (a coordinator) and the programs and
+  events it holds.
+* :class:`Tool` (連携ツール): forms, notebooks, ICT, guides, lists.
 * :class:`Indicator` with per-fiscal-year :class:`IndicatorValue` plan targets and actuals.
 * :class:`HandoffRule` — a city's rule of who contacts whom, when and on which form.
+* :class:`Provenance` — whether a fact was stated by a source or inferred by the data author, why, and
+  where; every :class:`SceneTag` is one, and records carry it per field.
 * :class:`Plan` — everything the registry knows about one city and fiscal year, assembled.
 
 >>> p = Program(id="a-1", title="資源リストの更新", fiscal_year="令和6年度", old_item="旧ア")
@@ -24,6 +32,7 @@ The main models:
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -43,7 +52,7 @@ from pydantic import (
 )
 
 from zaitaku_core import codes
-from zaitaku_core.calendar import FiscalYear, parse_fiscal_year
+from zaitaku_core.calendar import FiscalYear, PlanPeriod, parse_fiscal_year, parse_plan_period
 from zaitaku_core.errors import FrameworkCodeError, InputError
 from zaitaku_core.framework import (
     ActorKind,
@@ -57,8 +66,14 @@ from zaitaku_core.framework import (
 )
 
 __all__ = [
+    "UNIT_MAXIMA",
+    "WHOLE_RECORD",
     "Action",
     "ActionRole",
+    "Amount",
+    "Basis",
+    "Body",
+    "BodyKind",
     "City",
     "Deadline",
     "DeadlineKind",
@@ -68,21 +83,35 @@ __all__ = [
     "FrequencyKind",
     "FrozenModel",
     "HandoffRule",
+    "HeldEvent",
     "Identifier",
     "Indicator",
     "IndicatorType",
     "IndicatorValue",
+    "Member",
+    "MemberRole",
     "MunicipalCode",
     "Municipality",
     "OfficeCalendarSpec",
     "Organization",
+    "PeriodPlan",
+    "PeriodProgram",
     "Plan",
+    "PlanPeriodInt",
     "Program",
+    "ProgramYear",
+    "Provenance",
+    "ProvenancedModel",
     "ReportSection",
     "RuleBasis",
+    "SceneAim",
+    "SceneAims",
     "SceneTag",
+    "SceneTags",
     "Severity",
     "Source",
+    "StaffKind",
+    "StaffRole",
     "Tool",
     "Unit",
     "ValueKind",
@@ -121,13 +150,77 @@ Metadata = dict[str, JsonValue]
 
 
 class Source(FrozenModel):
-    """Where a fact comes from: a document, its section, and a note on how it was read."""
+    """Where a fact comes from: a document, its section or page, and a note on how it was read.
+
+    A bare string is read as the document's title: ``source = "第9期介護保険事業計画"``.
+    """
 
     title: Text
     section: str | None = None
+    page: str | None = None
     url: str | None = None
     published: date | None = None
     note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_title(cls, data: Any) -> Any:
+        return {"title": data} if isinstance(data, str) else data
+
+
+class Basis(LabeledEnum):
+    """Whether a fact was read in a source or inferred by whoever wrote the data."""
+
+    STATED = ("stated", "資料に明記", "stated in the source")
+    INFERRED = ("inferred", "データ作成者の解釈", "inferred by the data author")
+
+
+class Provenance(FrozenModel):
+    """Where one fact comes from: ``basis`` (stated in a source, or inferred), the ``reason`` for an
+    inference, and the ``source`` (document, section or page) where known.
+
+    The one model of provenance: a :class:`SceneTag` is a Provenance with its scene, and records
+    (:class:`Program`, :class:`PeriodProgram`, :class:`Body`, :class:`Tool`, :class:`Indicator`,
+    :class:`HandoffRule`, :class:`City`) carry a ``provenance`` table keyed by the field it is about
+    (``"record"`` for the record as a whole). An inferred fact should say why: check ``ZK017`` reports one
+    without a reason, and the plugin conformance suite fails on it.
+
+    >>> Provenance(reason="名称から判断").basis.value
+    'inferred'
+    >>> Provenance(basis="stated", source="第9期計画").source.title
+    '第9期計画'
+    """
+
+    basis: Basis = Basis.INFERRED
+    reason: str | None = None
+    source: Source | None = None
+
+    @property
+    def unexplained(self) -> bool:
+        """Whether this is an inference that gives no reason."""
+        return self.basis is Basis.INFERRED and not (self.reason and self.reason.strip())
+
+
+#: The key of a ``provenance`` table that speaks of the record as a whole.
+WHOLE_RECORD = "record"
+
+
+class ProvenancedModel(FrozenModel):
+    """Base of the records that carry provenance per field: ``provenance = {founders = {basis = "inferred",
+    reason = "…"}}``. Keys are the record's own field names, or ``"record"`` for the whole record."""
+
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _provenance_keys(self) -> Self:
+        unknown = sorted(set(self.provenance) - set(type(self).model_fields) - {WHOLE_RECORD, "provenance"})
+        if unknown or "provenance" in self.provenance:
+            bad = unknown or ["provenance"]
+            raise InputError(
+                f"provenance names no field of {type(self).__name__}: {', '.join(bad)} "
+                f"(use a field name, or {WHOLE_RECORD!r} for the whole record)"
+            )
+        return self
 
 
 class Municipality(FrozenModel):
@@ -155,11 +248,76 @@ class Organization(FrozenModel):
     note: str | None = None
 
 
-class City(FrozenModel):
+class SceneAim(FrozenModel):
+    """The 目指すべき姿 a city (or one of its plan periods) sets for one care scene, in its own words."""
+
+    scene: CareScene
+    text: Text
+    label: str | None = None
+    source: Source | None = None
+
+
+def _scene_aims(value: Any) -> Any:
+    """Read scene aims given as a table ``{daily_support = "…", 看取り = "…"}`` as well as a list."""
+    if isinstance(value, Mapping):
+        return [
+            {"scene": scene, "text": text} if isinstance(text, str) else {"scene": scene, **text}
+            for scene, text in value.items()
+        ]
+    return value
+
+
+#: Scene aims, one per care scene; a table keyed by scene is accepted too.
+SceneAims = Annotated[tuple[SceneAim, ...], BeforeValidator(_scene_aims)]
+
+
+def _unique_scenes(aims: tuple[SceneAim, ...], where: str) -> None:
+    scenes = [aim.scene for aim in aims]
+    if len(scenes) != len(set(scenes)):
+        twice = sorted({s.value for s in scenes if scenes.count(s) > 1})
+        raise InputError(f"{where} gives the aim of a scene twice: {', '.join(twice)}")
+
+
+def _plan_period(value: Any) -> Any:
+    if isinstance(value, int | str | PlanPeriod) and not isinstance(value, bool):
+        return parse_plan_period(value).number
+    return value
+
+
+#: A 介護保険事業計画 period (第n期) by its number; accepts ``9``, ``"第9期"``, ``"第９期"``.
+PlanPeriodInt = Annotated[int, BeforeValidator(_plan_period), Field(ge=1, le=67)]
+
+
+class PeriodPlan(FrozenModel):
+    """What a city's plan for one 介護保険事業計画 period (第n期) states as a whole: its title, its general
+    aim and its 目指すべき姿 per care scene. Where given, they stand for the city's own in that period's
+    fiscal years (:meth:`Plan.aim`, :meth:`Plan.scene_aim`)."""
+
+    period: PlanPeriodInt
+    title: str | None = None
+    aim: str | None = None
+    scene_aims: SceneAims = ()
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def plan_period(self) -> PlanPeriod:
+        """The period as a :class:`~zaitaku_core.calendar.PlanPeriod`."""
+        return PlanPeriod(self.period)
+
+    @model_validator(mode="after")
+    def _one_aim_per_scene(self) -> Self:
+        _unique_scenes(self.scene_aims, f"plan period 第{self.period}期")
+        return self
+
+
+class City(ProvenancedModel):
     """A city as a plugin declares it: the municipality, the towns sharing its rules, and its context.
 
     ``id`` is the short name used on the command line (``asahikawa``). ``covers`` lists other
     municipalities the plugin serves (for example towns that adopted the city's handoff rules).
+    ``fiscal_years`` are the years it has a plan for: asking for another year is an error unless the caller
+    allows it explicitly. ``aim`` is the general aim, ``scene_aims`` the 目指すべき姿 per care scene (a scene
+    without one is reported as information, ``ZK018``), and ``periods`` what a 第n期 plan states as a whole.
     """
 
     id: Identifier
@@ -169,6 +327,8 @@ class City(FrozenModel):
     operators: tuple[Organization, ...] = ()
     organizations: tuple[Organization, ...] = ()
     aim: str | None = None
+    scene_aims: SceneAims = ()
+    periods: tuple[PeriodPlan, ...] = ()
     sources: tuple[Source, ...] = ()
     metadata: Metadata = Field(default_factory=dict)
 
@@ -177,11 +337,22 @@ class City(FrozenModel):
         """The municipality's Japanese name."""
         return self.municipality.name
 
+    def period(self, fiscal_year: int) -> PeriodPlan | None:
+        """The :class:`PeriodPlan` of the period ``fiscal_year`` lies in, if the city declares one."""
+        number = PlanPeriod.of(fiscal_year).number if fiscal_year >= 2000 else None
+        return next((p for p in self.periods if p.period == number), None)
+
     @model_validator(mode="after")
     def _unique_municipalities(self) -> Self:
         seen = [self.municipality.code, *(m.code for m in self.covers)]
         if len(seen) != len(set(seen)):
             raise InputError("a municipality is listed twice in municipality/covers")
+        if len(set(self.fiscal_years)) != len(self.fiscal_years):
+            raise InputError("a fiscal year is listed twice in fiscal_years")
+        _unique_scenes(self.scene_aims, "the city")
+        numbers = [p.period for p in self.periods]
+        if len(numbers) != len(set(numbers)):
+            raise InputError("a plan period is declared twice in periods")
         return self
 
 
@@ -330,36 +501,62 @@ def _scene_tag(value: Any) -> Any:
     return value
 
 
-class SceneTag(FrozenModel):
-    """A care scene a program serves, with a one-line reason where it is not obvious."""
+class SceneTag(Provenance):
+    """A care scene a record serves, with its :class:`Provenance`: whether the source states the scene or
+    the data author inferred it (the default), the reason, and the source.
+
+    A bare scene (``"看取り"``) is read as an inferred tag without a reason, which ``ZK017`` reports.
+    """
 
     scene: CareScene
-    reason: str | None = None
 
 
-class Program(FrozenModel):
-    """One program (取組 / 実施項目) of a city's plan for a fiscal year.
+#: Scene tags, each given as a mapping or as a bare scene.
+SceneTags = tuple[Annotated[SceneTag, BeforeValidator(_scene_tag)], ...]
 
-    Give the national item as ``old_item`` (ア〜ク), ``new_item`` (ア(ア)…ウ) or both; the other is
-    derived where the mapping is unambiguous, and ``phase`` is derived from the new item. ``phase`` may
-    be given for an old ク item, which has no new code (Asahikawa files it under 対応策の実施); where it
-    can be derived, a contradicting ``phase`` is an error.
-    """
+
+def _derive_item_codes(data: Any) -> Any:
+    """Fill in the old or new item code and the phase from what is given (see :class:`Program`)."""
+    if not isinstance(data, Mapping):
+        return data
+    fields = dict(data)
+    try:
+        old = OldItem.parse(fields["old_item"]) if fields.get("old_item") is not None else None
+        new = NewItem.parse(fields["new_item"]) if fields.get("new_item") is not None else None
+    except FrameworkCodeError:
+        return fields  # field validation reports the unknown code at its field
+    if old is not None and new is None:
+        new = old.new_item
+    if new is not None and old is None:
+        old = new.old_item
+    if old is not None and new is not None and old not in new.old_items:
+        raise FrameworkCodeError(f"old item {old.value} ({old.ja}) does not belong to new item {new.value} ({new.ja})")
+    if new is not None:
+        given = fields.get("phase")
+        if isinstance(given, str) and Phase.parse(given) is not new.phase:
+            raise FrameworkCodeError(
+                f"phase {Phase.parse(given).value} contradicts new item {new.value} (phase {new.phase.value})"
+            )
+        fields["phase"] = new.phase
+    fields["old_item"], fields["new_item"] = old, new
+    return fields
+
+
+class _ProgramContent(ProvenancedModel):
+    """The fields a program states, whether for one fiscal year or once for a span of years."""
 
     id: Identifier
     title: Text
-    fiscal_year: FiscalYearInt
     old_item: OldItem | None = None
     new_item: NewItem | None = None
     phase: Phase | None = None
     number: str | None = None
-    scenes: tuple[Annotated[SceneTag, BeforeValidator(_scene_tag)], ...] = ()
+    scenes: SceneTags = ()
     overview: str | None = None
+    direction: str | None = None
     target: str | None = None
     actions: tuple[Action, ...] = ()
     frequency: Frequency | None = None
-    new_this_year: bool = False
-    new_passages: tuple[Text, ...] = ()
     tools: tuple[Identifier, ...] = ()
     sources: tuple[Source, ...] = ()
     metadata: Metadata = Field(default_factory=dict)
@@ -367,36 +564,34 @@ class Program(FrozenModel):
     @model_validator(mode="before")
     @classmethod
     def _derive_codes(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        fields = dict(data)
-        try:
-            old = OldItem.parse(fields["old_item"]) if fields.get("old_item") is not None else None
-            new = NewItem.parse(fields["new_item"]) if fields.get("new_item") is not None else None
-        except FrameworkCodeError:
-            return fields  # field validation reports the unknown code at its field
-        if old is not None and new is None:
-            new = old.new_item
-        if new is not None and old is None:
-            old = new.old_item
-        if old is not None and new is not None and old not in new.old_items:
-            raise FrameworkCodeError(
-                f"old item {old.value} ({old.ja}) does not belong to new item {new.value} ({new.ja})"
-            )
-        if new is not None:
-            given = fields.get("phase")
-            if isinstance(given, str) and Phase.parse(given) is not new.phase:
-                raise FrameworkCodeError(
-                    f"phase {Phase.parse(given).value} contradicts new item {new.value} (phase {new.phase.value})"
-                )
-            fields["phase"] = new.phase
-        fields["old_item"], fields["new_item"] = old, new
-        return fields
+        return _derive_item_codes(data)
+
+
+class Program(_ProgramContent):
+    """One program (取組 / 実施項目) of a city's plan for a fiscal year.
+
+    Give the national item as ``old_item`` (ア〜ク), ``new_item`` (ア(ア)…ウ) or both; the other is
+    derived where the mapping is unambiguous, and ``phase`` is derived from the new item. ``phase`` may
+    be given for an old ク item, which has no new code (Asahikawa files it under 対応策の実施); where it
+    can be derived, a contradicting ``phase`` is an error.
+
+    The plan's words go to separate fields: ``number`` (the program's number as printed, ``"1"``, ``"①"``),
+    ``title``, ``overview`` (取組の概要), ``direction`` (今後の方針), ``target`` (this year's 実施目標) and
+    ``frequency`` (実施回数). ``span`` lists the fiscal years of the :class:`PeriodProgram` this year's
+    program was made from (empty for a program declared for its year alone).
+    """
+
+    fiscal_year: FiscalYearInt
+    new_this_year: bool = False
+    new_passages: tuple[Text, ...] = ()
+    span: tuple[FiscalYearInt, ...] = ()
 
     @model_validator(mode="after")
     def _new_passages_flag(self) -> Self:
         if self.new_passages and not self.new_this_year:
             raise InputError("new_passages are given but new_this_year is false")
+        if self.span and self.fiscal_year not in self.span:
+            raise InputError(f"fiscal year {self.fiscal_year} lies outside the program's span {list(self.span)}")
         return self
 
     @cached_property
@@ -405,8 +600,229 @@ class Program(FrozenModel):
         return frozenset(tag.scene for tag in self.scenes)
 
 
-class Tool(FrozenModel):
-    """A collaboration tool (連携ツール) or linked entity: form, notebook, ICT, network, meeting, desk …"""
+class ProgramYear(FrozenModel):
+    """What changes in one fiscal year of a :class:`PeriodProgram`: any field given here replaces the
+    period's for that year (a new ``target``, a ``frequency``), and ``new_passages`` mark text new that year
+    (``new_this_year`` then follows unless given)."""
+
+    fiscal_year: FiscalYearInt
+    title: Text | None = None
+    number: str | None = None
+    overview: str | None = None
+    direction: str | None = None
+    target: str | None = None
+    frequency: Frequency | None = None
+    scenes: SceneTags | None = None
+    actions: tuple[Action, ...] | None = None
+    tools: tuple[Identifier, ...] | None = None
+    new_this_year: bool | None = None
+    new_passages: tuple[Text, ...] = ()
+    note: str | None = None
+
+
+class PeriodProgram(_ProgramContent):
+    """A program stated once for a plan period (第n期) or any span of fiscal years, with per-year overrides.
+
+    Give ``period`` (``"第9期"``: its three fiscal years) or ``fiscal_years`` (any span); ``years`` holds
+    what changes in one year (:class:`ProgramYear`). The registry turns it into one :class:`Program` per
+    fiscal year of its span (:meth:`for_year`), all with the same ``id``, so indicators and bodies keep
+    their program in every year.
+
+    >>> p = PeriodProgram(id="soudan", title="相談支援", period="第9期", target="相談に応じる",
+    ...                   years=[{"fiscal_year": 2025, "target": "相談窓口を周知する"}])
+    >>> [(y.fiscal_year, y.target) for y in (p.for_year(2024), p.for_year(2025))]
+    [(2024, '相談に応じる'), (2025, '相談窓口を周知する')]
+    >>> p.for_year(2027) is None
+    True
+    """
+
+    period: PlanPeriodInt | None = None
+    fiscal_years: tuple[FiscalYearInt, ...] = ()
+    years: tuple[ProgramYear, ...] = ()
+
+    @model_validator(mode="after")
+    def _span(self) -> Self:
+        if self.period is None and not self.fiscal_years:
+            raise InputError("a program stated for a span needs period (第9期) or fiscal_years")
+        if self.period is not None and self.fiscal_years:
+            outside = [y for y in self.fiscal_years if not PlanPeriod(self.period).contains(y)]
+            if outside:
+                raise InputError(f"fiscal_years {outside} lie outside 第{self.period}期")
+        if len(set(self.fiscal_years)) != len(self.fiscal_years):
+            raise InputError("a fiscal year is listed twice in fiscal_years")
+        seen: set[int] = set()
+        for override in self.years:
+            if override.fiscal_year not in self.span:
+                raise InputError(f"years: FY{override.fiscal_year} lies outside the span {list(self.span)}")
+            if override.fiscal_year in seen:
+                raise InputError(f"years: FY{override.fiscal_year} is given twice")
+            seen.add(override.fiscal_year)
+        return self
+
+    @property
+    def span(self) -> tuple[int, ...]:
+        """The fiscal years the program is stated for, in order."""
+        if self.fiscal_years:
+            return tuple(sorted(self.fiscal_years))
+        assert self.period is not None  # the validator requires one of the two
+        return tuple(fy.year for fy in PlanPeriod(self.period).fiscal_years)
+
+    def for_year(self, fiscal_year: int) -> Program | None:
+        """The :class:`Program` of ``fiscal_year`` (the period's fields with that year's overrides), or
+        ``None`` when the year lies outside the span.
+
+        Raises:
+            pydantic.ValidationError: the year's fields do not make a valid program.
+        """
+        span = self.span
+        if fiscal_year not in span:
+            return None
+        fields = {name: getattr(self, name) for name in _ProgramContent.model_fields if name in self.model_fields_set}
+        fields.update(id=self.id, title=self.title, fiscal_year=fiscal_year, span=span)
+        for key in ("old_item", "new_item", "phase"):
+            fields[key] = getattr(self, key)
+        override = next((y for y in self.years if y.fiscal_year == fiscal_year), None)
+        if override is not None:
+            given = override.model_fields_set - {"fiscal_year", "note"}
+            fields.update({name: getattr(override, name) for name in given})
+            if override.new_passages and "new_this_year" not in given:
+                fields["new_this_year"] = True
+            if override.note:
+                fields["metadata"] = {**self.metadata, "year_note": override.note}
+        return Program.model_validate(fields)
+
+
+# --- bodies -------------------------------------------------------------------------------------------------
+
+
+class BodyKind(LabeledEnum):
+    """Kinds of bodies that run the program (as opposed to the tools they use)."""
+
+    COUNCIL = ("council", "協議会", "council")
+    COMMITTEE = ("committee", "委員会", "committee")
+    WORKING_GROUP = ("working_group", "部会・ワーキンググループ", "working group")
+    MEETING = ("meeting", "会議", "recurring meeting")
+    CENTRE = ("centre", "センター", "centre")
+    DESK = ("desk", "相談窓口", "consultation desk")
+    NETWORK = ("network", "ネットワーク", "network")
+    EVENT_SERIES = ("event_series", "講演会・イベント", "public event series")
+    TRAINING_SERIES = ("training_series", "研修会", "training series")
+    OTHER = ("other", "その他", "other")
+
+
+class MemberRole(LabeledEnum):
+    """The part a member organisation plays in a body."""
+
+    CHAIR = ("chair", "会長・委員長", "chair")
+    VICE_CHAIR = ("vice_chair", "副会長・副委員長", "vice-chair")
+    MEMBER = ("member", "委員・構成員", "member")
+    SECRETARIAT = ("secretariat", "事務局", "secretariat")
+    ADVISER = ("adviser", "助言者・アドバイザー", "adviser")
+    OBSERVER = ("observer", "オブザーバー", "observer")
+
+
+class Member(FrozenModel):
+    """An organisation (or a kind of provider) that sits in a body, with its role.
+
+    ``organization`` is the name as the source writes it (徳島市医師会, 訪問看護ステーション代表);
+    ``title`` the role as written (委員長) where it says more than ``role``.
+    """
+
+    organization: Text
+    kind: ActorKind | None = None
+    role: MemberRole = MemberRole.MEMBER
+    title: str | None = None
+    seats: int | None = Field(default=None, ge=1, le=1000)
+    note: str | None = None
+
+
+class StaffKind(LabeledEnum):
+    """Kinds of staff posts a body has."""
+
+    COORDINATOR = ("coordinator", "コーディネーター", "coordinator")
+    MANAGER = ("manager", "責任者", "manager")
+    STAFF = ("staff", "職員", "staff")
+    ADVISER = ("adviser", "相談員・助言者", "adviser")
+
+
+class StaffRole(FrozenModel):
+    """A staff post placed in a body: a coordinator (在宅医療・介護連携コーディネーター), its employer,
+    qualifications and number."""
+
+    role: StaffKind
+    title: str | None = None
+    employer: str | None = None
+    qualifications: tuple[Text, ...] = ()
+    count: int | None = Field(default=None, ge=1, le=1000)
+    note: str | None = None
+
+
+class HeldEvent(FrozenModel):
+    """An event a body holds apart from its programs: a meeting, a 講演会, a フェス.
+
+    ``fiscal_years`` empty means every year the body exists.
+    """
+
+    name: Text
+    kind: BodyKind = BodyKind.MEETING
+    frequency: Frequency | None = None
+    fiscal_years: tuple[FiscalYearInt, ...] = ()
+    program: Identifier | None = None
+    note: str | None = None
+
+
+class Body(ProvenancedModel):
+    """A body that runs the program: a council (協議会), its working group (部会), a centre, a desk, a
+    network or a series of public events.
+
+    ``parent`` is the id of the body it belongs to (a ワーキング部会 under its 協議会). ``founders`` are the
+    organisations that set it up, one or several (a centre founded jointly by the city and the 医師会);
+    ``commissioner`` commissions it and ``contractor`` runs it under that contract (委託元 / 委託先).
+    ``programs`` and ``events`` are what it holds; ``tools`` the tools it runs. Forms, notebooks, ICT and
+    guides are :class:`Tool` records, not bodies.
+    """
+
+    id: Identifier
+    name: Text
+    kind: BodyKind
+    name_en: str | None = None
+    description: str | None = None
+    parent: Identifier | None = None
+    members: tuple[Member, ...] = ()
+    founders: tuple[Text, ...] = ()
+    commissioner: str | None = None
+    contractor: str | None = None
+    staff: tuple[StaffRole, ...] = ()
+    programs: tuple[Identifier, ...] = ()
+    events: tuple[HeldEvent, ...] = ()
+    tools: tuple[Identifier, ...] = ()
+    scenes: SceneTags = ()
+    established: FiscalYearInt | None = None
+    sources: tuple[Source, ...] = ()
+    metadata: Metadata = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _own_parent(self) -> Self:
+        if self.parent == self.id:
+            raise InputError(f"body {self.id!r} cannot be its own parent")
+        if self.contractor is not None and self.contractor == self.commissioner:
+            raise InputError("a body's contractor (委託先) and commissioner (委託元) must differ")
+        if len(set(self.founders)) != len(self.founders):
+            raise InputError("a founder is listed twice")
+        return self
+
+    @property
+    def coordinators(self) -> tuple[StaffRole, ...]:
+        """The coordinator posts placed in this body."""
+        return tuple(post for post in self.staff if post.role is StaffKind.COORDINATOR)
+
+
+# --- tools ---------------------------------------------------------------------------------------------------
+
+
+class Tool(ProvenancedModel):
+    """A collaboration tool (連携ツール): form, notebook, ICT, guide, list (and, in older data, a network,
+    meeting or desk, which are better declared as a :class:`Body`)."""
 
     id: Identifier
     name: Text
@@ -417,7 +833,7 @@ class Tool(FrozenModel):
     operated_by: tuple[Text, ...] = ()
     evidence_for: tuple[Text, ...] = ()
     uses: tuple[Text, ...] = ()
-    scenes: tuple[Annotated[SceneTag, BeforeValidator(_scene_tag)], ...] = ()
+    scenes: SceneTags = ()
     renewal: Frequency | None = None
     parts: tuple[Identifier, ...] = ()
     binding: bool | None = None
@@ -465,25 +881,90 @@ class ValueStatus(LabeledEnum):
     PARTIAL = ("partial", "途中集計", "partial")
 
 
+#: The largest value an indicator of each unit may hold. More is taken for a slip (a stray digit, a code typed
+#: into a number) and refused with the plugin, file and field; a city with larger figures can say so in an issue.
+UNIT_MAXIMA: Mapping[Unit, Decimal] = {
+    Unit.TIMES: Decimal(10_000_000),
+    Unit.PERSONS: Decimal(200_000_000),
+    Unit.CASES: Decimal(100_000_000),
+    Unit.FACILITIES: Decimal(1_000_000),
+    Unit.OFFICES: Decimal(1_000_000),
+    Unit.PERCENT: Decimal(1000),
+    Unit.COPIES: Decimal(100_000_000),
+    Unit.ITEMS: Decimal(10_000),
+}
+
+#: A number as a plan writes it: at most 20 digits before the point and 12 after, an exponent of two digits.
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,20}(?:\.\d{0,12})?|\.\d{1,12})(?:[eE][+-]?\d{1,2})?$")
+
+
+def _bounded_decimal(value: Any) -> Any:
+    """Read a number without ever working on a huge one: text is matched against a bounded pattern (20
+    digits, 12 decimals, a two-digit exponent) before it becomes a :class:`~decimal.Decimal`, so
+    ``"1e9999999"`` is refused at once; infinities and NaN are refused, and so is any number beyond 10**30."""
+    if isinstance(value, bool):
+        raise InputError("expected a number, got a boolean")
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+        if len(text) > 40 or not _NUMBER.match(text):
+            shown = value if len(value) <= 40 else f"{value[:40]}…"
+            raise InputError(f"cannot read {shown!r} as a number (write it as 12, 1.5 or 1,234)")
+        value = Decimal(text)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"the number {value} is not finite")
+        value = Decimal(repr(value))
+    elif isinstance(value, int):
+        value = Decimal(value) if abs(value) <= 10**30 else Decimal("Infinity")
+    if isinstance(value, Decimal) and (not value.is_finite() or (value and value.adjusted() > 30)):
+        raise InputError(f"the number {value} is not finite or is beyond 10**30")
+    return value
+
+
+#: A non-negative, finite number of bounded size, read without ever working on a huge one.
+Amount = Annotated[Decimal, BeforeValidator(_bounded_decimal), Field(ge=0)]
+
+
 class IndicatorValue(FrozenModel):
     """One plan target or actual of an indicator for a fiscal year.
 
-    A target may be a number or a :class:`Frequency` (年1回, 通年, 随時). The consistency of ``status``
-    with ``value`` and ``as_of`` (a cancelled value has no number, a partial one has an as-of date inside
-    its fiscal year) is checked by the validation catalogue, so that a plan with such a slip is reported
-    with a code rather than refused outright.
+    A target may be a number or a :class:`Frequency` (年1回, 通年, 随時). A number is finite, not negative
+    and not beyond what its unit allows (:data:`UNIT_MAXIMA`). An actual may be provisional (見込み, 予定)
+    *and* counted as of a date (``as_of``: 9月末現在). The plan period a value belongs to (第8期実績,
+    第9期計画) follows from its fiscal year: :attr:`plan_period`, :meth:`period_label`. The consistency of
+    ``status`` with ``value`` and ``as_of`` (a cancelled value has no number, a partial one has an as-of date
+    inside its fiscal year) is checked by the validation catalogue, so that a plan with such a slip is
+    reported with a code rather than refused outright.
     """
 
     fiscal_year: FiscalYearInt
     kind: ValueKind
-    value: Decimal | None = None
+    value: Amount | None = None
     frequency: Frequency | None = None
     status: ValueStatus = ValueStatus.FINAL
     as_of: date | None = None
     note: str | None = None
 
+    @property
+    def plan_period(self) -> PlanPeriod | None:
+        """The 介護保険事業計画 period (第n期) of the value's fiscal year (``None`` before FY2000)."""
+        return PlanPeriod.of(self.fiscal_year) if self.fiscal_year >= 2000 else None
 
-class Indicator(FrozenModel):
+    def period_label(self, lang: str = "ja") -> str | None:
+        """The value as a plan labels it: 第8期実績, 第9期計画 (``None`` before FY2000).
+
+        >>> IndicatorValue(fiscal_year=2023, kind="actual", value=3).period_label()
+        '第8期実績'
+        """
+        period = self.plan_period
+        if period is None:
+            return None
+        if lang == "en":
+            return f"{self.kind.en} of plan period {period.number}"
+        return f"{period.label()}{'計画' if self.kind is ValueKind.PLAN else '実績'}"
+
+
+class Indicator(ProvenancedModel):
     """An indicator of the plan with its values per fiscal year."""
 
     id: Identifier
@@ -491,10 +972,21 @@ class Indicator(FrozenModel):
     unit: Unit
     type: IndicatorType
     programs: tuple[Identifier, ...] = ()
-    scenes: tuple[Annotated[SceneTag, BeforeValidator(_scene_tag)], ...] = ()
+    scenes: SceneTags = ()
     values: tuple[IndicatorValue, ...] = ()
     description: str | None = None
     sources: tuple[Source, ...] = ()
+
+    @model_validator(mode="after")
+    def _values_fit_the_unit(self) -> Self:
+        largest = UNIT_MAXIMA[self.unit]
+        for index, item in enumerate(self.values):
+            if item.value is not None and item.value > largest:
+                raise InputError(
+                    f"values[{index}].value: {item.value} {self.unit.ja} is beyond the largest plausible value "
+                    f"for the unit ({largest})"
+                )
+        return self
 
     def value(self, fiscal_year: int, kind: ValueKind | str) -> IndicatorValue | None:
         """The value of ``kind`` (plan or actual) for ``fiscal_year``, if any."""
@@ -549,7 +1041,7 @@ class RuleBasis(LabeledEnum):
     CITY = ("city", "市町村のルール", "municipal rule")
 
 
-class HandoffRule(FrozenModel):
+class HandoffRule(ProvenancedModel):
     """A rule of who contacts whom, when, and with which form, on a care event.
 
     With ``who = first_to_learn`` the parties in ``contact_from`` and ``contact_to`` are the same set:
@@ -611,13 +1103,17 @@ class Severity(LabeledEnum):
 
 
 class Finding(FrozenModel):
-    """One result of a validation check, with a stable code and where it was found."""
+    """One result of a validation check, with a stable code and where it was found.
+
+    ``fiscal_year`` is the year the finding is about: the plan's, or the year of the value it names.
+    """
 
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,4}\d{3}$")]
     severity: Severity
     message_ja: Text
     message_en: Text
     city: str | None = None
+    fiscal_year: FiscalYearInt | None = None
     program: str | None = None
     field: str | None = None
     plugin: str | None = None
@@ -650,15 +1146,47 @@ class ReportSection(FrozenModel):
 
 
 class Plan(FrozenModel):
-    """Everything known about one city for one fiscal year, assembled by the registry."""
+    """Everything known about one city for one fiscal year, assembled by the registry.
+
+    ``city_program_ids`` are the ids of the city's programs in every fiscal year it declares, so that a
+    reference to a program of another year (an indicator's value of FY2023) is told from a broken one.
+    """
 
     city: City
     fiscal_year: FiscalYearInt
     programs: tuple[Program, ...] = ()
+    bodies: tuple[Body, ...] = ()
     tools: tuple[Tool, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     handoff_rules: tuple[HandoffRule, ...] = ()
     calendars: tuple[OfficeCalendarSpec, ...] = ()
+    city_program_ids: tuple[Identifier, ...] = ()
+
+    @property
+    def period(self) -> PeriodPlan | None:
+        """What the city's plan for this fiscal year's 第n期 states as a whole, if declared."""
+        return self.city.period(self.fiscal_year)
+
+    def aim(self) -> str | None:
+        """The general aim for this fiscal year: the plan period's, else the city's."""
+        period = self.period
+        return period.aim if period is not None and period.aim else self.city.aim
+
+    def scene_aim(self, scene: CareScene) -> SceneAim | None:
+        """The 目指すべき姿 for ``scene`` in this fiscal year: the plan period's, else the city's."""
+        period = self.period
+        for aims in ((period.scene_aims if period is not None else ()), self.city.scene_aims):
+            for aim in aims:
+                if aim.scene is scene:
+                    return aim
+        return None
+
+    def body(self, body_id: str) -> Body:
+        """The body with ``body_id``."""
+        for item in self.bodies:
+            if item.id == body_id:
+                return item
+        raise KeyError(body_id)
 
     @cached_property
     def indicator_values(self) -> tuple[tuple[Indicator, int, IndicatorValue], ...]:
@@ -689,6 +1217,8 @@ class Plan(FrozenModel):
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     City,
     Program,
+    PeriodProgram,
+    Body,
     Tool,
     Indicator,
     HandoffRule,
@@ -703,6 +1233,6 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     """JSON Schema (draft 2020-12) of every public model, keyed by model name.
 
     >>> sorted(json_schemas())[:3]
-    ['City', 'Finding', 'HandoffRule']
+    ['Body', 'City', 'Finding']
     """
     return {model.__name__: model.model_json_schema() for model in SCHEMA_MODELS}
