@@ -25,10 +25,12 @@ import pluggy
 
 if TYPE_CHECKING:
     from zaitaku_core.model import (
+        Body,
         City,
         HandoffRule,
         Indicator,
         OfficeCalendarSpec,
+        PeriodProgram,
         Plan,
         Program,
         ReportSection,
@@ -73,16 +75,26 @@ def zaitaku_cities() -> Iterable[City | Mapping[str, Any]] | None:
 
 
 @hookspec
-def zaitaku_programs(city: str, fiscal_year: int) -> Iterable[Program | Mapping[str, Any]] | None:
+def zaitaku_programs(city: str, fiscal_year: int) -> Iterable[Program | PeriodProgram | Mapping[str, Any]] | None:
     """Contribute the programs (取組 / 実施項目) of ``city``'s plan for ``fiscal_year``.
 
     Each :class:`~zaitaku_core.model.Program` names its national item in the old lettering
     (``old_item``: ア〜ク), the new one (``new_item``: ア(ア)…ウ) or both; the other and the PDCA phase
-    are derived. Tag the care scenes it serves (with a one-line reason where not obvious), the actions of
-    each owner, its frequency, the tools it uses (by tool id) and whether it is new this year.
+    are derived. Give the plan's words in their own fields: ``number`` (as printed), ``title``,
+    ``overview`` (取組の概要), ``direction`` (今後の方針), ``target`` (the year's 実施目標) and
+    ``frequency`` (実施回数). Tag the care scenes it serves, each with its basis (``stated`` by the source
+    or ``inferred``, the default) and a reason for an inference; the actions of each owner, the tools it
+    uses (by tool id) and whether it is new this year.
+
+    A program the plan states once for a whole plan period is a
+    :class:`~zaitaku_core.model.PeriodProgram`: give ``period`` (``"第9期"``) or ``fiscal_years`` instead
+    of ``fiscal_year``, and what changes in one year under ``years``. Return it for any year (the registry
+    keeps it for the years of its span, as that year's program, with the same id in every year). Use
+    year-free ids (``soudan-shien``, not ``2024-soudan``): an id names the program across the years.
 
     Several plugins may contribute programs to the same city (an extension plugin may add some); ids
-    must be unique within the city and fiscal year.
+    must be unique within the city and fiscal year. The hook is asked only about years the city
+    declares (unless a caller allows undeclared years explicitly).
 
     Example::
 
@@ -90,8 +102,49 @@ def zaitaku_programs(city: str, fiscal_year: int) -> Iterable[Program | Mapping[
         def zaitaku_programs(city, fiscal_year):
             if city != "asahikawa":
                 return None
-            return [{"id": "asahikawa-2024-a", "title": "医療・介護資源の把握", "fiscal_year": fiscal_year,
-                     "old_item": "ア", "scenes": ["daily_support"], "tools": ["soudan-madoguchi-ichiran"]}]
+            return [
+                {"id": "asahikawa-a", "title": "医療・介護資源の把握", "fiscal_year": fiscal_year,
+                 "old_item": "ア", "scenes": [{"scene": "admission_discharge", "basis": "stated"}],
+                 "tools": ["soudan-madoguchi-ichiran"]},
+                {"id": "soudan-shien", "number": "1", "title": "在宅医療・介護連携に関する相談支援",
+                 "new_item": "イ(ア)", "period": "第9期", "direction": "相談窓口の周知を進める。",
+                 "target": "相談に対応する。",
+                 "years": [{"fiscal_year": 2025, "target": "出張相談を始める。",
+                            "new_passages": ["出張相談を始める。"]}]},
+            ]
+    """
+
+
+@hookspec
+def zaitaku_bodies(city: str) -> Iterable[Body | Mapping[str, Any]] | None:
+    """Contribute the bodies that run ``city``'s program: councils (協議会), their working groups (部会),
+    centres (在宅医療・介護連携推進センター), consultation desks, networks and series of public events.
+
+    Each :class:`~zaitaku_core.model.Body` has a ``kind``, its ``members`` (organisations with their
+    role: chair, member, secretariat …), its ``parent`` body by id (a ワーキング部会 under its 協議会), the
+    ``founders`` who set it up (several for a body founded jointly, e.g. the city and the 医師会), the
+    ``commissioner`` and ``contractor`` of a contract (委託元 / 委託先), its ``staff`` posts (a
+    coordinator), and the ``programs`` (by id) and ``events`` it holds. Tools (forms, notebooks, ICT,
+    guides) stay in :func:`zaitaku_tools`. A fact the source does not state is recorded in the body's
+    ``provenance`` as inferred, with a reason.
+
+    Example::
+
+        @hookimpl
+        def zaitaku_bodies(city):
+            if city != "takamatsu":
+                return None
+            return [
+                {"id": "kyogikai", "name": "在宅医療・介護連携推進協議会", "kind": "council",
+                 "founders": ["高松市"],
+                 "members": [{"organization": "高松市医師会", "kind": "medical_association", "role": "chair"},
+                             {"organization": "高松市歯科医師会", "kind": "dental_association"}]},
+                {"id": "wg", "name": "ワーキング部会", "kind": "working_group", "parent": "kyogikai"},
+                {"id": "center", "name": "在宅医療・介護連携推進センター", "kind": "centre",
+                 "founders": ["高松市", "高松市医師会"], "staff": [{"role": "coordinator", "count": 2}],
+                 "provenance": {"founders": {"basis": "stated", "source": {"title": "第9期計画",
+                                                                          "page": "45"}}}},
+            ]
     """
 
 

@@ -49,21 +49,24 @@ import pluggy
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from zaitaku_core import hookspecs
-from zaitaku_core.calendar import parse_fiscal_year
+from zaitaku_core.calendar import FiscalYear, parse_fiscal_year
 from zaitaku_core.errors import (
     HookResultError,
     PluginDataError,
     PluginError,
     PluginLoadError,
+    UndeclaredFiscalYearError,
     UnknownCityError,
     ZaitakuError,
 )
 from zaitaku_core.hookspecs import PROJECT_NAME, hookimpl
 from zaitaku_core.model import (
+    Body,
     City,
     HandoffRule,
     Indicator,
     OfficeCalendarSpec,
+    PeriodProgram,
     Plan,
     Program,
     ReportSection,
@@ -189,7 +192,10 @@ class DataPlugin:
     file                      content
     ========================  ============================================================
     ``city.toml``             ``[city]``: one :class:`~zaitaku_core.model.City`
-    ``programs.toml``         ``[[programs]]``: :class:`~zaitaku_core.model.Program` (all years)
+    ``programs.toml``         ``[[programs]]``: a :class:`~zaitaku_core.model.Program` with its
+                              ``fiscal_year``, or a :class:`~zaitaku_core.model.PeriodProgram` stated
+                              once with ``period`` (第9期) or ``fiscal_years`` and per-year ``years``
+    ``bodies.toml``           ``[[bodies]]``: :class:`~zaitaku_core.model.Body`
     ``tools.toml``            ``[[tools]]``: :class:`~zaitaku_core.model.Tool`
     ``indicators.toml``       ``[[indicators]]``: :class:`~zaitaku_core.model.Indicator`
     ``handoff.toml``          ``[[rules]]``: :class:`~zaitaku_core.model.HandoffRule`
@@ -237,16 +243,16 @@ class DataPlugin:
 
     @hookimpl
     def zaitaku_programs(self, city: str, fiscal_year: int) -> list[SourcedRecord] | None:
-        """The programs of ``programs.toml`` whose ``fiscal_year`` is ``fiscal_year``."""
+        """The programs of ``programs.toml`` whose ``fiscal_year`` is ``fiscal_year``, and those stated for a
+        span (the registry keeps them for the years of their span)."""
         if city != self.city_id:
             return None
-        from zaitaku_core.calendar import parse_fiscal_year
+        return [record for record in self._records("programs.toml", "programs") if _of_year(record, fiscal_year)]
 
-        return [
-            record
-            for record in self._records("programs.toml", "programs")
-            if "fiscal_year" not in record or parse_fiscal_year(record["fiscal_year"]).year == fiscal_year
-        ]
+    @hookimpl
+    def zaitaku_bodies(self, city: str) -> list[SourcedRecord] | None:
+        """The bodies of ``bodies.toml``."""
+        return self._records("bodies.toml", "bodies") if city == self.city_id else None
 
     @hookimpl
     def zaitaku_tools(self, city: str) -> list[SourcedRecord] | None:
@@ -267,6 +273,28 @@ class DataPlugin:
     def zaitaku_office_calendars(self, city: str) -> list[SourcedRecord] | None:
         """The office calendars of ``calendars.toml``."""
         return self._records("calendars.toml", "calendars") if city == self.city_id else None
+
+
+def _of_year(record: Mapping[str, Any], fiscal_year: int) -> bool:
+    """Whether a program record belongs to ``fiscal_year``: its ``fiscal_year`` says so, or it has none (a
+    program stated for a span, or a record whose year validation will report with its file and field)."""
+    if "fiscal_year" not in record:
+        return True
+    try:
+        return parse_fiscal_year(record["fiscal_year"]).year == fiscal_year
+    except ZaitakuError:
+        return True
+
+
+def _states_a_span(item: object) -> bool:
+    """Whether a ``zaitaku_programs`` result item is a :class:`~zaitaku_core.model.PeriodProgram`."""
+    if isinstance(item, PeriodProgram):
+        return True
+    return (
+        isinstance(item, Mapping)
+        and "fiscal_year" not in item
+        and not {"period", "fiscal_years", "years"}.isdisjoint(item)
+    )
 
 
 # --- registry -----------------------------------------------------------------------------------------------
@@ -448,16 +476,26 @@ class Registry:
         impls = reversed(getattr(self._pm.hook, hook).get_hookimpls())
         return [(impl.plugin_name, self._invoke(impl, hook, kwargs)) for impl in impls]
 
-    def _validated(self, plugin: str, hook: str, model: type[M], result: Any) -> tuple[M, ...]:
+    @staticmethod
+    def _items(plugin: str, hook: str, model: type[BaseModel], result: Any) -> list[Any]:
+        """A hook's result as a list, each mapping a dict (a :class:`SourcedRecord` stays one)."""
         if result is None:
-            return ()
-        where = {"plugin": plugin, "hook": hook}
+            return []
         if isinstance(result, BaseModel | Mapping | str | bytes) or not isinstance(result, Iterable):
-            raise HookResultError(f"expected a list of {model.__name__}, got {type(result).__name__}", location=where)
-        items = [
+            raise HookResultError(
+                f"expected a list of {model.__name__}, got {type(result).__name__}",
+                location={"plugin": plugin, "hook": hook},
+            )
+        return [
             item if isinstance(item, dict | BaseModel) or not isinstance(item, Mapping) else dict(item)
             for item in result
         ]
+
+    def _validated(self, plugin: str, hook: str, model: type[M], result: Any) -> tuple[M, ...]:
+        where = {"plugin": plugin, "hook": hook}
+        items = self._items(plugin, hook, model, result)
+        if not items:
+            return ()
         try:
             # One call into pydantic-core for the whole list: model instances pass through, mappings are
             # validated; errors are mapped back to the record (and its file) they came from.
@@ -493,7 +531,64 @@ class Registry:
             cache.put(key, cached, HANDOFF_CACHE_RECORDS if handoff else PLAN_CACHE_RECORDS)
         return cached
 
+    def _programs(self, city_id: str, fiscal_year: int) -> tuple[Program, ...]:
+        """The programs of one city and fiscal year: those declared for the year, and the year's
+        :class:`~zaitaku_core.model.Program` of each :class:`~zaitaku_core.model.PeriodProgram` whose span
+        holds it, in the order the plugins gave them."""
+        hook = "zaitaku_programs"
+        key = (hook, city_id, fiscal_year)
+        cached: tuple[Program, ...] | None = self._plan_cache.get(key)
+        if cached is not None:
+            return cached
+        found: list[Program] = []
+        for plugin, result in self._call(hook, city=city_id, fiscal_year=fiscal_year):
+            items = self._items(plugin, hook, Program, result)
+            spans = [item for item in items if _states_a_span(item)]
+            singles = iter(self._validated(plugin, hook, Program, [i for i in items if not _states_a_span(i)]))
+            declared = iter(zip(spans, self._validated(plugin, hook, PeriodProgram, spans), strict=True))
+            for item in items:
+                if not _states_a_span(item):
+                    found.append(next(singles))
+                    continue
+                raw, span = next(declared)
+                try:
+                    program = span.for_year(fiscal_year)
+                except ValidationError as exc:
+                    source = getattr(raw, "source", "") or f"program {span.id!r}"
+                    raise PluginDataError(
+                        f"the FY{fiscal_year} program made from the span is invalid",
+                        location={"plugin": plugin, "hook": hook, "file": source.split(": ", 1)[0]},
+                        errors=[(f"{source}.{_field_path(e['loc'])}", e["msg"]) for e in exc.errors()],
+                    ) from None
+                if program is not None:
+                    found.append(program)
+        cached = tuple(found)
+        self._plan_cache.put(key, cached, PLAN_CACHE_RECORDS)
+        return cached
+
     # -- typed access --
+
+    def fiscal_year(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> int:
+        """Read ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …) for ``city_id``, which must declare it.
+
+        Raises:
+            UndeclaredFiscalYearError: the city does not declare the year (unless ``allow_undeclared``); the
+                message names the years it declares.
+            FiscalYearError: ``fiscal_year`` is not a fiscal year.
+        """
+        city = self.city(city_id)
+        year = parse_fiscal_year(fiscal_year).year
+        if allow_undeclared or year in city.fiscal_years:
+            return year
+        declared = sorted(city.fiscal_years)
+        ja = "、".join(f"{FiscalYear(y).label()}（FY{y}）" for y in declared)
+        en = ", ".join(f"FY{y}" for y in declared)
+        raise UndeclaredFiscalYearError(
+            f"{city.name}（{city.id}）は{FiscalYear(year).label()}（FY{year}）の計画を宣言していません。"
+            f"宣言している年度: {ja} / {city.id} declares no plan for FY{year}; it declares {en} "
+            "(--allow-undeclared, or allow_undeclared=True, asks anyway)",
+            location={"city": city.id, "field": "fiscal_year"},
+        )
 
     def cities(self) -> tuple[City, ...]:
         """Every city served by a loaded plugin (loading all pending entry points), sorted by id."""
@@ -551,11 +646,16 @@ class Registry:
             f"no plugin serves city {name!r}{hint} installed cities: {', '.join(c.id for c in cities) or 'none'}"
         )
 
-    def programs(self, city_id: str, fiscal_year: int | str) -> tuple[Program, ...]:
-        """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …)."""
+    def programs(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> tuple[Program, ...]:
+        """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …), a
+        year the city declares (see :meth:`fiscal_year`). A program stated once for a span appears in each
+        year of its span, with that year's overrides and the same id."""
+        return self._programs(city_id, self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared))
+
+    def bodies(self, city_id: str) -> tuple[Body, ...]:
+        """The bodies of ``city_id``: councils, working groups, centres, desks, networks, event series."""
         self.city(city_id)
-        year = parse_fiscal_year(fiscal_year).year
-        return self._collect("zaitaku_programs", Program, city=city_id, fiscal_year=year)
+        return self._collect("zaitaku_bodies", Body, city=city_id)
 
     def tools(self, city_id: str) -> tuple[Tool, ...]:
         """The tools and linked entities of ``city_id``."""
@@ -577,17 +677,28 @@ class Registry:
         self.city(city_id)
         return self._collect("zaitaku_office_calendars", OfficeCalendarSpec, city=city_id)
 
-    def plan(self, city_id: str, fiscal_year: int | str) -> Plan:
+    def plan(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> Plan:
         """Everything known about ``city_id`` for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …), as
-        one validated :class:`~zaitaku_core.model.Plan`."""
+        one validated :class:`~zaitaku_core.model.Plan`.
+
+        Raises:
+            UndeclaredFiscalYearError: the city does not declare the year, unless ``allow_undeclared``.
+        """
         city = self.city(city_id)
-        fiscal_year = parse_fiscal_year(fiscal_year).year
+        year = self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared)
+        programs = self._programs(city_id, year)
+        known = {program.id for program in programs}
+        for other in city.fiscal_years:
+            if other != year:
+                known.update(program.id for program in self._programs(city_id, other))
         # Every part is validated already (the city when registered, the rest by _collect, the year by
         # parse_fiscal_year); validating the Plan again would re-run every program's validators.
         return Plan.model_construct(
             city=city,
-            fiscal_year=fiscal_year,
-            programs=self._collect("zaitaku_programs", Program, city=city_id, fiscal_year=fiscal_year),
+            fiscal_year=year,
+            programs=programs,
+            bodies=self.bodies(city_id),
+            city_program_ids=tuple(sorted(known)),
             tools=self.tools(city_id),
             indicators=self.indicators(city_id),
             handoff_rules=self.handoff_rules(city_id),

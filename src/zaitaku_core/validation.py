@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -20,9 +20,12 @@ from zaitaku_core.calendar import PlanPeriod, fiscal_year_of
 from zaitaku_core.framework import CareScene, NewItem
 from zaitaku_core.hookspecs import hookimpl
 from zaitaku_core.model import (
+    WHOLE_RECORD,
     DeadlineKind,
     Finding,
     Plan,
+    Provenance,
+    SceneTag,
     Severity,
     ValueKind,
     ValueStatus,
@@ -79,14 +82,23 @@ class Check:
         *,
         program: str | None = None,
         field: str | None = None,
+        fiscal_year: int | None = None,
     ) -> Finding:
-        """A finding of this check about ``plan`` (and optionally one program and field)."""
+        """A finding of this check about ``plan`` (and optionally one program and field).
+
+        ``fiscal_year`` is the year the finding is about: by default the plan's for a check of scope
+        ``"plan"``; a check of scope ``"city"`` names the year of the value it reports, or none (then
+        :func:`run_checks` gives it the year of the plan it reports on).
+        """
+        if fiscal_year is None and self.scope == "plan":
+            fiscal_year = plan.fiscal_year
         return Finding(
             code=self.code,
             severity=self.severity,
             message_ja=message_ja,
             message_en=message_en,
             city=plan.city.id,
+            fiscal_year=fiscal_year,
             program=program,
             field=field,
         )
@@ -174,6 +186,7 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
                 f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"
                 f"（{period.first.year}〜{period.last.year}年度）を越えています。",
                 f"Indicator {indicator.name!r} has a target for FY{value.fiscal_year}, beyond {period.label('en')}.",
+                fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}]",
             )
 
@@ -187,6 +200,7 @@ def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度は中止ですが、数値 {value.value} があります。",
                 f"Indicator {indicator.name!r}: FY{value.fiscal_year} is cancelled but has the number {value.value}.",
+                fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}].value",
             )
 
@@ -211,6 +225,7 @@ def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
                 "その年度内にありません。",
                 f"Indicator {indicator.name!r}: the partial FY{value.fiscal_year} value needs an as-of date "
                 f"inside that fiscal year (got {value.as_of}).",
+                fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}].as_of",
             )
 
@@ -218,20 +233,22 @@ def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
 @check(
     "ZK007",
     Severity.ERROR,
-    "基準日が途中集計以外に付いている",
-    "An as-of date on a value that is not partial",
+    "基準日が途中集計・予定値以外に付いている",
+    "An as-of date on a value that is neither partial nor provisional",
     scope="city",
 )
 def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
-    partial = ValueStatus.PARTIAL
+    # A provisional value (見込み) may be as of a date too: "見込み, 9月末現在".
+    dated = (ValueStatus.PARTIAL, ValueStatus.PROVISIONAL)
     for indicator, index, value in plan.indicator_values:
-        if value.as_of is not None and value.status is not partial:
+        if value.as_of is not None and value.status not in dated:
             yield self.finding(
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度の値は{value.status.ja}ですが、基準日があります。"
-                "途中集計なら status を partial にしてください。",
+                "途中集計なら status を partial に、見込みなら provisional にしてください。",
                 f"Indicator {indicator.name!r}: FY{value.fiscal_year} is {value.status.en} but has an as-of "
-                "date; mark it partial if it is counted up to that date.",
+                "date; mark it partial if it is counted up to that date, provisional if it is an estimate.",
+                fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}].status",
             )
 
@@ -278,7 +295,8 @@ def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK010", Severity.ERROR, "存在しない取組を参照する指標", "Indicator linked to a program that does not exist")
 def _indicator_programs(self: Check, plan: Plan) -> Iterator[Finding]:
-    known = {program.id for program in plan.programs}
+    # A program of another declared year is not missing: an indicator spans the years, its programs need not.
+    known = {program.id for program in plan.programs}.union(plan.city_program_ids)
     for indicator in plan.indicators:
         for program_id in indicator.programs:
             if program_id not in known:
@@ -357,6 +375,7 @@ def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
                 plan,
                 f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}に数値も頻度もありません。",
                 f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} has no number or frequency.",
+                fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}]",
             )
 
@@ -395,6 +414,103 @@ def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
+def _provenance_of(plan: Plan) -> Iterator[tuple[str, Provenance]]:
+    """Every provenance in the plan, with the field path it stands at: scene tags and provenance tables."""
+    records: list[tuple[str, Any]] = [("city", plan.city)]
+    records += [(f"programs[{p.id}]", p) for p in plan.programs]
+    records += [(f"bodies[{b.id}]", b) for b in plan.bodies]
+    records += [(f"tools[{t.id}]", t) for t in plan.tools]
+    records += [(f"indicators[{i.id}]", i) for i in plan.indicators]
+    records += [(f"handoff_rules[{r.id}]", r) for r in plan.handoff_rules]
+    for path, record in records:
+        for index, tag in enumerate(getattr(record, "scenes", ())):
+            yield f"{path}.scenes[{index}]", tag
+        for key, provenance in record.provenance.items():
+            yield f"{path}.provenance.{key}", provenance
+
+
+@check("ZK017", Severity.WARNING, "理由のない推定", "An inferred fact without a reason")
+def _inferences_explained(self: Check, plan: Plan) -> Iterator[Finding]:
+    for path, provenance in _provenance_of(plan):
+        if not provenance.unexplained:
+            continue
+        key = path.rsplit(".", 1)[-1]
+        if isinstance(provenance, SceneTag):
+            what_ja, what_en = f"場面「{provenance.scene.ja}」", f"The scene {provenance.scene.en!r}"
+        elif key == WHOLE_RECORD:
+            what_ja, what_en = "この記録", "The record"
+        else:
+            what_ja, what_en = f"{key} の内容", f"The {key}"
+        yield self.finding(
+            plan,
+            f"{what_ja}は資料に明記されていない推定ですが、理由がありません。reason を書くか、資料に明記されていれば"
+            ' basis = "stated" と source を書いてください。',
+            f"{what_en} is inferred, not stated by a source, and gives no reason; add a reason, or "
+            'basis = "stated" with its source.',
+            program=path.split("[", 1)[1].split("]", 1)[0] if path.startswith("programs[") else None,
+            field=path,
+        )
+
+
+@check("ZK018", Severity.INFO, "目指すべき姿のない場面", "A care scene with no aim (目指すべき姿)")
+def _scene_aims(self: Check, plan: Plan) -> Iterator[Finding]:
+    for scene in CareScene:
+        if plan.scene_aim(scene) is None:
+            yield self.finding(
+                plan,
+                f"4つの場面のうち「{scene.ja}」の目指すべき姿が記載されていません。",
+                f"The care scene {scene.en!r} has no aim (目指すべき姿) in the city's or the plan period's data.",
+                field="scene_aims",
+            )
+
+
+@check("ZK019", Severity.ERROR, "会議体の親子関係の誤り", "A body's parent is missing or circular", scope="city")
+def _body_parents(self: Check, plan: Plan) -> Iterator[Finding]:
+    parents = {body.id: body.parent for body in plan.bodies}
+    for body in plan.bodies:
+        if body.parent is None:
+            continue
+        if body.parent not in parents:
+            yield self.finding(
+                plan,
+                f"会議体「{body.name}」の親「{body.parent}」がありません。",
+                f"Body {body.id!r} names the parent {body.parent!r}, which does not exist.",
+                field=f"bodies[{body.id}].parent",
+            )
+            continue
+        seen: set[str] = {body.id}
+        current: str | None = body.parent
+        while current is not None and current not in seen and current in parents:
+            seen.add(current)
+            current = parents[current]
+        if current == body.id:
+            yield self.finding(
+                plan,
+                f"会議体「{body.name}」の親をたどると自身に戻ります（循環）。",
+                f"Body {body.id!r} is its own ancestor (its parents form a cycle).",
+                field=f"bodies[{body.id}].parent",
+            )
+
+
+@check("ZK020", Severity.ERROR, "会議体が参照する取組・ツールがない", "A body refers to a missing program or tool")
+def _body_references(self: Check, plan: Plan) -> Iterator[Finding]:
+    programs = {program.id for program in plan.programs}.union(plan.city_program_ids)
+    tools = {tool.id for tool in plan.tools}
+    for body in plan.bodies:
+        refs = [("programs", ref, programs) for ref in body.programs]
+        refs += [("events", event.program, programs) for event in body.events if event.program is not None]
+        refs += [("tools", ref, tools) for ref in body.tools]
+        for attribute, ref, known in refs:
+            if ref not in known:
+                kind_ja, kind_en = ("ツール", "tool") if attribute == "tools" else ("取組", "program")
+                yield self.finding(
+                    plan,
+                    f"会議体「{body.name}」が参照する{kind_ja}「{ref}」がありません。",
+                    f"Body {body.id!r} refers to the {kind_en} {ref!r}, which does not exist.",
+                    field=f"bodies[{body.id}].{attribute}",
+                )
+
+
 #: The core's checks, in code order.
 CATALOGUE: tuple[Check, ...] = (
     _program_has_item,
@@ -413,6 +529,10 @@ CATALOGUE: tuple[Check, ...] = (
     _final_has_value,
     _owners_known,
     _provisional_values,
+    _inferences_explained,
+    _scene_aims,
+    _body_parents,
+    _body_references,
 )
 
 #: Code of the finding reported when a check itself fails.
@@ -434,8 +554,23 @@ def run_checks(
 
     A check that raises does not hide the others: it becomes an error finding ``ZK000`` naming it.
     ``city_findings`` are what :func:`city_findings` found on another fiscal year's plan of the same city:
-    given, the checks of scope ``"city"`` are not run again and those findings stand for them.
+    given, the checks of scope ``"city"`` are not run again and those findings stand for them. Every finding
+    returned carries a fiscal year: the one it names, else the plan's.
     """
+    return _stamped(_run(plan, checks, city_findings), plan.fiscal_year)
+
+
+def _stamped(findings: tuple[Finding, ...], fiscal_year: int) -> tuple[Finding, ...]:
+    """``findings``, each without a fiscal year given ``fiscal_year``."""
+    if all(finding.fiscal_year is not None for finding in findings):
+        return findings
+    return tuple(
+        finding if finding.fiscal_year is not None else finding.model_copy(update={"fiscal_year": fiscal_year})
+        for finding in findings
+    )
+
+
+def _run(plan: Plan, checks: Iterable[Check], city_findings: Iterable[Finding] | None) -> tuple[Finding, ...]:
     findings: list[Finding] = [] if city_findings is None else list(city_findings)
     for item in checks:
         if city_findings is not None and item.scope == "city":
@@ -450,6 +585,7 @@ def run_checks(
                     message_ja=f"検査 {item.code} の実行に失敗しました: {type(exc).__name__}: {exc}",
                     message_en=f"Check {item.code} failed: {type(exc).__name__}: {exc}",
                     city=plan.city.id,
+                    fiscal_year=plan.fiscal_year if item.scope == "plan" else None,
                 )
             )
     return tuple(
@@ -462,19 +598,26 @@ def run_checks(
 
 def city_findings(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
     """The findings of the checks of scope ``"city"`` on ``plan``, for :func:`run_checks` on the city's
-    plans of other fiscal years."""
-    return run_checks(plan, [item for item in checks if item.scope == "city"])
+    plans of other fiscal years. A finding that names no fiscal year of its own has none here: it holds for
+    every year, and :func:`run_checks` gives it the year of each plan it reports on."""
+    return _run(plan, [item for item in checks if item.scope == "city"], None)
 
 
-def validate_city(registry: Registry, city_id: str, fiscal_year: int | None = None) -> tuple[Finding, ...]:
-    """Validate ``city_id``'s plan for ``fiscal_year`` (every fiscal year it declares when ``None``)."""
+def validate_city(
+    registry: Registry, city_id: str, fiscal_year: int | str | None = None, *, allow_undeclared: bool = False
+) -> tuple[Finding, ...]:
+    """Validate ``city_id``'s plan for ``fiscal_year`` (every fiscal year it declares when ``None``).
+
+    Raises:
+        UndeclaredFiscalYearError: the city does not declare ``fiscal_year``, unless ``allow_undeclared``.
+    """
     city = registry.city(city_id)
     years = (fiscal_year,) if fiscal_year is not None else city.fiscal_years
     checks = registry.checks()
     findings: list[Finding] = []
     shared: tuple[Finding, ...] | None = None
     for year in years:
-        plan = registry.plan(city_id, year)
+        plan = registry.plan(city_id, year, allow_undeclared=allow_undeclared)
         if shared is None:
             shared = city_findings(plan, checks)
         findings.extend(run_checks(plan, checks, city_findings=shared))
