@@ -9,7 +9,7 @@ import attrs
 import click
 
 from zaitaku_core.calendar import FiscalYear
-from zaitaku_core.cli.common import echo_json, get_registry, lang_option
+from zaitaku_core.cli.common import allow_undeclared_option, echo_json, get_registry, lang_option
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.framework import NewItem, Phase
 from zaitaku_core.model import json_schemas
@@ -61,12 +61,16 @@ def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
 @click.argument("city", type=CITY)
 @click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@allow_undeclared_option
 @lang_option
 @click.pass_context
-def plan(ctx: click.Context, city: str, fiscal_year: int, as_json: bool, lang: str) -> None:
-    """Show CITY's plan for a fiscal year: its programs grouped by PDCA phase and item."""
+def plan(ctx: click.Context, city: str, fiscal_year: int, as_json: bool, allow_undeclared: bool, lang: str) -> None:
+    """Show CITY's plan for a fiscal year: its programs grouped by PDCA phase and item.
+
+    A fiscal year the city does not declare is an error (exit 1) unless --allow-undeclared is given.
+    """
     fy = FiscalYear(fiscal_year)
-    the_plan = get_registry(ctx).plan(city, fy.year)
+    the_plan = get_registry(ctx).plan(city, fy.year, allow_undeclared=allow_undeclared)
     if as_json:
         echo_json(the_plan.model_dump(mode="json"))
         return

@@ -14,7 +14,15 @@ import click
 
 from zaitaku_core.plugins import Registry, create_registry
 
-__all__ = ["current_umask", "echo_json", "emit", "get_registry", "lang_option", "write_atomically"]
+__all__ = [
+    "allow_undeclared_option",
+    "current_umask",
+    "echo_json",
+    "emit",
+    "get_registry",
+    "lang_option",
+    "write_atomically",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,6 +54,15 @@ def lang_option(fn: F) -> F:
         default=None,
         callback=_resolve_lang,
         help="Output language (default: zaitaku --lang, $ZAITAKU_LANG, else ja) / 出力言語.",
+    )(fn)
+
+
+def allow_undeclared_option(fn: F) -> F:
+    """``--allow-undeclared``: accept a fiscal year the city does not declare (an error otherwise)."""
+    return click.option(
+        "--allow-undeclared",
+        is_flag=True,
+        help="市町村が宣言していない年度も受け付ける / accept a fiscal year the city does not declare.",
     )(fn)
 
 

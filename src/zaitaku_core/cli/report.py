@@ -7,7 +7,7 @@ from typing import Literal, cast
 
 import click
 
-from zaitaku_core.cli.common import echo_json, emit, get_registry, lang_option
+from zaitaku_core.cli.common import allow_undeclared_option, echo_json, emit, get_registry, lang_option
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 
 __all__ = ["compare", "report", "validate"]
@@ -35,10 +35,17 @@ def _format(fmt: str | None, output: Path | None) -> str:
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@allow_undeclared_option
 @lang_option
 @click.pass_context
 def validate(
-    ctx: click.Context, cities: tuple[str, ...], fiscal_year: int | None, fmt: str, strict: bool, lang: str
+    ctx: click.Context,
+    cities: tuple[str, ...],
+    fiscal_year: int | None,
+    fmt: str,
+    strict: bool,
+    allow_undeclared: bool,
+    lang: str,
 ) -> int:
     """Validate CITIES (all installed cities when none is named) against the check catalogue.
 
@@ -49,12 +56,17 @@ def validate(
 
     registry = get_registry(ctx)
     ids = cities or tuple(city.id for city in registry.cities())
-    findings = [finding for city_id in ids for finding in validate_city(registry, city_id, fiscal_year)]
+    findings = [
+        finding
+        for city_id in ids
+        for finding in validate_city(registry, city_id, fiscal_year, allow_undeclared=allow_undeclared)
+    ]
     if fmt == "json":
         echo_json([finding.model_dump(mode="json") for finding in findings])
     else:
         for finding in findings:
-            where = " ".join(part for part in (finding.city, finding.program, finding.field) if part)
+            fy = f"FY{finding.fiscal_year}" if finding.fiscal_year is not None else None
+            where = " ".join(part for part in (finding.city, fy, finding.program, finding.field) if part)
             click.echo(f"{finding.severity.label(lang)}\t{finding.code}\t{where}\t{finding.message(lang)}")
         counts = {s: sum(f.severity is s for f in findings) for s in Severity}
         summary = ", ".join(f"{s.label(lang)} {n}" for s, n in counts.items())
@@ -68,21 +80,40 @@ def validate(
 @click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
+@allow_undeclared_option
 @lang_option
 @click.pass_context
-def report(ctx: click.Context, city: str, fiscal_year: int, fmt: str | None, output: Path | None, lang: str) -> None:
-    """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings."""
+def report(
+    ctx: click.Context,
+    city: str,
+    fiscal_year: int,
+    fmt: str | None,
+    output: Path | None,
+    allow_undeclared: bool,
+    lang: str,
+) -> None:
+    """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings.
+
+    A fiscal year the city does not declare is an error (exit 1) unless --allow-undeclared is given.
+    """
     from zaitaku_core.report import build_report, render
 
-    built = build_report(get_registry(ctx), city, fiscal_year, lang=cast(Literal["ja", "en"], lang))
+    built = build_report(
+        get_registry(ctx),
+        city,
+        fiscal_year,
+        lang=cast(Literal["ja", "en"], lang),
+        allow_undeclared=allow_undeclared,
+    )
     emit(render(built, _format(fmt, output)), output)
 
 
 @click.command()
 @click.argument("cities", nargs=-1, required=True, type=CITY)
-@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, help="Fiscal year; default: each city's latest.")
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, help="Fiscal year; default: the latest year all CITIES declare.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
+@allow_undeclared_option
 @lang_option
 @click.pass_context
 def compare(
@@ -91,10 +122,29 @@ def compare(
     fiscal_year: int | None,
     fmt: str | None,
     output: Path | None,
+    allow_undeclared: bool,
     lang: str,
 ) -> None:
-    """Compare CITIES on the national framework: items and scenes covered, numbers of programs, tools, rules."""
-    from zaitaku_core.report import compare_cities, render
+    """Compare CITIES on the national framework: items and scenes covered, numbers of programs, tools, rules.
 
-    built = compare_cities(get_registry(ctx), cities, fiscal_year, lang=cast(Literal["ja", "en"], lang))
+    Every city is read for the same fiscal year: --fy, or the latest year all of them declare (said on
+    standard error).
+    """
+    from zaitaku_core.calendar import FiscalYear
+    from zaitaku_core.report import compare_cities, render, shared_fiscal_year
+
+    registry = get_registry(ctx)
+    year = fiscal_year
+    if year is None:
+        year = shared_fiscal_year(registry, cities)
+        fy = FiscalYear(year)
+        message = (
+            f"{fy.label('en')}: the latest fiscal year all cities declare"
+            if lang == "en"
+            else f"{fy.label()}（FY{year}）: 全市町村が宣言している最新の年度"
+        )
+        click.echo(message, err=True)
+    built = compare_cities(
+        registry, cities, year, lang=cast(Literal["ja", "en"], lang), allow_undeclared=allow_undeclared
+    )
     emit(render(built, _format(fmt, output)), output)

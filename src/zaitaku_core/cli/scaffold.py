@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from zaitaku_core import __version__, codes
-from zaitaku_core.calendar import parse_fiscal_year
+from zaitaku_core.calendar import PlanPeriod, parse_fiscal_year
 from zaitaku_core.cli.common import current_umask
 from zaitaku_core.errors import InputError
 from zaitaku_core.framework import CareScene, NewItem
@@ -30,22 +30,30 @@ _CITY_ID = re.compile(r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 
 
 def _programs(city_id: str, fiscal_year: int) -> str:
+    period = PlanPeriod.of(fiscal_year)
+    first, last = period.first.year, period.last.year
     lines = [
         "# The plan: one [[programs]] per 取組 / 実施項目. These starters, one per national item, are",
-        "# placeholders: replace their titles, overviews, actions and scenes with the city's plan.",
+        "# placeholders: replace their titles, overviews, directions, actions and scenes with the city's plan.",
+        f"# Each is stated once for {period.label()} (FY{first}–FY{last}) under one year-free id; what changes in",
+        "# one year goes under [[programs.years]] (fiscal_year plus the fields that change). A program of one",
+        "# year only gives fiscal_year = ... instead of period.",
+        '# Scene tags: basis = "stated" (with source) when the plan says so, else a reason for the inference.',
     ]
     for item in NewItem:
         scenes = ", ".join(
-            f'"{scene.value}"' for scene in (CareScene if item is NewItem.A_C else [CareScene.DAILY_SUPPORT])
+            f'{{ scene = "{scene.value}", reason = "（この場面に対応する理由を記入してください）" }}'
+            for scene in (CareScene if item is NewItem.A_C else [CareScene.DAILY_SUPPORT])
         )
         lines += [
             "",
             "[[programs]]",
-            f'id = "{city_id}-{fiscal_year}-{item.name.lower().replace("_", "-")}"',
-            f"fiscal_year = {fiscal_year}",
+            f'id = "{city_id}-{item.name.lower().replace("_", "-")}"',
+            f'period = "{period.label()}"',
             f'new_item = "{item.value}"',
             f'title = "{item.ja}"',
             'overview = "（この取組の内容を記入してください）"',
+            'direction = "（今後の方針を記入してください）"',
             f"scenes = [{scenes}]",
         ]
     return "\n".join(lines) + "\n"

@@ -2,13 +2,14 @@
 
 :func:`build_report` reads a registry and gives a :class:`Report`, an immutable structure of sections
 and tables that is the one source every renderer reads; :func:`build_reports` gives a city's reports for
-many fiscal years in one pass; :func:`compare_cities` builds the comparison.
+many fiscal years in one pass; :func:`compare_cities` builds the comparison (for the latest fiscal year
+all the cities declare, :func:`shared_fiscal_year`, unless told).
 :func:`render` writes a report as Markdown, a self-contained HTML page, JSON (stable, versioned
 schema: :func:`report_json_schema`), CSV or XLSX. Output is deterministic, Japanese by default, and
 CSV/XLSX cells are safe from formula injection (:func:`neutralize`).
 """
 
-from zaitaku_core.report.build import build_report, build_reports, compare_cities
+from zaitaku_core.report.build import build_report, build_reports, compare_cities, shared_fiscal_year
 from zaitaku_core.report.model import (
     SCHEMA_VERSION,
     Chart,
@@ -36,4 +37,5 @@ __all__ = [
     "neutralize",
     "render",
     "report_json_schema",
+    "shared_fiscal_year",
 ]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from zaitaku_core import __version__
 from zaitaku_core.calendar import FiscalYear
+from zaitaku_core.errors import UndeclaredFiscalYearError
 from zaitaku_core.framework import CareScene, NewItem, OldItem, Phase
 from zaitaku_core.model import (
     ActionRole,
@@ -28,7 +29,7 @@ from zaitaku_core.validation import city_findings, run_checks
 if TYPE_CHECKING:
     from zaitaku_core.plugins import Registry
 
-__all__ = ["build_report", "build_reports", "compare_cities", "indicator_status"]
+__all__ = ["build_report", "build_reports", "compare_cities", "indicator_status", "shared_fiscal_year"]
 
 Lang = Literal["ja", "en"]
 
@@ -226,7 +227,8 @@ def indicator_status(plan_value: IndicatorValue | None, actual: IndicatorValue |
     if judged is not None:
         return judged
     target, done = _target_number(plan_value), _number(actual.value)
-    if target is None or done is None:
+    if target is None or done is None or target < 0 or done < 0:
+        # Values are never negative once validated; a model built without validation is not judged.
         return IndicatorStatus.NO_TARGET
     return IndicatorStatus.ON_TRACK if done >= target else IndicatorStatus.BEHIND
 
@@ -594,33 +596,44 @@ def _findings(findings: Sequence[Finding], lang: Lang) -> Section:
     return _section("findings", lang, _columns(("severity", "code", "message", "program", "field"), lang), rows)
 
 
-def build_report(registry: Registry, city_id: str, fiscal_year: int | str, *, lang: Lang = "ja") -> Report:
+def build_report(
+    registry: Registry, city_id: str, fiscal_year: int | str, *, lang: Lang = "ja", allow_undeclared: bool = False
+) -> Report:
     """The report of ``city_id``'s plan for ``fiscal_year``.
 
     Sections: overview by item (old and new codes side by side), items × scenes coverage, programs with
     their owners' actions, tools and where they are used, handoff rules, indicators with plan, actual,
     achievement and status (and a chart), validation findings, then the plugins' own sections.
+
+    Raises:
+        UndeclaredFiscalYearError: the city does not declare ``fiscal_year``, unless ``allow_undeclared``.
     """
-    (report,) = build_reports(registry, city_id, (fiscal_year,), lang=lang)
+    (report,) = build_reports(registry, city_id, (fiscal_year,), lang=lang, allow_undeclared=allow_undeclared)
     return report
 
 
 def build_reports(
-    registry: Registry, city_id: str, fiscal_years: Iterable[int | str] | None = None, *, lang: Lang = "ja"
+    registry: Registry,
+    city_id: str,
+    fiscal_years: Iterable[int | str] | None = None,
+    *,
+    lang: Lang = "ja",
+    allow_undeclared: bool = False,
 ) -> Iterator[Report]:
     """The reports of ``city_id`` for each of ``fiscal_years`` (every fiscal year it declares when ``None``).
 
     Each report is what :func:`build_report` gives for that year. They are made one at a time as you iterate,
     and what depends on the city alone (the handoff rules and indicators sections, the indicators' table
     covering every fiscal year, and the findings of checks of scope ``"city"``) is made once and shared, so a
-    run over many years or many cities does that work once per city.
+    run over many years or many cities does that work once per city. A year the city does not declare is an
+    :class:`~zaitaku_core.errors.UndeclaredFiscalYearError` unless ``allow_undeclared``.
     """
     years = registry.city(city_id).fiscal_years if fiscal_years is None else fiscal_years
     checks = registry.checks()
     city_sections: tuple[Section, Section] | None = None
     shared_findings: tuple[Finding, ...] = ()
     for year in years:
-        plan = registry.plan(city_id, year)
+        plan = registry.plan(city_id, year, allow_undeclared=allow_undeclared)
         if city_sections is None:
             city_sections = (_handoff(plan, lang), _indicators(plan, lang))
             shared_findings = city_findings(plan, checks)
@@ -663,17 +676,47 @@ def _plan_report(
     )
 
 
+def shared_fiscal_year(registry: Registry, city_ids: Sequence[str]) -> int:
+    """The latest fiscal year every one of ``city_ids`` declares.
+
+    Raises:
+        UndeclaredFiscalYearError: the cities share no fiscal year; the message lists each city's years.
+    """
+    declared = [set(registry.city(city_id).fiscal_years) for city_id in city_ids]
+    shared = set.intersection(*declared) if declared else set()
+    if shared:
+        return max(shared)
+    listing = "; ".join(
+        f"{city_id}: {', '.join(f'FY{y}' for y in sorted(years))}"
+        for city_id, years in zip(city_ids, declared, strict=True)
+    )
+    raise UndeclaredFiscalYearError(
+        f"比較する市町村に共通の年度がありません（--fy で指定してください） / the cities share no fiscal year "
+        f"({listing}); give one with --fy",
+        location={"field": "fiscal_year"},
+    )
+
+
 def compare_cities(
-    registry: Registry, city_ids: Sequence[str], fiscal_year: int | None = None, *, lang: Lang = "ja"
+    registry: Registry,
+    city_ids: Sequence[str],
+    fiscal_year: int | str | None = None,
+    *,
+    lang: Lang = "ja",
+    allow_undeclared: bool = False,
 ) -> Report:
     """The national framework side by side for ``city_ids``: items and scenes covered and counts.
 
-    Each city is read for ``fiscal_year``, or for its latest fiscal year when ``None``.
+    Every city is read for the same fiscal year: ``fiscal_year``, or when ``None`` the latest year all of
+    them declare (:func:`shared_fiscal_year`); the report's ``fiscal_year`` says which.
+
+    Raises:
+        UndeclaredFiscalYearError: a city does not declare ``fiscal_year`` (unless ``allow_undeclared``), or
+            with ``None``, the cities share no year.
     """
-    plans = []
-    for city_id in city_ids:
-        city = registry.city(city_id)
-        plans.append(registry.plan(city_id, fiscal_year if fiscal_year is not None else max(city.fiscal_years)))
+    year = shared_fiscal_year(registry, city_ids) if fiscal_year is None else fiscal_year
+    plans = [registry.plan(city_id, year, allow_undeclared=allow_undeclared) for city_id in city_ids]
+    fiscal_year = plans[0].fiscal_year if plans else None
     names = [p.city.name if lang == "ja" else (p.city.municipality.name_en or p.city.name) for p in plans]
     item_rows: list[tuple[Cell, ...]] = []
     groups = [_by_item(plan) for plan in plans]
