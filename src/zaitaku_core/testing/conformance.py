@@ -8,9 +8,11 @@ In the plugin's ``tests/test_conformance.py``::
         plugin = "asahikawa"  # the plugin's name in the ``zaitaku`` entry-point group
 
 pytest then runs every ``test_*`` method below against the installed plugin: its metadata, every hook
-result validated by the core's models, unique ids, resolved references, the validation catalogue without
-errors, the engine's properties under random handoff events with the city's rules, and its report in every
-format and language. A check that does not apply is switched off by name, with a reason, in
+result validated by the core's models, unique ids, resolved references (tools, programs, bodies and their
+parents), a reason for every inferred fact, the validation catalogue without errors, undeclared fiscal
+years refused, every plan round-tripped through JSON valid under the exported JSON Schema, the engine's
+properties under random handoff events with the city's rules, and its report in every format and
+language. A check that does not apply is switched off by name, with a reason, in
 :attr:`PluginConformance.opt_out`; it then shows as *skipped* with that reason, never silently.
 
 The suite's assertion messages name the plugin, the city, the fiscal year and the record, so a failure
@@ -27,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zaitaku_core.errors import ZaitakuError
+from zaitaku_core.errors import UndeclaredFiscalYearError, ZaitakuError
 from zaitaku_core.handoff import Contact, Event, evaluate
 from zaitaku_core.model import HandoffRule, Plan, RuleBasis, Severity, Tool
 from zaitaku_core.plugins import Registry, create_registry
@@ -150,9 +152,49 @@ class PluginConformance:
         assert not problems, f"plugin {self._name()!r}: duplicate ids:\n{_listing(problems)}"
 
     def test_references_resolve(self, registry: Registry) -> None:
-        """Programs, rules and tool sets name tools that exist (ZK009); indicators name programs (ZK010)."""
-        problems = self._catalogue(registry, {"ZK009", "ZK010"})
+        """Programs, rules and tool sets name tools that exist (ZK009); indicators name programs (ZK010);
+        bodies name parents that exist, without a cycle (ZK019), and programs and tools that exist (ZK020)."""
+        problems = self._catalogue(registry, {"ZK009", "ZK010", "ZK019", "ZK020"})
         assert not problems, f"plugin {self._name()!r}: unresolved references:\n{_listing(problems)}"
+
+    def test_inferred_facts_have_reasons(self, registry: Registry) -> None:
+        """Every scene tag and every provenance entry that is inferred (not stated by a source) gives a
+        reason (ZK017): a tag written as a bare scene is an inference without one."""
+        problems = self._catalogue(registry, {"ZK017"})
+        assert not problems, (
+            f'plugin {self._name()!r}: inferred facts without a reason (give a reason, or basis = "stated" '
+            f"with the source):\n{_listing(problems)}"
+        )
+
+    def test_undeclared_fiscal_years_are_refused(self, registry: Registry) -> None:
+        """Asking for a fiscal year a city does not declare is an error naming the declared years; allowed
+        explicitly, it gives a plan."""
+        for city_id in self._cities(registry):
+            declared = registry.city(city_id).fiscal_years
+            undeclared = max(declared) + 1
+            while undeclared in declared:
+                undeclared += 1
+            with pytest.raises(UndeclaredFiscalYearError) as caught:
+                registry.plan(city_id, undeclared)
+            assert f"FY{max(declared)}" in str(caught.value), f"{city_id}: the error does not name the years"
+            assert registry.plan(city_id, undeclared, allow_undeclared=True).fiscal_year == undeclared
+
+    def test_plans_round_trip_through_json_schema(self, registry: Registry) -> None:
+        """Every plan, dumped to JSON, is valid under the exported JSON Schema of
+        :class:`~zaitaku_core.model.Plan` and reads back as the same plan."""
+        jsonschema = pytest.importorskip("jsonschema", reason="the test extra installs jsonschema")
+        from zaitaku_core.model import json_schemas
+
+        validator = jsonschema.Draft202012Validator(json_schemas()["Plan"])
+        problems = []
+        for plan in self._plans(registry):
+            data = json.loads(plan.model_dump_json())
+            where = f"{plan.city.id} FY{plan.fiscal_year}"
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+            problems += [f"{where} {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]]
+            if not errors and Plan.model_validate(data) != plan:
+                problems.append(f"{where}: the plan read back from JSON differs from the plan")
+        assert not problems, f"plugin {self._name()!r}: plans do not round-trip:\n{_listing(problems)}"
 
     def test_validation_finds_no_errors(self, registry: Registry) -> None:
         """The validation catalogue finds no error (warnings and notes are allowed) in any year."""

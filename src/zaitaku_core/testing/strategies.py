@@ -22,17 +22,26 @@ from zaitaku_core import codes
 from zaitaku_core.calendar import FiscalYear, PlanPeriod
 from zaitaku_core.framework import ActorKind, CareScene, NewItem, OldItem, ToolKind
 from zaitaku_core.model import (
+    Basis,
+    Body,
+    BodyKind,
     City,
     Indicator,
     IndicatorValue,
+    MemberRole,
     OfficeCalendarSpec,
+    PeriodProgram,
     Program,
+    Provenance,
+    SceneTag,
+    StaffKind,
     Tool,
     ValueKind,
     ValueStatus,
 )
 
 __all__ = [
+    "bodies",
     "cities",
     "contact_logs",
     "era_strings",
@@ -42,8 +51,11 @@ __all__ = [
     "indicators",
     "municipal_codes",
     "office_calendar_specs",
+    "period_programs",
     "plan_periods",
     "programs",
+    "provenances",
+    "scene_tags",
     "tools",
 ]
 
@@ -115,7 +127,7 @@ def programs(draw: st.DrawFn, fiscal_year: int = 2024, tool_ids: tuple[str, ...]
             fields["phase"] = "イ"
     elif choice == "new":
         fields["new_item"] = draw(st.sampled_from(list(NewItem)))
-    fields["scenes"] = draw(st.lists(st.sampled_from(list(CareScene)), unique=True, max_size=4))
+    fields["scenes"] = draw(st.lists(scene_tags(), unique_by=lambda tag: tag.scene, max_size=4))
     fields["actions"] = draw(
         st.lists(
             st.builds(lambda owner, text: {"role": "city", "owners": [owner], "text": text}, _TEXT, _TEXT), max_size=2
@@ -125,6 +137,114 @@ def programs(draw: st.DrawFn, fiscal_year: int = 2024, tool_ids: tuple[str, ...]
         fields["tools"] = draw(st.lists(st.sampled_from(tool_ids), unique=True, max_size=3))
     fields["frequency"] = draw(st.sampled_from([None, "年1回", "年4回", "月2回", "通年", "随時"]))
     return Program.model_validate(fields)
+
+
+_SOURCE = st.builds(
+    lambda title, page: {"title": title, "page": page}, _TEXT, st.one_of(st.none(), st.integers(1, 300).map(str))
+)
+
+
+@st.composite
+def provenances(draw: st.DrawFn, explained: bool = True) -> Provenance:
+    """Provenance of a fact: stated (with a source or not) or inferred; with ``explained``, an inference
+    always gives a reason (as the conformance suite asks)."""
+    basis = draw(st.sampled_from(list(Basis)))
+    reason = draw(_TEXT) if basis is Basis.INFERRED and explained else draw(st.one_of(st.none(), _TEXT))
+    return Provenance(basis=basis, reason=reason, source=draw(st.one_of(st.none(), _SOURCE)))
+
+
+@st.composite
+def scene_tags(draw: st.DrawFn, explained: bool = True) -> SceneTag:
+    """Scene tags with their provenance (see :func:`provenances`)."""
+    provenance = draw(provenances(explained))
+    return SceneTag(scene=draw(st.sampled_from(list(CareScene))), **dict(provenance))
+
+
+@st.composite
+def period_programs(draw: st.DrawFn, period: int = 9) -> PeriodProgram:
+    """Programs stated once for 第``period``期 (or a span of it), with per-year overrides of the target,
+    frequency or new passages."""
+    first = PlanPeriod(period).first.year
+    span = draw(st.sampled_from([None, (first, first + 1), (first + 1, first + 2), (first, first + 1, first + 2)]))
+    years = draw(st.lists(st.sampled_from(span or (first, first + 1, first + 2)), unique=True, max_size=3))
+    overrides = []
+    for year in years:
+        override: dict[str, Any] = {"fiscal_year": year}
+        if draw(st.booleans()):
+            override["target"] = draw(_TEXT)
+        if draw(st.booleans()):
+            override["frequency"] = draw(st.sampled_from(["年1回", "年2回", "通年"]))
+        if draw(st.booleans()):
+            override["new_passages"] = [draw(_TEXT)]
+        overrides.append(override)
+    fields: dict[str, Any] = {
+        "id": draw(identifiers("pp")),
+        "title": draw(_TEXT),
+        "new_item": draw(st.sampled_from(list(NewItem))),
+        "number": draw(st.one_of(st.none(), st.integers(1, 9).map(str))),
+        "overview": draw(st.one_of(st.none(), _TEXT)),
+        "direction": draw(st.one_of(st.none(), _TEXT)),
+        "target": draw(st.one_of(st.none(), _TEXT)),
+        "scenes": draw(st.lists(scene_tags(), unique_by=lambda tag: tag.scene, max_size=4)),
+        "years": overrides,
+    }
+    if span is None:
+        fields["period"] = period
+    else:
+        fields["fiscal_years"] = list(span)
+    return PeriodProgram.model_validate(fields)
+
+
+@st.composite
+def bodies(draw: st.DrawFn, ids: tuple[str, ...] = (), program_ids: tuple[str, ...] = ()) -> Body:
+    """Bodies of every kind with members, founders (one or several), a contract, staff and events; the
+    parent, when drawn, is one of ``ids``, and programs come from ``program_ids``."""
+    organisations = st.sampled_from(
+        ["市", "医師会", "歯科医師会", "薬剤師会", "訪問看護ステーション", "地域包括支援センター"]
+    )
+    founders = draw(st.lists(organisations, unique=True, max_size=2))
+    contract = draw(st.one_of(st.none(), st.tuples(organisations, organisations).filter(lambda p: p[0] != p[1])))
+    members = draw(
+        st.lists(
+            st.builds(
+                lambda org, role, kind: {"organization": org, "role": role, "kind": kind},
+                organisations,
+                st.sampled_from(list(MemberRole)),
+                st.one_of(st.none(), st.sampled_from(list(ActorKind))),
+            ),
+            max_size=4,
+        )
+    )
+    staff = draw(
+        st.lists(
+            st.builds(lambda role, n: {"role": role, "count": n}, st.sampled_from(list(StaffKind)), st.integers(1, 5)),
+            max_size=2,
+        )
+    )
+    body_id = draw(identifiers("b"))
+    parents = [i for i in ids if i != body_id]
+    return Body.model_validate(
+        {
+            "id": body_id,
+            "name": draw(_TEXT),
+            "kind": draw(st.sampled_from(list(BodyKind))),
+            "parent": draw(st.one_of(st.none(), st.sampled_from(parents))) if parents else None,
+            "members": members,
+            "founders": founders,
+            "commissioner": contract[0] if contract else None,
+            "contractor": contract[1] if contract else None,
+            "staff": staff,
+            "programs": draw(st.lists(st.sampled_from(program_ids), unique=True, max_size=3)) if program_ids else [],
+            "events": draw(
+                st.lists(
+                    st.builds(lambda n, f: {"name": n, "frequency": f}, _TEXT, st.sampled_from(["年1回", "随時"])),
+                    max_size=2,
+                )
+            ),
+            "scenes": draw(st.lists(scene_tags(), unique_by=lambda tag: tag.scene, max_size=2)),
+            "provenance": {"founders": draw(provenances())} if bool(founders) and draw(st.booleans()) else {},
+        }
+    )
 
 
 @st.composite
@@ -144,7 +264,7 @@ def _indicator_value(draw: st.DrawFn, fiscal_year: int) -> IndicatorValue:
     status = ValueStatus.FINAL if kind is ValueKind.PLAN else draw(st.sampled_from(list(ValueStatus)))
     number = None if status is ValueStatus.CANCELLED else draw(st.integers(0, 500))
     as_of = None
-    if status is ValueStatus.PARTIAL:
+    if status is ValueStatus.PARTIAL or (status is ValueStatus.PROVISIONAL and draw(st.booleans())):
         fy = FiscalYear(fiscal_year)
         as_of = fy.start + timedelta(days=draw(st.integers(0, (fy.end - fy.start).days)))
     return IndicatorValue(fiscal_year=fiscal_year, kind=kind, value=number, status=status, as_of=as_of)
@@ -171,13 +291,26 @@ def indicators(draw: st.DrawFn, fiscal_years: tuple[int, ...] = (2024, 2025, 202
 
 @st.composite
 def cities(draw: st.DrawFn) -> City:
-    """Cities with a valid municipal code and one to three fiscal years."""
+    """Cities with a valid municipal code, one to three fiscal years, a general aim and scene aims of their
+    own and of a plan period (some scenes left without one)."""
     code = draw(municipal_codes())
+    aims = st.dictionaries(st.sampled_from([s.value for s in CareScene]), _TEXT, max_size=4)
     return City.model_validate(
         {
             "id": draw(identifiers("c")),
             "municipality": {"code": code, "name": draw(_TEXT), "prefecture": codes.prefecture_name(code)},
             "fiscal_years": draw(st.lists(st.integers(2021, 2030), min_size=1, max_size=3, unique=True)),
+            "aim": draw(st.one_of(st.none(), _TEXT)),
+            "scene_aims": draw(aims),
+            "periods": draw(
+                st.lists(
+                    st.builds(
+                        lambda n, a, s: {"period": n, "aim": a, "scene_aims": s}, st.integers(8, 10), _TEXT, aims
+                    ),
+                    unique_by=lambda p: p["period"],
+                    max_size=2,
+                )
+            ),
         }
     )
 
