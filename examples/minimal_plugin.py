@@ -23,13 +23,25 @@ class Kushiro:
     @hookimpl
     def zaitaku_cities(self) -> list[dict[str, Any]]:
         municipality = {"code": "012068", "name": "釧路市", "prefecture": "北海道", "name_en": "Kushiro"}
-        return [{"id": "kushiro", "municipality": municipality, "fiscal_years": [2025]}]
+        aims = {  # 目指すべき姿 per care scene (a scene without one is reported as information, ZK018)
+            "daily_support": "多職種が連携し、住み慣れた自宅での療養生活を支える。",
+            "admission_discharge": "入院時から退院後の生活を見据えて情報を共有する。",
+            "emergency": "急変時に本人の意思を尊重した対応ができる。",
+            "end_of_life": "本人が望む場所で最期を迎えられる。",
+        }
+        return [{"id": "kushiro", "municipality": municipality, "fiscal_years": [2025], "scene_aims": aims}]
 
     @hookimpl
     def zaitaku_programs(self, city: str, fiscal_year: int) -> list[dict[str, Any]] | None:
         if city != "kushiro":
             return None
-        scenes = ["daily_support", "admission_discharge", "emergency", "end_of_life"]
+        # Each scene tag says whether the plan states it ("stated", with its source) or the data author
+        # inferred it (the default, which then needs a reason: ZK017).
+        source = {"title": "釧路市 在宅医療・介護連携推進事業 計画", "section": "4つの場面"}
+        scenes = [
+            {"scene": scene, "basis": "stated", "source": source}
+            for scene in ("daily_support", "admission_discharge", "emergency", "end_of_life")
+        ]
         return [
             {"id": f"kushiro-{n}", "title": f"取組{n}", "fiscal_year": fiscal_year, "new_item": item, "scenes": scenes}
             for n, item in enumerate(ITEMS, start=1)
