@@ -58,6 +58,12 @@ class ReportFixturePlugin:
         return [
             {
                 **city_record("fixture", "362018", "徳島市"),
+                "scene_aims": {
+                    "daily_support": "住み慣れた自宅で、本人と家族が安心して療養生活を送ることができる。",
+                    "admission_discharge": "入院時から退院後の生活を見据え、切れ目なく支援を受けられる。",
+                    "emergency": "急変時にも本人の意思が尊重され、適切な対応を受けられる。",
+                    "end_of_life": "人生の最終段階を本人が望む場所で迎えられる。",
+                },
                 "organizations": [
                     {"name": "長寿社会課", "kind": "municipal_division"},
                     {"name": "医師会", "kind": "medical_association"},
@@ -76,7 +82,7 @@ class ReportFixturePlugin:
                 "fiscal_year": fiscal_year,
                 "old_item": "ア",
                 "number": "①",
-                "scenes": ["入退院支援"],
+                "scenes": [{"scene": "入退院支援", "basis": "stated", "source": {"title": "事業計画", "page": "3"}}],
                 "tools": ["list"],
                 "frequency": "通年",
                 "actions": [
@@ -89,7 +95,7 @@ class ReportFixturePlugin:
                 "title": "市民公開講座",
                 "fiscal_year": fiscal_year,
                 "new_item": "イ(イ)",
-                "scenes": ["看取り"],
+                "scenes": [{"scene": "看取り", "reason": "講座の主題が看取り"}],
                 "frequency": "年1回",
                 "new_this_year": True,
                 "new_passages": ["看取りの舞台劇"],

@@ -13,7 +13,7 @@ from zaitaku_core.plugins import hookimpl
 from zaitaku_core.testing.conformance import PluginConformance
 
 ITEMS = ["ア(ア)", "ア(イ)", "ア(ウ)", "イ(ア)", "イ(イ)", "イ(ウ)", "ウ"]
-SCENES = ["daily_support", "admission_discharge", "emergency", "end_of_life"]
+SCENES = [{"scene": s, "basis": "stated"} for s in ("daily_support", "admission_discharge", "emergency", "end_of_life")]
 
 
 class Plugin:
@@ -58,13 +58,13 @@ def test_a_good_plugin_passes_and_an_opt_out_shows_as_a_skip_with_its_reason(pyt
         "    opt_out = {'test_report_renders_in_every_format': 'checked by the vendor'}\n",
     )
     # test_metadata skips: an object in a test is not an installed distribution.
-    result.assert_outcomes(passed=8, skipped=2)
+    result.assert_outcomes(passed=11, skipped=2)
     result.stdout.fnmatch_lines(["*opted out by TestDemo.opt_out: checked by the vendor*"])
 
 
 def test_an_unknown_tool_fails_with_the_plugin_city_and_record(pytester: pytest.Pytester) -> None:
     result = run(pytester, "class TestDemo(PluginConformance):\n    plugin_object = Plugin(rule_tools=['nope'])\n")
-    result.assert_outcomes(passed=7, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
+    result.assert_outcomes(passed=10, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
     result.stdout.fnmatch_lines(
         [
             "*unresolved references*",
@@ -98,7 +98,7 @@ def test_a_city_check_that_reads_the_fiscal_year_fails(pytester: pytest.Pytester
         "class TestDemo(PluginConformance):\n"
         "    plugin_object = TwoYears()\n",
     )
-    result.assert_outcomes(passed=8, failed=1, skipped=1)
+    result.assert_outcomes(passed=11, failed=1, skipped=1)
     result.stdout.fnmatch_lines(["*a check declared scope='city' depends on the fiscal year*", "*demo FY2025: DM001*"])
 
 

@@ -227,7 +227,7 @@ def test_plan_data_has_its_own_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     tools = registry.tools("sample")
     programs = registry.programs("sample", 2024)
     assert len(programs) > 1 and registry.programs("sample", 2024) is programs
-    registry.programs("sample", 2025)
+    registry.programs("sample", 2025, allow_undeclared=True)
     assert registry.programs("sample", 2024) is not programs
     assert registry.tools("sample") is tools
 
@@ -241,7 +241,7 @@ def test_checks_catalogue_does_not_grow_the_bounded_cache(
     city = sample_registry.cities()[0].id
     checks = sample_registry.checks()
     for year in range(2024, 2034):
-        sample_registry.programs(city, year)
+        sample_registry.programs(city, year, allow_undeclared=True)
         assert sample_registry.checks() is checks
     assert len(sample_registry._plan_cache.entries) == 1  # each year's programs evict the last (2 records each)
 

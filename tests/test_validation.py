@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sample_plugins import SamplePlugin, city_record
 
+from zaitaku_core.framework import CareScene
 from zaitaku_core.model import Finding, Plan, Severity
 from zaitaku_core.plugins import Registry, create_registry, hookimpl
 from zaitaku_core.validation import (
@@ -21,7 +22,13 @@ from zaitaku_core.validation import (
     validate_city,
 )
 
-CITY = city_record()
+#: A complete city states its aim for every care scene (else ZK018 reports each scene).
+CITY = {**city_record(), "scene_aims": {scene.value: "目指す姿" for scene in CareScene}}
+
+
+def stated(*scenes: str) -> list[dict[str, str]]:
+    """Scene tags the source states (an inferred tag without a reason is ZK017)."""
+    return [{"scene": scene, "basis": "stated"} for scene in scenes]
 
 
 def plan(**fields: Any) -> Plan:
@@ -36,7 +43,7 @@ def program(pid: str, item: str | None = "ア(ア)", **fields: Any) -> dict[str,
 
 
 FULL = [
-    program(f"p{i}", item.value, scenes=["daily_support", "admission_discharge", "emergency", "end_of_life"])
+    program(f"p{i}", item.value, scenes=stated("daily_support", "admission_discharge", "emergency", "end_of_life"))
     for i, item in enumerate(__import__("zaitaku_core.framework").framework.NewItem)
 ]
 
@@ -66,7 +73,7 @@ def test_a_complete_plan_has_no_findings() -> None:
         ({"programs": [*FULL, program("x", None)]}, ["ZK001"]),
         ({"programs": FULL[1:]}, ["ZK002"]),
         (
-            {"programs": [program(f"p{i}", p["new_item"], scenes=["daily_support"]) for i, p in enumerate(FULL)]},
+            {"programs": [program(f"p{i}", p["new_item"], scenes=stated("daily_support")) for i, p in enumerate(FULL)]},
             ["ZK003", "ZK003", "ZK003"],
         ),
         ({"indicators": [indicator({"fiscal_year": 2027, "kind": "plan", "value": 1})]}, ["ZK004"]),
