@@ -32,8 +32,7 @@ def main(events_csv: Path, contacts_csv: Path) -> None:
     events = read_columns(events_csv)
     events["admitted_at"] = np.array([value or "NaT" for value in events["admitted_at"]], dtype=object)
     contacts = read_columns(contacts_csv)
-    contacts["event"] = contacts["event"].astype(np.int64)
-    contacts["conference"] = contacts["conference"] == "yes"
+    contacts["event"] = contacts["event"].astype(np.int64)  # yes/no cells are read by evaluate_batch itself
 
     office = BusinessCalendar.build(closed_weekdays="sat,sun")
     result = evaluate_batch(events, contacts, calendar=office)

@@ -83,8 +83,8 @@ def test_batch_csv(tmp_path: Path) -> None:
     )
     contacts = tmp_path / "contacts.csv"
     contacts.write_text(
-        "event,at,to_party,conference\n0,2025-01-04T10:00,hospital,\n1,2024-04-02T09:00,病院,\n"
-        "2,2024-06-10T09:00,hospital,yes\n2,2024-06-12T09:00,hospital,\n",
+        "event,at,to_party,means,conference\n0,2025-01-04T10:00,hospital,phone,\n1,2024-04-02T09:00,病院,fax,\n"
+        "2,2024-06-10T09:00,hospital,in_person,yes\n2,2024-06-12T09:00,hospital,面談・同席,\n",
         encoding="utf-8",
     )
     out = tmp_path / "verdicts.csv"

@@ -27,6 +27,7 @@ from zaitaku_core.handoff import (
     windows,
 )
 from zaitaku_core.model import HandoffRule
+from zaitaku_core.testing.handoff import assert_batch_equals_scalar
 from zaitaku_core.testing.strategies import contact_logs, handoff_events, office_calendar_specs
 
 OFFICE = BusinessCalendar.build(closed_weekdays="sat,sun")
@@ -134,10 +135,11 @@ def test_issue_example_from_the_first_paragraph() -> None:
 
 def test_revision_boundary() -> None:
     # Sun 2024-03-31: FY2023 rules, (Ⅰ) 200 within 3 days (03-31..04-02); a contact on 04-02 earns it.
+    # (Ⅱ) of that revision runs from day 4 to day 7 ("4日以上7日以内"), so 04-02 lies outside it.
     contact = to_hospital(datetime(2024, 4, 2, 9, 0))
     assert claim(admission(datetime(2024, 3, 31, 10, 0)), contact) == {
         "admission_1": (200, None),
-        "admission_2": (0, "exclusive"),
+        "admission_2": (0, "outside_window"),
     }
     # Mon 2024-04-01: FY2024 rules, (Ⅰ) 250 only on the day (or before); 04-02 is day 2 -> (Ⅱ) 200.
     assert claim(admission(datetime(2024, 4, 1, 10, 0)), contact) == {
@@ -169,27 +171,32 @@ def discharge(*contacts: Contact, admitted: datetime | None = datetime(2024, 6, 
     return claim(event, *contacts)["discharge"]
 
 
+def interview(at: datetime, **extra: object) -> Contact:
+    """A 面談 with the hospital's staff (退院・退所加算 counts only those, a video call or a conference)."""
+    return to_hospital(at, **{"means": "in_person", **extra})
+
+
 def test_several_contacts_on_one_day_count_once() -> None:
     # Three contacts with the hospital on 06-10, none a conference: one contact day -> (Ⅰ)イ 450.
-    same_day = [to_hospital(datetime(2024, 6, 10, h, 0)) for h in (9, 13, 16)]
+    same_day = [interview(datetime(2024, 6, 10, h, 0)) for h in (9, 13, 16)]
     assert discharge(*same_day) == (450, "(Ⅰ)イ")
 
 
 def test_a_conference_among_them() -> None:
     # One day, and it was a conference -> (Ⅰ)ロ 600. Two days with a conference -> (Ⅱ)ロ 750.
-    assert discharge(to_hospital(datetime(2024, 6, 10, 9, 0), conference=True)) == (600, "(Ⅰ)ロ")
-    two = [to_hospital(datetime(2024, 6, 10, 9, 0)), to_hospital(datetime(2024, 6, 12, 9, 0), means="conference")]
+    assert discharge(interview(datetime(2024, 6, 10, 9, 0), conference=True)) == (600, "(Ⅰ)ロ")
+    two = [interview(datetime(2024, 6, 10, 9, 0)), to_hospital(datetime(2024, 6, 12, 9, 0), means="conference")]
     assert discharge(*two) == (750, "(Ⅱ)ロ")
     # Two days without a conference -> (Ⅱ)イ 600; three days, one a conference -> (Ⅲ) 900; three days
     # without one stay at (Ⅱ)イ 600 (the table's ">=2, no conference").
-    plain = [to_hospital(datetime(2024, 6, d, 9, 0)) for d in (10, 12, 14)]
+    plain = [interview(datetime(2024, 6, d, 9, 0)) for d in (10, 12, 14)]
     assert discharge(*plain[:2]) == (600, "(Ⅱ)イ")
-    assert discharge(*plain[:2], to_hospital(datetime(2024, 6, 14, 9, 0), conference=True)) == (900, "(Ⅲ)")
+    assert discharge(*plain[:2], interview(datetime(2024, 6, 14, 9, 0), conference=True)) == (900, "(Ⅲ)")
     assert discharge(*plain) == (600, "(Ⅱ)イ")
 
 
 def test_discharge_contacts_count_only_during_the_stay() -> None:
-    before_stay = to_hospital(datetime(2024, 5, 20, 9, 0))
+    before_stay = interview(datetime(2024, 5, 20, 9, 0))
     assert discharge(before_stay) == (0, "outside_window")
     assert discharge(before_stay, admitted=None) == (450, "(Ⅰ)イ")  # stay unknown: earlier contacts count
 
@@ -348,51 +355,36 @@ def test_adding_a_closed_day_never_shortens_a_window(
         assert after[addon].end >= window.end  # type: ignore[operator]
 
 
+SUBJECTS = ("s1", "s2", "s3")
+
+
 @st.composite
 def event_batches(draw: st.DrawFn) -> tuple[list[Event], list[list[Contact]]]:
-    events = draw(st.lists(handoff_events(), min_size=1, max_size=12))
+    # Three subjects only, so that monthly caps, exclusive groups and per-stay caps bite across rows.
+    events = draw(st.lists(handoff_events(subjects=SUBJECTS), min_size=1, max_size=12))
     return events, [draw(contact_logs(event)) for event in events]
 
 
+READING_SETS = st.builds(
+    HandoffOptions,
+    after_hours_includes_closed_day=st.booleans(),
+    extension_unit=st.sampled_from(["calendar_day", "business_day"]),
+    day_count_start=st.sampled_from(["event_day", "next_day"]),
+    unrecorded_means_counts=st.booleans(),
+    discharge_window_starts_at_admission=st.booleans(),
+    office_has_24h_contact_system=st.booleans(),
+)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(calendars, event_batches())
-def test_batch_equals_per_event(calendar: BusinessCalendar, batch: tuple[list[Event], list[list[Contact]]]) -> None:
+@given(calendars, event_batches(), READING_SETS)
+def test_batch_equals_per_event(
+    calendar: BusinessCalendar, batch: tuple[list[Event], list[list[Contact]]], options: HandoffOptions
+) -> None:
+    # Monthly caps across (Ⅰ)/(Ⅱ), the 7-day tail, facility leavers, 初回加算, not_modelled and every
+    # reading: the columnar path answers exactly as the per-event one.
     events, logs = batch
-    columns = {
-        "kind": np.array([e.kind.value for e in events], dtype=object),
-        "at": np.array([e.at.isoformat() for e in events], dtype="datetime64[m]"),
-        "admitted_at": np.array(
-            [e.admitted_at.isoformat() if e.admitted_at else "NaT" for e in events], dtype="datetime64[m]"
-        ),
-    }
-    flat = [(i, c) for i, log in enumerate(logs) for c in log]
-    contacts = {
-        "event": np.array([i for i, _ in flat], dtype=np.int64),
-        "at": np.array([c.at.isoformat() for _, c in flat], dtype="datetime64[m]"),
-        "from_party": np.array([c.from_party.value for _, c in flat], dtype=object),
-        "to_party": np.array([c.to_party.value for _, c in flat], dtype=object),
-        "means": np.array([c.means.value for _, c in flat], dtype=object),
-        "conference": np.array([c.conference for _, c in flat], dtype=bool),
-    }
-    result = evaluate_batch(columns, contacts, calendar=calendar)
-    for row, (event, log) in enumerate(zip(events, logs, strict=True)):
-        verdict = evaluate(event, log, calendar=calendar)
-        assert bool(result["after_hours"][row]) == verdict.after_hours
-        assert int(result["units"][row]) == verdict.units
-        for addon in verdict.addons:
-            key = addon.addon_id
-            got = (
-                bool(result[f"{key}.claimable"][row]),
-                int(result[f"{key}.units"][row]),
-                result[f"{key}.tier"][row] or None,
-                result[f"{key}.reason"][row] or None,
-            )
-            assert got == (addon.claimable, addon.units, addon.tier, addon.reason.value if addon.reason else None)
-            start, end = result[f"{key}.window_start"][row], result[f"{key}.window_end"][row]
-            expected_start = addon.window.start if addon.window else None
-            expected_end = addon.window.end if addon.window else None
-            assert (None if np.isnat(start) else start.astype(object)) == expected_start
-            assert (None if np.isnat(end) else end.astype(object)) == expected_end
+    assert_batch_equals_scalar(events, logs, calendar, options)
 
 
 HAND_WORKED: list[tuple[Event, list[Contact]]] = [
@@ -402,7 +394,7 @@ HAND_WORKED: list[tuple[Event, list[Contact]]] = [
     (admission(datetime(2024, 6, 12, 10, 0)), [to_hospital(datetime(2024, 6, 10, 9, 0))]),
     (
         Event(kind="discharge", at=datetime(2024, 6, 20, 11, 0), admitted_at=datetime(2024, 6, 1, 10, 0)),
-        [to_hospital(datetime(2024, 6, d, 9, 0), conference=d == 14) for d in (10, 10, 12, 14)],
+        [to_hospital(datetime(2024, 6, d, 9, 0), means="in_person", conference=d == 14) for d in (10, 10, 12, 14)],
     ),
     (
         Event(kind="outpatient_visit", at=datetime(2024, 7, 1, 10, 0)),
@@ -413,6 +405,10 @@ HAND_WORKED: list[tuple[Event, list[Contact]]] = [
         [Contact(at=datetime(2024, 8, d, 10, 0), to_party="user", means="home_visit") for d in (6, 19)],
     ),
     (
+        Event(kind="home_conference", at=datetime(2024, 9, 3, 14, 0)),
+        [Contact(at=datetime(2024, 9, 3, 15, 0), to_party="home_doctor", conference=True)],
+    ),
+    (  # a visiting-nurse station alone does not make a 緊急時等居宅カンファレンス (see test_handoff_rules)
         Event(kind="home_conference", at=datetime(2024, 9, 3, 14, 0)),
         [Contact(at=datetime(2024, 9, 3, 15, 0), to_party="visiting_nurse", conference=True)],
     ),
@@ -438,7 +434,7 @@ def test_batch_equals_per_event_on_the_hand_worked_cases() -> None:
         calendar=OFFICE,
     )
     expected = [evaluate(e, log, calendar=OFFICE).units for e, log in HAND_WORKED]
-    assert result["units"].tolist() == expected == [250, 200, 200, 250, 900, 50, 400, 200]
+    assert result["units"].tolist() == expected == [250, 200, 200, 250, 900, 50, 400, 200, 0]
 
 
 def test_the_batch_margin_covers_every_window() -> None:

@@ -274,6 +274,12 @@ class ActorKind(LabeledEnum):
     DENTAL_CLINIC = ("dental_clinic", "歯科診療所", "dental clinic")
     PHARMACY = ("pharmacy", "薬局", "pharmacy")
     VISITING_NURSE = ("visiting_nurse", "訪問看護ステーション", "visiting-nurse station")
+    COMMUNITY_NURSING_HOME = (
+        "community_nursing_home",
+        "地域密着型介護老人福祉施設",
+        "community-based nursing home for the elderly",
+    )
+    LTC_FACILITY = ("ltc_facility", "介護保険施設", "long-term care insurance facility")
     CARE_MANAGEMENT_OFFICE = ("care_management_office", "居宅介護支援事業所", "care-management office")
     CARE_MANAGER = ("care_manager", "介護支援専門員", "care manager")
     CARE_PROVIDER = ("care_provider", "介護サービス事業所", "care-service provider")
@@ -303,6 +309,7 @@ class ActorKind(LabeledEnum):
             "hospital": ["病院等", "医療機関"],
             "fire_service": ["消防", "救急"],
             "home_doctor": ["かかりつけ医", "在宅医"],
+            "ltc_facility": ["介護老人福祉施設", "介護老人保健施設", "介護医療院", "介護療養型医療施設"],
         }
 
 

@@ -76,8 +76,9 @@ def test_discharge_the_hospital_contacts_the_care_manager(registry: Registry) ->
 
 def test_discharge_billing_counts_contacts_during_the_stay(registry: Registry) -> None:
     event = Event(kind="discharge", at=datetime(2024, 10, 25, 11, 0), admitted_at=ADMITTED)
-    during = Contact(at=datetime(2024, 10, 18, 9, 0), to_party="hospital", form="taiin-renkei-sheet")
-    before = Contact(at=datetime(2024, 10, 1, 9, 0), to_party="hospital")
+    # 退院・退所加算 counts a 面談 with the hospital's staff (a record must say how the contact was made).
+    during = Contact(at=datetime(2024, 10, 18, 9, 0), to_party="hospital", means="in_person", form="taiin-renkei-sheet")
+    before = Contact(at=datetime(2024, 10, 1, 9, 0), to_party="hospital", means="in_person")
     assert verdict(registry, event, during).units > 0
     assert verdict(registry, event, before).units == 0
     obligations = verdict(registry, event, during).obligations

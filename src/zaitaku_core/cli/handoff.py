@@ -244,7 +244,7 @@ def handoff(
 
 
 #: The columns handoff-batch reads; any other column is dropped (it may hold personal data).
-EVENT_COLUMNS = ("subject", "kind", "at", "admitted_at")
+EVENT_COLUMNS = ("subject", "kind", "at", "admitted_at", "stay_in", "service_start", "initial_addon")
 CONTACT_COLUMNS = ("event", "at", "from_party", "to_party", "means", "conference")
 
 
@@ -307,7 +307,7 @@ def handoff_batch(
     import numpy as np
 
     from zaitaku_core.calendar import BusinessCalendar
-    from zaitaku_core.handoff import evaluate_batch
+    from zaitaku_core.handoff import apply_caps_columns, evaluate_batch
     from zaitaku_core.report import neutralize
 
     opens, closes = _hours(office_hours) if office_hours else (time(8, 45), time(17, 30))
@@ -315,8 +315,9 @@ def handoff_batch(
     events = {k: np.array(v, dtype=object) for k, v in _read_csv(events_csv, EVENT_COLUMNS).items()}
     if "subject" in events:
         _check_subjects(events["subject"].tolist(), events_csv)
-    if "admitted_at" in events:
-        events["admitted_at"] = np.array([v or "NaT" for v in events["admitted_at"]], dtype=object)
+    for name in ("admitted_at", "service_start"):
+        if name in events:
+            events[name] = np.array([v or "NaT" for v in events[name]], dtype=object)
     contacts = (
         {k: np.array(v, dtype=object) for k, v in _read_csv(contacts_csv, CONTACT_COLUMNS).items()}
         if contacts_csv
@@ -324,8 +325,6 @@ def handoff_batch(
     )
     if contacts is not None:
         contacts["event"] = contacts["event"].astype(np.int64)
-        if "conference" in contacts:
-            contacts["conference"] = np.isin(contacts["conference"], ["1", "true", "True", "yes", "はい"])
     n = len(events.get("at", ()))
     results: dict[str, list[Any]] = {}
     with click.progressbar(range(0, n, chunk), label="zaitaku handoff-batch", file=sys.stderr, show_pos=True) as bar:
@@ -337,8 +336,15 @@ def handoff_batch(
                 mine = (contacts["event"] >= lo) & (contacts["event"] < hi)
                 part_contacts = {k: v[mine] for k, v in contacts.items()}
                 part_contacts["event"] = part_contacts["event"] - lo
-            for key, values in evaluate_batch(part, part_contacts, calendar=calendar).items():
+            found = evaluate_batch(part, part_contacts, calendar=calendar, monthly_caps=False)
+            for key, values in found.items():
                 results.setdefault(key, []).extend(values.tolist())
+    if "subject" in events and n:  # caps span chunks: a subject's events may lie in several
+        capped = {
+            k: np.array(v, dtype=object if k.endswith((".tier", ".reason")) else None) for k, v in results.items()
+        }
+        apply_caps_columns(capped, events["subject"], events["at"])
+        results = {k: v.tolist() for k, v in capped.items()}
     names = [*events, *results]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

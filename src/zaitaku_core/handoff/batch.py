@@ -7,18 +7,28 @@ with ``bincount``. Nothing is looped over per row, and the results equal the per
 test checks this on random events and calendars).
 
 Event columns: ``kind`` (event kind codes), ``at`` (datetime64, ISO strings or datetimes), optionally
-``admitted_at``. Contact columns: ``event`` (row number of the event), ``at``, ``from_party``,
-``to_party``, optionally ``means`` and ``conference``.
+``subject`` (monthly caps are applied per subject when it is present), ``admitted_at``, and for a
+discharge ``stay_in``, ``service_start`` and ``initial_addon`` (see :class:`~zaitaku_core.handoff.Event`).
+Contact columns: ``event`` (row number of the event), ``at``, ``from_party``, ``to_party``, optionally
+``means`` and ``conference``.
+
+Times are read as in the per-event API: without an offset as Japanese wall time; with one
+(``+09:00``, ``Z``) converted to Japanese wall time (:func:`~zaitaku_core.handoff.model.japan_wall_time`).
+``datetime64`` values carry no offset and are wall time. Yes/no columns (``conference``,
+``initial_addon``) are read strictly (:func:`~zaitaku_core.handoff.model.parse_flag`): ``"false"`` is no.
+Days outside the calendar's table raise the same :class:`~zaitaku_core.errors.CalendarRangeError` as
+the per-event API.
 
 Result columns, for every national add-on ``A``: ``A.claimable`` (bool), ``A.units`` (int), ``A.tier``
 and ``A.reason`` (codes, ``""`` for none), ``A.window_start`` / ``A.window_end`` (datetime64[D], NaT for
-none); and ``after_hours`` (bool) and ``units`` (the sum of claimable units) per event.
+none), and for a per-stay add-on ``A.claim_month`` (``YYYY-MM`` or ``""``); and ``after_hours`` (bool)
+and ``units`` (the sum of claimable units) per event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -27,11 +37,18 @@ import numpy.typing as npt
 from zaitaku_core.calendar.business import FIRST_DAY, BusinessCalendar
 from zaitaku_core.errors import CalendarRangeError, InputError
 from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
-from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
-from zaitaku_core.handoff.model import ContactMeans, Reason
+from zaitaku_core.handoff.engine import (
+    DEFAULT_OPTIONS,
+    WINDOW_REACH,
+    HandoffOptions,
+    check_contact_day,
+    check_event_day,
+    window_days,
+)
+from zaitaku_core.handoff.model import STAY_PLACES, ContactMeans, Reason, japan_wall_time, parse_flag
 from zaitaku_core.handoff.rules import Addon, Revision, national_addons
 
-__all__ = ["batch_windows", "columns_of", "evaluate_batch"]
+__all__ = ["apply_caps_columns", "batch_windows", "columns_of", "evaluate_batch"]
 
 _EPOCH = date(1970, 1, 1).toordinal()
 _BASE = FIRST_DAY.toordinal()
@@ -39,7 +56,7 @@ _BASE = FIRST_DAY.toordinal()
 # array becomes datetime64[D] by a free view. Table index = epoch day + _SHIFT.
 _NONE = np.iinfo(np.int64).min
 _SHIFT = _EPOCH - _BASE
-_MARGIN = 21  # the furthest a window reaches past its event day, in days (checked by a test)
+_MARGIN = WINDOW_REACH  # the furthest a window reaches past its event day, in days (checked by a test)
 _EVENT_INDEX = {kind: index for index, kind in enumerate(EventKind)}
 
 IntArray = npt.NDArray[np.int64]
@@ -64,9 +81,38 @@ def columns_of(table: Any) -> dict[str, npt.NDArray[Any]]:
 
 
 def _minutes(values: npt.NDArray[Any]) -> IntArray:
+    """Minutes since 1970-01-01 of Japanese wall time (NaT's integer for a missing value).
+
+    Text with an offset (``…+09:00``, ``…Z``) is converted to Japanese wall time, as the per-event API
+    does; only those cells are parsed one by one.
+    """
     if values.dtype.kind == "M":
         return values.astype("datetime64[m]").astype(np.int64)
-    return np.asarray(values.astype(str), dtype="datetime64[m]").astype(np.int64)
+    text = np.char.strip(values.astype(str))
+    if text.size:
+        # An offset is a "Z", a "+", or a "-" after the date's own (YYYY-MM-DD puts its last at index 7).
+        offset = np.char.endswith(text, "Z") | (np.char.find(text, "+") >= 0) | (np.char.rfind(text, "-") > 9)
+        if offset.any():
+            text = text.copy()
+            for index in np.flatnonzero(offset):
+                try:
+                    moment = datetime.fromisoformat(str(text[index]))
+                except ValueError:
+                    raise InputError(f"row {index}: not a date and time such as 2024-06-14T10:00") from None
+                text[index] = japan_wall_time(moment).isoformat(timespec="minutes")
+    return np.asarray(text, dtype="datetime64[m]").astype(np.int64)
+
+
+def _flags(values: npt.NDArray[Any], name: str) -> BoolArray:
+    """A yes/no column read strictly (:func:`~zaitaku_core.handoff.model.parse_flag`), one parse per value."""
+    if values.dtype.kind == "b":
+        return values.astype(bool)
+    distinct, inverse = np.unique(values.astype(str), return_inverse=True)
+    try:
+        table = np.array([parse_flag(str(v)) for v in distinct], dtype=bool)
+    except ValueError as error:
+        raise InputError(f"column {name!r}: {error}") from None
+    return table[inverse.reshape(values.shape)]
 
 
 def _codes(values: npt.NDArray[Any], enum: type[LabeledEnum]) -> npt.NDArray[np.int16]:
@@ -104,8 +150,9 @@ def _window_arrays(
     tables = calendar.arrays()
     closed, next_open = tables["closed"], tables["next_open"]
     spec = revision.window
-    end = day + (spec.last_day - 1)
-    start = np.full(day.shape, _NONE, dtype=np.int64) if spec.before_event else day + (spec.first_day - 1)
+    first_day, last_day = window_days(spec, options)
+    end = day + (last_day - 1)
+    start = np.full(day.shape, _NONE, dtype=np.int64) if spec.before_event else day + (first_day - 1)
     if spec.extend is not None:
         after_closing = ~closed_day & (minute_of_day >= calendar.closes_minute)
         if spec.extend.when == "after_hours":
@@ -117,7 +164,12 @@ def _window_arrays(
         for _ in range(spec.extend.days):
             moved = moved + 1
             if options.extension_unit == "business_day":
-                moved = next_open[moved + _SHIFT].astype(np.int64) - _SHIFT
+                found = next_open[moved + _SHIFT].astype(np.int64)
+                missing = extended & (found >= len(closed))
+                if missing.any():  # as BusinessCalendar.next_business_day says it
+                    first = date.fromordinal(int(moved[int(missing.argmax())]) + _EPOCH)
+                    raise CalendarRangeError(f"no business day after {first.isoformat()} within the calendar's range")
+                moved = found - _SHIFT
         end = np.where(extended, moved, end)
     return start, end
 
@@ -180,14 +232,18 @@ def _days(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, I
     minutes = _minutes(at)
     day = minutes // 1440
     if day.size:
-        low, high = int(day.min()) + _SHIFT, int(day.max()) + _SHIFT
-        if low < _MARGIN or high >= len(calendar.arrays()["closed"]) - _MARGIN:
-            raise CalendarRangeError(
-                f"events must lie between {date.fromordinal(_BASE + _MARGIN)} and "
-                f"{date.fromordinal(_BASE + len(calendar.arrays()['closed']) - _MARGIN - 1)}"
-            )
+        _check_days(day, check_event_day)
     closed_day = calendar.arrays()["closed"][day + _SHIFT]
     return day, minutes % 1440, closed_day
+
+
+def _check_days(day: IntArray, check: Any) -> None:
+    """Run the per-event API's range ``check`` on the lowest and highest day (NaT ignored)."""
+    known = day[day != _NONE // 1440]
+    if known.size:
+        for value in (int(known.min()), int(known.max())):
+            # Days beyond what a date can hold are clipped to its ends: outside any table all the same.
+            check(date.fromordinal(min(max(value + _EPOCH, 1), date.max.toordinal())))
 
 
 def _in_force(revision: Revision, day: IntArray) -> BoolArray:
@@ -201,6 +257,20 @@ def _as_dates(days: IntArray) -> npt.NDArray[np.datetime64]:
     return days.view("datetime64[D]")  # _NONE is NaT's integer
 
 
+_ACTORS = list(ActorKind)
+_MEANS = list(ContactMeans)
+
+
+def _party_table(addon: Addon, revision: Revision) -> BoolArray:
+    """``table[stay + 1, party]``: whether ``party`` counts for an event whose place of stay is ``stay``
+    (``-1``: unknown), as :meth:`Addon.allowed_parties` says."""
+    table = np.zeros((len(_ACTORS) + 1, len(_ACTORS)), dtype=bool)
+    for stay in (None, *STAY_PLACES):
+        row = 0 if stay is None else _ACTORS.index(stay) + 1
+        table[row, _index_of(addon.allowed_parties(revision, stay), ActorKind)] = True
+    return table
+
+
 def _judge_columns(
     addon: Addon,
     rows: BoolArray,
@@ -208,23 +278,37 @@ def _judge_columns(
     start: IntArray,
     end: IntArray,
     contacts: dict[str, npt.NDArray[Any]],
+    events: dict[str, npt.NDArray[Any]],
     n: int,
     options: HandoffOptions,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]:
+    """(units, tier, reason) of ``addon`` per event, with the checks of the per-event ``_judge`` in its
+    order (a reason set later here is one checked earlier there, so it wins)."""
     units = np.zeros(n, dtype=np.int64)
     tier = np.full(n, "", dtype=object)
     reason = np.full(n, "", dtype=object)
     event, c_day = contacts["event"], contacts["day"]
+    senders = np.isin(np.arange(len(_ACTORS)), _index_of(addon.contact_from, ActorKind))
+    stay_row = events["stay_in"][event] + 1
     for r_index, revision in enumerate(addon.revisions):
         mine = rows & (revision_of_row == r_index)
         if not mine.any():
             continue
+        allowed = _party_table(addon, revision)
         c_mine = mine[event]
-        qualifying = c_mine & np.isin(contacts["from_party"], _index_of(addon.contact_from, ActorKind))
-        qualifying &= np.isin(contacts["to_party"], _index_of(addon.parties_to(revision), ActorKind))
+        forward = senders[contacts["from_party"]] & allowed[stay_row, contacts["to_party"]]
+        if addon.either_direction:
+            forward |= allowed[stay_row, contacts["from_party"]] & senders[contacts["to_party"]]
+        qualifying = c_mine & forward
         any_q = np.bincount(event[qualifying], minlength=n) > 0
-        if addon.means:
-            qualifying &= np.isin(contacts["means"], _index_of(addon.means, ContactMeans))
+        means = addon.means_of(revision)
+        if means:
+            by_means = np.isin(contacts["means"], _index_of(means, ContactMeans))
+            if "conference" in means:
+                by_means |= contacts["conference"]
+            if options.unrecorded_means_counts:
+                by_means |= contacts["means"] == _MEANS.index(ContactMeans.UNSPECIFIED)
+            qualifying &= by_means
         any_means = np.bincount(event[qualifying], minlength=n) > 0
         c_start, c_end = start[event], end[event]
         inside = qualifying & ((c_start == _NONE) | (c_day >= c_start)) & (c_day <= c_end)
@@ -234,6 +318,8 @@ def _judge_columns(
         r_units = np.zeros(n, dtype=np.int64)
         r_tier = np.full(n, "", dtype=object)
         r_reason = np.full(n, "", dtype=object)
+        if addon.not_with_initial_addon:
+            r_reason = np.where((days >= 1) & events["initial_addon"], Reason.INITIAL_ADDON.value, r_reason)
         if revision.tiers:
             for t in sorted(revision.tiers, key=lambda t: t.units):  # ascending: the best tier wins last
                 ok = (days >= t.min_contacts) & (conference | (not t.conference))
@@ -242,18 +328,14 @@ def _judge_columns(
                 r_tier = np.where(better, t.code, r_tier)
         else:
             claim = days >= 1
-            if addon.conference_required:
-                r_reason = np.where(claim & ~conference, Reason.NEEDS_CONFERENCE.value, r_reason)
-                claim &= conference
-            too_few = claim & (days < addon.min_contact_days)
-            r_reason = np.where(too_few, Reason.TOO_FEW_CONTACTS.value, r_reason)
-            claim &= ~too_few
             if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
                 r_reason = np.where(claim, Reason.NEEDS_24H_SYSTEM.value, r_reason)
-                claim &= False
+            r_reason = np.where(claim & (days < addon.min_contact_days), Reason.TOO_FEW_CONTACTS.value, r_reason)
+            if addon.conference_required:
+                r_reason = np.where(claim & ~conference, Reason.NEEDS_CONFERENCE.value, r_reason)
             r_units = np.where(claim, revision.units, 0)
         r_reason = np.where(days == 0, Reason.OUTSIDE_WINDOW.value, r_reason)
-        if addon.means:
+        if means:
             r_reason = np.where(~any_means, Reason.WRONG_MEANS.value, r_reason)
         r_reason = np.where(~any_q, Reason.NO_CONTACT.value, r_reason)
         r_units = np.where(r_reason == "", r_units, 0)
@@ -262,20 +344,54 @@ def _judge_columns(
     return units, tier, reason
 
 
+def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, npt.NDArray[Any]]:
+    """The optional event columns as arrays: stay place codes (-1 unknown), service start day, 初回加算."""
+    stay = np.full(n, -1, dtype=np.int16)
+    if "stay_in" in columns:
+        text = np.char.strip(columns["stay_in"].astype(str))
+        given = (text != "") & (text != "None")
+        if given.any():
+            codes = _codes(text[given], ActorKind)
+            places = _index_of(tuple(p.value for p in STAY_PLACES), ActorKind)
+            if not np.isin(codes, places).all():
+                raise InputError(f"stay_in must be one of {', '.join(p.value for p in STAY_PLACES)}")
+            stay[given] = codes
+    service_start = np.full(n, _NONE // 1440, dtype=np.int64)
+    if "service_start" in columns:
+        service_start = _minutes(columns["service_start"]) // 1440
+        _check_days(service_start, check_contact_day)
+    initial = _flags(columns["initial_addon"], "initial_addon") if "initial_addon" in columns else np.zeros(n, bool)
+    return {"stay_in": stay, "service_start": service_start, "initial_addon": initial}
+
+
+def _not_in_force_reason(addon: Addon, day: IntArray) -> npt.NDArray[Any]:
+    """``not_modelled`` where the add-on existed before its earliest modelled revision, else ``not_in_force``."""
+    modelled: BoolArray = day < addon.modelled_from.toordinal() - _EPOCH
+    if addon.introduced is not None:
+        modelled &= day >= addon.introduced.toordinal() - _EPOCH
+    reasons: npt.NDArray[Any] = np.where(modelled, Reason.NOT_MODELLED.value, Reason.NOT_IN_FORCE.value)
+    return reasons
+
+
 def evaluate_batch(
     events: Any,
     contacts: Any = None,
     *,
     calendar: BusinessCalendar | None = None,
     options: HandoffOptions = DEFAULT_OPTIONS,
+    monthly_caps: bool = True,
 ) -> dict[str, npt.NDArray[Any]]:
     """Evaluate columns of events with their contacts; see the module documentation for the columns.
 
-    Monthly caps are not applied here (they depend on a subject's other events): use
-    :func:`~zaitaku_core.handoff.apply_monthly_caps` on the per-event results where needed.
+    With a ``subject`` column and ``monthly_caps`` (the default), the monthly and per-stay caps are
+    applied across the rows as :func:`~zaitaku_core.handoff.apply_monthly_caps` applies them to
+    per-event verdicts (:func:`~zaitaku_core.handoff.apply_caps_columns`); a caller that evaluates a subject's events in
+    several calls passes ``monthly_caps=False`` and applies the caps to the joined results.
 
     Raises:
-        InputError: a missing column, an unknown event kind or party, or a contact naming no event.
+        InputError: a missing column, an unknown event kind or party, a bad yes/no value, or a contact
+            naming no event.
+        CalendarRangeError: an event, contact or stay outside the calendar's table.
     """
     calendar = calendar or BusinessCalendar.government()
     columns = columns_of(events)
@@ -287,22 +403,26 @@ def evaluate_batch(
     day, minute_of_day, closed_day = _days(columns["at"], calendar)
     admitted = columns.get("admitted_at")
     admitted_day = _minutes(admitted) // 1440 if admitted is not None else None
+    if admitted_day is not None:
+        _check_days(admitted_day, check_contact_day)
+    extra = _event_columns(columns, n)
     c = _contact_columns(contacts, n)
     out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | (minute_of_day >= calendar.closes_minute)}
-    total = np.zeros(n, dtype=np.int64)
     group_best: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
     results: list[tuple[Addon, npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]] = []
     for addon in national_addons():
         rows = kind_codes == _EVENT_INDEX[addon.event]
         start, end, revision_of_row = _revision_windows(addon, rows, day, minute_of_day, closed_day, calendar, options)
         if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
-            known = (revision_of_row >= 0) & (
-                columns["admitted_at"].astype("datetime64[m]") == columns["admitted_at"].astype("datetime64[m]")
-            )
+            known = (revision_of_row >= 0) & (admitted_day != _NONE // 1440)
             start = np.where(known, admitted_day, start)
-        units, tier, reason = _judge_columns(addon, rows, revision_of_row, start, end, c, n, options)
-        reason = np.where(rows & (revision_of_row < 0), Reason.NOT_IN_FORCE.value, reason)
+        units, tier, reason = _judge_columns(addon, rows, revision_of_row, start, end, c, extra, n, options)
+        reason = np.where(rows & (revision_of_row < 0), _not_in_force_reason(addon, day), reason)
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(start), _as_dates(end)
+        if addon.per_stay:
+            months = extra["service_start"].view("datetime64[D]").astype("datetime64[M]").astype(str)
+            known = rows & (revision_of_row >= 0) & (extra["service_start"] != _NONE // 1440)
+            out[f"{addon.id}.claim_month"] = np.where(known, months, "").astype(object)
         results.append((addon, units, tier, reason))
         if addon.exclusive_group:
             best_units, best_index = group_best.get(
@@ -324,9 +444,60 @@ def evaluate_batch(
         out[f"{addon.id}.units"] = units
         out[f"{addon.id}.tier"] = tier
         out[f"{addon.id}.reason"] = reason
-        total += units
-    out["units"] = total
+    if monthly_caps and "subject" in columns:
+        apply_caps_columns(out, columns["subject"], (day * 1440 + minute_of_day).view("datetime64[m]"))
+    out["units"] = sum((out[f"{a.id}.units"] for a in national_addons()), np.zeros(n, dtype=np.int64))
     return out
+
+
+def apply_caps_columns(out: dict[str, npt.NDArray[Any]], subject: npt.NDArray[Any], at: npt.NDArray[Any]) -> None:
+    """Apply the monthly and per-stay caps to batch results ``out`` in place, as
+    :func:`~zaitaku_core.handoff.apply_monthly_caps` does to verdicts: per subject and calendar month
+    across an exclusive group (per subject and discharge day for a per-stay add-on), the claims with the
+    most units are kept, the earlier on a tie, then the earlier row. ``at`` are the events' times (in any
+    form the events' ``at`` column takes); ``out["units"]`` is recomputed if present.
+    """
+    minutes = _minutes(np.asarray(at))
+    subjects = np.unique(np.asarray(subject).astype(str), return_inverse=True)[1].reshape(-1)
+    month = minutes.view("datetime64[m]").astype("datetime64[M]").astype(np.int64)
+    day = minutes // 1440
+    groups: dict[str, list[Addon]] = {}
+    for addon in national_addons():
+        if addon.monthly_cap:
+            groups.setdefault(addon.exclusive_group or addon.id, []).append(addon)
+        elif addon.per_stay:
+            groups.setdefault("stay:" + addon.id, []).append(addon)
+    for key, members in groups.items():
+        present = [a for a in members if f"{a.id}.units" in out]
+        if not present:
+            continue
+        units = sum((out[f"{a.id}.units"] for a in present), np.zeros(len(minutes), dtype=np.int64))
+        rows = np.flatnonzero(units > 0)
+        if not rows.size:
+            continue
+        per_stay = key.startswith("stay:")
+        period = (day if per_stay else month)[rows]
+        order = np.lexsort((rows, minutes[rows], -units[rows], period, subjects[rows]))
+        ranked, ranked_subject, ranked_period = rows[order], subjects[rows][order], period[order]
+        first = np.ones(ranked.size, dtype=bool)
+        first[1:] = (ranked_subject[1:] != ranked_subject[:-1]) | (ranked_period[1:] != ranked_period[:-1])
+        group_start = np.maximum.accumulate(np.where(first, np.arange(ranked.size), 0))
+        cap = 1 if per_stay else int(present[0].monthly_cap or 1)
+        dropped = ranked[np.arange(ranked.size) - group_start >= cap]
+        if not dropped.size:
+            continue
+        why = Reason.STAY_CAP.value if per_stay else Reason.MONTHLY_CAP.value
+        for addon in present:
+            hit = dropped[out[f"{addon.id}.units"][dropped] > 0]
+            out[f"{addon.id}.units"][hit] = 0
+            out[f"{addon.id}.claimable"][hit] = False
+            out[f"{addon.id}.tier"][hit] = ""
+            out[f"{addon.id}.reason"][hit] = why
+    if "units" in out:
+        out["units"] = sum(
+            (out[f"{a.id}.units"] for a in national_addons() if f"{a.id}.units" in out),
+            np.zeros(len(minutes), dtype=np.int64),
+        )
 
 
 def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
@@ -349,20 +520,22 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     if event.size and (event.min() < 0 or event.max() >= n):
         raise InputError("a contact's 'event' must be the row number of an event")
     size = event.size
-    unspecified = list(ContactMeans).index(ContactMeans.UNSPECIFIED)
+    unspecified = _MEANS.index(ContactMeans.UNSPECIFIED)
     means = _codes(columns["means"], ContactMeans) if "means" in columns else np.full(size, unspecified, np.int16)
-    care_manager = list(ActorKind).index(ActorKind.CARE_MANAGER)
+    care_manager = _ACTORS.index(ActorKind.CARE_MANAGER)
     from_party = (
         _codes(columns["from_party"], ActorKind)
         if "from_party" in columns
         else np.full(size, care_manager, dtype=np.int16)
     )
-    conference = columns["conference"].astype(bool) if "conference" in columns else np.zeros(size, dtype=bool)
+    conference = _flags(columns["conference"], "conference") if "conference" in columns else np.zeros(size, bool)
+    day = _minutes(columns["at"]) // 1440
+    _check_days(day, check_contact_day)
     return {
         "event": event,
-        "day": _minutes(columns["at"]) // 1440,
+        "day": day,
         "from_party": from_party,
         "to_party": _codes(columns["to_party"], ActorKind),
         "means": means,
-        "conference": conference | (means == list(ContactMeans).index(ContactMeans.CONFERENCE)),
+        "conference": conference | (means == _MEANS.index(ContactMeans.CONFERENCE)),
     }

@@ -9,14 +9,15 @@ Readings the sources leave open are the fields of :class:`HandoffOptions`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
-from zaitaku_core.calendar.business import BusinessCalendar
+from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY, BusinessCalendar
+from zaitaku_core.errors import CalendarRangeError, InputError
 from zaitaku_core.framework import ActorKind, CareScene, EventKind
 from zaitaku_core.handoff.model import (
     AddonVerdict,
@@ -27,11 +28,23 @@ from zaitaku_core.handoff.model import (
     Reason,
     Verdict,
     Window,
+    japan_wall_time,
+    parse_flag,
 )
 from zaitaku_core.handoff.rules import Addon, Revision, RuleWindow, national_addons
 from zaitaku_core.model import DeadlineKind, Finding, HandoffRule, RuleBasis, Severity, Tool, WhoContacts
 
-__all__ = ["CONFLICT_CODES", "HandoffOptions", "apply_monthly_caps", "evaluate", "windows"]
+__all__ = [
+    "CONFLICT_CODES",
+    "EVENT_RANGE",
+    "READINGS",
+    "HandoffOptions",
+    "apply_monthly_caps",
+    "check_contact_day",
+    "check_event_day",
+    "evaluate",
+    "windows",
+]
 
 #: The findings a verdict may carry where a city rule and the national rules pull apart:
 #: code -> (severity, title in Japanese, title in English).
@@ -63,9 +76,51 @@ SCENE_OF_EVENT = {
 }
 
 
+#: The readings a user may choose (``--reading NAME=VALUE``): name -> (values, the default first; Japanese
+#: and English descriptions). Each is a field of :class:`HandoffOptions`.
+READINGS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "after_hours_includes_closed_day": (
+        ("true", "false"),
+        "入院時情報連携加算(Ⅱ)の延長（営業時間終了後に入院し3日目が営業日でない）で、休業日の入院も営業時間終了後とみなす",
+        "for (Ⅱ)'s extension, an admission on a closed day counts as after office hours (the FY2024 text "
+        "names 営業時間終了後 only)",
+    ),
+    "extension_unit": (
+        ("calendar_day", "business_day"),
+        "令和6年度の延長「翌日」を暦日（Q&Aの例）と読むか、事業所の次の営業日と読むか",
+        "'the next day' of the FY2024 extensions: the next calendar day (the Q&A's examples) or the office's "
+        "next business day",
+    ),
+    "day_count_start": (
+        ("event_day", "next_day"),
+        "「N日以内」（令和6年3月までの入院時情報連携加算、退院後7日以内）の1日目を事象の日とするか翌日とするか",
+        "day 1 of 'within N days' (the admission add-on before FY2024, the 7 days after discharge): the event "
+        "day or the day after",
+    ),
+    "unrecorded_means_counts": (
+        ("false", "true"),
+        "面談が要件の加算で、方法の記録がない連携を面談とみなす",
+        "where a 面談 (interview) is required, a contact whose means is not recorded counts as one",
+    ),
+    "discharge_window_starts_at_admission": (
+        ("true", "false"),
+        "退院・退所加算で、入院日（admitted_at）より前の連携を数えない",
+        "for the discharge add-on, contacts before the admission (admitted_at) do not count",
+    ),
+    "office_has_24h_contact_system": (
+        ("true", "false"),
+        "事業所にターミナルケアマネジメント加算の24時間連絡体制がある",
+        "the office has the 24-hour contact system ターミナルケアマネジメント加算 requires",
+    ),
+}
+
+
 @attrs.frozen
 class HandoffOptions:
     """Readings of the rules that the sources leave open (marked [check] in the domain notes).
+
+    Each field is a reading of ``READINGS`` (in this module), chosen on the command line with
+    ``--reading NAME=VALUE`` (:meth:`from_readings`).
 
     Attributes:
         after_hours_includes_closed_day: For (Ⅱ)'s extension ("admitted after office hours and the third
@@ -77,6 +132,12 @@ class HandoffOptions:
             ``after_hours_includes_closed_day=False``, an admission on a closed day before a long closure
             can give (Ⅰ) a later end than (Ⅱ) (2024-05-03: (Ⅰ) to 05-07, (Ⅱ) to 05-05); the other
             readings keep (Ⅰ) ending no later than (Ⅱ).
+        day_count_start: Day 1 of "within N days" where the text does not fix it (the admission add-on
+            before FY2024, "退院後7日以内"): the event day (``"event_day"``, default, as the FY2024 Q&A
+            counts) or the day after (``"next_day"``: every such window is one day longer).
+        unrecorded_means_counts: Where a 面談 is required (退院・退所加算, 通院時情報連携加算), a contact whose
+            means is not recorded counts as one (default ``False``: a record must say 面談, video call
+            or conference).
         discharge_window_starts_at_admission: Contacts count for 退院・退所加算 only from the admission
             of the stay when the event gives ``admitted_at`` (default ``True``).
         office_has_24h_contact_system: The office has the 24-hour contact system that
@@ -87,8 +148,10 @@ class HandoffOptions:
     extension_unit: Literal["calendar_day", "business_day"] = "calendar_day"
     discharge_window_starts_at_admission: bool = True
     office_has_24h_contact_system: bool = True
+    day_count_start: Literal["event_day", "next_day"] = "event_day"
+    unrecorded_means_counts: bool = False
     #: The options as a plain tuple (hashed in C on the per-event path).
-    key: tuple[bool, str, bool, bool] = attrs.field(
+    key: tuple[Any, ...] = attrs.field(
         init=False,
         eq=False,
         repr=False,
@@ -98,13 +161,83 @@ class HandoffOptions:
                 self.extension_unit,
                 self.discharge_window_starts_at_admission,
                 self.office_has_24h_contact_system,
+                self.day_count_start,
+                self.unrecorded_means_counts,
             ),
             takes_self=True,
         ),
     )
 
+    @classmethod
+    def from_readings(cls, readings: Mapping[str, str] | Iterable[str]) -> HandoffOptions:
+        """Options from ``{name: value}`` or ``"name=value"`` texts (the values of ``READINGS``).
+
+        Raises:
+            InputError: an unknown name or a value the reading does not list.
+        """
+        pairs: list[tuple[str, str]] = []
+        if isinstance(readings, Mapping):
+            pairs = [(str(k), str(v)) for k, v in readings.items()]
+        else:
+            for text in readings:
+                name, sep, value = text.partition("=")
+                if not sep:
+                    raise InputError(f"write a reading as NAME=VALUE; readings: {', '.join(READINGS)}")
+                pairs.append((name.strip(), value.strip()))
+        values: dict[str, Any] = {}
+        for name, value in pairs:
+            if name not in READINGS:
+                raise InputError(f"unknown reading {name!r}; readings: {', '.join(READINGS)}")
+            choices = READINGS[name][0]
+            if value not in choices:
+                raise InputError(f"reading {name} takes {' or '.join(choices)}")
+            values[name] = parse_flag(value) if choices[0] in ("true", "false") else value
+        return cls(**values)
+
+    def as_readings(self) -> dict[str, str]:
+        """The options as ``{name: value}`` texts (what :meth:`from_readings` reads)."""
+        out = {}
+        for name in READINGS:
+            value = getattr(self, name)
+            out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out
+
 
 DEFAULT_OPTIONS = HandoffOptions()
+
+
+#: How far (in days) a window may reach from its event day; events must lie this far inside the calendar's
+#: day table (checked by a test against the rules data).
+WINDOW_REACH = 21
+#: The days an event may fall on, and a contact: the calendar's table, less the reach for events.
+EVENT_RANGE = (FIRST_DAY + timedelta(days=WINDOW_REACH), LAST_DAY - timedelta(days=WINDOW_REACH))
+
+
+def check_event_day(day: date) -> None:
+    """Refuse an event day whose windows would leave the calendar's table.
+
+    Raises:
+        CalendarRangeError: ``day`` lies outside :data:`EVENT_RANGE`.
+    """
+    if not EVENT_RANGE[0] <= day <= EVENT_RANGE[1]:
+        raise CalendarRangeError(f"events must lie between {EVENT_RANGE[0]} and {EVENT_RANGE[1]}")
+
+
+def check_contact_day(day: date) -> None:
+    """Refuse a contact (or admission, or service start) day outside the calendar's table.
+
+    Raises:
+        CalendarRangeError: ``day`` lies outside ``FIRST_DAY`` … ``LAST_DAY``.
+    """
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise CalendarRangeError(f"contacts and stays must lie between {FIRST_DAY} and {LAST_DAY}")
+
+
+def window_days(spec: RuleWindow, options: HandoffOptions) -> tuple[int, int]:
+    """(first day, last day) of ``spec`` under ``options`` (the event day is day 1)."""
+    if spec.count_reading and options.day_count_start == "next_day":
+        return (spec.first_day + 1 if spec.first_day > 1 else spec.first_day), spec.last_day + 1
+    return spec.first_day, spec.last_day
 
 
 def _late(moment: datetime, calendar: BusinessCalendar) -> tuple[bool, bool]:
@@ -115,8 +248,9 @@ def _late(moment: datetime, calendar: BusinessCalendar) -> tuple[bool, bool]:
 
 def _rule_window(spec: RuleWindow, moment: datetime, calendar: BusinessCalendar, options: HandoffOptions) -> Window:
     day = moment.date()
-    end = day + timedelta(days=spec.last_day - 1)
-    start = None if spec.before_event else day + timedelta(days=spec.first_day - 1)
+    first_day, last_day = window_days(spec, options)
+    end = day + timedelta(days=last_day - 1)
+    start = None if spec.before_event else day + timedelta(days=first_day - 1)
     extended = False
     if spec.extend is not None:
         after_closing, closed_day = _late(moment, calendar)
@@ -152,6 +286,8 @@ def windows(
     """
     if calendar is None:
         calendar = BusinessCalendar.government()
+    if at.tzinfo is not None:
+        at = japan_wall_time(at)
     # The kind as given: a code or label string hashes in C; an EventKind member (equal to its code, but
     # hashed apart) simply gets its own entries.
     key = (kind, at.toordinal(), at.hour * 60 + at.minute >= calendar.closes_minute, options.key)
@@ -159,6 +295,7 @@ def windows(
     if found is None:
         event_kind = EventKind.parse(kind)
         day = at.date()
+        check_event_day(day)
         found = tuple(
             (addon.id, _rule_window(revision.window, at, calendar, options))
             for addon in _addons_for(event_kind)
@@ -177,20 +314,41 @@ def _is_conference(contact: Contact) -> bool:
     return contact.conference or contact.means is ContactMeans.CONFERENCE
 
 
+def _means_count(contact: Contact, means: tuple[str, ...], options: HandoffOptions) -> bool:
+    """Whether ``contact`` was made by one of ``means`` (a conference counts where one is listed)."""
+    if contact.means.value in means:
+        return True
+    if contact.conference and "conference" in means:
+        return True
+    return contact.means is ContactMeans.UNSPECIFIED and options.unrecorded_means_counts
+
+
 def _judge(
     addon: Addon,
     revision: Revision,
     window: Window,
+    event: Event,
     contacts: Sequence[Contact],
     options: HandoffOptions,
 ) -> tuple[int, str | None, Reason | None]:
-    """(units, tier, reason) for one add-on in force."""
-    allowed = addon.parties_to(revision)
-    qualifying = [c for c in contacts if c.from_party in addon.contact_from and c.to_party in allowed]
+    """(units, tier, reason) for one add-on in force.
+
+    The checks run in a fixed order, and the first that fails names the reason: the parties (and the
+    direction, and the place of stay), the means, the window, then the tiers or the counts.
+    """
+    allowed = addon.allowed_parties(revision, event.stay_in)
+    senders = addon.contact_from
+    qualifying = [
+        c
+        for c in contacts
+        if (c.from_party in senders and c.to_party in allowed)
+        or (addon.either_direction and c.from_party in allowed and c.to_party in senders)
+    ]
     if not qualifying:
         return 0, None, Reason.NO_CONTACT
-    if addon.means:
-        qualifying = [c for c in qualifying if c.means.value in addon.means]
+    means = addon.means_of(revision)
+    if means:
+        qualifying = [c for c in qualifying if _means_count(c, means, options)]
         if not qualifying:
             return 0, None, Reason.WRONG_MEANS
     inside = [c for c in qualifying if window.contains(c.at.date())]
@@ -201,14 +359,22 @@ def _judge(
     if revision.tiers:
         eligible = [t for t in revision.tiers if days >= t.min_contacts and (conference or not t.conference)]
         best = max(eligible, key=lambda t: t.units)
-        return best.units, best.code, None
-    if addon.conference_required and not conference:
-        return 0, None, Reason.NEEDS_CONFERENCE
-    if days < addon.min_contact_days:
-        return 0, None, Reason.TOO_FEW_CONTACTS
-    if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
-        return 0, None, Reason.NEEDS_24H_SYSTEM
-    return revision.units, None, None
+        units, tier = best.units, best.code
+    else:
+        if addon.conference_required and not conference:
+            return 0, None, Reason.NEEDS_CONFERENCE
+        if days < addon.min_contact_days:
+            return 0, None, Reason.TOO_FEW_CONTACTS
+        if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
+            return 0, None, Reason.NEEDS_24H_SYSTEM
+        units, tier = revision.units, None
+    if addon.not_with_initial_addon and event.initial_addon:
+        return 0, None, Reason.INITIAL_ADDON
+    return units, tier, None
+
+
+def _cap_text(addon: Addon) -> str | None:
+    return f"{addon.monthly_cap}/月" if addon.monthly_cap else ("1/入院" if addon.per_stay else None)
 
 
 def _addon_verdicts(
@@ -217,19 +383,32 @@ def _addon_verdicts(
     day = event.at.date()
     verdicts: list[AddonVerdict] = []
     for addon in _addons_for(event.kind):
-        cap = f"{addon.monthly_cap}/月" if addon.monthly_cap else ("1/入院" if addon.per_stay else None)
+        cap = _cap_text(addon)
         revision = addon.revision(day)
         if revision is None:
+            modelled = day < addon.modelled_from and addon.existed(day)
             verdicts.append(
                 AddonVerdict(
-                    addon.id, addon.name, addon.name_en, None, None, False, 0, reason=Reason.NOT_IN_FORCE, cap=cap
+                    addon.id,
+                    addon.name,
+                    addon.name_en,
+                    None,
+                    None,
+                    False,
+                    0,
+                    reason=Reason.NOT_MODELLED if modelled else Reason.NOT_IN_FORCE,
+                    cap=cap,
+                    modelled_from=addon.modelled_from if modelled else None,
                 )
             )
             continue
         window = _rule_window(revision.window, event.at, calendar, options)
         if addon.per_stay and options.discharge_window_starts_at_admission and event.admitted_at is not None:
             window = attrs.evolve(window, start=event.admitted_at.date())
-        units, tier, reason = _judge(addon, revision, window, contacts, options)
+        units, tier, reason = _judge(addon, revision, window, event, contacts, options)
+        claim_month = None
+        if addon.per_stay and event.service_start is not None:
+            claim_month = f"{event.service_start:%Y-%m}"
         verdicts.append(
             AddonVerdict(
                 addon.id,
@@ -242,6 +421,7 @@ def _addon_verdicts(
                 tier=tier,
                 reason=reason,
                 cap=cap,
+                claim_month=claim_month,
             )
         )
     # Exclusive add-ons: keep the one with most units, in data order on a tie.
@@ -365,6 +545,12 @@ def evaluate(
         options: Readings of open points of the rules.
     """
     calendar = calendar or BusinessCalendar.government()
+    check_event_day(event.at.date())
+    for moment in (event.admitted_at, *(c.at for c in contacts)):
+        if moment is not None:
+            check_contact_day(moment.date())
+    if event.service_start is not None:
+        check_contact_day(event.service_start)
     addons = _addon_verdicts(event, contacts, calendar, options)
     scene = SCENE_OF_EVENT[event.kind]
     obligations: list[Obligation] = []
@@ -426,26 +612,47 @@ def evaluate(
 
 
 def apply_monthly_caps(verdicts: Sequence[tuple[str, Verdict]]) -> list[Verdict]:
-    """Apply the monthly caps across one or more subjects' verdicts (``(subject id, verdict)`` pairs).
+    """Apply the monthly and per-stay caps across subjects' verdicts (``(subject id, verdict)`` pairs).
 
-    Within a subject and calendar month, in time order, an add-on claimable beyond its cap becomes not
-    claimable with reason ``monthly_cap``. The result keeps the input order.
+    A cap counts claims per subject and calendar month of the event, across an add-on's exclusive group
+    (入院時情報連携加算 (Ⅰ) and (Ⅱ): one claim of either per month in total). Where a subject has more
+    claimable events in a month than the cap allows, the claims with the most units are kept (the earlier
+    on a tie, then input order); the others become not claimable with reason ``monthly_cap``. A per-stay
+    add-on (退院・退所加算) is kept once per subject and discharge day (``stay_cap``). The result keeps the
+    input order. :func:`~zaitaku_core.handoff.apply_caps_columns` does the same on columns.
     """
-    caps = {a.id: a.monthly_cap for a in national_addons() if a.monthly_cap}
-    used: dict[tuple[str, str, int, int], int] = defaultdict(int)
-    out: list[Verdict | None] = [None] * len(verdicts)
-    order = sorted(range(len(verdicts)), key=lambda i: (verdicts[i][0], verdicts[i][1].at))
-    for index in order:
-        subject, verdict = verdicts[index]
-        changed = []
-        for addon in verdict.addons:
-            cap = caps.get(addon.addon_id)
-            if cap and addon.claimable:
-                key = (subject, addon.addon_id, verdict.at.year, verdict.at.month)
-                if used[key] >= cap:
-                    addon = attrs.evolve(addon, claimable=False, units=0, reason=Reason.MONTHLY_CAP)
-                else:
-                    used[key] += 1
-            changed.append(addon)
-        out[index] = attrs.evolve(verdict, addons=tuple(changed))
-    return [v for v in out if v is not None]
+    addons = {a.id: a for a in national_addons()}
+    candidates: dict[tuple[str, str, int, int], list[tuple[int, datetime, int, int]]] = defaultdict(list)
+    caps: dict[tuple[str, str, int, int], int] = {}
+    for index, (subject, verdict) in enumerate(verdicts):
+        for position, addon_verdict in enumerate(verdict.addons):
+            addon = addons[addon_verdict.addon_id]
+            if not addon_verdict.claimable:
+                continue
+            if addon.monthly_cap:
+                group = addon.exclusive_group or addon.id
+                key = (subject, group, verdict.at.year, verdict.at.month)
+            elif addon.per_stay:
+                key = (subject, "stay:" + addon.id, verdict.at.toordinal(), 0)
+            else:
+                continue
+            candidates[key].append((-addon_verdict.units, verdict.at, index, position))
+            caps[key] = addon.monthly_cap or 1
+    dropped: dict[int, dict[int, Reason]] = defaultdict(dict)
+    for key, claims in candidates.items():
+        for _units, _at, index, position in sorted(claims)[caps[key] :]:
+            dropped[index][position] = Reason.STAY_CAP if key[1].startswith("stay:") else Reason.MONTHLY_CAP
+    out = []
+    for index, (_subject, verdict) in enumerate(verdicts):
+        if index in dropped:
+            verdict = attrs.evolve(
+                verdict,
+                addons=tuple(
+                    attrs.evolve(a, claimable=False, units=0, tier=None, reason=dropped[index][p])
+                    if p in dropped[index]
+                    else a
+                    for p, a in enumerate(verdict.addons)
+                ),
+            )
+        out.append(verdict)
+    return out

@@ -7,16 +7,17 @@ nothing personal is stored, logged or written.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import attrs
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
 from zaitaku_core.framework import ActorKind, CareScene, EventKind, LabeledEnum
 from zaitaku_core.model import Finding, FrozenModel, RuleBasis
 
 __all__ = [
+    "JAPAN",
     "AddonVerdict",
     "Contact",
     "ContactMeans",
@@ -26,11 +27,66 @@ __all__ = [
     "Reason",
     "Verdict",
     "Window",
+    "japan_wall_time",
+    "parse_flag",
 ]
 
 #: An opaque subject id (no names, no insurance numbers), made of letters, digits and ``-_.:``.
 SUBJECT_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
 SubjectId = Annotated[str, StringConstraints(pattern=SUBJECT_PATTERN)]
+
+#: Japan Standard Time (UTC+9, no daylight saving time).
+JAPAN = timezone(timedelta(hours=9), "JST")
+
+
+def japan_wall_time(moment: datetime) -> datetime:
+    """``moment`` as wall-clock time in Japan, without a time zone.
+
+    The rules count the office's days and hours, which are Japanese wall time: a naive time is taken
+    as it is; a time with an offset (``2024-06-14T19:00+09:00``, ``…Z``) is first converted to Japan
+    time (so ``+09:00`` keeps its wall time, and ``10:00Z`` is 19:00 in Japan). The batch path reads
+    offsets the same way.
+    """
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(JAPAN).replace(tzinfo=None)
+
+
+#: Texts read as a yes/no flag (case-insensitive, surrounding blanks ignored); a blank reads as no.
+TRUE_TEXTS = frozenset({"1", "true", "yes", "y", "はい", "有", "あり"})
+FALSE_TEXTS = frozenset({"0", "false", "no", "n", "いいえ", "無", "なし", ""})
+
+
+def parse_flag(value: object) -> bool:
+    """A yes/no value read strictly: a bool, 0/1, or a text of ``TRUE_TEXTS`` / ``FALSE_TEXTS``
+    (``1 true yes y はい 有 あり`` / ``0 false no n いいえ 無 なし`` and blank; any case, blanks around ignored).
+
+    Raises:
+        ValueError: anything else (``"false"`` is *no*, never a non-empty string read as *yes*).
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE_TEXTS:
+            return True
+        if text in FALSE_TEXTS:
+            return False
+    raise ValueError(f"expected a yes/no value ({', '.join(sorted(TRUE_TEXTS | FALSE_TEXTS - {''}))})")
+
+
+#: Where a person may stay before a discharge that 退院・退所加算 covers.
+STAY_PLACES = (
+    ActorKind.HOSPITAL,
+    ActorKind.CLINIC,
+    ActorKind.COMMUNITY_NURSING_HOME,
+    ActorKind.LTC_FACILITY,
+)
+
+JapanTime = Annotated[datetime, AfterValidator(japan_wall_time)]
+Flag = Annotated[bool, BeforeValidator(parse_flag)]
 
 
 class ContactMeans(LabeledEnum):
@@ -38,6 +94,7 @@ class ContactMeans(LabeledEnum):
 
     UNSPECIFIED = ("unspecified", "不明", "unspecified")
     PHONE = ("phone", "電話", "phone")
+    VIDEO = ("video", "ビデオ通話（テレビ電話装置等）", "video call")
     FAX = ("fax", "FAX", "fax")
     MAIL = ("mail", "郵送", "mail")
     EMAIL = ("email", "電子メール", "e-mail")
@@ -51,30 +108,50 @@ class Learned(FrozenModel):
     """Who learned of the event, and when."""
 
     party: ActorKind
-    at: datetime
+    at: JapanTime
 
 
 class Event(FrozenModel):
     """A care event of one person: admission, discharge, sudden change, death, outpatient visit …
 
-    ``admitted_at`` (for a discharge) bounds the stay in which hospital contacts count.
+    Times without an offset are Japanese wall time; times with one are converted to it
+    (:func:`~zaitaku_core.handoff.model.japan_wall_time`). For a discharge:
+
+    * ``admitted_at`` bounds the stay in which contacts with its staff count;
+    * ``stay_in`` is where the person stayed: ``hospital``, ``clinic``, ``community_nursing_home``
+      (地域密着型介護老人福祉施設) or ``ltc_facility`` (介護保険施設); when given, only contacts with the staff
+      of that kind of place count (unknown: any of them);
+    * ``service_start`` is the day the person's home services began (退院・退所加算 is claimed in that
+      month; it cannot begin before the discharge);
+    * ``initial_addon`` says that 初回加算 is claimed in that month, which excludes 退院・退所加算.
     """
 
     subject: SubjectId = "anonymous"
     kind: EventKind
-    at: datetime
+    at: JapanTime
     learned: tuple[Learned, ...] = ()
-    admitted_at: datetime | None = None
+    admitted_at: JapanTime | None = None
+    stay_in: ActorKind | None = None
+    service_start: date | None = None
+    initial_addon: Flag = False
+
+    @model_validator(mode="after")
+    def _check_stay(self) -> Event:
+        if self.stay_in is not None and self.stay_in not in STAY_PLACES:
+            raise ValueError(f"stay_in must be one of {', '.join(p.value for p in STAY_PLACES)}")
+        if self.service_start is not None and self.service_start < self.at.date():
+            raise ValueError("service_start cannot be before the event's day")
+        return self
 
 
 class Contact(FrozenModel):
     """One contact between two parties about an event (from the care manager by default)."""
 
-    at: datetime
+    at: JapanTime
     from_party: ActorKind = ActorKind.CARE_MANAGER
     to_party: ActorKind
     means: ContactMeans = ContactMeans.UNSPECIFIED
-    conference: bool = False
+    conference: Flag = False
     form: str | None = Field(default=None, description="Tool id of the form used, if any.")
 
 
@@ -82,6 +159,11 @@ class Reason(LabeledEnum):
     """Why an add-on is not claimable (stable codes)."""
 
     NOT_IN_FORCE = ("not_in_force", "事象の日に当該加算の規定がない", "no such add-on on the event's date")
+    NOT_MODELLED = (
+        "not_modelled",
+        "事象の日の算定要件は未収録（当該加算は存在した）",
+        "the add-on existed then, but its rules of that date are not modelled",
+    )
     NO_CONTACT = ("no_contact", "該当する相手との連携の記録がない", "no contact with the required party")
     OUTSIDE_WINDOW = ("outside_window", "期限内に連携していない", "no contact inside the window")
     EXCLUSIVE = ("exclusive", "併算定不可（上位の加算を算定）", "exclusive with a higher add-on claimed")
@@ -90,6 +172,8 @@ class Reason(LabeledEnum):
     NEEDS_CONFERENCE = ("needs_conference", "カンファレンスの記録がない", "no conference recorded")
     NEEDS_24H_SYSTEM = ("needs_24h_system", "24時間連絡体制がない", "no 24-hour contact system")
     MONTHLY_CAP = ("monthly_cap", "月の算定上限に達している", "monthly cap reached")
+    STAY_CAP = ("stay_cap", "入院・入所期間中1回を限度（算定済み）", "once per stay: already claimed")
+    INITIAL_ADDON = ("initial_addon", "初回加算を算定する月は算定できない", "not with 初回加算 in the same month")
 
 
 @attrs.frozen
@@ -137,6 +221,11 @@ class AddonVerdict:
     tier: str | None = None
     reason: Reason | None = None
     cap: str | None = None
+    #: For ``not_modelled``: the first day the data models.
+    modelled_from: date | None = None
+    #: The month the add-on is claimed in (``YYYY-MM``), where it differs from the event's month or is
+    #: known only from an input (退院・退所加算: the month service use starts).
+    claim_month: str | None = None
 
 
 @attrs.frozen

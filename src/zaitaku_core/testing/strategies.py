@@ -337,16 +337,29 @@ _EVENT_KINDS = ["admission", "discharge", "outpatient_visit", "home_conference",
 
 
 @st.composite
-def handoff_events(draw: st.DrawFn, kinds: tuple[str, ...] = tuple(_EVENT_KINDS)) -> Any:
-    """Handoff events (FY2017–FY2026, minute precision, opaque subject ids) of the given kinds."""
+def handoff_events(
+    draw: st.DrawFn, kinds: tuple[str, ...] = tuple(_EVENT_KINDS), subjects: tuple[str, ...] = ()
+) -> Any:
+    """Handoff events (FY2011–FY2026, mostly FY2017 on; minute precision; opaque subject ids, drawn from
+    ``subjects`` when given so that monthly caps bite) of the given kinds. Discharges come with or without
+    the admission, the place of stay (hospital … 介護保険施設), the service start and 初回加算."""
     from zaitaku_core.handoff import Event
+    from zaitaku_core.handoff.model import STAY_PLACES
 
-    moment = draw(st.datetimes(datetime(2017, 4, 1), datetime(2027, 3, 31, 23, 59))).replace(second=0, microsecond=0)
+    early = st.datetimes(datetime(2011, 4, 1), datetime(2018, 3, 31, 23, 59))
+    late = st.datetimes(datetime(2017, 4, 1), datetime(2027, 3, 31, 23, 59))
+    moment = draw(st.one_of(late, late, late, early)).replace(second=0, microsecond=0)
     kind = draw(st.sampled_from(kinds))
-    admitted = None
-    if kind == "discharge" and draw(st.booleans()):
-        admitted = moment - timedelta(days=draw(st.integers(0, 60)), minutes=draw(st.integers(0, 600)))
-    return Event(subject=draw(identifiers("s")), kind=kind, at=moment, admitted_at=admitted)
+    extra: dict[str, Any] = {}
+    if kind == "discharge":
+        if draw(st.booleans()):
+            extra["admitted_at"] = moment - timedelta(days=draw(st.integers(0, 60)), minutes=draw(st.integers(0, 600)))
+        extra["stay_in"] = draw(st.sampled_from([None, *STAY_PLACES]))
+        if draw(st.booleans()):
+            extra["service_start"] = moment.date() + timedelta(days=draw(st.integers(0, 40)))
+        extra["initial_addon"] = draw(st.booleans())
+    subject = draw(st.sampled_from(subjects) if subjects else identifiers("s"))
+    return Event(subject=subject, kind=kind, at=moment, **extra)
 
 
 @st.composite
@@ -355,17 +368,30 @@ def contact_logs(draw: st.DrawFn, event: Any, max_size: int = 6) -> list[Any]:
     every kind."""
     from zaitaku_core.handoff import Contact, ContactMeans
 
-    parties = ["hospital", "hospital_liaison", "clinic", "home_doctor", "dental_clinic", "visiting_nurse", "user"]
+    parties = [
+        "hospital",
+        "hospital_liaison",
+        "clinic",
+        "home_doctor",
+        "dental_clinic",
+        "visiting_nurse",
+        "community_nursing_home",
+        "ltc_facility",
+        "user",
+    ]
     means = [*ContactMeans, ContactMeans.IN_PERSON, ContactMeans.HOME_VISIT, ContactMeans.CONFERENCE]
-    # Days are drawn near the event more often than far from it, so windows are hit and missed alike.
-    days = st.one_of(st.integers(0, 2), st.integers(-15, 1), st.integers(-20, 10))
+    # Days are drawn near the event more often than far from it, so windows (and the 7 days after a
+    # discharge) are hit and missed alike.
+    days = st.one_of(st.integers(0, 2), st.integers(-15, 1), st.integers(-20, 10), st.integers(5, 9))
     out = []
     for _ in range(draw(st.integers(0, max_size))):
         offset = timedelta(days=draw(days), minutes=draw(st.integers(-720, 720)))
         out.append(
             Contact(
                 at=(event.at + offset).replace(second=0, microsecond=0),
-                from_party=draw(st.sampled_from(["care_manager", "care_manager", "care_manager", "hospital"])),
+                from_party=draw(
+                    st.sampled_from(["care_manager", "care_manager", "care_manager", "hospital", "ltc_facility"])
+                ),
                 to_party=draw(st.sampled_from(parties)),
                 means=draw(st.sampled_from(means)),
                 conference=draw(st.booleans()),
