@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
+from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
@@ -22,6 +22,15 @@ from zaitaku_core.model import (
     Source,
     ValueKind,
     ValueStatus,
+)
+from zaitaku_core.report.charts import (
+    bar,
+    city_charts,
+    indicator_chart,
+    not_charted_note,
+    number,
+    plan_period_label,
+    target_number,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
 from zaitaku_core.validation import city_findings, run_checks
@@ -49,10 +58,6 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "indicators": ("指標（計画値と実績値）", "Indicators: plan and actual"),
     "indicators_none": ("指標は登録されていません。", "No indicators are declared."),
-    "chart": (
-        "計画値と実績値（棒の長さは指標ごとの最大値に対する比）",
-        "Plan and actual (each indicator's bars are scaled to its own largest value)",
-    ),
     "findings": ("検証結果", "Validation findings"),
     "findings_none": ("検証で問題は見つかりませんでした。", "Validation found nothing to report."),
     "counts": ("件数", "Counts"),
@@ -107,6 +112,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit": ("単位", "Unit"),
     "type": ("指標の種類", "Type"),
     "fy": ("年度", "Fiscal year"),
+    "period": ("計画期間", "Plan period"),
     "plan": ("計画値", "Plan"),
     "actual": ("実績値", "Actual"),
     "ratio": ("達成率", "Achievement"),
@@ -157,12 +163,6 @@ def _join(items: Iterable[str]) -> str:
     return "、".join(items)
 
 
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _item_key(program: Program) -> str:
     if program.new_item is not None:
         return program.new_item.code
@@ -184,17 +184,20 @@ def _item_rows(lang: Lang) -> tuple[tuple[str, str, str, str], ...]:
 def _section(
     key: str,
     lang: Lang,
-    columns: tuple[str, ...],
+    keys: tuple[str, ...],
     rows: Iterable[tuple[Cell, ...]],
     *,
+    columns: tuple[str, ...] | None = None,
     text: str | None = None,
     charts: tuple[Chart, ...] = (),
     marks: tuple[Mark, ...] = (),
 ) -> Section:
-    """A section holding one table, both named by ``key``."""
+    """A section holding one table, both named by ``key``; the columns are ``keys`` in ``lang`` unless given."""
     title = _text(key, lang)
     # Made here from validated data, so not validated again (the tests read every format back).
-    table = Table.model_construct(id=key, title=title, columns=columns, rows=tuple(rows), marks=marks)
+    table = Table.model_construct(
+        id=key, title=title, columns=columns or _columns(keys, lang), rows=tuple(rows), marks=marks, keys=keys
+    )
     return Section.model_construct(id=key, title=title, text=text, tables=(table,), charts=charts)
 
 
@@ -204,16 +207,6 @@ def _empty_section(key: str, lang: Lang, text_key: str) -> Section:
 
 
 # --- indicators ----------------------------------------------------------------------------------------------
-
-
-def _target_number(value: IndicatorValue | None) -> int | float | None:
-    if value is None:
-        return None
-    if value.value is not None:
-        return _number(value.value)
-    if value.frequency is not None:
-        return value.frequency.times_per_year
-    return None
 
 
 def indicator_status(plan_value: IndicatorValue | None, actual: IndicatorValue | None) -> IndicatorStatus:
@@ -226,7 +219,7 @@ def indicator_status(plan_value: IndicatorValue | None, actual: IndicatorValue |
     judged = _UNJUDGED.get(actual.status)
     if judged is not None:
         return judged
-    target, done = _target_number(plan_value), _number(actual.value)
+    target, done = target_number(plan_value), number(actual.value)
     if target is None or done is None or target < 0 or done < 0:
         # Values are never negative once validated; a model built without validation is not judged.
         return IndicatorStatus.NO_TARGET
@@ -257,8 +250,8 @@ def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[t
     for year in sorted(targets.keys() | actuals.keys()):
         target, actual = targets.get(year), actuals.get(year)
         status = indicator_status(target, actual)
-        target_n = _target_number(target)
-        actual_n = _number(actual.value) if actual is not None else None
+        target_n = target_number(target)
+        actual_n = number(actual.value) if actual is not None else None
         ratio = None
         if (
             (status is IndicatorStatus.ON_TRACK or status is IndicatorStatus.BEHIND)
@@ -274,9 +267,9 @@ def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[t
             plan_cell = target.frequency.label(lang)
         notes = " ".join([v.note for v in (target, actual) if v is not None and v.note])
         fy = _fy_label(year, lang)
-        rows.append((name, unit, kind, fy, plan_cell, actual_n, ratio, label, notes or None))
-        if target_n is not None or actual_n is not None:
-            bars.append(Bar(label=f"{name}（{fy}）", plan=target_n, actual=actual_n, group=indicator.id))
+        period = plan_period_label(year, lang)
+        rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None))
+        bars.append(bar(fy, year, target, target_n, actual, actual_n, lang))
     return rows
 
 
@@ -311,7 +304,7 @@ def _overview(groups: dict[str, list[Program]], lang: Lang) -> Section:
         titles = _join([f"{p.number or ''}{p.title}" for p in members])
         rows.append((phase, code, label, _join(olds), len(members), titles))
     keys = ("phase", "new_code", "item", "old_code", "n_programs", "program_titles")
-    return _section("overview", lang, _columns(keys, lang), rows)
+    return _section("overview", lang, keys, rows)
 
 
 def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
@@ -322,7 +315,11 @@ def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
             for scene in {tag.scene for tag in program.scenes}:  # a scene tagged twice counts once
                 counts[scene] += 1
         rows.append((code, label, *counts.values()))
-    return _section("coverage", lang, _coverage_columns(lang), rows, text=_text("coverage_text", lang))
+    columns = _coverage_columns(lang)
+    return _section("coverage", lang, _COVERAGE_KEYS, rows, columns=columns, text=_text("coverage_text", lang))
+
+
+_COVERAGE_KEYS = ("new_code", "item", *(f"scene:{s.value}" for s in _SCENES))
 
 
 @cache
@@ -380,7 +377,8 @@ class _Rows:
         columns = tuple(_heading(self.keys[i], lang, headings) for i in used)
         rows = [tuple(row[i] for i in used) for row in self.rows]
         marks = tuple(m.model_copy(update={"column": index[m.column]}) for m in self.marks if m.column in index)
-        return _section(key, lang, columns, rows, text=text, marks=marks)
+        keys = tuple(self.keys[i] for i in used)
+        return _section(key, lang, keys, rows, columns=columns, text=text, marks=marks)
 
 
 def _heading(key: str, lang: Lang, headings: Mapping[str, str]) -> str:
@@ -582,33 +580,52 @@ def _about(plan: Plan, lang: Lang) -> Section:
 def _indicators(plan: Plan, lang: Lang) -> Section:
     if not plan.indicators:
         return _empty_section("indicators", lang, "indicators_none")
-    bars: list[Bar] = []
-    rows = [row for indicator in plan.indicators for row in _indicator_rows(indicator, lang, bars)]
-    chart = Chart(id="plan-vs-actual", title=_text("chart", lang), bars=tuple(bars))
-    keys = ("title", "unit", "type", "fy", "plan", "actual", "ratio", "status", "note")
-    return _section("indicators", lang, _columns(keys, lang), rows, charts=(chart,))
+    rows: list[tuple[Cell, ...]] = []
+    charts: list[Chart] = []
+    left_out: list[tuple[str, list[Bar]]] = []  # indicators with only frequency targets and no actual
+    for indicator in plan.indicators:
+        bars: list[Bar] = []
+        rows += _indicator_rows(indicator, lang, bars)
+        chart = indicator_chart(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
+        if chart is None:
+            left_out.append((indicator.name, bars))
+        else:
+            charts.append(chart)
+    keys = ("title", "unit", "type", "fy", "period", "plan", "actual", "ratio", "status", "note")
+    text = not_charted_note(left_out, lang)
+    return _section("indicators", lang, keys, rows, text=text, charts=tuple(charts))
 
 
 def _findings(findings: Sequence[Finding], lang: Lang) -> Section:
     if not findings:
         return _empty_section("findings", lang, "findings_none")
     rows = [(f.severity.label(lang), f.code, f.message(lang), f.program, f.field) for f in findings]
-    return _section("findings", lang, _columns(("severity", "code", "message", "program", "field"), lang), rows)
+    return _section("findings", lang, ("severity", "code", "message", "program", "field"), rows)
 
 
 def build_report(
-    registry: Registry, city_id: str, fiscal_year: int | str, *, lang: Lang = "ja", allow_undeclared: bool = False
+    registry: Registry,
+    city_id: str,
+    fiscal_year: int | str,
+    *,
+    lang: Lang = "ja",
+    allow_undeclared: bool = False,
+    issued: date | None = None,
 ) -> Report:
     """The report of ``city_id``'s plan for ``fiscal_year``.
 
     Sections: overview by item (old and new codes side by side), items × scenes coverage, programs with
     their owners' actions, tools and where they are used, handoff rules, indicators with plan, actual,
     achievement and status (and a chart), validation findings, then the plugins' own sections.
+    ``issued`` is the report's 作成日; without it, the latest date in the city's data (a source's
+    publication, a partial count's as-of date), so the same data always gives the same report.
 
     Raises:
         UndeclaredFiscalYearError: the city does not declare ``fiscal_year``, unless ``allow_undeclared``.
     """
-    (report,) = build_reports(registry, city_id, (fiscal_year,), lang=lang, allow_undeclared=allow_undeclared)
+    (report,) = build_reports(
+        registry, city_id, (fiscal_year,), lang=lang, allow_undeclared=allow_undeclared, issued=issued
+    )
     return report
 
 
@@ -619,6 +636,7 @@ def build_reports(
     *,
     lang: Lang = "ja",
     allow_undeclared: bool = False,
+    issued: date | None = None,
 ) -> Iterator[Report]:
     """The reports of ``city_id`` for each of ``fiscal_years`` (every fiscal year it declares when ``None``).
 
@@ -638,7 +656,7 @@ def build_reports(
             city_sections = (_handoff(plan, lang), _indicators(plan, lang))
             shared_findings = city_findings(plan, checks)
         findings = run_checks(plan, checks, city_findings=shared_findings)
-        yield _plan_report(registry, plan, findings, city_sections, lang)
+        yield _plan_report(registry, plan, findings, city_sections, lang, issued)
 
 
 def _plan_report(
@@ -647,6 +665,7 @@ def _plan_report(
     findings: Sequence[Finding],
     city_sections: tuple[Section, Section],
     lang: Lang,
+    issued: date | None,
 ) -> Report:
     groups = _by_item(plan)
     sections = [
@@ -673,7 +692,26 @@ def _plan_report(
         fiscal_year=plan.fiscal_year,
         generator=f"zaitaku-core {__version__}",
         sections=tuple(sections),
+        city_name=name,
+        municipality_code=city.municipality.code,
+        operators=tuple(o.name_en if lang == "en" and o.name_en else o.name for o in city.operators),
+        issued=issued or _data_date(plan),
+        issued_from="given" if issued else "data",
     )
+
+
+def _data_date(plan: Plan) -> date | None:
+    """The latest date the plan's data states (sources' publication, partial counts' as-of dates)."""
+    sources = [
+        *plan.city.sources,
+        *(s for p in plan.programs for s in p.sources),
+        *(s for t in plan.tools for s in t.sources),
+        *(s for i in plan.indicators for s in i.sources),
+        *(r.source for r in plan.handoff_rules if r.source is not None),
+    ]
+    dates = [s.published for s in sources if s.published is not None]
+    dates += [v.as_of for i in plan.indicators for v in i.values if v.as_of is not None]
+    return max(dates, default=None)
 
 
 def shared_fiscal_year(registry: Registry, city_ids: Sequence[str]) -> int:
@@ -742,16 +780,25 @@ def compare_cities(
     ]
     for key, values in columns_per_city:
         count_rows.append((_text(key, lang), *values))
+    city_keys = tuple(f"city:{city_id}" for city_id in city_ids)
     sections = (
         _section(
             "items",
             lang,
-            (_text("new_code", lang), _text("item", lang), *names),
+            ("new_code", "item", *city_keys),
             item_rows,
+            columns=(_text("new_code", lang), _text("item", lang), *names),
             text=_text("coverage_text", lang),
         ),
-        _section("scenes", lang, (_text("scenes_col", lang), *names), scene_rows),
-        _section("counts", lang, ("", *names), count_rows),
+        _section(
+            "scenes",
+            lang,
+            ("scenes_col", *city_keys),
+            scene_rows,
+            columns=(_text("scenes_col", lang), *names),
+            charts=city_charts(plans, names, lang),
+        ),
+        _section("counts", lang, ("count", *city_keys), count_rows, columns=("", *names)),
     )
     return Report(
         kind="comparison",

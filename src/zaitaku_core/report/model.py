@@ -6,6 +6,7 @@ removed or changes meaning, and :func:`report_json_schema` gives its JSON Schema
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field, GetCoreSchemaHandler, GetPydanticSchema
@@ -14,7 +15,18 @@ from pydantic_core import CoreSchema, core_schema
 from zaitaku_core.framework import LabeledEnum
 from zaitaku_core.model import FrozenModel
 
-__all__ = ["SCHEMA_VERSION", "Bar", "Cell", "Chart", "IndicatorStatus", "Mark", "Report", "Section", "Table"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Bar",
+    "BarStatus",
+    "Cell",
+    "Chart",
+    "IndicatorStatus",
+    "Mark",
+    "Report",
+    "Section",
+    "Table",
+]
 
 #: Version of the report's JSON schema.
 SCHEMA_VERSION = 1
@@ -69,24 +81,42 @@ class Table(FrozenModel):
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...] = ()
     marks: tuple[Mark, ...] = ()
+    #: A stable, language-independent key per column (``id``, ``title``, ``ratio`` …; empty for tables a
+    #: plugin gives): renderers read it to hide identifiers, format percentages and size columns.
+    keys: tuple[str, ...] = ()
+
+
+#: How a value stands: ``final``, or one a reader must not take as final (中止, 予定, 途中集計).
+BarStatus = Literal["final", "cancelled", "provisional", "partial"]
 
 
 class Bar(FrozenModel):
-    """One labelled pair of bars: plan and actual."""
+    """One labelled pair of bars: plan and actual of one indicator in one fiscal year (or of one city)."""
 
     label: str
     plan: float | None = None
     actual: float | None = None
     #: Bars of one group (one indicator, in one unit) share a scale; bars of different groups are not compared.
     group: str | None = None
+    fiscal_year: int | None = None
+    #: The plan period (第9期 …) of ``fiscal_year``.
+    period: str | None = None
+    #: A target given as a frequency (年1回, 通年, 随時): drawn as a mark with this text, never as a bar.
+    plan_text: str | None = None
+    plan_status: BarStatus | None = None
+    actual_status: BarStatus | None = None
+    #: The date a partial actual was counted up to.
+    as_of: date | None = None
 
 
 class Chart(FrozenModel):
-    """A bar chart of plan against actual."""
+    """A bar chart of plan against actual on one scale (``unit``), with a note for what it cannot show."""
 
     id: str
     title: str
     bars: tuple[Bar, ...] = ()
+    unit: str | None = None
+    note: str | None = None
 
 
 class Section(FrozenModel):
@@ -110,6 +140,13 @@ class Report(FrozenModel):
     fiscal_year: int | None = None
     generator: str
     sections: tuple[Section, ...] = ()
+    #: The title block: the city (name and 全国地方公共団体コード), who runs the program (担当課 / operator),
+    #: and the date the report is issued (作成日): given by the caller, or else the latest date in the data.
+    city_name: str | None = None
+    municipality_code: str | None = None
+    operators: tuple[str, ...] = ()
+    issued: date | None = None
+    issued_from: Literal["given", "data"] | None = None
 
 
 def report_json_schema() -> dict[str, Any]:

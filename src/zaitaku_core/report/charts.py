@@ -1,0 +1,216 @@
+"""Which charts a report holds, and what each bar says: built from the same data as the report's tables.
+
+Every chart is drawn on one scale: one indicator in its unit (a trend across fiscal years, grouped by plan
+period: 第8期 actuals beside 第9期 targets), or one count compared across cities. A bar carries the status of
+its value (中止, 予定, 途中集計 with its as-of date) and a target given as a frequency (年1回, 通年) is carried as
+text, drawn as a mark, never as a bar: the renderers (``render.py``) draw each distinctly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import cache
+from typing import Literal
+
+from zaitaku_core.calendar import FiscalYear, PlanPeriod
+from zaitaku_core.errors import FiscalYearError
+from zaitaku_core.model import IndicatorValue, Plan, ValueStatus
+from zaitaku_core.report.model import Bar, BarStatus, Chart
+
+__all__ = ["bar", "city_charts", "indicator_chart", "not_charted_note", "number", "plan_period_label", "target_number"]
+
+Lang = Literal["ja", "en"]
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "trend": ("{name}（{unit}）：計画値と実績値の推移", "{name} ({unit}): plan and actual by fiscal year"),
+    "not_charted": (
+        "次の{n}指標は、目標が実施回数（{frequencies}）のみで実績値がないため、グラフにしていません（表をご覧ください）：{names}。",
+        "{n} indicators have only a frequency target ({frequencies}) and no actual yet, so they are not charted "
+        "(see the table): {names}.",
+    ),
+    "scenes_chart": ("4つの場面ごとの取組数", "Programs per care scene"),
+    "scenes_group": ("{scene}", "{scene}"),
+    "shared": ("{name}（{unit}）：市町村別", "{name} ({unit}) by city"),
+    "no_shared": (
+        "名称と単位が一致する共通の指標はありません。",
+        "The cities share no indicator (same name and unit).",
+    ),
+    "city_year": ("{city}（{fy}）", "{city} ({fy})"),
+}
+
+
+def _t(key: str, lang: Lang, **values: object) -> str:
+    ja, en = _TEXT[key]
+    return (en if lang == "en" else ja).format(**values)
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """A value as the report writes it: an integer where it is whole."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def target_number(value: IndicatorValue | None) -> int | float | None:
+    """A target's number: its value, or the times a year of its frequency (年2回 is 2; 通年 has none)."""
+    if value is None:
+        return None
+    if value.value is not None:
+        return number(value.value)
+    if value.frequency is not None:
+        return value.frequency.times_per_year
+    return None
+
+
+@cache
+def plan_period_label(year: int, lang: Lang) -> str | None:
+    """The plan period of a fiscal year (第9期), or ``None`` before the first (FY2000)."""
+    try:
+        return PlanPeriod.of(year).label(lang)
+    except FiscalYearError:
+        return None
+
+
+@cache
+def _fy_label(year: int, lang: Lang) -> str:
+    return FiscalYear(year).label(lang)
+
+
+_STATUS: dict[ValueStatus, BarStatus] = {
+    ValueStatus.FINAL: "final",
+    ValueStatus.CANCELLED: "cancelled",
+    ValueStatus.PROVISIONAL: "provisional",
+    ValueStatus.PARTIAL: "partial",
+}
+
+
+def bar(
+    label: str,
+    year: int,
+    target: IndicatorValue | None,
+    target_n: float | None,
+    actual: IndicatorValue | None,
+    actual_n: float | None,
+    lang: Lang,
+) -> Bar:
+    """The bar of one indicator in one fiscal year (its table row's numbers, with their statuses)."""
+    frequency = target.frequency if target is not None else None
+    # Built from validated values, so not validated again (a report may hold thousands of bars).
+    return Bar.model_construct(
+        label=label,
+        plan=target_n,
+        actual=actual_n,
+        group=plan_period_label(year, lang),
+        fiscal_year=year,
+        plan_text=frequency.label(lang) if frequency is not None else None,
+        plan_status=_STATUS[target.status] if target is not None else None,
+        actual_status=_STATUS[actual.status] if actual is not None else None,
+        as_of=actual.as_of if actual is not None and actual.status is ValueStatus.PARTIAL else None,
+    )
+
+
+def _informative(bars: Sequence[Bar]) -> bool:
+    """Whether a chart of ``bars`` shows anything a table does not: an actual, or a numeric target."""
+    return any(
+        b.actual is not None or b.actual_status == "cancelled" or (b.plan is not None and b.plan_text is None)
+        for b in bars
+    )
+
+
+def indicator_chart(indicator_id: str, name: str, unit: str, bars: Sequence[Bar], lang: Lang) -> Chart | None:
+    """The trend chart of one indicator across its fiscal years, or ``None`` when it would show only
+    frequency targets (年1回 …) and no actual: fifteen equal marks tell a reader nothing the table does not."""
+    if not bars or not _informative(bars):
+        return None
+    return Chart.model_construct(
+        id=f"trend-{indicator_id}",
+        title=_t("trend", lang, name=name, unit=unit),
+        bars=tuple(bars),
+        unit=unit,
+        note=None,
+    )
+
+
+def not_charted_note(left_out: Sequence[tuple[str, Sequence[Bar]]], lang: Lang) -> str | None:
+    """The sentence naming the indicators left out of the charts, with the frequencies of their targets."""
+    if not left_out:
+        return None
+    frequencies = dict.fromkeys(b.plan_text for _, bars in left_out for b in bars if b.plan_text)
+    sep = "、" if lang == "ja" else ", "
+    return _t(
+        "not_charted",
+        lang,
+        n=len(left_out),
+        frequencies=sep.join(f for f in frequencies if f) or "-",
+        names=sep.join(name for name, _ in left_out),
+    )
+
+
+def city_charts(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> tuple[Chart, ...]:
+    """The comparison's charts: programs per care scene for each city on one scale, then each indicator
+    the cities share (same name and unit), plan and actual of each city's fiscal year side by side."""
+    from zaitaku_core.framework import CareScene
+
+    scene_bars = [
+        Bar.model_construct(
+            label=_t("city_year", lang, city=name, fy=_fy_label(plan.fiscal_year, lang)),
+            plan=None,
+            actual=float(sum(scene in p.scene_set for p in plan.programs)),
+            group=scene.label(lang),
+            fiscal_year=plan.fiscal_year,
+            plan_text=None,
+            plan_status=None,
+            actual_status="final",
+            as_of=None,
+        )
+        for scene in CareScene
+        for plan, name in zip(plans, names, strict=True)
+    ]
+    charts = [
+        Chart.model_construct(
+            id="scenes",
+            title=_t("scenes_chart", lang),
+            bars=tuple(scene_bars),
+            unit="件" if lang == "ja" else "programs",
+            note=None,
+        )
+    ]
+    shared: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for index, plan in enumerate(plans):
+        for indicator in plan.indicators:
+            shared.setdefault((indicator.name, indicator.unit.value), []).append((index, indicator.id))
+    for (name, _unit), members in shared.items():
+        if len({index for index, _ in members}) < 2:
+            continue
+        bars: list[Bar] = []
+        unit_label = ""
+        for index, indicator_id in members:
+            plan = plans[index]
+            indicator = next(i for i in plan.indicators if i.id == indicator_id)
+            unit_label = indicator.unit.label(lang)
+            target = indicator.value(plan.fiscal_year, "plan")
+            actual = indicator.value(plan.fiscal_year, "actual")
+            bars.append(
+                bar(
+                    _t("city_year", lang, city=names[index], fy=_fy_label(plan.fiscal_year, lang)),
+                    plan.fiscal_year,
+                    target,
+                    target_number(target),
+                    actual,
+                    number(actual.value) if actual is not None else None,
+                    lang,
+                ).model_copy(update={"group": None})
+            )
+        charts.append(
+            Chart.model_construct(
+                id=f"shared-{len(charts)}",
+                title=_t("shared", lang, name=name, unit=unit_label),
+                bars=tuple(bars),
+                unit=unit_label,
+                note=None,
+            )
+        )
+    if len(charts) == 1:
+        charts[0] = charts[0].model_copy(update={"note": _t("no_shared", lang)})
+    return tuple(charts)
