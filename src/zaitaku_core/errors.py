@@ -28,11 +28,13 @@ __all__ = [
     "CalendarRangeError",
     "DocsReference",
     "EraDateError",
+    "ExportLimitError",
     "FileAccessError",
     "FiscalYearError",
     "FrameworkCodeError",
     "HookResultError",
     "InputError",
+    "MissingDependencyError",
     "MunicipalCodeError",
     "PersonalDataError",
     "PluginDataError",
@@ -295,3 +297,19 @@ class ActivityImportError(InputError):
             more = len(self.errors) - self.SHOWN
             message = f"{message}: {details}" + (f"; … {more} more / ほか{more}件" if more > 0 else "")
         super().__init__(message, location=location)
+
+
+class MissingDependencyError(ZaitakuError):
+    """An optional feature needs a package or a system library that is not installed (the message says
+    what to install, e.g. WeasyPrint and Pango for PDF reports)."""
+
+    code = "missing-dependency"
+    title_ja = "必要なソフトウェアがインストールされていません"
+
+
+class ExportLimitError(ZaitakuError):
+    """A value does not fit the output format (a cell longer than Excel's 32,767 characters); the
+    location names the table, row and column. Nothing is written: a value is never cut silently."""
+
+    code = "export-limit"
+    title_ja = "出力形式に収まらない値があります"
