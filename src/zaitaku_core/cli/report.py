@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, cast
 
@@ -9,10 +11,40 @@ import click
 
 from zaitaku_core.cli.common import allow_undeclared_option, echo_json, emit, get_registry, lang_option
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
+from zaitaku_core.cli.terminal import terminal_safe
 
 __all__ = ["compare", "report", "validate"]
 
-FORMAT_CHOICE = click.Choice(["md", "html", "json", "csv", "xlsx"])
+FORMAT_CHOICE = click.Choice(["md", "html", "pdf", "json", "csv", "xlsx"])
+_BINARY = frozenset({"pdf", "xlsx"})
+
+
+def _emit_report(data: bytes, fmt: str, output: Path | None) -> None:
+    """Write a report to ``output``, or to standard output: there, a terminal gets text only, with control
+    and bidirectional-override characters taken out (a pipe or a file gets the bytes as they are)."""
+    if output is None and sys.stdout.isatty():
+        if fmt in _BINARY:
+            raise click.UsageError(
+                f"{fmt} は端末に出力できません。-o でファイルを指定してください / give -o FILE for {fmt}"
+            )
+        data = terminal_safe(data.decode("utf-8")).encode("utf-8")
+    emit(data, output)
+
+
+def _issued_option(fn: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--date",
+        "issued",
+        type=click.DateTime(["%Y-%m-%d"]),
+        help="作成日 (YYYY-MM-DD) in the title block; default: the latest date in the city's data, so a rerun "
+        "gives the same bytes.",
+    )(fn)
+
+
+def _show_ids_option(fn: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--show-ids", is_flag=True, help="Keep the identifier columns in HTML, PDF and Markdown (always in the others)."
+    )(fn)
 
 
 def _format(fmt: str | None, output: Path | None) -> str:
@@ -67,7 +99,8 @@ def validate(
         for finding in findings:
             fy = f"FY{finding.fiscal_year}" if finding.fiscal_year is not None else None
             where = " ".join(part for part in (finding.city, fy, finding.program, finding.field) if part)
-            click.echo(f"{finding.severity.label(lang)}\t{finding.code}\t{where}\t{finding.message(lang)}")
+            line = f"{finding.severity.label(lang)}\t{finding.code}\t{where}\t{finding.message(lang)}"
+            click.echo(terminal_safe(line).replace("\n", " "))
         counts = {s: sum(f.severity is s for f in findings) for s in Severity}
         summary = ", ".join(f"{s.label(lang)} {n}" for s, n in counts.items())
         click.echo(f"{len(ids)} {'cities' if lang == 'en' else '市町村'}: {summary}", err=True)
@@ -81,6 +114,8 @@ def validate(
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
 @allow_undeclared_option
+@_issued_option
+@_show_ids_option
 @lang_option
 @click.pass_context
 def report(
@@ -90,11 +125,14 @@ def report(
     fmt: str | None,
     output: Path | None,
     allow_undeclared: bool,
+    issued: datetime | None,
+    show_ids: bool,
     lang: str,
 ) -> None:
     """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings.
 
     A fiscal year the city does not declare is an error (exit 1) unless --allow-undeclared is given.
+    HTML and PDF print on A4 with a title block and page numbers; PDF needs the pdf extra (WeasyPrint).
     """
     from zaitaku_core.report import build_report, render
 
@@ -104,8 +142,10 @@ def report(
         fiscal_year,
         lang=cast(Literal["ja", "en"], lang),
         allow_undeclared=allow_undeclared,
+        issued=issued.date() if issued else None,
     )
-    emit(render(built, _format(fmt, output)), output)
+    fmt = _format(fmt, output)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output)
 
 
 @click.command()
@@ -114,6 +154,7 @@ def report(
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
 @allow_undeclared_option
+@_show_ids_option
 @lang_option
 @click.pass_context
 def compare(
@@ -123,9 +164,11 @@ def compare(
     fmt: str | None,
     output: Path | None,
     allow_undeclared: bool,
+    show_ids: bool,
     lang: str,
 ) -> None:
-    """Compare CITIES on the national framework: items and scenes covered, numbers of programs, tools, rules.
+    """Compare CITIES on the national framework: items and scenes covered (with charts), the indicators they
+    share, numbers of programs, tools, rules.
 
     Every city is read for the same fiscal year: --fy, or the latest year all of them declare (said on
     standard error).
@@ -147,4 +190,5 @@ def compare(
     built = compare_cities(
         registry, cities, year, lang=cast(Literal["ja", "en"], lang), allow_undeclared=allow_undeclared
     )
-    emit(render(built, _format(fmt, output)), output)
+    fmt = _format(fmt, output)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output)
