@@ -1,14 +1,23 @@
-"""The HTML report in a real browser: headless Chromium opens the page with no network, draws every chart
-bar at the length its value gives, and prints the page to PDF.
+"""The HTML report in a real browser, as a city official opens and prints it.
 
-Skipped where no Chromium is installed; `.ci/run` installs Debian's chromium, so CI runs these.
+Headless Chromium opens the page with the network shut off and takes a screenshot: every chart bar is
+drawn at the length its value gives on its chart's scale, and each mark (plan, actual, provisional, partial,
+cancelled, a frequency target) is there in a colour of its own. Then it prints the page to PDF, which is
+measured with poppler (pdfinfo, pdftotext, pdftoppm): every page A4, page 1 holding the title block and the
+first table (no blank first page), no table row split across two pages, and Japanese glyphs drawn (not the
+boxes a machine without a Japanese font shows).
+
+Skipped where no Chromium or poppler is installed; `.ci/run` installs Debian's chromium, fonts-noto-cjk and
+poppler-utils, so CI runs these.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +29,30 @@ from sample_plugins import ReportFixturePlugin
 from zaitaku_core.plugins import create_registry
 from zaitaku_core.report import Report, build_report, render
 
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian: apt-get install chromium)")
+render_module = importlib.import_module("zaitaku_core.report.render")  # the module, not the function
 
-PLAN, ACTUAL = (0x9A, 0xA7, 0xB4), (0x2F, 0x6D, 0xB5)  # the chart's colours in render.py
-BAR_HEIGHT, BAR_SPAN = 11, 380  # px: the height of one bar, the length of a group's largest value
-WINDOW_HEIGHT = 16000  # px: taller than the longest page here (Tokushima's, about 11,000)
+CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+POPPLER = all(shutil.which(tool) for tool in ("pdfinfo", "pdftoppm", "pdftotext"))
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian: apt-get install chromium)")
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="no poppler here (Debian: apt-get install poppler-utils)")
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+PLAN, ACTUAL = _rgb(render_module.PLAN), _rgb(render_module.ACTUAL)
+MARKS = {  # the colour only each mark has
+    "plan": PLAN,
+    "actual": ACTUAL,
+    "provisional": _rgb(render_module.PROVISIONAL_INK),
+    "partial": _rgb(render_module.PARTIAL_FILL),
+    "cancelled": _rgb(render_module.CANCELLED),
+    "frequency": _rgb(render_module.TARGET),
+}
+BAR_HEIGHT, BAR_SPAN = render_module.BAR_HEIGHT, render_module._SPAN  # px
+WINDOW_HEIGHT = 16000  # px: taller than the longest page here
+A4 = (595, 842)  # pt, either way round
 
 
 def chromium(page: Path, *args: str) -> None:
@@ -76,14 +103,18 @@ def bars(image: np.ndarray[Any, Any], colour: tuple[int, int, int]) -> list[int]
 
 
 def expected(report: Report, colour: tuple[int, int, int]) -> list[float]:
-    """The lengths the report's chart asks for, top to bottom (zero-length bars draw nothing)."""
-    (chart,) = next(s for s in report.sections if s.id == "indicators").charts
-    drawn = [b for b in chart.bars if b.plan is not None or b.actual is not None]
-    tops: dict[str | None, float] = {}
-    for bar in drawn:
-        tops[bar.group] = max(tops.get(bar.group, 0), bar.plan or 0, bar.actual or 0)
-    values = [(b.plan if colour == PLAN else b.actual, tops[b.group]) for b in drawn]
-    return [BAR_SPAN * value / top for value, top in values if value and top]
+    """The lengths the report's charts ask for in solid ``colour``, top to bottom (zero draws nothing):
+    numeric plans in PLAN, final actuals in ACTUAL, each on its own chart's scale."""
+    lengths = []
+    for section in report.sections:
+        for chart in section.charts:
+            top = render_module.chart_scale(chart)
+            for bar in chart.bars:
+                if colour == PLAN and bar.plan and bar.plan_text is None:
+                    lengths.append(BAR_SPAN * bar.plan / top)
+                if colour == ACTUAL and bar.actual and bar.actual_status in ("final", None):
+                    lengths.append(BAR_SPAN * bar.actual / top)
+    return lengths
 
 
 def fixture_report(lang: str) -> Report:
@@ -91,7 +122,7 @@ def fixture_report(lang: str) -> Report:
     return build_report(registry, "fixture", 2024, lang=lang)  # type: ignore[arg-type]
 
 
-REPORTS = {
+REPORTS: dict[str, Callable[[], Report]] = {
     "fixture-ja": lambda: fixture_report("ja"),
     "fixture-en": lambda: fixture_report("en"),
     "asahikawa-ja": lambda: build_report(create_registry(), "asahikawa", 2024),
@@ -99,17 +130,21 @@ REPORTS = {
 }
 
 
-@pytest.mark.parametrize("name", REPORTS)
-def test_every_bar_is_drawn_to_scale_offline(name: str, tmp_path: Path) -> None:
-    report = REPORTS[name]()
+def screenshot(report: Report, name: str, tmp_path: Path, *, css: str = "") -> np.ndarray[Any, Any]:
     page = tmp_path / f"{name}.html"
-    page.write_bytes(render(report, "html"))
+    page.write_text(render(report, "html").decode().replace("</head>", f"<style>{css}</style></head>"), "utf-8")
     shot = tmp_path / f"{name}.png"
     chromium(page, "--hide-scrollbars", f"--window-size=1000,{WINDOW_HEIGHT}", f"--screenshot={shot}")
     image = np.asarray(Image.open(shot).convert("RGB"))
     blank = np.all(image == 255, axis=(1, 2))
     assert blank[-100:].all(), f"{name}: the page is longer than the screenshot; make the window taller"
-    assert expected(report, PLAN) + expected(report, ACTUAL), f"{name}: the report should chart some values"
+    return image
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_bar_is_drawn_to_scale_offline(name: str, tmp_path: Path) -> None:
+    report = REPORTS[name]()
+    image = screenshot(report, name, tmp_path)
     for colour in (PLAN, ACTUAL):
         want = expected(report, colour)
         got = bars(image, colour)
@@ -118,11 +153,83 @@ def test_every_bar_is_drawn_to_scale_offline(name: str, tmp_path: Path) -> None:
             assert abs(length - value) <= 1.5, f"{name}: a bar of {length} px where {value:.1f} px is expected"
 
 
-def test_prints_to_a_few_pages(tmp_path: Path) -> None:
-    page = tmp_path / "fixture.html"
-    page.write_bytes(render(fixture_report("ja"), "html"))
-    pdf = tmp_path / "fixture.pdf"
-    chromium(page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
-    data = pdf.read_bytes()
-    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
-    assert data.startswith(b"%PDF") and 1 <= pages <= 6, f"{pages} pages"
+def test_each_mark_is_drawn_in_a_colour_of_its_own(tmp_path: Path) -> None:
+    """The fixture has every kind of value; with the legends hidden, each mark's colour is still drawn."""
+    assert len(set(MARKS.values())) == len(MARKS)  # distinguishable: no two marks share a colour
+    image = screenshot(fixture_report("ja"), "marks", tmp_path, css=".legend { display: none }")
+    for mark, colour in MARKS.items():
+        pixels = int(np.all(image == colour, axis=2).sum())
+        assert pixels > 20, f"the {mark} mark is not drawn ({pixels} px of {colour})"
+
+
+def _print(report: Report, name: str, tmp_path: Path, *, marked_rows: bool = False) -> Path:
+    """Chromium's print of the report to PDF; with ``marked_rows`` every table row gets a colour of its own."""
+    page = render(report, "html").decode()
+    if marked_rows:
+        count = iter(range(1, 1 << 16))
+        page = re.sub(r"<tr>(?=<td)", lambda _: f'<tr style="background:{_row_colour(next(count))}">', page)
+    path = tmp_path / f"{name}.html"
+    path.write_text(page, encoding="utf-8")
+    pdf = tmp_path / f"{name}.pdf"
+    chromium(path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    return pdf
+
+
+def _row_colour(n: int) -> str:
+    return f"#{0xF0 | (n >> 12):02x}{(n >> 4) & 0xFF:02x}{0x0F | ((n & 0xF) << 4):02x}"
+
+
+def _pages(pdf: Path) -> list[tuple[float, float]]:
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True).stdout
+    return [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+
+
+@needs_poppler
+@pytest.mark.parametrize("name", ["fixture-ja", "asahikawa-ja", "tokushima-ja"])
+def test_prints_on_a4_with_the_title_and_first_table_on_page_1(name: str, tmp_path: Path) -> None:
+    report = REPORTS[name]()
+    pdf = _print(report, name, tmp_path)
+    pages = _pages(pdf)
+    assert pages and all(sorted(round(x) for x in size) == sorted(A4) for size in pages), pages
+    assert pages[0][0] < pages[0][1]  # page 1 in portrait
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    first_section = report.sections[0]
+    assert report.city_name and report.city_name in first and "作成日" in first
+    assert first_section.title in first and first_section.tables[0].columns[-1] in first, "page 1 lacks the table"
+    assert re.search(rf"\b1\s*/\s*{len(pages)}\b", first), "no page number in the page foot"
+
+
+@needs_poppler
+@pytest.mark.parametrize("name", ["asahikawa-ja", "tokushima-ja"])
+def test_no_table_row_is_split_across_pages(name: str, tmp_path: Path) -> None:
+    report = REPORTS[name]()
+    pdf = _print(report, name, tmp_path, marked_rows=True)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    seen: dict[str, int] = {}
+    rows = sum(len(t.rows) for s in report.sections for t in s.tables)
+    for number, png in enumerate(sorted(tmp_path.glob("page-*.png")), start=1):
+        image = np.asarray(Image.open(png).convert("RGB"))
+        colours = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in np.unique(image.reshape(-1, 3), axis=0).tolist()}
+        for n in range(1, rows + 1):
+            colour = _row_colour(n)
+            if colour in colours:
+                assert colour not in seen, f"{name}: table row {n} is on pages {seen[colour]} and {number}"
+                seen[colour] = number
+    assert len(seen) == rows, f"{name}: {len(seen)} of {rows} rows found in the print"
+
+
+def test_japanese_glyphs_are_drawn(tmp_path: Path) -> None:
+    """Two different city names drawn as two different images: a machine without a Japanese font draws
+    both as the same row of boxes."""
+    page = tmp_path / "glyphs.html"
+    page.write_text(
+        f'<!DOCTYPE html><meta charset="utf-8"><body style="margin:0;font:32px {render_module.FONT_STACK}">'
+        '<div style="height:60px">旭川市</div><div style="height:60px">徳島市</div>',
+        encoding="utf-8",
+    )
+    shot = tmp_path / "glyphs.png"
+    chromium(page, "--hide-scrollbars", "--window-size=300,120", f"--screenshot={shot}")
+    image = np.asarray(Image.open(shot).convert("L"))
+    first, second = image[:60], image[60:120]
+    assert (first < 160).sum() > 100, "nothing drawn"
+    assert np.abs(first.astype(int) - second.astype(int)).sum() > 50_000, "both names drawn alike: no CJK font"
