@@ -108,7 +108,7 @@ def expected(report: Report, colour: tuple[int, int, int]) -> list[float]:
     lengths = []
     for section in report.sections:
         for chart in section.charts:
-            top = render_module.chart_scale(chart)
+            top, _step = render_module.chart_scale(chart)
             for bar in chart.bars:
                 if colour == PLAN and bar.plan and bar.plan_text is None:
                     lengths.append(BAR_SPAN * bar.plan / top)

@@ -354,22 +354,25 @@ def _wrap(text: str, ems: float) -> list[str]:
     return [*lines, line] if line else lines or [""]
 
 
-def _axis(top: float) -> tuple[float, float]:
-    """A round scale maximum at or above ``top`` and its tick step (1, 2, 2.5 or 5 × 10ⁿ, at most 6 ticks)."""
+def _axis(top: float, whole: bool = False) -> tuple[float, float]:
+    """A round scale maximum at or above ``top`` and its tick step (1, 2, 2.5 or 5 × 10ⁿ, at most 6 ticks;
+    a whole number when every value is, as counts are)."""
     if top <= 0:
         return 1.0, 1.0
     magnitude = 10 ** math.floor(math.log10(top))
     for factor in (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10):
         step = factor * magnitude
+        if whole and step != int(step):
+            continue
         if math.ceil(top / step - 1e-9) <= 6:
             return step * math.ceil(top / step - 1e-9), step
     return 10 * magnitude, 2 * magnitude
 
 
-def chart_scale(chart: Chart) -> float:
-    """The value at the right end of a chart's axis (what a bar of full length stands for)."""
-    top = max((v for b in chart.bars for v in (b.plan, b.actual) if v is not None), default=0.0)
-    return _axis(top)[0]
+def chart_scale(chart: Chart) -> tuple[float, float]:
+    """The value at the right end of a chart's axis (what a bar of full length stands for) and its tick step."""
+    values = [v for b in chart.bars for v in (b.plan, b.actual) if v is not None]
+    return _axis(max(values, default=0.0), whole=all(float(v).is_integer() for v in values))
 
 
 def _svg_text(x: float, y: float, text: str, *, fill: str = _INK, weight: str = "", anchor: str = "") -> str:
@@ -437,7 +440,7 @@ def _svg_chart(chart: Chart, lang: str, this_year: int | None) -> str:
     care scenes), every bar on the chart's one scale, with an axis, gridlines and the unit."""
     if not chart.bars:
         return ""
-    top, step = _axis(max((v for b in chart.bars for v in (b.plan, b.actual) if v is not None), default=0.0))
+    top, step = chart_scale(chart)
     legend = _legend(chart, lang)
     body: list[str] = []
     y, group = 30.0, object()
