@@ -101,7 +101,7 @@ class Bar(FrozenModel):
     fiscal_year: int | None = None
     #: The plan period (第9期 …) of ``fiscal_year``.
     period: str | None = None
-    #: A target given as a frequency (年1回, 通年, 随時): drawn as a mark with this text, never as a bar.
+    #: The words of a target given as a frequency, such as 年1回 or 通年; drawn as a mark, never as a bar.
     plan_text: str | None = None
     plan_status: BarStatus | None = None
     actual_status: BarStatus | None = None
