@@ -5,6 +5,7 @@ Property tests draw from the library's own strategies (:mod:`zaitaku_core.testin
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -263,7 +264,38 @@ def test_span_errors_name_plugin_file_and_field(tmp_path: Path, monkeypatch: pyt
     assert caught.value.errors[0][0] == "zk_spancity/data/indicators.toml: indicators[0].values[0].value"
 
 
-def test_the_calendar_does_not_import_the_models() -> None:
+def _imports(module: str) -> set[str]:
+    """The zaitaku_core modules ``module`` imports, at run time or for type checking alone."""
+    path = Path(__file__).resolve().parent.parent / "src" / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("zaitaku_core"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("zaitaku_core"))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("module", "never"),
+    [
+        ("zaitaku_core.calendar.business", "zaitaku_core.model"),
+        ("zaitaku_core.calendar.fiscal", "zaitaku_core.model"),
+        ("zaitaku_core.hookspecs", "zaitaku_core.validation"),
+        ("zaitaku_core.hookspecs", "zaitaku_core.plugins"),
+        ("zaitaku_core.validation", "zaitaku_core.plugins"),
+        ("zaitaku_core.checks", "zaitaku_core.validation"),
+        ("zaitaku_core.plugins", "zaitaku_core.validation"),
+    ],
+)
+def test_the_import_circles_stay_broken(module: str, never: str) -> None:
+    # model <-> calendar and hookspecs <-> validation <-> plugins, type-checking imports included.
+    assert never not in _imports(module)
+
+
+def test_the_calendar_does_not_import_the_models_at_run_time() -> None:
     code = "import sys, zaitaku_core.calendar; print('zaitaku_core.model' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

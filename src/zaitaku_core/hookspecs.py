@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from zaitaku_core.checks import Check
     from zaitaku_core.model import (
         Body,
         City,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
         ReportSection,
         Tool,
     )
-    from zaitaku_core.validation import Check
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -229,7 +229,7 @@ def zaitaku_office_calendars(city: str) -> Iterable[OfficeCalendarSpec | Mapping
 def zaitaku_validation_checks() -> Iterable[Check] | None:
     """Add checks to the validation catalogue.
 
-    Return :class:`~zaitaku_core.validation.Check` objects; each has a stable code (unique across all
+    Return :class:`~zaitaku_core.checks.Check` objects; each has a stable code (unique across all
     plugins), a severity and a function from a :class:`~zaitaku_core.model.Plan` to findings. The core's
     own catalogue is registered through this same hook by a default plugin. A check that reads only what
     holds for every fiscal year (the city record, tools, indicators, handoff rules, calendars; never the

@@ -50,6 +50,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from zaitaku_core import hookspecs
 from zaitaku_core.calendar import FiscalYear, parse_fiscal_year
+from zaitaku_core.checks import Check
 from zaitaku_core.errors import (
     HookResultError,
     PluginDataError,
@@ -72,7 +73,6 @@ from zaitaku_core.model import (
     ReportSection,
     Tool,
 )
-from zaitaku_core.validation import Check
 
 __all__ = [
     "DEFAULT_PLUGINS",

@@ -1,6 +1,7 @@
 """The validation catalogue: checks with stable codes that read a :class:`~zaitaku_core.model.Plan`.
 
-A :class:`Check` is data plus one pure function from a plan to findings. The core's catalogue
+A :class:`~zaitaku_core.checks.Check` is data plus one pure function from a plan to findings (defined in
+:mod:`zaitaku_core.checks`, re-exported here). The core's catalogue
 (:data:`CATALOGUE`, codes ``ZK001``…) is registered through the ``zaitaku_validation_checks`` hook by
 this very module, a default plugin of every registry, so plugins add their checks by the same road.
 :func:`run_checks` runs checks over a plan; :func:`validate_city` over every fiscal year of a city.
@@ -11,16 +12,16 @@ Codes are stable: a check is never renumbered, and a retired code is never reuse
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Literal
-
-import attrs
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
 
 from zaitaku_core.calendar import PlanPeriod, fiscal_year_of
+from zaitaku_core.checks import Check, CheckScope, check
 from zaitaku_core.framework import CareScene, NewItem
 from zaitaku_core.hookspecs import hookimpl
 from zaitaku_core.model import (
     WHOLE_RECORD,
+    City,
     DeadlineKind,
     Finding,
     Plan,
@@ -32,102 +33,17 @@ from zaitaku_core.model import (
     WhoContacts,
 )
 
-if TYPE_CHECKING:
-    from zaitaku_core.plugins import Registry
-
 __all__ = [
     "CATALOGUE",
     "Check",
     "CheckScope",
+    "PlanSource",
     "check",
     "city_findings",
     "run_checks",
     "validate_city",
     "zaitaku_validation_checks",
 ]
-
-
-#: What a check reads. ``"plan"`` (the default): anything in the plan. ``"city"``: only what holds for every
-#: fiscal year (the city record, tools, indicators, handoff rules, office calendars), never the programs or
-#: ``plan.fiscal_year``; its findings are then the same for each year, and a run over several years of one
-#: city (:func:`validate_city`, :func:`~zaitaku_core.report.build_reports`) computes them once.
-CheckScope = Literal["plan", "city"]
-
-
-@attrs.frozen
-class Check:
-    """One check of the catalogue.
-
-    Attributes:
-        code: Stable code (``ZK001`` style: 1–4 capital letters and three digits), unique in the catalogue.
-        severity: The severity of the findings it reports.
-        title_ja: What it checks, in Japanese.
-        title_en: What it checks, in English.
-        run: A pure function from a plan to the findings.
-        scope: What it reads (:data:`CheckScope`); ``"city"`` is a promise the conformance suite tests.
-    """
-
-    code: str
-    severity: Severity
-    title_ja: str
-    title_en: str
-    run: Callable[[Plan], Iterable[Finding]]
-    scope: CheckScope = attrs.field(default="plan", validator=attrs.validators.in_(("plan", "city")))
-
-    def finding(
-        self,
-        plan: Plan,
-        message_ja: str,
-        message_en: str,
-        *,
-        program: str | None = None,
-        field: str | None = None,
-        fiscal_year: int | None = None,
-    ) -> Finding:
-        """A finding of this check about ``plan`` (and optionally one program and field).
-
-        ``fiscal_year`` is the year the finding is about: by default the plan's for a check of scope
-        ``"plan"``; a check of scope ``"city"`` names the year of the value it reports, or none (then
-        :func:`run_checks` gives it the year of the plan it reports on).
-        """
-        if fiscal_year is None and self.scope == "plan":
-            fiscal_year = plan.fiscal_year
-        return Finding(
-            code=self.code,
-            severity=self.severity,
-            message_ja=message_ja,
-            message_en=message_en,
-            city=plan.city.id,
-            fiscal_year=fiscal_year,
-            program=program,
-            field=field,
-        )
-
-
-def check(
-    code: str, severity: Severity, title_ja: str, title_en: str, *, scope: CheckScope = "plan"
-) -> Callable[[Callable[[Check, Plan], Iterable[Finding]]], Check]:
-    """Decorator turning ``fn(check, plan) -> findings`` into a :class:`Check` (of ``scope``, see
-    :data:`CheckScope`).
-
-    >>> @check("XX001", Severity.INFO, "例", "example")
-    ... def example(self, plan):
-    ...     return []
-    >>> example.code
-    'XX001'
-    """
-
-    def wrap(fn: Callable[[Check, Plan], Iterable[Finding]]) -> Check:
-        holder: list[Check] = []
-
-        def run(plan: Plan) -> Iterable[Finding]:
-            return fn(holder[0], plan)
-
-        made = Check(code=code, severity=severity, title_ja=title_ja, title_en=title_en, run=run, scope=scope)
-        holder.append(made)
-        return made
-
-    return wrap
 
 
 # --- the core catalogue -----------------------------------------------------------------------------------------
@@ -603,8 +519,17 @@ def city_findings(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
     return _run(plan, [item for item in checks if item.scope == "city"], None)
 
 
+class PlanSource(Protocol):
+    """What :func:`validate_city` reads: a :class:`~zaitaku_core.plugins.Registry` does (named here so that
+    the catalogue never imports the registry, which loads it as a default plugin)."""
+
+    def city(self, city_id: str) -> City: ...
+    def checks(self) -> tuple[Check, ...]: ...
+    def plan(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> Plan: ...
+
+
 def validate_city(
-    registry: Registry, city_id: str, fiscal_year: int | str | None = None, *, allow_undeclared: bool = False
+    registry: PlanSource, city_id: str, fiscal_year: int | str | None = None, *, allow_undeclared: bool = False
 ) -> tuple[Finding, ...]:
     """Validate ``city_id``'s plan for ``fiscal_year`` (every fiscal year it declares when ``None``).
 
