@@ -82,7 +82,10 @@ def city_data(city: dict[str, Any]) -> dict[str, Any]:
                 "title": f"取組{p}",
                 "fiscal_year": fy,
                 "old_item": OLD_ITEMS[p % 7],  # ク is optional: leave it out so the plan is clean
-                "scenes": [{"scene": SCENES[p % 4]}, {"scene": SCENES[(p + 1) % 4]}],
+                "scenes": [  # an inferred tag gives its reason (else ZK017), as a clean plan does
+                    {"scene": SCENES[p % 4], "reason": "取組の対象"},
+                    {"scene": SCENES[(p + 1) % 4], "reason": "取組の対象"},
+                ],
                 "overview": "医療・介護関係者の連携を推進する。" * 3,
                 "actions": [
                     {"role": "city", "owners": ["長寿社会課"], "text": "会議を開催する。"},

@@ -36,10 +36,11 @@ from zaitaku_core.model import (
     Unit,
     json_schemas,
 )
-from zaitaku_core.plugins import DataPlugin, create_registry
+from zaitaku_core.plugins import DataPlugin, create_registry, hookimpl
 from zaitaku_core.report.build import indicator_status
 from zaitaku_core.report.model import IndicatorStatus
 from zaitaku_core.testing.strategies import bodies, cities, indicators, period_programs, provenances, scene_tags
+from zaitaku_core.validation import validate_city
 
 SCHEMAS = json_schemas()
 VALIDATORS = {name: jsonschema.Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
@@ -174,6 +175,41 @@ def test_negative_plan_and_actual_are_never_judged_achieved() -> None:
 
 
 # --- records ------------------------------------------------------------------------------------------------------
+
+
+class TwoYears:
+    """A city whose FY2024 program is gone in FY2025; its indicator spans both years."""
+
+    @hookimpl
+    def zaitaku_cities(self) -> list[dict[str, Any]]:
+        municipality = {"code": "012041", "name": "旭川市", "prefecture": "北海道"}
+        return [{"id": "two", "municipality": municipality, "fiscal_years": [2024, 2025]}]
+
+    @hookimpl
+    def zaitaku_programs(self, city: str, fiscal_year: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": f"kept-{fiscal_year}" if fiscal_year == 2025 else "ended",
+                "title": "取組",
+                "fiscal_year": fiscal_year,
+            }
+        ]
+
+    @hookimpl
+    def zaitaku_indicators(self, city: str) -> list[dict[str, Any]]:
+        values = [{"fiscal_year": 2024, "kind": "actual", "value": 1}]
+        return [
+            {"id": "n", "name": "回数", "unit": "回", "type": "process", "programs": ["ended"], "values": values},
+            {"id": "m", "name": "回数", "unit": "回", "type": "process", "programs": ["never"], "values": values},
+        ]
+
+
+def test_a_program_of_another_declared_year_is_not_a_broken_reference() -> None:
+    registry = create_registry(entry_points=False, plugins=[("two", TwoYears())])
+    plan = registry.plan("two", 2025)
+    assert plan.other_year_program_ids == ("ended",)
+    broken = [f.field for f in validate_city(registry, "two") if f.code == "ZK010"]
+    assert broken == ["indicators[m].programs", "indicators[m].programs"]  # once per year, never 'ended'
 
 
 def test_provenance_keys_name_fields() -> None:

@@ -1148,8 +1148,9 @@ class ReportSection(FrozenModel):
 class Plan(FrozenModel):
     """Everything known about one city for one fiscal year, assembled by the registry.
 
-    ``city_program_ids`` are the ids of the city's programs in every fiscal year it declares, so that a
-    reference to a program of another year (an indicator's value of FY2023) is told from a broken one.
+    ``other_year_program_ids`` are the ids this plan's indicators and bodies refer to that name a program of
+    another fiscal year the city declares, so that a reference to a program of another year (an indicator
+    with values across the years) is told from a broken one.
     """
 
     city: City
@@ -1160,7 +1161,7 @@ class Plan(FrozenModel):
     indicators: tuple[Indicator, ...] = ()
     handoff_rules: tuple[HandoffRule, ...] = ()
     calendars: tuple[OfficeCalendarSpec, ...] = ()
-    city_program_ids: tuple[Identifier, ...] = ()
+    other_year_program_ids: tuple[Identifier, ...] = ()
 
     @property
     def period(self) -> PeriodPlan | None:

@@ -687,18 +687,29 @@ class Registry:
         city = self.city(city_id)
         year = self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared)
         programs = self._programs(city_id, year)
-        known = {program.id for program in programs}
+        bodies, indicators = self.bodies(city_id), self.indicators(city_id)
+        # Programs of other declared years are read only when this year's references need them: a run over
+        # every year of every city then validates each year's programs once, not once per year asked.
+        missing = {ref for indicator in indicators for ref in indicator.programs}
+        missing.update(ref for body in bodies for ref in body.programs)
+        missing.update(event.program for body in bodies for event in body.events if event.program is not None)
+        missing.difference_update(program.id for program in programs)
+        elsewhere: set[str] = set()
         for other in city.fiscal_years:
+            if not missing:
+                break
             if other != year:
-                known.update(program.id for program in self._programs(city_id, other))
+                found = missing.intersection(program.id for program in self._programs(city_id, other))
+                elsewhere |= found
+                missing -= found
         # Every part is validated already (the city when registered, the rest by _collect, the year by
         # parse_fiscal_year); validating the Plan again would re-run every program's validators.
         return Plan.model_construct(
             city=city,
             fiscal_year=year,
             programs=programs,
-            bodies=self.bodies(city_id),
-            city_program_ids=tuple(sorted(known)),
+            bodies=bodies,
+            other_year_program_ids=tuple(sorted(elsewhere)),
             tools=self.tools(city_id),
             indicators=self.indicators(city_id),
             handoff_rules=self.handoff_rules(city_id),

@@ -212,7 +212,7 @@ def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
 @check("ZK010", Severity.ERROR, "存在しない取組を参照する指標", "Indicator linked to a program that does not exist")
 def _indicator_programs(self: Check, plan: Plan) -> Iterator[Finding]:
     # A program of another declared year is not missing: an indicator spans the years, its programs need not.
-    known = {program.id for program in plan.programs}.union(plan.city_program_ids)
+    known = {program.id for program in plan.programs}.union(plan.other_year_program_ids)
     for indicator in plan.indicators:
         for program_id in indicator.programs:
             if program_id not in known:
@@ -410,7 +410,7 @@ def _body_parents(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK020", Severity.ERROR, "会議体が参照する取組・ツールがない", "A body refers to a missing program or tool")
 def _body_references(self: Check, plan: Plan) -> Iterator[Finding]:
-    programs = {program.id for program in plan.programs}.union(plan.city_program_ids)
+    programs = {program.id for program in plan.programs}.union(plan.other_year_program_ids)
     tools = {tool.id for tool in plan.tools}
     for body in plan.bodies:
         refs = [("programs", ref, programs) for ref in body.programs]
