@@ -59,6 +59,7 @@ def municipalities(n: int, seed: int = 2024) -> list[dict[str, Any]]:
             "id": f"city-{code}",
             "municipality": {"code": code, "name": f"市{index}", "prefecture": prefecture_name(code)},
             "fiscal_years": list(FISCAL_YEARS),
+            "scene_aims": dict.fromkeys(SCENES, "目指すべき姿"),  # a clean plan states them (else ZK018)
             "organizations": [
                 {"name": "長寿社会課", "kind": "municipality"},
                 {"name": "医師会", "kind": "medical_association"},

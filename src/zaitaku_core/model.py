@@ -213,6 +213,8 @@ class ProvenancedModel(FrozenModel):
 
     @model_validator(mode="after")
     def _provenance_keys(self) -> Self:
+        if not self.provenance:  # most records: nothing to check (this runs for every record validated)
+            return self
         unknown = sorted(set(self.provenance) - set(type(self).model_fields) - {WHOLE_RECORD, "provenance"})
         if unknown or "provenance" in self.provenance:
             bad = unknown or ["provenance"]

@@ -290,11 +290,9 @@ def _states_a_span(item: object) -> bool:
     """Whether a ``zaitaku_programs`` result item is a :class:`~zaitaku_core.model.PeriodProgram`."""
     if isinstance(item, PeriodProgram):
         return True
-    return (
-        isinstance(item, Mapping)
-        and "fiscal_year" not in item
-        and not {"period", "fiscal_years", "years"}.isdisjoint(item)
-    )
+    if not isinstance(item, Mapping) or "fiscal_year" in item:
+        return False
+    return "period" in item or "fiscal_years" in item or "years" in item
 
 
 # --- registry -----------------------------------------------------------------------------------------------
@@ -543,11 +541,17 @@ class Registry:
         found: list[Program] = []
         for plugin, result in self._call(hook, city=city_id, fiscal_year=fiscal_year):
             items = self._items(plugin, hook, Program, result)
-            spans = [item for item in items if _states_a_span(item)]
-            singles = iter(self._validated(plugin, hook, Program, [i for i in items if not _states_a_span(i)]))
+            kinds = [_states_a_span(item) for item in items]
+            if not any(kinds):  # the common case: every program is declared for its year
+                found.extend(self._validated(plugin, hook, Program, items))
+                continue
+            spans = [item for item, span in zip(items, kinds, strict=True) if span]
+            singles = iter(
+                self._validated(plugin, hook, Program, [i for i, span in zip(items, kinds, strict=True) if not span])
+            )
             declared = iter(zip(spans, self._validated(plugin, hook, PeriodProgram, spans), strict=True))
-            for item in items:
-                if not _states_a_span(item):
+            for span_kind in kinds:
+                if not span_kind:
                     found.append(next(singles))
                     continue
                 raw, span = next(declared)

@@ -21,6 +21,7 @@ from zaitaku_core.framework import CareScene, NewItem
 from zaitaku_core.hookspecs import hookimpl
 from zaitaku_core.model import (
     WHOLE_RECORD,
+    Basis,
     City,
     DeadlineKind,
     Finding,
@@ -330,26 +331,33 @@ def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-def _provenance_of(plan: Plan) -> Iterator[tuple[str, Provenance]]:
-    """Every provenance in the plan, with the field path it stands at: scene tags and provenance tables."""
-    records: list[tuple[str, Any]] = [("city", plan.city)]
-    records += [(f"programs[{p.id}]", p) for p in plan.programs]
-    records += [(f"bodies[{b.id}]", b) for b in plan.bodies]
-    records += [(f"tools[{t.id}]", t) for t in plan.tools]
-    records += [(f"indicators[{i.id}]", i) for i in plan.indicators]
-    records += [(f"handoff_rules[{r.id}]", r) for r in plan.handoff_rules]
-    for path, record in records:
-        for index, tag in enumerate(getattr(record, "scenes", ())):
-            yield f"{path}.scenes[{index}]", tag
-        for key, provenance in record.provenance.items():
-            yield f"{path}.provenance.{key}", provenance
+def _unexplained(plan: Plan) -> Iterator[tuple[str, Provenance]]:
+    """Every inference without a reason in the plan, with the field path it stands at (scene tags and
+    provenance tables). Paths are made only for what is found: this runs over every tag of every plan."""
+    groups: tuple[tuple[str, Iterable[Any]], ...] = (
+        ("programs", plan.programs),
+        ("bodies", plan.bodies),
+        ("tools", plan.tools),
+        ("indicators", plan.indicators),
+        ("handoff_rules", plan.handoff_rules),
+    )
+    for key, provenance in plan.city.provenance.items():
+        if provenance.unexplained:
+            yield f"city.provenance.{key}", provenance
+    inferred = Basis.INFERRED
+    for group, records in groups:
+        for record in records:
+            for index, tag in enumerate(getattr(record, "scenes", ())):
+                if tag.basis is inferred and not (tag.reason and tag.reason.strip()):
+                    yield f"{group}[{record.id}].scenes[{index}]", tag
+            for key, provenance in record.provenance.items():
+                if provenance.unexplained:
+                    yield f"{group}[{record.id}].provenance.{key}", provenance
 
 
 @check("ZK017", Severity.WARNING, "理由のない推定", "An inferred fact without a reason")
 def _inferences_explained(self: Check, plan: Plan) -> Iterator[Finding]:
-    for path, provenance in _provenance_of(plan):
-        if not provenance.unexplained:
-            continue
+    for path, provenance in _unexplained(plan):
         key = path.rsplit(".", 1)[-1]
         if isinstance(provenance, SceneTag):
             what_ja, what_en = f"場面「{provenance.scene.ja}」", f"The scene {provenance.scene.en!r}"
