@@ -57,7 +57,9 @@ def zaitaku_cities() -> Iterable[City | Mapping[str, Any]] | None:
     Return one :class:`~zaitaku_core.model.City` per city: its short ``id`` (used on the command line,
     unique across installed plugins), its :class:`~zaitaku_core.model.Municipality` (code with check
     digit, name, prefecture), the other municipalities that share its rules (``covers``), the fiscal
-    years for which it has a plan, operators and named organisations, its aim and sources.
+    years for which it has a plan (asking for another year is an error unless the caller allows it),
+    operators and named organisations, its general ``aim`` and its 目指すべき姿 per care scene
+    (``scene_aims``), what a 第n期 plan states as a whole (``periods``: title, aim, scene aims) and sources.
 
     Called once when the registry loads the plugin. A plugin whose cities fail validation is not
     registered at all (nothing is half-registered) and the error names the plugin and the field.
@@ -67,7 +69,8 @@ def zaitaku_cities() -> Iterable[City | Mapping[str, Any]] | None:
         @hookimpl
         def zaitaku_cities():
             return [{"id": "asahikawa", "municipality": {"code": "012041", "name": "旭川市",
-                     "prefecture": "北海道"}, "fiscal_years": [2024]}]
+                     "prefecture": "北海道"}, "fiscal_years": [2024],
+                     "scene_aims": {"end_of_life": "本人が望む場所で最期を迎えられる。"}}]
     """
 
 
@@ -170,8 +173,11 @@ def zaitaku_tools(city: str) -> Iterable[Tool | Mapping[str, Any]] | None:
 def zaitaku_indicators(city: str) -> Iterable[Indicator | Mapping[str, Any]] | None:
     """Contribute ``city``'s indicators with their plan targets and actuals per fiscal year.
 
-    An actual may be cancelled (中止), provisional (予定) or partial with an as-of date; a target may be
-    a frequency (年1回) instead of a number. See :class:`~zaitaku_core.model.IndicatorValue`.
+    An actual may be cancelled (中止), provisional (予定, 見込み; with an as-of date if it is as of one) or
+    partial with an as-of date; a target may be a frequency (年1回) instead of a number. Numbers are finite,
+    never negative and within what the unit allows. One indicator holds its values for every year: the
+    previous period's actuals (第8期実績) beside this period's targets (第9期計画), the period following
+    from each fiscal year. See :class:`~zaitaku_core.model.IndicatorValue`.
 
     Example::
 
