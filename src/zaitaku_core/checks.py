@@ -20,7 +20,7 @@ __all__ = ["Check", "CheckScope", "check"]
 #: What a check reads. ``"plan"`` (the default): anything in the plan. ``"city"``: only what holds for every
 #: fiscal year (the city record, tools, indicators, handoff rules, office calendars), never the programs or
 #: ``plan.fiscal_year``; its findings are then the same for each year, and a run over several years of one
-#: city (:func:`validate_city`, :func:`~zaitaku_core.report.build_reports`) computes them once.
+#: city (:func:`~zaitaku_core.validation.validate_city`, :func:`~zaitaku_core.report.build_reports`) computes them once.
 CheckScope = Literal["plan", "city"]
 
 
@@ -58,7 +58,7 @@ class Check:
 
         ``fiscal_year`` is the year the finding is about: by default the plan's for a check of scope
         ``"plan"``; a check of scope ``"city"`` names the year of the value it reports, or none (then
-        :func:`run_checks` gives it the year of the plan it reports on).
+        :func:`~zaitaku_core.validation.run_checks` gives it the year of the plan it reports on).
         """
         if fiscal_year is None and self.scope == "plan":
             fiscal_year = plan.fiscal_year

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from zaitaku_core.calendar import PlanPeriod, fiscal_year_of
-from zaitaku_core.checks import Check, CheckScope, check
+from zaitaku_core.checks import Check as Check
+from zaitaku_core.checks import CheckScope as CheckScope
+from zaitaku_core.checks import check as check
 from zaitaku_core.framework import CareScene, NewItem
 from zaitaku_core.hookspecs import hookimpl
 from zaitaku_core.model import (
@@ -34,12 +36,10 @@ from zaitaku_core.model import (
     WhoContacts,
 )
 
+# Check, CheckScope and check are importable from here too (they live in zaitaku_core.checks).
 __all__ = [
     "CATALOGUE",
-    "Check",
-    "CheckScope",
     "PlanSource",
-    "check",
     "city_findings",
     "run_checks",
     "validate_city",
