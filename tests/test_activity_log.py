@@ -61,7 +61,36 @@ def test_migrations_create_exactly_the_tables_the_queries_use(log_path: Path) ->
         diffs = compare_metadata(MigrationContext.configure(connection), metadata)
         assert diffs == []
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+
+
+def test_an_older_log_is_migrated_when_opened_and_keeps_its_entries(log_path: Path, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from zaitaku_core.activity.store import migrations_config
+
+    engine = sa.create_engine(f"sqlite:///{log_path}")
+    with engine.begin() as connection:
+        config: Config = migrations_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")  # a log written by the first release of the schema
+    engine.dispose()
+    with sqlite3.connect(log_path) as connection:
+        assert connection.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'ix_activity_city_fiscal_year'"
+        ).fetchone()
+    csv_file = write(tmp_path / "log.csv", HEADER + ROWS)
+    with ActivityLog.open(log_path) as log:
+        log.import_entries(read_file(csv_file), source="log.csv")
+    with sqlite3.connect(log_path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert not connection.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'ix_activity_city_fiscal_year'"
+        ).fetchone()
+    with ActivityLog.open(log_path) as log:  # current: nothing to do, the entries are there
+        assert len(list(log.activities())) == 5
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])

@@ -91,7 +91,7 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh(postgres_url: str) -> Iterator[str]:
+def fresh(postgres_url: str) -> str:
     """The server's database, emptied of the log's tables before each test."""
     import sqlalchemy as sa
 
@@ -100,7 +100,7 @@ def fresh(postgres_url: str) -> Iterator[str]:
         for table in ("activity_participant", "activity", "import_batch", "alembic_version"):
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
     engine.dispose()
-    yield postgres_url
+    return postgres_url
 
 
 def test_migrations_and_idempotent_import_on_postgresql(fresh: str, tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from zaitaku_core.activity.record import (
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.calendar.era import parse_date
-from zaitaku_core.errors import ActivityImportError, InputError, PersonalDataError
+from zaitaku_core.errors import ActivityImportError, InputError
 from zaitaku_core.framework import CareScene, normalize_label
 
 __all__ = [
@@ -322,104 +322,116 @@ class _Rows:
                 errors=problems,
             )
         self.known_programs: dict[tuple[str, int], Collection[str] | None] = {}
+        # Per column of the file: its field's slot, its parser and a cache of parsed cells (a log repeats
+        # the same kinds, programs, dates and counts on most rows, so most cells are one dict look-up).
+        self.plan: list[tuple[int, int, Callable[[object], Any], dict[object, tuple[Any] | _Problem]]] = [
+            (self.index[field], slot, parse, {}) for slot, (field, parse) in enumerate(_PARSERS) if field in self.index
+        ]
+        self.plan += [
+            (position, -1 - number, _profession_count(profession), {})
+            for number, (position, profession) in enumerate(self.professions)
+        ]
 
-    def cell(self, cells: Sequence[object], field: str) -> object:
-        position = self.index.get(field)
-        if position is None or position >= len(cells):
-            return None
-        value = cells[position]
-        return None if value == "" else value
-
-    def parse(self, cells: Sequence[object], row: int) -> tuple[str, int, Activity] | list[tuple[str, str]]:
-        """``(where, row, activity)`` for a valid row, else its problems as ``(where, message)``."""
+    def parse(self, cells: Sequence[object], row: int) -> tuple[str, int, Activity] | list[tuple[str, str]] | None:
+        """``(where, row, activity)`` for a valid row, its problems as ``(where, message)``, or ``None`` for a
+        blank row."""
         problems: list[tuple[str, str]] = []
-        for position in range(self.width, len(cells)):
-            if _text(cells[position]) is not None:
-                problems.append((self.where(position, row), "見出しのない列に値があります / a value under no header"))
-        fields: dict[str, Any] = {}
-        for field, parse in self._parsers:
-            try:
-                fields[field] = parse(self, self.cell(cells, field))
-            except _RowError as exc:
-                problems.append((self._at(exc.field, row), exc.message))
-            except PersonalDataError as exc:
-                problems.append((self._at(field, row), exc.message))
-            except ValueError as exc:
-                problems.append((self._at(field, row), str(exc)))
-        by_profession: list[tuple[Profession, int]] = []
-        for position, profession in self.professions:
-            try:
-                number = _count(f"profession:{profession.code}", cells[position] if position < len(cells) else None)
-            except _RowError as exc:
-                problems.append((self._at(exc.field, row), exc.message))
+        values: list[Any] = [None] * len(_PARSERS)
+        counts: list[tuple[Profession, int]] = []
+        size = len(cells)
+        for position, slot, parse, cache in self.plan:
+            raw = cells[position] if position < size else None
+            if raw is None or raw == "":
                 continue
-            if number:
-                by_profession.append((profession, number))
+            hit = cache.get(raw)
+            if hit is None:
+                hit = _parse_cell(parse, raw)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[raw] = hit
+            if isinstance(hit, _Problem):
+                field = hit.field or (_PARSERS[slot][0] if slot >= 0 else "")
+                problems.append((self._at(field, position, row), hit.message))
+            elif slot >= 0:
+                values[slot] = hit[0]
+            elif hit[0]:
+                counts.append(hit[0])
+        if size > self.width:
+            for position in range(self.width, size):
+                if _text(cells[position]) is not None:
+                    problems.append(
+                        (self.where(position, row), "見出しのない列に値があります / a value under no header")
+                    )
         if problems:
             return problems
+        required = (values[_DATE], values[_PROGRAM], values[_KIND])
+        if required == (None, None, None) and all(_text(cell) is None for cell in cells):
+            return None  # a row of blanks (spaces): skipped
         try:
-            item = self._activity(fields, by_profession_order(by_profession))
+            item = self._activity(values, by_profession_order(counts) if len(counts) > 1 else tuple(counts))
         except _RowError as exc:
-            return [(self._at(exc.field, row), exc.message)]
-        return self._at("", row), row, item
+            return [(self._at(exc.field, self.index.get(exc.field, -1), row), exc.message)]
+        return self.where(-1, row), row, item
 
-    def _at(self, field: str, row: int) -> str:
-        position = self.index.get(field)
-        header = self.headers.get(field, "")
-        return f"{self.where(position if position is not None else -1, row)} {header}".rstrip()
+    def _at(self, field: str, position: int, row: int) -> str:
+        header = self.headers.get(field, "") if field else ""
+        return f"{self.where(position, row)} {header}".rstrip()
 
-    def _activity(self, fields: dict[str, Any], by_profession: tuple[tuple[Profession, int], ...]) -> Activity:
-        city = fields["city"] or self.city
+    def _activity(self, values: list[Any], by_profession: tuple[tuple[Profession, int], ...]) -> Activity:
+        for slot in (_DATE, _PROGRAM, _KIND):
+            if values[slot] is None:
+                raise _RowError(_PARSERS[slot][0], "必須です / required")
+        city = values[_CITY] or self.city
         if city is None:
             raise _RowError("city", "市町村がありません / no city")
         if self.city is not None and city != self.city:
             raise _RowError("city", f"--city {self.city} と異なります / differs from --city: {_shown(city)}")
-        day: date = fields["date"]
+        day: date = values[_DATE]
         if day > self.today:
             raise _RowError("date", f"未来の日付です / a date in the future: {day.isoformat()}")
-        kind: ActivityKind = fields["kind"]
-        self._check_program(city, fields["program"], day)
-        consultation = kind is ActivityKind.CONSULTATION
-        for field in ("asker", "asker_profession", "topic", "case_id"):
-            if fields[field] is not None and not consultation:
-                raise _RowError(field, "相談以外の活動には書けません / only for consultations")
-        if fields["asker_profession"] is not None and fields["asker"] is not Asker.PROFESSIONAL:
+        kind: ActivityKind = values[_KIND]
+        if self.programs is not None:
+            self._check_program(city, values[_PROGRAM], day)
+        if kind is not _CONSULTATION:
+            for slot in _CONSULTATION_ONLY:
+                if values[slot] is not None:
+                    raise _RowError(_PARSERS[slot][0], "相談以外の活動には書けません / only for consultations")
+        elif values[_ASKER_PROFESSION] is not None and values[_ASKER] is not _PROFESSIONAL:
             raise _RowError(
                 "asker_profession", "相談者が専門職のときだけ書けます / only when the asker is a professional"
             )
-        count = fields["count"] or 1
-        if fields["case_id"] is not None and count != 1:
+        count = values[_COUNT] or 1
+        if values[_CASE_ID] is not None and count != 1:
             raise _RowError("count", "ケースIDのある相談は1件ずつ記録してください / an entry with a case id counts 1")
-        participants = fields["participants"]
-        known = sum(number for _, number in by_profession)
-        if participants is None and by_profession:
-            participants = known
-        elif participants is not None and known > participants:
-            raise _RowError(
-                "participants",
-                f"職種別の合計 {known} が参加者数 {participants} を超えています / by profession exceeds total",
-            )
+        participants = values[_PARTICIPANTS]
+        if by_profession:
+            known = sum(number for _, number in by_profession)
+            if participants is None:
+                participants = known
+            elif known > participants:
+                raise _RowError(
+                    "participants",
+                    f"職種別の合計 {known} が参加者数 {participants} を超えています / by profession exceeds total",
+                )
         return Activity(
-            city=city,
-            program=fields["program"],
-            date=day,
-            kind=kind,
-            count=count,
-            title=fields["title"],
-            participants=participants,
-            by_profession=by_profession,
-            scenes=fields["scenes"],
-            body=fields["body"],
-            asker=fields["asker"],
-            asker_profession=fields["asker_profession"],
-            topic=fields["topic"],
-            case_id=fields["case_id"],
-            row_id=fields["row_id"],
+            city,
+            values[_PROGRAM],
+            day,
+            kind,
+            count,
+            values[_TITLE],
+            participants,
+            by_profession,
+            values[_SCENES] or _NO_SCENES,
+            values[_BODY],
+            values[_ASKER],
+            values[_ASKER_PROFESSION],
+            values[_TOPIC],
+            values[_CASE_ID],
+            values[_ROW_ID],
         )
 
     def _check_program(self, city: str, program: str, day: date) -> None:
-        if self.programs is None:
-            return
+        assert self.programs is not None
         year = fiscal_year_of(day)
         key = (city, year)
         if key not in self.known_programs:
@@ -435,18 +447,41 @@ class _Rows:
                 "program", f"取組 {_shown(program)} は {year}年度の計画にありません / not a program of FY{year}"
             )
 
-    #: One parser per field, run in this order; each takes the cell's raw value (None when empty).
-    _parsers: tuple[tuple[str, Callable[[_Rows, object], Any]], ...] = ()
+
+class _Problem:
+    """A cell that does not parse (cached like a parsed value: the same cell fails the same way)."""
+
+    __slots__ = ("field", "message")
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
 
 
-def _identifier(field: str) -> Callable[[_Rows, object], str | None]:
-    def parse(rows: _Rows, value: object) -> str | None:
+#: Distinct cells cached per column (case ids and titles are mostly unique: past this, parse each time).
+_CACHE_LIMIT = 20_000
+
+
+def _parse_cell(parse: Callable[[object], Any], raw: object) -> tuple[Any] | _Problem:
+    try:
+        return (parse(raw),)
+    except _RowError as exc:
+        return _Problem(exc.field, exc.message)
+    except InputError as exc:  # PersonalDataError and the like: their message never holds the value
+        return _Problem("", exc.message)
+    except ValueError as exc:
+        return _Problem("", str(exc))
+
+
+def _identifier(field: str) -> Callable[[object], str | None]:
+    plan_id = field in {"city", "program"}
+
+    def parse(value: object) -> str | None:
         text = _text(value)
         if text is None:
             return None
-        folded = unicodedata.normalize("NFKC", text).lower() if field in {"city", "program"} else text
-        if field in {"city", "program"}:
-            if not re.fullmatch(r"[a-z0-9][a-z0-9_.\-]{0,119}", folded):
+        if plan_id:
+            folded = unicodedata.normalize("NFKC", text).lower()
+            if not _PLAN_ID.fullmatch(folded):
                 raise _RowError(field, f"IDは英小文字・数字・_ . - で書いてください / not an id: {_shown(text)}")
             return folded
         return check_opaque_id(text, field)
@@ -454,47 +489,54 @@ def _identifier(field: str) -> Callable[[_Rows, object], str | None]:
     return parse
 
 
-def _required_field(field: str, inner: Callable[[_Rows, object], Any]) -> Callable[[_Rows, object], Any]:
-    def parse(rows: _Rows, value: object) -> Any:
-        if _text(value) is None:
-            raise _RowError(field, "必須です / required")
-        return inner(rows, value)
-
-    return parse
-
-
-def _enum(enum: type[Any], field: str) -> Callable[[_Rows, object], Any]:
-    def parse(rows: _Rows, value: object) -> Any:
+def _enum(enum: type[Any], field: str) -> Callable[[object], Any]:
+    def parse(value: object) -> Any:
         text = _text(value)
         return None if text is None else _member(enum, field, text)
 
     return parse
 
 
-def _free_text(field: str, limit: int) -> Callable[[_Rows, object], str | None]:
-    def parse(rows: _Rows, value: object) -> str | None:
+def _free_text(field: str, limit: int) -> Callable[[object], str | None]:
+    def parse(value: object) -> str | None:
         text = _text(value)
         return None if text is None else check_free_text(text, field, limit)
 
     return parse
 
 
-def _scenes(rows: _Rows, value: object) -> frozenset[CareScene]:
+def _scenes(value: object) -> frozenset[CareScene]:
     text = _text(value)
     if text is None:
-        return frozenset()
-    return frozenset(_member(CareScene, "scenes", part) for part in _SCENE_SPLIT.split(text) if part.strip())
+        return _NO_SCENES
+    return frozenset(_member(CareScene, "scenes", part.strip()) for part in _SCENE_SPLIT.split(text) if part.strip())
 
 
-_Rows._parsers = (
+def _profession_count(profession: Profession) -> Callable[[object], tuple[Profession, int] | None]:
+    field = f"profession:{profession.code}"
+
+    def parse(value: object) -> tuple[Profession, int] | None:
+        number = _count(field, value)
+        return (profession, number) if number else None
+
+    return parse
+
+
+_PLAN_ID = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,119}")
+_NO_SCENES: frozenset[CareScene] = frozenset()
+_CONSULTATION = ActivityKind.CONSULTATION
+_PROFESSIONAL = Asker.PROFESSIONAL
+
+#: Every field's parser, in the order of the fields of :class:`Activity`'s row (the slots below).
+_PARSERS: tuple[tuple[str, Callable[[object], Any]], ...] = (
     ("row_id", _identifier("row_id")),
-    ("date", _required_field("date", lambda rows, value: _date(value))),
+    ("date", _date),
     ("city", _identifier("city")),
-    ("program", _required_field("program", _identifier("program"))),
-    ("kind", _required_field("kind", _enum(ActivityKind, "kind"))),
-    ("count", lambda rows, value: _count("count", value, minimum=1)),
+    ("program", _identifier("program")),
+    ("kind", _enum(ActivityKind, "kind")),
+    ("count", lambda value: _count("count", value, minimum=1)),
     ("title", _free_text("title", 200)),
-    ("participants", lambda rows, value: _count("participants", value)),
+    ("participants", lambda value: _count("participants", value)),
     ("scenes", _scenes),
     ("body", _free_text("body", 200)),
     ("asker", _enum(Asker, "asker")),
@@ -502,6 +544,9 @@ _Rows._parsers = (
     ("topic", _free_text("topic", 80)),
     ("case_id", _identifier("case_id")),
 )
+(_ROW_ID, _DATE, _CITY, _PROGRAM, _KIND, _COUNT, _TITLE, _PARTICIPANTS, _SCENES, _BODY, _ASKER, _ASKER_PROFESSION,
+ _TOPIC, _CASE_ID) = range(len(_PARSERS))  # fmt: skip
+_CONSULTATION_ONLY = (_ASKER, _ASKER_PROFESSION, _TOPIC, _CASE_ID)
 
 
 def _column_letter(position: int) -> str:
@@ -546,9 +591,11 @@ def read_file(
         raise ActivityImportError("ファイルに行がありません / the file is empty", location={"file": name}) from None
     rows = _Rows(headers, header_row, name=name, where=where, city=city, programs=programs, today=today)
     for number, cells in rows_iter:
-        if all(_text(cell) is None for cell in cells):
+        if not any(cells):
             continue
         parsed = rows.parse(cells, number)
+        if parsed is None:
+            continue
         if isinstance(parsed, list):
             for problem_where, message in parsed:
                 yield RowProblem(problem_where, message)
@@ -655,6 +702,8 @@ def read_fields(
         today=today or datetime.now(JAPAN).date(),
     )
     parsed = rows.parse([values[header] for header in headers], 0)
+    if parsed is None:
+        raise ActivityImportError("活動の記録が空です / the activity is empty", location={"file": source})
     if isinstance(parsed, list):
         raise ActivityImportError(
             "活動の記録に誤りがあります / the activity is not valid", location={"file": source}, errors=parsed

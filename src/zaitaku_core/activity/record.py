@@ -25,6 +25,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import NamedTuple
 
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
@@ -131,25 +133,30 @@ class RowProblem:
     message: str
 
 
+@cache
+def _scene_text(scenes: frozenset[CareScene]) -> str:
+    return ",".join(sorted(scene.code for scene in scenes))
+
+
 def _digest(parts: Iterable[str]) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
 
 
-@dataclass(frozen=True, slots=True)
-class Activity:
-    """One dated activity of a program of a city's plan, as the log stores it.
+class Activity(NamedTuple):
+    """One dated activity of a program of a city's plan, as the log stores it (immutable).
 
     ``count`` is how many activities the entry stands for (a monthly tally of 12 consultations is one
-    entry with count 12); ``participants`` the people who took part, of whom ``by_profession`` gives
-    those whose profession is known. ``asker``, ``asker_profession``, ``topic`` and ``case_id`` belong
-    to consultations only. ``row_id`` is the id the source gave the row, if any.
+    entry with count 12; it shadows the tuple method of that name); ``participants`` the people who took
+    part, of whom ``by_profession`` gives those whose profession is known. ``asker``,
+    ``asker_profession``, ``topic`` and ``case_id`` belong to consultations only. ``row_id`` is the id
+    the source gave the row, if any.
     """
 
     city: str
     program: str
     date: date
     kind: ActivityKind
-    count: int = 1
+    count: int = 1  # type: ignore[assignment]
     title: str | None = None
     participants: int | None = None
     by_profession: tuple[tuple[Profession, int], ...] = ()
@@ -166,39 +173,38 @@ class Activity:
         """The fiscal year (年度) of the activity's date."""
         return fiscal_year_of(self.date)
 
-    def content(self) -> tuple[str, ...]:
-        """The normalised content: every field but the row id, as text, in a fixed order."""
+    def content(self) -> str:
+        """The normalised content: every field but the row id, as codes and numbers, in a fixed order.
+
+        >>> Activity("sample", "p1", date(2024, 5, 1), ActivityKind.MEETING, participants=12).content()
+        'sample\\x1fp1\\x1f2024-05-01\\x1fmeeting\\x1f1\\x1f\\x1f12\\x1f\\x1f\\x1f\\x1f\\x1f\\x1f\\x1f'
+        """
+        (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
+         asker_profession, topic, case_id, _) = self  # fmt: skip
+        professions = ",".join([f"{p.code}={n}" for p, n in by_profession]) if by_profession else ""
+        scene_text = _scene_text(scenes) if scenes else ""
         return (
-            self.city,
-            self.program,
-            self.date.isoformat(),
-            self.kind.code,
-            str(self.count),
-            self.title or "",
-            "" if self.participants is None else str(self.participants),
-            ",".join(f"{p.code}={n}" for p, n in self.by_profession),
-            ",".join(sorted(scene.code for scene in self.scenes)),
-            self.body or "",
-            self.asker.code if self.asker else "",
-            self.asker_profession.code if self.asker_profession else "",
-            self.topic or "",
-            self.case_id or "",
+            f"{city}\x1f{program}\x1f{day.isoformat()}\x1f{kind.code}\x1f{count}\x1f{title or ''}\x1f"
+            f"{'' if participants is None else participants}\x1f{professions}\x1f{scene_text}\x1f{body or ''}\x1f"
+            f"{asker.code if asker else ''}\x1f{asker_profession.code if asker_profession else ''}\x1f"
+            f"{topic or ''}\x1f{case_id or ''}"
         )
 
     def keys(self, occurrences: dict[bytes, int] | None = None) -> tuple[bytes, bytes]:
         """``(key, content hash)``, 16 bytes each.
 
         The key is stable across re-imports: from the row id (within its city) where one is given, else
-        from the content and its occurrence number among identical entries of one source, which
-        ``occurrences`` (content hash → entries seen so far) counts across the calls for that source.
-        The content hash changes whenever the content does.
+        the content hash itself for the first of identical entries of one source and a hash of it and the
+        occurrence number for the next ones, which ``occurrences`` (content hash → entries seen so far)
+        counts across the calls for that source. The content hash changes whenever the content does.
         """
-        content = self.content()
-        digest = _digest(content)
+        digest = hashlib.blake2b(self.content().encode(), digest_size=16).digest()
         if self.row_id is not None:
             return _digest((self.city, "row-id", self.row_id)), digest
-        number = 0
-        if occurrences is not None:
-            number = occurrences.get(digest, 0)
-            occurrences[digest] = number + 1
-        return _digest((*content, str(number))), digest
+        if occurrences is None:
+            return digest, digest
+        number = occurrences.get(digest, 0)
+        occurrences[digest] = number + 1
+        if number == 0:
+            return digest, digest
+        return hashlib.blake2b(digest + number.to_bytes(4, "big"), digest_size=16).digest(), digest

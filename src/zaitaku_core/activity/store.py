@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from zaitaku_core.activity.record import SCENE_COLUMNS, Activity, RowProblem, by_profession_order
 from zaitaku_core.activity.tables import activity, activity_participant, import_batch
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
+from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.errors import ActivityImportError, ActivityLogError
 from zaitaku_core.framework import CareScene
 
@@ -45,6 +46,7 @@ __all__ = [
     "RowProblem",
     "SummaryRow",
     "database_url",
+    "migrations_config",
 ]
 
 #: How long a writer waits for another writer's lock on an SQLite log before giving up.
@@ -132,6 +134,18 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().absolute()}"
 
 
+def migrations_config() -> Any:
+    """The Alembic configuration of the log's migrations (shipped in the package), for programmatic use.
+
+    Pass a connection as ``config.attributes["connection"]`` to run a command on it.
+    """
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("zaitaku_core.activity") / "migrations"))
+    return config
+
+
 def _sqlite_engine(url: str) -> Engine:
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
@@ -143,6 +157,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")  # safe in WAL: a crash never corrupts, at most loses
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: the row-key index of a big import
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -213,12 +228,10 @@ class ActivityLog:
 
     def _migrate(self) -> None:
         from alembic import command
-        from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
-        config = Config()
-        config.set_main_option("script_location", str(resources.files("zaitaku_core.activity") / "migrations"))
+        config = migrations_config()
         head = ScriptDirectory.from_config(config).get_current_head()
         with self._writing() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
@@ -537,35 +550,43 @@ class _BulkWriter:
         self.date_value: Callable[[date], Any] = processor if processor is not None else (lambda day: day)
         self.rows: list[tuple[Any, ...]] = []
         self.participants: list[tuple[Any, ...]] = []
+        self.scene_flags: dict[frozenset[CareScene], tuple[bool, ...]] = {}
+        self.days: dict[date, tuple[Any, int]] = {}
         self.inserted_estimate = 0
 
     def add(self, item: Activity, key: bytes, digest: bytes, line: int | None) -> None:
-        scenes = item.scenes
+        (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
+         asker_profession, topic, case_id, row_id) = item  # fmt: skip
+        flags = self.scene_flags.get(scenes)
+        if flags is None:
+            flags = self.scene_flags[scenes] = tuple(scene in scenes for scene in _SCENES)
+        stored_day = self.days.get(day)
+        if stored_day is None:
+            stored_day = self.days[day] = (self.date_value(day), fiscal_year_of(day))
         self.rows.append(
             (
                 key,
                 digest,
-                item.city,
-                item.program,
-                self.date_value(item.date),
-                item.fiscal_year,
-                item.kind.code,
-                item.count,
-                item.title,
-                item.participants,
-                *(scene in scenes for scene in _SCENES),
-                item.body,
-                item.asker.code if item.asker else None,
-                item.asker_profession.code if item.asker_profession else None,
-                item.topic,
-                item.case_id,
-                item.row_id,
+                city,
+                program,
+                *stored_day,
+                kind.code,
+                count,
+                title,
+                participants,
+                *flags,
+                body,
+                asker.code if asker else None,
+                asker_profession.code if asker_profession else None,
+                topic,
+                case_id,
+                row_id,
                 self.batch_id,
                 line,
             )
         )
-        for profession, count in item.by_profession:
-            self.participants.append((key, profession.code, count))
+        for profession, number in by_profession:
+            self.participants.append((key, profession.code, number))
         if len(self.rows) >= CHUNK:
             self.flush()
 

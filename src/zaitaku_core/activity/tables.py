@@ -61,7 +61,6 @@ activity = sa.Table(
     sa.Column("line", sa.Integer),
     sa.CheckConstraint("count >= 1", name="count_positive"),
     sa.CheckConstraint("participants >= 0", name="participants_not_negative"),
-    sa.Index("ix_activity_city_fiscal_year", "city", "fiscal_year"),
 )
 
 #: Participants of an activity by profession, where known (one row per activity and profession).
