@@ -324,12 +324,11 @@ class _Rows:
         self.known_programs: dict[tuple[str, int], Collection[str] | None] = {}
         # Per column of the file: its field's slot, its parser and a cache of parsed cells (a log repeats
         # the same kinds, programs, dates and counts on most rows, so most cells are one dict look-up).
-        self.plan: list[tuple[int, int, Callable[[object], Any], dict[object, tuple[Any] | _Problem]]] = [
+        self.plan: list[tuple[int, int, Callable[[object], Any], dict[object, Any]]] = [
             (self.index[field], slot, parse, {}) for slot, (field, parse) in enumerate(_PARSERS) if field in self.index
         ]
-        self.plan += [
-            (position, -1 - number, _profession_count(profession), {})
-            for number, (position, profession) in enumerate(self.professions)
+        self.profession_plan: list[tuple[int, Callable[[object], Any], dict[object, Any]]] = [
+            (position, _profession_count(profession), {}) for position, profession in self.professions
         ]
 
     def parse(self, cells: Sequence[object], row: int) -> tuple[str, int, Activity] | list[tuple[str, str]] | None:
@@ -339,22 +338,34 @@ class _Rows:
         values: list[Any] = [None] * len(_PARSERS)
         counts: list[tuple[Profession, int]] = []
         size = len(cells)
+        if size < self.width:  # a short row (trailing cells left off): pad it
+            cells = [*cells, *([None] * (self.width - size))]
         for position, slot, parse, cache in self.plan:
-            raw = cells[position] if position < size else None
-            if raw is None or raw == "":
+            raw = cells[position]
+            if raw == "" or raw is None:
                 continue
-            hit = cache.get(raw)
-            if hit is None:
+            hit = cache.get(raw, _MISSING)
+            if hit is _MISSING:
                 hit = _parse_cell(parse, raw)
                 if len(cache) < _CACHE_LIMIT:
                     cache[raw] = hit
-            if isinstance(hit, _Problem):
-                field = hit.field or (_PARSERS[slot][0] if slot >= 0 else "")
-                problems.append((self._at(field, position, row), hit.message))
-            elif slot >= 0:
-                values[slot] = hit[0]
-            elif hit[0]:
-                counts.append(hit[0])
+            if type(hit) is _Problem:
+                problems.append((self._at(hit.field or _PARSERS[slot][0], position, row), hit.message))
+            else:
+                values[slot] = hit
+        for position, parse, cache in self.profession_plan:
+            raw = cells[position]
+            if raw == "" or raw is None:
+                continue
+            hit = cache.get(raw, _MISSING)
+            if hit is _MISSING:
+                hit = _parse_cell(parse, raw)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[raw] = hit
+            if type(hit) is _Problem:
+                problems.append((self._at(hit.field, position, row), hit.message))
+            elif hit is not None:
+                counts.append(hit)
         if size > self.width:
             for position in range(self.width, size):
                 if _text(cells[position]) is not None:
@@ -461,9 +472,14 @@ class _Problem:
 _CACHE_LIMIT = 20_000
 
 
-def _parse_cell(parse: Callable[[object], Any], raw: object) -> tuple[Any] | _Problem:
+#: A cell not yet in a column's cache.
+_MISSING = object()
+
+
+def _parse_cell(parse: Callable[[object], Any], raw: object) -> Any:
+    """The parsed value of a cell, or the :class:`_Problem` it has."""
     try:
-        return (parse(raw),)
+        return parse(raw)
     except _RowError as exc:
         return _Problem(exc.field, exc.message)
     except InputError as exc:  # PersonalDataError and the like: their message never holds the value
