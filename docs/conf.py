@@ -102,6 +102,9 @@ def _validation_codes() -> str:
         ]
     )
     conflicts = [[f"`{code}`", sev.value, ja, en] for code, (sev, ja, en) in CONFLICT_CODES.items()]
+    from zaitaku_core.activity.derive import LOG_FINDINGS
+
+    counted = [[f"`{code}`", sev.value, ja, en] for code, (sev, ja, en) in LOG_FINDINGS.items()]
     return (
         "## The catalogue (ZK)\n\n"
         + "*scope* `city`: the check reads only what holds for every fiscal year, so a run over several years "
@@ -110,6 +113,10 @@ def _validation_codes() -> str:
         + "\n## Conflicts between city and national handoff rules (HC)\n\n"
         + "A handoff verdict carries these findings where the layers pull apart.\n\n"
         + _table(["code", "severity", "日本語", "English"], conflicts)
+        + "\n## Actuals counted from the activity log (ZL)\n\n"
+        + "A report given an activity log (`zaitaku report --log`) adds these findings "
+        + "({doc}`../howto/activity-log`).\n\n"
+        + _table(["code", "severity", "日本語", "English"], counted)
     )
 
 

@@ -52,6 +52,7 @@ from pydantic import (
 )
 
 from zaitaku_core import codes
+from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import FiscalYear, PlanPeriod, parse_fiscal_year, parse_plan_period
 from zaitaku_core.errors import FrameworkCodeError, InputError
 from zaitaku_core.framework import (
@@ -77,6 +78,8 @@ __all__ = [
     "City",
     "Deadline",
     "DeadlineKind",
+    "Derivation",
+    "DerivationMeasure",
     "Finding",
     "FiscalYearInt",
     "Frequency",
@@ -966,6 +969,47 @@ class IndicatorValue(FrozenModel):
         return f"{period.label()}{'計画' if self.kind is ValueKind.PLAN else '実績'}"
 
 
+class DerivationMeasure(LabeledEnum):
+    """What a derivation counts in the activity log (the aggregation of a DHIS2 program indicator)."""
+
+    ACTIVITIES = ("activities", "活動の件数", "activities")
+    PARTICIPANTS = ("participants", "参加者数", "participants")
+    CASES = ("cases", "相談のケース数", "distinct consultation cases")
+    PROFESSION_PARTICIPANTS = ("profession_participants", "職種別の参加者数", "participants of the professions")
+
+
+class Derivation(FrozenModel):
+    """How an indicator's actual is counted from the activity log (:mod:`zaitaku_core.activity.derive`), per
+    fiscal year: a ``measure`` over the entries that pass every filter given (values within one filter are
+    alternatives; ``programs`` defaults to the indicator's programs; an entry passes ``scenes`` if it served
+    any of them).
+
+    >>> Derivation(measure="participants", kinds=["研修", "講演会"]).kinds
+    (<ActivityKind.TRAINING: 'training'>, <ActivityKind.LECTURE: 'lecture'>)
+    """
+
+    measure: DerivationMeasure = DerivationMeasure.ACTIVITIES
+    programs: tuple[Identifier, ...] = ()
+    kinds: tuple[ActivityKind, ...] = ()
+    scenes: tuple[CareScene, ...] = ()
+    askers: tuple[Asker, ...] = ()
+    asker_professions: tuple[Profession, ...] = ()
+    professions: tuple[Profession, ...] = ()
+    bodies: tuple[Text, ...] = ()
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _professions_match_measure(self) -> Self:
+        wanted = self.measure is DerivationMeasure.PROFESSION_PARTICIPANTS
+        if wanted != bool(self.professions):
+            raise InputError(
+                "professions are given exactly when the measure is profession_participants"
+                if self.professions
+                else "the measure profession_participants needs professions"
+            )
+        return self
+
+
 class Indicator(ProvenancedModel):
     """An indicator of the plan with its values per fiscal year."""
 
@@ -978,6 +1022,8 @@ class Indicator(ProvenancedModel):
     values: tuple[IndicatorValue, ...] = ()
     description: str | None = None
     sources: tuple[Source, ...] = ()
+    #: How the actual is counted from the activity log, if it is (``zaitaku report --log``).
+    derive: Derivation | None = None
 
     @model_validator(mode="after")
     def _values_fit_the_unit(self) -> Self:

@@ -186,6 +186,13 @@ class ActivityLog:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
 
+    @property
+    def display_name(self) -> str:
+        """The log as a report names it: an SQLite file's name, or the URL without its password."""
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database:
+            return Path(self.engine.url.database).name
+        return self.url
+
     @classmethod
     def open(cls, target: str | Path, *, create: bool = True) -> ActivityLog:
         """Open the log at ``target`` (a path to an SQLite file or a database URL), migrating its schema.
@@ -546,7 +553,7 @@ class _BulkWriter:
         self.participant_sql = _insert_sql(
             connection, activity_participant, ("row_key", "profession", "participants"), ("row_key", "profession")
         )
-        processor = sa.Date().bind_processor(dialect)
+        processor = sa.Date().dialect_impl(dialect).bind_processor(dialect)
         self.date_value: Callable[[date], Any] = processor if processor is not None else (lambda day: day)
         self.rows: list[tuple[Any, ...]] = []
         self.participants: list[tuple[Any, ...]] = []

@@ -116,6 +116,15 @@ def validate(
 @allow_undeclared_option
 @_issued_option
 @_show_ids_option
+@click.option(
+    "--log",
+    "log_target",
+    metavar="FILE|URL",
+    help="活動記録から実績値を集計する / count the actuals of indicators that declare it from this activity log.",
+)
+@click.option(
+    "--as-of", "as_of", help="集計の基準日（既定：記録の最終日）/ count up to this date (default: the log's last)."
+)
 @lang_option
 @click.pass_context
 def report(
@@ -127,22 +136,39 @@ def report(
     allow_undeclared: bool,
     issued: datetime | None,
     show_ids: bool,
+    log_target: str | None,
+    as_of: str | None,
     lang: str,
 ) -> None:
     """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings.
 
     A fiscal year the city does not declare is an error (exit 1) unless --allow-undeclared is given.
     HTML and PDF print on A4 with a title block and page numbers; PDF needs the pdf extra (WeasyPrint).
+    With --log, the actuals of indicators that declare a derivation are counted from the activity log (the
+    current year partial as of the log's last day, or --as-of), and the report says which and up to when.
     """
     from zaitaku_core.report import build_report, render
 
+    registry = get_registry(ctx)
+    actuals = None
+    if log_target is not None:
+        from zaitaku_core.activity.derive import compute_actuals
+        from zaitaku_core.calendar.era import parse_date
+        from zaitaku_core.cli.log import open_log
+
+        day = parse_date(as_of) if as_of else None
+        with open_log(log_target, create=False) as log:
+            actuals = compute_actuals(log, city, registry.indicators(city), as_of=day)
+    elif as_of is not None:
+        raise click.BadParameter("--as-of は --log と一緒に使います / --as-of needs --log", param_hint="--as-of")
     built = build_report(
-        get_registry(ctx),
+        registry,
         city,
         fiscal_year,
         lang=cast(Literal["ja", "en"], lang),
         allow_undeclared=allow_undeclared,
         issued=issued.date() if issued else None,
+        actuals=actuals,
     )
     fmt = _format(fmt, output)
     _emit_report(render(built, fmt, show_ids=show_ids), fmt, output)

@@ -36,6 +36,7 @@ from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, R
 from zaitaku_core.validation import city_findings, run_checks
 
 if TYPE_CHECKING:
+    from zaitaku_core.activity.derive import LogActuals
     from zaitaku_core.plugins import Registry
 
 __all__ = ["build_report", "build_reports", "compare_cities", "indicator_status", "shared_fiscal_year"]
@@ -58,6 +59,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "indicators": ("指標（計画値と実績値）", "Indicators: plan and actual"),
     "indicators_none": ("指標は登録されていません。", "No indicators are declared."),
+    "from_log": (
+        "備考に「活動記録」とある実績値は、活動記録（{source}）から{date}までの記録を集計したものです。",
+        "Actuals noted 'activity log' are counted from the activity log ({source}) up to {date}.",
+    ),
+    "log_note": ("活動記録", "activity log"),
     "findings": ("検証結果", "Validation findings"),
     "findings_none": ("検証で問題は見つかりませんでした。", "Validation found nothing to report."),
     "counts": ("件数", "Counts"),
@@ -239,8 +245,13 @@ def _fy_label(year: int, lang: Lang) -> str:
     return FiscalYear(year).label(lang)
 
 
-def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[tuple[Cell, ...]]:
-    """The table rows of one indicator, a row per fiscal year; appends its chart bars to ``bars``."""
+def _indicator_rows(
+    indicator: Indicator, lang: Lang, bars: list[Bar], from_log: LogActuals | None = None
+) -> list[tuple[Cell, ...]]:
+    """The table rows of one indicator, a row per fiscal year; appends its chart bars to ``bars``.
+
+    An actual counted from the activity log (``from_log``) is noted as such.
+    """
     targets: dict[int, IndicatorValue] = {}
     actuals: dict[int, IndicatorValue] = {}
     for value in indicator.values:  # the first value of a kind and year counts (duplicates are a finding)
@@ -266,6 +277,8 @@ def _indicator_rows(indicator: Indicator, lang: Lang, bars: list[Bar]) -> list[t
         if target is not None and target.value is None and target.frequency is not None:
             plan_cell = target.frequency.label(lang)
         notes = " ".join([v.note for v in (target, actual) if v is not None and v.note])
+        if from_log is not None and actual is not None and from_log.get(indicator.id, year) is not None:
+            notes = " ".join(filter(None, (notes, _text("log_note", lang))))
         fy = _fy_label(year, lang)
         period = plan_period_label(year, lang)
         rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None))
@@ -577,7 +590,7 @@ def _about(plan: Plan, lang: Lang) -> Section:
     return rows.section("about", lang, {})
 
 
-def _indicators(plan: Plan, lang: Lang) -> Section:
+def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> Section:
     if not plan.indicators:
         return _empty_section("indicators", lang, "indicators_none")
     rows: list[tuple[Cell, ...]] = []
@@ -585,7 +598,7 @@ def _indicators(plan: Plan, lang: Lang) -> Section:
     left_out: list[tuple[str, list[Bar]]] = []  # indicators with only frequency targets and no actual
     for indicator in plan.indicators:
         bars: list[Bar] = []
-        rows += _indicator_rows(indicator, lang, bars)
+        rows += _indicator_rows(indicator, lang, bars, from_log)
         chart = indicator_chart(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
         if chart is None:
             left_out.append((indicator.name, bars))
@@ -593,6 +606,9 @@ def _indicators(plan: Plan, lang: Lang) -> Section:
             charts.append(chart)
     keys = ("title", "unit", "type", "fy", "period", "plan", "actual", "ratio", "status", "note")
     text = not_charted_note(left_out, lang)
+    if from_log is not None and from_log.computed and from_log.as_of is not None:
+        counted = _t("from_log", lang, source=from_log.source, date=from_log.as_of.isoformat())
+        text = f"{counted}\n{text}" if text else counted
     return _section("indicators", lang, keys, rows, text=text, charts=tuple(charts))
 
 
@@ -611,6 +627,7 @@ def build_report(
     lang: Lang = "ja",
     allow_undeclared: bool = False,
     issued: date | None = None,
+    actuals: LogActuals | None = None,
 ) -> Report:
     """The report of ``city_id``'s plan for ``fiscal_year``.
 
@@ -619,12 +636,20 @@ def build_report(
     achievement and status (and a chart), validation findings, then the plugins' own sections.
     ``issued`` is the report's 作成日; without it, the latest date in the city's data (a source's
     publication, a partial count's as-of date), so the same data always gives the same report.
+    ``actuals`` (:func:`zaitaku_core.activity.derive.compute_actuals`) puts the actuals counted from an
+    activity log in place of the typed ones, says so, and adds its findings.
 
     Raises:
         UndeclaredFiscalYearError: the city does not declare ``fiscal_year``, unless ``allow_undeclared``.
     """
     (report,) = build_reports(
-        registry, city_id, (fiscal_year,), lang=lang, allow_undeclared=allow_undeclared, issued=issued
+        registry,
+        city_id,
+        (fiscal_year,),
+        lang=lang,
+        allow_undeclared=allow_undeclared,
+        issued=issued,
+        actuals=actuals,
     )
     return report
 
@@ -637,6 +662,7 @@ def build_reports(
     lang: Lang = "ja",
     allow_undeclared: bool = False,
     issued: date | None = None,
+    actuals: LogActuals | None = None,
 ) -> Iterator[Report]:
     """The reports of ``city_id`` for each of ``fiscal_years`` (every fiscal year it declares when ``None``).
 
@@ -650,12 +676,18 @@ def build_reports(
     checks = registry.checks()
     city_sections: tuple[Section, Section] | None = None
     shared_findings: tuple[Finding, ...] = ()
+    counted: tuple[Indicator, ...] | None = None
     for year in years:
         plan = registry.plan(city_id, year, allow_undeclared=allow_undeclared)
+        if actuals is not None:  # the actuals counted from an activity log, applied once per city
+            counted = actuals.apply(plan.indicators) if counted is None else counted
+            plan = plan.model_copy(update={"indicators": counted})
         if city_sections is None:
-            city_sections = (_handoff(plan, lang), _indicators(plan, lang))
+            city_sections = (_handoff(plan, lang), _indicators(plan, lang, actuals))
             shared_findings = city_findings(plan, checks)
         findings = run_checks(plan, checks, city_findings=shared_findings)
+        if actuals is not None:  # about any year of the indicators' table, which every report shows whole
+            findings = (*findings, *actuals.findings)
         yield _plan_report(registry, plan, findings, city_sections, lang, issued)
 
 
