@@ -85,10 +85,6 @@ class LogActuals:
         """The actual counted for ``indicator`` in ``fiscal_year``, if the log gave one."""
         return self.computed.get((indicator, fiscal_year))
 
-    def findings_for(self, fiscal_year: int) -> tuple[Finding, ...]:
-        """The findings about ``fiscal_year``, and those about no year in particular."""
-        return tuple(f for f in self.findings if f.fiscal_year in {None, fiscal_year})
-
     def apply(self, indicators: Iterable[Indicator]) -> tuple[Indicator, ...]:
         """``indicators`` with every actual the log counted in place of the typed one (added where none was).
 
