@@ -100,8 +100,16 @@ def compact(code: str) -> str:
 
 
 def calc_check_digit(five: str) -> str:
-    """The check digit of a five-digit code."""
-    total = sum(int(digit) * weight for digit, weight in zip(five, _WEIGHTS, strict=True))
+    """The check digit of a five-digit code (spaces, hyphens and full-width digits allowed, as in
+    :func:`compact`).
+
+    Raises:
+        MunicipalCodeError: the code is not five digits.
+    """
+    value = compact(five)
+    if len(value) != 5 or not value.isascii() or not value.isdigit():
+        raise MunicipalCodeError(f"{five!r} is not a five-digit code; the check digit is computed from five digits")
+    total = sum(int(digit) * weight for digit, weight in zip(value, _WEIGHTS, strict=True))
     return str((11 - total % 11) % 10)
 
 

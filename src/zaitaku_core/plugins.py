@@ -6,10 +6,14 @@ time), registers the core's default plugins and any plugin an embedding applicat
 calls pluggy's ``check_pending()`` so that a misspelled hook fails loudly, and validates every hook
 result through :mod:`zaitaku_core.model`.
 
-A broken plugin never hides the others: a plugin that cannot be imported or registered is left out
-and its error is kept in :attr:`Registry.errors` (or raised with ``strict=True``); a plugin whose data
-is invalid raises :class:`~zaitaku_core.errors.PluginDataError` naming the plugin, the hook, the data
-file and the field, only when that plugin's data is asked for.
+A broken plugin never hides the others, and is never hidden itself: a plugin that cannot be imported
+or registered is left out and its error is kept in :attr:`Registry.errors` (or raised with
+``strict=True``); asking for a city whose plugin failed raises that error again as "plugin X failed: …"
+rather than "no plugin serves city X". Two distributions that declare the same entry-point name are
+both refused with an error naming them, never one silently chosen by ``sys.path`` order. A plugin whose
+data is invalid raises :class:`~zaitaku_core.errors.PluginDataError` naming the plugin, the hook, the
+data file and the field, only when that plugin's data is asked for. Data nested too deeply to read
+(thousands of levels) is such an error too, naming its file, never a bare ``RecursionError``.
 
 Set the environment variable ``ZAITAKU_TRACE_HOOKS=1`` to log every hook call (plugin, hook, arguments,
 item count, time) to the ``zaitaku.hooks`` logger on standard error.
@@ -29,6 +33,7 @@ item count, time) to the ``zaitaku.hooks`` logger on standard error.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import importlib
 import json
@@ -178,6 +183,10 @@ def load_data(package: str, name: str) -> DataFile:
             raise PluginDataError("data files must be .toml or .json", location={"file": path})
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise PluginDataError(f"cannot parse data file: {exc}", location={"file": path}) from exc
+    except RecursionError:
+        raise PluginDataError(
+            "cannot parse data file: its tables or arrays are nested too deeply", location={"file": path}
+        ) from None
     if not isinstance(content, Mapping):
         raise PluginDataError("a data file must hold a table at its top level", location={"file": path})
     return DataFile(path=path, content=content)
@@ -322,6 +331,13 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
+def _distribution_label(entry_point: metadata.EntryPoint) -> str:
+    dist = entry_point.dist
+    if dist is None:
+        return "an unknown distribution"
+    return f"{dist.name} {dist.version} at {dist.locate_file('')}"
+
+
 def _trace_enabled() -> bool:
     return os.environ.get("ZAITAKU_TRACE_HOOKS", "") not in {"", "0", "false", "no"}
 
@@ -371,6 +387,7 @@ class Registry:
         self._checks: tuple[Check, ...] | None = None  # the catalogue, kept apart from the bounded cache
         #: Errors of plugins that could not be loaded (kept, not raised, unless ``strict``).
         self.errors: list[PluginError] = []
+        self._failed: dict[str, PluginError] = {}  # the same, by plugin name
         if _trace_enabled() and not _log.handlers:
             handler = logging.StreamHandler(sys.stderr)
             handler.setFormatter(logging.Formatter("zaitaku: %(message)s"))
@@ -420,6 +437,36 @@ class Registry:
         self._checks = None
         return plugin_name
 
+    def _record_failure(self, name: str, error: PluginError) -> None:
+        if self._strict:
+            raise error
+        self.errors.append(error)
+        self._failed[name] = error
+
+    def _failure(self, name: str) -> PluginError:
+        """The error of the failed plugin ``name``, as raised to whoever needed it: "plugin X failed: …"."""
+        cause = self._failed[name]
+        failed = copy.copy(cause)  # the same class and code (plugin-load, plugin-data …), and location
+        failed.message = f"plugin {name!r} failed: {cause.message}"
+        return failed
+
+    def _add_entry_points(self, name: str, candidates: list[metadata.EntryPoint]) -> None:
+        """Make ``name`` pending, unless several distributions declare it: then refuse them all, naming each
+        (which one would win depends only on ``sys.path`` order, so none may)."""
+        distinct = {(_distribution_label(ep), ep.value): ep for ep in candidates}
+        if len(distinct) == 1:
+            self._pending[name] = candidates[0]
+            return
+        declared = "; ".join(f"{label} ({value})" for label, value in sorted(distinct))
+        self._record_failure(
+            name,
+            PluginLoadError(
+                f"entry point {name!r} of group {ENTRY_POINT_GROUP!r} is declared by {len(distinct)} "
+                f"distributions: {declared}; none is loaded: uninstall all but one",
+                location={"plugin": name},
+            ),
+        )
+
     def _load_entry_point(self, name: str) -> None:
         entry_point = self._pending.pop(name)
         dist = entry_point.dist
@@ -427,15 +474,13 @@ class Registry:
         try:
             try:
                 plugin = entry_point.load()
-            except Exception as exc:  # any import-time failure of third-party code
+            except (Exception, SystemExit) as exc:  # any import-time failure of third-party code
                 raise PluginLoadError(
                     f"cannot import {entry_point.value}: {type(exc).__name__}: {exc}", location={"plugin": name}
                 ) from exc
             self.register(plugin, name=name)
         except PluginError as exc:
-            if self._strict:
-                raise
-            self.errors.append(exc)
+            self._record_failure(name, exc)
 
     def load_entry_points(self, names: Collection[str] | None = None) -> None:
         """Load the pending entry-point plugins (all, or only those in ``names``)."""
@@ -470,6 +515,9 @@ class Registry:
         return result
 
     def _call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        # Any plugin may contribute to any city (checks, report sections, rules, calendars), so a lazy
+        # registry loads every pending entry point before the first hook call that is not a city lookup.
+        self.load_entry_points()
         # Registration order (pluggy lists implementations last-registered first).
         impls = reversed(getattr(self._pm.hook, hook).get_hookimpls())
         return [(impl.plugin_name, self._invoke(impl, hook, kwargs)) for impl in impls]
@@ -498,6 +546,12 @@ class Registry:
             # One call into pydantic-core for the whole list: model instances pass through, mappings are
             # validated; errors are mapped back to the record (and its file) they came from.
             return _list_adapter(model).validate_python(items)
+        except RecursionError:
+            sources = sorted({item.source.split(": ", 1)[0] for item in items if isinstance(item, SourcedRecord)})
+            location = {**where, "file": ", ".join(sources) or None}
+            raise PluginDataError(
+                f"{model.__name__} data is nested too deeply to validate", location=location
+            ) from None
         except ValidationError as exc:
             errors: list[tuple[str, str]] = []
             files: set[str] = set()
@@ -604,15 +658,26 @@ class Registry:
 
         Raises:
             UnknownCityError: no plugin serves it; the message lists the cities that are served.
+            PluginError: the plugin of that name failed to load ("plugin X failed: …").
         """
         if city_id not in self._cities and city_id in self._pending:
             self._load_entry_point(city_id)
         if city_id not in self._cities:
             self.load_entry_points()
         if city_id not in self._cities:
-            known = ", ".join(sorted(self._cities)) or "none"
-            raise UnknownCityError(f"no plugin serves city {city_id!r}; installed cities: {known}")
+            raise self._unknown(city_id)
         return self._cities[city_id][1]
+
+    def _unknown(self, name: str, hint: str = "") -> PluginError | UnknownCityError:
+        """The error for a city nobody serves: the failure of the plugin of that name if it failed ("plugin
+        X failed: …"), else an UnknownCityError listing the cities served and the plugins that failed."""
+        if name in self._failed:
+            return self._failure(name)
+        known = ", ".join(sorted(self._cities)) or "none"
+        message = f"no plugin serves city {name!r}{hint}; installed cities: {known}"
+        if self._failed:
+            message += f"; plugins that failed to load (one may serve it): {', '.join(sorted(self._failed))}"
+        return UnknownCityError(message)
 
     def plugin_of(self, city_id: str) -> str:
         """The name of the plugin that declared ``city_id``."""
@@ -628,8 +693,9 @@ class Registry:
 
         Raises:
             UnknownCityError: nothing matches; the message suggests the closest ids and names.
+            PluginError: ``name`` is the plugin that failed to load ("plugin X failed: …").
         """
-        if name in self._cities or name in self._pending:
+        if name in self._cities or name in self._pending or name in self._failed:
             return self.city(name).id
         from zaitaku_core import codes
         from zaitaku_core.errors import MunicipalCodeError
@@ -645,10 +711,7 @@ class Registry:
                 return city.id
         known = [city.id for city in cities] + [city.name for city in cities]
         close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UnknownCityError(
-            f"no plugin serves city {name!r}{hint} installed cities: {', '.join(c.id for c in cities) or 'none'}"
-        )
+        raise self._unknown(name, f"; did you mean {', '.join(close)}?" if close else "")
 
     def programs(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> tuple[Program, ...]:
         """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …), a
@@ -780,7 +843,9 @@ def create_registry(
     Args:
         entry_points: Discover plugins in the ``zaitaku`` entry-point group: all (``True``), none
             (``False``), or only those named.
-        lazy: Load discovered entry points only when a city is asked for (fast start-up for one city).
+        lazy: Defer loading the discovered entry points: looking a city up loads only the entry point of
+            that name; the first hook call after it loads the others (any plugin may add checks, report
+            sections or rules to any city, so none is skipped).
         plugins: Plugins registered in code, as objects or ``(name, object)`` pairs.
         defaults: Register the core's default plugins (:data:`DEFAULT_PLUGINS`).
         strict: Raise on the first plugin that fails to load instead of recording it in ``errors``.
@@ -796,9 +861,12 @@ def create_registry(
             registry.register(item)
     if entry_points:
         wanted = None if entry_points is True else set(entry_points)
+        found: dict[str, list[metadata.EntryPoint]] = {}
         for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
             if wanted is None or entry_point.name in wanted:
-                registry._pending.setdefault(entry_point.name, entry_point)
+                found.setdefault(entry_point.name, []).append(entry_point)
+        for name, candidates in sorted(found.items()):
+            registry._add_entry_points(name, candidates)
         if not lazy:
             registry.load_entry_points()
     return registry

@@ -102,7 +102,7 @@ def from_era(era: Era | str, year: int, month: int = 1, day: int = 1) -> date:
         raise EraDateError(f"{era.ja}{year}年 does not exist: era years start at 1 (元年)")
     try:
         result = date(era.start.year + year - 1, month, day)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise EraDateError(f"{label} is not a date: {exc}") from exc
     if result < era.start:
         raise EraDateError(f"{label} does not exist: {era.ja} began on {format_date(era.start)}")
@@ -123,8 +123,11 @@ def format_date(day: date, style: str = "ja") -> str:
 
 
 _ERA_NAMES = "|".join([*(e.ja for e in Era), *(e.letter for e in Era), *(e.letter.lower() for e in Era)])
-_ERA_DATE = re.compile(rf"^({_ERA_NAMES})(元|\d+)(?:年(\d+)月(\d+)日?|[./\-](\d+)[./\-](\d+))$")
-_GREGORIAN = re.compile(r"^(\d{4})(?:年(\d+)月(\d+)日?|[./\-](\d+)[./\-](\d+))$")
+# Digit runs are bounded (an era year has at most 3 digits, a month or day 2), so int() never sees a run
+# of thousands of digits; digits are ASCII after NFKC (other scripts' digits are not dates).
+_Y, _MD = "[0-9]{1,3}", "[0-9]{1,2}"
+_ERA_DATE = re.compile(rf"^({_ERA_NAMES})(元|{_Y})(?:年({_MD})月({_MD})日?|[./\-]({_MD})[./\-]({_MD}))$")
+_GREGORIAN = re.compile(rf"^([0-9]{{4}})(?:年({_MD})月({_MD})日?|[./\-]({_MD})[./\-]({_MD}))$")
 
 
 def parse_date(text: str) -> date:

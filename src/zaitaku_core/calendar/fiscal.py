@@ -89,8 +89,9 @@ def fiscal_year_of(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-_FY_ERA = re.compile(r"^(明治|大正|昭和|平成|令和|[MTSHRmtshr])(元|\d+)(?:年度|年)?$")
-_FY_GREGORIAN = re.compile(r"^(?:FY|fy)?(\d{4})(?:年度)?$")
+# Bounded, ASCII digit runs (after NFKC): int() never sees thousands of digits.
+_FY_ERA = re.compile(r"^(明治|大正|昭和|平成|令和|[MTSHRmtshr])(元|[0-9]{1,3})(?:年度|年)?$")
+_FY_GREGORIAN = re.compile(r"^(?:FY|fy)?([0-9]{4})(?:年度)?$")
 
 
 def parse_fiscal_year(value: int | str | FiscalYear) -> FiscalYear:
@@ -181,7 +182,7 @@ class PlanPeriod:
         return self.label()
 
 
-_PERIOD = re.compile(r"^第?(\d+)期?$")
+_PERIOD = re.compile(r"^第?([0-9]{1,3})期?$")
 
 
 def parse_plan_period(value: int | str | PlanPeriod) -> PlanPeriod:

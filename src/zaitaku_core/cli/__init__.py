@@ -16,7 +16,7 @@ import click
 
 from zaitaku_core import __version__
 
-__all__ = ["COMMANDS", "COMPLETE_VARIABLE", "DEBUG_KEY", "LANG_KEY", "cli", "main"]
+__all__ = ["COMMANDS", "COMPLETE_VARIABLE", "DEBUG_KEY", "LANG_KEY", "NEEDS_EVERY_PLUGIN_KEY", "cli", "main"]
 
 #: Every command, as name -> (module, click command attribute, short help shown by ``zaitaku --help``).
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -128,12 +128,14 @@ LANG_KEY = "zaitaku.lang"
 DEBUG_KEY = "zaitaku.debug"
 #: The environment variable through which a shell asks ``zaitaku`` for completions (click's protocol).
 COMPLETE_VARIABLE = "_ZAITAKU_COMPLETE"
+#: Set by a command whose answer depends on every plugin (``zaitaku_core.cli.common.fail_on_plugin_failures``).
+NEEDS_EVERY_PLUGIN_KEY = "zaitaku.needs_every_plugin"
 
 
 def main(argv: list[str] | None = None, *, obj: object = None) -> int:
     """Run the command line and return its exit status; whatever goes wrong is printed the one way of
     :mod:`zaitaku_core.cli.errors` (one line; 1 invalid data, 2 usage, 3 internal error)."""
-    from zaitaku_core.cli.errors import report
+    from zaitaku_core.cli.errors import echo_plugin_failures, report
 
     instruction = os.environ.get(COMPLETE_VARIABLE)
     if instruction:  # the shell asks for completions (see ``zaitaku completion``)
@@ -142,19 +144,28 @@ def main(argv: list[str] | None = None, *, obj: object = None) -> int:
         return shell_complete(cli, {"obj": obj}, "zaitaku", COMPLETE_VARIABLE, instruction)
     args = sys.argv[1:] if argv is None else list(argv)
     meta: dict[str, object] = {}
+    ctx: click.Context | None = None
+    raised: BaseException | None = None
     try:
         with cli.make_context("zaitaku", args, obj=obj) as ctx:
             meta = ctx.meta
-            status = cli.invoke(ctx)
+            result = cli.invoke(ctx)
+            status = result if isinstance(result, int) else 0
     except BrokenPipeError:
         # The reader went away (``zaitaku … | head``): stop quietly, as other command-line tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except (Exception, KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort) as exc:
-        lang = meta.get(LANG_KEY)
-        return report(exc, lang=lang if isinstance(lang, str) else None, debug=bool(meta.get(DEBUG_KEY)))
-    return status if isinstance(status, int) else 0
+        raised = exc
+    chosen = meta.get(LANG_KEY)
+    lang = chosen if isinstance(chosen, str) else None
+    failures = getattr(ctx.obj, "errors", ()) if ctx is not None else ()
+    if failures:  # a plugin that failed to load is named by every command that built the registry
+        echo_plugin_failures(failures, lang=lang, needed=bool(meta.get(NEEDS_EVERY_PLUGIN_KEY)), raised=raised)
+    if raised is not None:
+        return report(raised, lang=lang, debug=bool(meta.get(DEBUG_KEY)))
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,14 @@ import attrs
 import click
 
 from zaitaku_core.calendar import FiscalYear
-from zaitaku_core.cli.common import allow_undeclared_option, echo_json, get_registry, lang_option
+from zaitaku_core.cli.common import (
+    allow_undeclared_option,
+    echo_json,
+    fail_on_plugin_failures,
+    get_registry,
+    lang_option,
+    write_atomically,
+)
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.framework import NewItem, Phase
 from zaitaku_core.model import json_schemas
@@ -21,8 +28,12 @@ __all__ = ["cities", "plan", "plugins", "schema"]
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List installed plugins: name, version, cities and the hooks each implements."""
-    infos = get_registry(ctx).plugins()
+    """List installed plugins: name, version, cities and the hooks each implements.
+
+    A plugin that failed to load is listed with its error, and the exit status is 1.
+    """
+    registry = get_registry(ctx)
+    infos = registry.plugins()
     if as_json:
         echo_json([attrs.asdict(info) for info in infos])
         return
@@ -34,6 +45,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
             continue
         click.echo(f"  cities: {', '.join(info.cities) or '-'}")
         click.echo(f"  hooks:  {', '.join(info.hooks) or '-'}")
+    fail_on_plugin_failures(ctx, registry)
 
 
 @click.command()
@@ -41,7 +53,10 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 @lang_option
 @click.pass_context
 def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
-    """List the cities served by the installed plugins, with the towns that share their rules."""
+    """List the cities served by the installed plugins, with the towns that share their rules.
+
+    A plugin that failed to load is named on standard error, and the exit status is 1.
+    """
     registry = get_registry(ctx)
     found = registry.cities()
     if as_json:
@@ -53,8 +68,7 @@ def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
         if city.covers:
             label = "covers" if lang == "en" else "同じルールの市町村"
             click.echo(f"\t{label}: {'、'.join(m.name for m in city.covers)}")
-    for error in registry.errors:
-        click.echo(f"error: {error}", err=True)
+    fail_on_plugin_failures(ctx, registry)
 
 
 @click.command()
@@ -111,8 +125,8 @@ def schema(model: str | None, output: Path | None) -> None:
     if output is None:
         echo_json(schemas if model is None else schemas[model])
         return
-    output.mkdir(parents=True, exist_ok=True)
     for name, document in sorted(schemas.items()):
         path = output / f"{name}.schema.json"
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        write_atomically(path, text.encode("utf-8"))
         click.echo(str(path))

@@ -1,26 +1,37 @@
-"""Options and helpers shared by the commands: the registry, the language, JSON output."""
+"""Options and helpers shared by the commands: the registry, the language, JSON output, and safe output
+files (atomic, regular files only, no temporary file left behind even on SIGTERM)."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import stat
 import sys
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from zaitaku_core.errors import FileAccessError
 from zaitaku_core.plugins import Registry, create_registry
 
 __all__ = [
+    "Terminated",
     "allow_undeclared_option",
+    "cleanup_on_sigterm",
     "current_umask",
     "echo_json",
     "emit",
+    "fail_on_plugin_failures",
+    "follow_symlinks_option",
     "get_registry",
     "lang_option",
+    "output_target",
     "write_atomically",
 ]
 
@@ -33,6 +44,17 @@ def get_registry(ctx: click.Context) -> Registry:
     if not isinstance(root.obj, Registry):
         root.obj = create_registry(lazy=True)
     return root.obj
+
+
+def fail_on_plugin_failures(ctx: click.Context, registry: Registry) -> None:
+    """For a command whose answer depends on every plugin (``validate``, ``cities``, ``plugins``): exit
+    with status 1 when any plugin failed to load (``zaitaku`` then prints each failure as an error)."""
+    from zaitaku_core.cli import NEEDS_EVERY_PLUGIN_KEY
+    from zaitaku_core.cli.errors import EXIT_INVALID
+
+    ctx.meta[NEEDS_EVERY_PLUGIN_KEY] = True
+    if registry.errors:
+        ctx.exit(EXIT_INVALID)
 
 
 def _resolve_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
@@ -71,22 +93,106 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+class Terminated(BaseException):
+    """SIGTERM arrived while a temporary file existed (raised so that it is removed, then the signal is
+    delivered again with its earlier handling)."""
+
+
+@contextmanager
+def cleanup_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` for the duration, so that ``except``/``finally`` clauses remove
+    temporary files; afterwards the signal is raised again with the handler that was there before (by
+    default: the process ends as terminated). Outside the main thread signals cannot be caught: no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except Terminated:
+        signal.signal(signal.SIGTERM, previous)
+        signal.raise_signal(signal.SIGTERM)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def output_target(path: Path, *, follow_symlinks: bool = False) -> Path:
+    """The regular file that writing ``path`` will replace: ``path`` itself, or (``follow_symlinks``) the
+    file a symbolic link at ``path`` points at.
+
+    Raises:
+        FileAccessError: ``path`` is a FIFO, a device, a socket or a folder, or a symbolic link while
+            ``follow_symlinks`` is false (replacing it would silently turn it into a regular file).
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise FileAccessError(f"cannot examine the output: {exc.strerror}", location={"file": str(path)}) from None
+    if stat.S_ISLNK(info.st_mode):
+        if not follow_symlinks:
+            raise FileAccessError(
+                "the output is a symbolic link; give --follow-symlinks to write to the file it points at",
+                location={"file": str(path)},
+            )
+        try:
+            resolved = path.resolve(strict=False)
+        except (OSError, RuntimeError) as exc:  # a loop of links
+            raise FileAccessError(f"cannot follow the symbolic link: {exc}", location={"file": str(path)}) from None
+        return output_target(resolved)
+    for test, kind in _KINDS:
+        if test(info.st_mode):
+            raise FileAccessError(
+                f"the output is {kind}, not a regular file; nothing was written", location={"file": str(path)}
+            )
+    return path
+
+
+def write_atomically(path: Path, data: bytes, *, follow_symlinks: bool = False) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it.
 
-    A failure half-way leaves any earlier file at ``path`` untouched and no partial file behind.
+    A failure half-way (an OSError such as a full disk or a read-only folder, or SIGTERM) leaves any
+    earlier file at ``path`` untouched and no partial or temporary file behind. Only regular files are
+    replaced (see :func:`output_target`).
+
+    Raises:
+        FileAccessError: ``path`` is not a regular file, or the file system refused (the message names
+            the file and the reason, e.g. "No space left on device").
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path = output_target(path, follow_symlinks=follow_symlinks)
+    where = {"file": str(path)}
+    temporary: str | None = None
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~current_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with cleanup_on_sigterm():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                # mkstemp makes the file private (0600); give it the mode a plain open() would have.
+                os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~current_umask())
+                os.replace(temporary, path)
+            except BaseException:
+                if temporary is not None:
+                    Path(temporary).unlink(missing_ok=True)
+                raise
+    except OSError as exc:
+        raise FileAccessError(f"cannot write the output: {exc.strerror or exc}", location=where) from exc
 
 
 def current_umask() -> int:
@@ -96,12 +202,22 @@ def current_umask() -> int:
     return mask
 
 
-def emit(data: bytes, output: Path | None) -> None:
-    """Write ``data`` to ``output`` atomically, or to standard output when ``output`` is ``None``."""
+def emit(data: bytes, output: Path | None, *, follow_symlinks: bool = False) -> None:
+    """Write ``data`` to ``output`` atomically (see :func:`write_atomically`), or to standard output when
+    ``output`` is ``None``."""
     if output is None:
         stream = sys.stdout.buffer
         stream.write(data)
         stream.flush()
     else:
-        write_atomically(output, data)
+        write_atomically(output, data, follow_symlinks=follow_symlinks)
         click.echo(str(output), err=True)
+
+
+def follow_symlinks_option(fn: F) -> F:
+    """``--follow-symlinks``: let ``-o`` name a symbolic link, and write the file it points at."""
+    return click.option(
+        "--follow-symlinks",
+        is_flag=True,
+        help="If -o is a symbolic link, write the file it points at (else refused) / リンク先に書き込む.",
+    )(fn)

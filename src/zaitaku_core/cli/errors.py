@@ -26,9 +26,13 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Final, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Final, Literal
 
 import click
+
+if TYPE_CHECKING:
+    from zaitaku_core.errors import ZaitakuError
 
 __all__ = [
     "DEBUG_VARIABLE",
@@ -40,6 +44,7 @@ __all__ = [
     "LANG_VARIABLE",
     "debug_from_environment",
     "echo_error",
+    "echo_plugin_failures",
     "error_line",
     "exit_code_for",
     "one_line",
@@ -78,6 +83,8 @@ _WORDS: Final = {
         "report": "zaitaku-core の不具合です。--debug を付けて再実行し、その出力を添えて報告してください",
         "invalid": "入力値が正しくありません",
         "interrupted": "中断しました",
+        "warning": "警告",
+        "skipped": "このプラグインの市町村・検証・レポート節は含まれていません",
     },
     "en": {
         "error": "error",
@@ -91,6 +98,8 @@ _WORDS: Final = {
         "report": "this is a bug in zaitaku-core: please run again with --debug and report it with that output",
         "invalid": "invalid input",
         "interrupted": "interrupted",
+        "warning": "warning",
+        "skipped": "its cities, checks and report sections are left out",
     },
 }
 
@@ -163,8 +172,9 @@ def _as_library_error(exc: BaseException) -> BaseException:
     return exc
 
 
-def error_line(exc: BaseException, lang: str | None = None) -> str:
-    """The one line printed for ``exc`` (without the "please report" line of an internal error)."""
+def error_line(exc: BaseException, lang: str | None = None, *, warning: bool = False) -> str:
+    """The one line printed for ``exc`` (without the "please report" line of an internal error); headed
+    "警告" / "warning" instead of "エラー" / "error" when ``warning``."""
     from zaitaku_core.errors import ZaitakuError, docs_reference
 
     words = _WORDS[resolve_lang(lang)]
@@ -172,7 +182,8 @@ def error_line(exc: BaseException, lang: str | None = None) -> str:
     if isinstance(exc, ZaitakuError):
         reference = docs_reference()
         see = f"{words['see']}: {reference.address}#{exc.code} ({words[reference.kind]})"
-        return one_line(f"{words['error']} [{exc.code}] {exc.describe(resolve_lang(lang))} — {see}")
+        head = words["warning" if warning else "error"]
+        return one_line(f"{head} [{exc.code}] {exc.describe(resolve_lang(lang))} — {see}")
     if isinstance(exc, click.UsageError):
         hint = ""
         if exc.ctx is not None:
@@ -194,6 +205,23 @@ def echo_error(exc: BaseException, lang: str | None = None) -> None:
         from zaitaku_core import __version__
 
         click.echo(f"{_WORDS[resolve_lang(lang)]['report']} (zaitaku-core {__version__})", err=True)
+
+
+def echo_plugin_failures(
+    failures: Iterable[ZaitakuError], *, lang: str | None = None, needed: bool, raised: BaseException | None = None
+) -> None:
+    """Print one line per plugin that failed to load: an error when the command ``needed`` every plugin
+    (it then exits 1), else a warning saying what is left out. The failure already ``raised`` (a city's
+    own plugin: "plugin X failed: …") is not printed twice."""
+    from zaitaku_core.errors import ZaitakuError
+
+    raised_plugin = raised.location.get("plugin") if isinstance(raised, ZaitakuError) else None
+    words = _WORDS[resolve_lang(lang)]
+    for failure in failures:
+        if failure.location.get("plugin") == raised_plugin:
+            continue
+        line = error_line(failure, lang, warning=not needed)
+        click.echo(line if needed else f"{line} ({words['skipped']})", err=True)
 
 
 def report(exc: BaseException, *, lang: str | None = None, debug: bool = False) -> int:

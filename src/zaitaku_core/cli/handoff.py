@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from zaitaku_core.cli.common import echo_json, emit, get_registry, lang_option
+from zaitaku_core.cli.common import echo_json, emit, follow_symlinks_option, get_registry, lang_option
 from zaitaku_core.cli.params import CITY
 
 __all__ = ["handoff", "handoff_batch"]
@@ -287,6 +287,7 @@ def _check_subjects(subjects: Sequence[str], path: Path) -> None:
     help="CSV of contacts: event (row number of EVENTS_CSV, from 0), at, to_party[, from_party, means, conference].",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV to write (atomically).")
+@follow_symlinks_option
 @click.option("--office-closed", help="The office's closed weekdays (default sat,sun).")
 @click.option("--office-hours", help="Office hours, e.g. 08:45-17:30 (the default).")
 @click.option("--chunk", default=100_000, show_default=True, help="Rows evaluated at a time (for the progress bar).")
@@ -294,6 +295,7 @@ def handoff_batch(
     events_csv: Path,
     contacts_csv: Path | None,
     output: Path | None,
+    follow_symlinks: bool,
     office_closed: str | None,
     office_hours: str | None,
     chunk: int,
@@ -352,4 +354,4 @@ def handoff_batch(
     for row in range(n):
         cells = [events[k][row] for k in events] + [results[k][row] for k in results]
         writer.writerow([neutralize("" if c is None or str(c) == "NaT" else str(c)) for c in cells])
-    emit(buffer.getvalue().encode("utf-8-sig"), output)
+    emit(buffer.getvalue().encode("utf-8-sig"), output, follow_symlinks=follow_symlinks)

@@ -9,7 +9,15 @@ from typing import Literal, cast
 
 import click
 
-from zaitaku_core.cli.common import allow_undeclared_option, echo_json, emit, get_registry, lang_option
+from zaitaku_core.cli.common import (
+    allow_undeclared_option,
+    echo_json,
+    emit,
+    fail_on_plugin_failures,
+    follow_symlinks_option,
+    get_registry,
+    lang_option,
+)
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.cli.terminal import terminal_safe
 
@@ -19,7 +27,7 @@ FORMAT_CHOICE = click.Choice(["md", "html", "pdf", "json", "csv", "xlsx"])
 _BINARY = frozenset({"pdf", "xlsx"})
 
 
-def _emit_report(data: bytes, fmt: str, output: Path | None) -> None:
+def _emit_report(data: bytes, fmt: str, output: Path | None, *, follow_symlinks: bool = False) -> None:
     """Write a report to ``output``, or to standard output: there, a terminal gets text only, with control
     and bidirectional-override characters taken out (a pipe or a file gets the bytes as they are)."""
     if output is None and sys.stdout.isatty():
@@ -28,7 +36,7 @@ def _emit_report(data: bytes, fmt: str, output: Path | None) -> None:
                 f"{fmt} は端末に出力できません。-o でファイルを指定してください / give -o FILE for {fmt}"
             )
         data = terminal_safe(data.decode("utf-8")).encode("utf-8")
-    emit(data, output)
+    emit(data, output, follow_symlinks=follow_symlinks)
 
 
 def _issued_option(fn: click.decorators.FC) -> click.decorators.FC:
@@ -81,18 +89,25 @@ def validate(
 ) -> int:
     """Validate CITIES (all installed cities when none is named) against the check catalogue.
 
-    Exits with status 1 when an error is found (or a warning, with --strict).
+    A city whose plan cannot be read is reported (one line) and the others are validated all the same.
+    Exits with status 1 when an error is found (or a warning, with --strict), when a city could not be
+    validated, or when a plugin failed to load (its checks would be missing).
     """
-    from zaitaku_core.model import Severity
+    from zaitaku_core.cli.errors import echo_error
+    from zaitaku_core.errors import ZaitakuError
+    from zaitaku_core.model import Finding, Severity
     from zaitaku_core.validation import validate_city
 
     registry = get_registry(ctx)
     ids = cities or tuple(city.id for city in registry.cities())
-    findings = [
-        finding
-        for city_id in ids
-        for finding in validate_city(registry, city_id, fiscal_year, allow_undeclared=allow_undeclared)
-    ]
+    findings: list[Finding] = []
+    unreadable = 0
+    for city_id in ids:
+        try:
+            findings.extend(validate_city(registry, city_id, fiscal_year, allow_undeclared=allow_undeclared))
+        except ZaitakuError as exc:
+            echo_error(exc, lang)
+            unreadable += 1
     if fmt == "json":
         echo_json([finding.model_dump(mode="json") for finding in findings])
     else:
@@ -103,9 +118,13 @@ def validate(
             click.echo(terminal_safe(line).replace("\n", " "))
         counts = {s: sum(f.severity is s for f in findings) for s in Severity}
         summary = ", ".join(f"{s.label(lang)} {n}" for s, n in counts.items())
+        failed = unreadable + len(registry.errors)
+        if failed:
+            summary += f", {'not validated' if lang == 'en' else '検証できなかったもの'} {failed}"
         click.echo(f"{len(ids)} {'cities' if lang == 'en' else '市町村'}: {summary}", err=True)
+    fail_on_plugin_failures(ctx, registry)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    ctx.exit(1 if any(f.severity in failing for f in findings) else 0)
+    ctx.exit(1 if unreadable or any(f.severity in failing for f in findings) else 0)
 
 
 @click.command()
@@ -125,6 +144,7 @@ def validate(
 @click.option(
     "--as-of", "as_of", help="集計の基準日（既定：記録の最終日）/ count up to this date (default: the log's last)."
 )
+@follow_symlinks_option
 @lang_option
 @click.pass_context
 def report(
@@ -138,6 +158,7 @@ def report(
     show_ids: bool,
     log_target: str | None,
     as_of: str | None,
+    follow_symlinks: bool,
     lang: str,
 ) -> None:
     """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings.
@@ -171,7 +192,7 @@ def report(
         actuals=actuals,
     )
     fmt = _format(fmt, output)
-    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, follow_symlinks=follow_symlinks)
 
 
 @click.command()
@@ -181,6 +202,7 @@ def report(
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
 @allow_undeclared_option
 @_show_ids_option
+@follow_symlinks_option
 @lang_option
 @click.pass_context
 def compare(
@@ -191,6 +213,7 @@ def compare(
     output: Path | None,
     allow_undeclared: bool,
     show_ids: bool,
+    follow_symlinks: bool,
     lang: str,
 ) -> None:
     """Compare CITIES on the national framework: items and scenes covered (with charts), the indicators they
@@ -217,4 +240,4 @@ def compare(
         registry, cities, year, lang=cast(Literal["ja", "en"], lang), allow_undeclared=allow_undeclared
     )
     fmt = _format(fmt, output)
-    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, follow_symlinks=follow_symlinks)

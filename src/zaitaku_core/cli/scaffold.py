@@ -12,6 +12,7 @@ import re
 import shutil
 import string
 import tempfile
+import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -20,13 +21,57 @@ import click
 
 from zaitaku_core import __version__, codes
 from zaitaku_core.calendar import PlanPeriod, parse_fiscal_year
-from zaitaku_core.cli.common import current_umask
-from zaitaku_core.errors import InputError
+from zaitaku_core.cli.common import cleanup_on_sigterm, current_umask
+from zaitaku_core.errors import FileAccessError, InputError
 from zaitaku_core.framework import CareScene, NewItem
 
-__all__ = ["new_city", "scaffold_city"]
+__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "new_city", "scaffold_city"]
 
-_CITY_ID = re.compile(r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
+_CITY_ID = re.compile(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*")
+#: The longest city id: the folder ``zaitaku-<id>`` and the package ``zaitaku_<id>`` stay short names.
+MAX_ID_LENGTH = 40
+#: The longest municipality name (the longest real one, 特別区 and 郡 included, is well under this).
+MAX_NAME_LENGTH = 60
+
+
+#: Characters refused in a name besides control characters: they would end or escape a TOML or Python
+#: string, or a shell word in the README's commands.
+_REFUSED = frozenset("\"'\\`$")
+
+
+def _check_name(name: str) -> str:
+    """The name, stripped; refused when it holds what no municipality's name holds and what would break the
+    generated files: control characters (a line break), quotes or backslashes, or more than
+    :data:`MAX_NAME_LENGTH` characters."""
+    name = name.strip()
+    if not name:
+        raise InputError("the city's name must not be empty", location={"field": "name"})
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputError(f"the city's name is longer than {MAX_NAME_LENGTH} characters", location={"field": "name"})
+    bad = sorted({ch for ch in name if not ch.isprintable() or ch in _REFUSED})
+    if bad:
+        shown = ", ".join(repr(ch) for ch in bad)
+        raise InputError(
+            f"the city's name may not contain {shown}: write it as the municipality writes it (e.g. 釧路市)",
+            location={"field": "name"},
+        )
+    return name
+
+
+def _check_generated(folder: Path) -> None:
+    """Parse back every TOML file and compile every Python file written: a scaffold that would not load is
+    never reported as made."""
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        try:
+            if path.suffix == ".toml":
+                tomllib.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".py":
+                compile(path.read_text(encoding="utf-8"), str(relative), "exec")
+        except (tomllib.TOMLDecodeError, SyntaxError, ValueError) as exc:
+            raise InputError(
+                f"the generated file does not parse ({exc}); nothing was written", location={"file": str(relative)}
+            ) from exc
 
 
 def _programs(city_id: str, fiscal_year: int) -> str:
@@ -79,17 +124,24 @@ def scaffold_city(
 ) -> Path:
     """Write a new city plugin package ``zaitaku-<city_id>`` into ``directory`` and return its path.
 
+    The id must match ``[a-z][a-z0-9_]*(-[a-z0-9_]+)*`` in full, in at most :data:`MAX_ID_LENGTH`
+    characters; the name may not hold control characters, quotes, backslashes, ``$`` or backquotes.
+    Every generated TOML file is parsed back and every Python file compiled before the package is moved
+    into place.
+
     Raises:
-        InputError: the id is not a valid plugin id, the name is empty, or the target folder exists.
+        InputError: the id is not a valid plugin id, the name is empty or holds a refused character, or
+            the target folder exists.
         MunicipalCodeError: ``code`` is not a valid 全国地方公共団体コード (its check digit is verified).
+        FileAccessError: the folder cannot be written (read-only, full disk …); nothing is left behind.
     """
-    if not _CITY_ID.match(city_id):
+    if len(city_id) > MAX_ID_LENGTH or not _CITY_ID.fullmatch(city_id):
         raise InputError(
-            f"city id {city_id!r} must be lower-case ASCII letters, digits, '_' or '-', starting with a letter",
+            f"city id {city_id[: MAX_ID_LENGTH + 1]!r} must be lower-case ASCII letters, digits, '_' or '-', "
+            f"starting with a letter, at most {MAX_ID_LENGTH} characters",
             location={"field": "id"},
         )
-    if not name.strip():
-        raise InputError("the city's name must not be empty", location={"field": "name"})
+    name = _check_name(name)
     code = codes.validate(code)
     year = parse_fiscal_year(fiscal_year).year
     package = f"zaitaku_{city_id.replace('-', '_')}"
@@ -101,13 +153,26 @@ def scaffold_city(
         "package": package,
         "distribution": f"zaitaku-{city_id}",
         "code": code,
-        "name": name.strip(),
+        "name": name,
         "prefecture": codes.prefecture_name(code),
         "fiscal_year": str(year),
         "core_version": __version__,
     }
-    directory.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".zaitaku-{city_id}-", dir=directory))
+    try:
+        with cleanup_on_sigterm():
+            _write(staging_parent=directory, target=target, values=values, package=package, city_id=city_id, year=year)
+    except OSError as exc:
+        raise FileAccessError(
+            f"cannot write the package: {exc.strerror or exc}", location={"file": str(target)}
+        ) from exc
+    return target
+
+
+def _write(
+    *, staging_parent: Path, target: Path, values: dict[str, str], package: str, city_id: str, year: int
+) -> None:
+    staging_parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".zaitaku-{city_id}-", dir=staging_parent))
     try:
         templates = resources.files("zaitaku_core").joinpath("templates", "city")
         for relative, template in _walk(templates, Path()):
@@ -117,12 +182,12 @@ def scaffold_city(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(string.Template(template.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
         (staging / "src" / package / "data" / "programs.toml").write_text(_programs(city_id, year), encoding="utf-8")
+        _check_generated(staging)
         staging.chmod(0o777 & ~current_umask())  # mkdtemp made it private
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
 
 
 @click.command("new-city")
