@@ -458,6 +458,15 @@ CASES: list[Case] = [
         setup=symlink("link.html", "target.html"),
         verify=written_through("link.html", "target.html"),
     ),
+    Case(
+        "outputs",
+        "log-template-o-is-a-fifo",
+        ["log", "template", "-o", "{tmp}/pipe.csv"],
+        1,
+        ("pipe.csv",),
+        fifo("pipe.csv"),
+        verify=still("fifo", "pipe.csv"),
+    ),
     Case("outputs", "o-in-unwritable-folder", [*REPORT, "-o", "/sys/zaitaku-sweep.html"], 1, ("zaitaku-sweep",)),
     Case(
         "outputs",

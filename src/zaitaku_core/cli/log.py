@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from zaitaku_core.cli.common import echo_json, emit, get_registry
+from zaitaku_core.cli.common import echo_json, emit, follow_symlinks_option, get_registry
 
 if TYPE_CHECKING:
     from zaitaku_core.activity.reader import ProgramLookup
@@ -295,14 +295,15 @@ def summary(ctx: click.Context, city: str | None, fiscal_year: str | None, as_js
     required=True,
     help="書き出すファイル（.xlsx / .csv）.",
 )
+@follow_symlinks_option
 @click.option(
     "--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="見出しの言語 / headers."
 )
-def template(output: Path, lang: str) -> None:
+def template(output: Path, follow_symlinks: bool, lang: str) -> None:
     """記入用の活動記録ファイル（XLSX・CSV）を書き出す / write an empty activity file to fill in."""
     from zaitaku_core.activity.template import template_csv, template_xlsx
 
     suffix = output.suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
         raise click.BadParameter("拡張子は .xlsx か .csv / the suffix must be .xlsx or .csv", param_hint="-o")
-    emit(template_xlsx(lang) if suffix == ".xlsx" else template_csv(lang), output)
+    emit(template_xlsx(lang) if suffix == ".xlsx" else template_csv(lang), output, follow_symlinks=follow_symlinks)
