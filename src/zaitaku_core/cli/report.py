@@ -89,12 +89,13 @@ def validate(
 ) -> int:
     """Validate CITIES (all installed cities when none is named) against the check catalogue.
 
-    A city whose plan cannot be read is reported (one line) and the others are validated all the same.
+    A city whose plugin data cannot be read is reported (one line) and the others are validated all the
+    same.
     Exits with status 1 when an error is found (or a warning, with --strict), when a city could not be
     validated, or when a plugin failed to load (its checks would be missing).
     """
     from zaitaku_core.cli.errors import echo_error
-    from zaitaku_core.errors import ZaitakuError
+    from zaitaku_core.errors import PluginError
     from zaitaku_core.model import Finding, Severity
     from zaitaku_core.validation import validate_city
 
@@ -105,7 +106,7 @@ def validate(
     for city_id in ids:
         try:
             findings.extend(validate_city(registry, city_id, fiscal_year, allow_undeclared=allow_undeclared))
-        except ZaitakuError as exc:
+        except PluginError as exc:  # this city's data; a wrong argument (--fy) still stops the command
             echo_error(exc, lang)
             unreadable += 1
     if fmt == "json":
