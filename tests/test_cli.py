@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sample_plugins import SamplePlugin
 
 from zaitaku_core.cli import COMMANDS, cli, main
-from zaitaku_core.cli.errors import EXIT_INTERNAL, EXIT_INVALID, EXIT_USAGE
+from zaitaku_core.cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_USAGE
 from zaitaku_core.errors import docs_reference
 from zaitaku_core.plugins import Registry, create_registry
 
@@ -141,6 +141,17 @@ def test_internal_errors_exit_3_asking_for_a_report(
     assert main(["--debug", "--lang", "en", "plan", "asahikawa", "--fy", "2024"]) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert err.startswith("Traceback") and "please run again with --debug and report it" in err
+
+
+def test_ctrl_c_is_one_line_and_130(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import zaitaku_core.cli.catalog as catalog
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalog, "json_schemas", interrupted)
+    assert main(["--lang", "en", "schema"]) == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "interrupted\n"
 
 
 def test_a_pydantic_error_of_a_command_is_one_line_naming_the_field(capsys: pytest.CaptureFixture[str]) -> None:

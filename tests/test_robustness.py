@@ -189,6 +189,22 @@ def checks_only_plugin(root: Path, mp: pytest.MonkeyPatch) -> None:
     mp.syspath_prepend(str(root))
 
 
+def plugin_whose_report_section_raises(root: Path, mp: pytest.MonkeyPatch) -> None:
+    init = """
+    from zaitaku_core.plugins import hookimpl
+
+    class _Sections:
+        @hookimpl
+        def zaitaku_report_sections(self, plan, lang):
+            raise KeyError("the section's source is gone")
+
+    plugin = _Sections()
+    """
+    fake_distribution(root, "zaitaku-sections", "sections", "zk_sweep_sections", init, {})
+    mp.syspath_prepend(str(root))
+    earlier_file("r.html")(root, mp)
+
+
 def city_with_bad_programs(root: Path, mp: pytest.MonkeyPatch) -> None:
     data = {
         **city_data(),
@@ -421,6 +437,15 @@ CASES: list[Case] = [
         ("kushiro", "city.toml", "nested too deeply"),
         city_nested_deeply,
     ),
+    Case(
+        "plugins",
+        "report-section-hook-raises-earlier-file-kept",
+        [*REPORT, "-o", "{tmp}/r.html"],
+        1,
+        ("[hook-result]", "sections", "zaitaku_report_sections"),
+        plugin_whose_report_section_raises,
+        verify=unchanged("r.html"),
+    ),
     Case("plugins", "unknown-city", ["report", "nowhere", "--fy", "2024"], 1, ("[unknown-city]", "nowhere")),
     # Outputs
     Case(
@@ -531,6 +556,18 @@ CASES: list[Case] = [
         ["handoff", "asahikawa", "--event", "admission", "--at", "2025-13-45"],
         2,
         ("[usage]", "2025-13-45"),
+    ),
+    Case("arguments", "fiscal-year-in-arabic-digits", ["plan", "asahikawa", "--fy", "٢٠٢٤"], 1, ("[fiscal-year]",)),
+    Case("arguments", "city-as-5000-digit-code", ["plan", "9" * 5000, "--fy", "2024"], 1, ("[unknown-city]",)),
+    Case("arguments", "unknown-language", ["--lang", "xx", "cities"], 2, ("[usage]", "xx")),
+    Case("arguments", "office-hours-junk", [*HANDOFF, "--office-hours", "25:00-26:00"], 2, ("[usage]",)),
+    Case(
+        "arguments",
+        "report-suffix-unknown",
+        [*REPORT, "-o", "{tmp}/r.weird"],
+        2,
+        ("[usage]", "r.weird"),
+        verify=absent("r.weird"),
     ),
     Case("arguments", "unknown-command", ["frobnicate"], 2, ("[usage]",)),
     Case("arguments", "unknown-option", ["report", "--bogus"], 2, ("[usage]",)),
