@@ -64,8 +64,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(NDArray|SearchStrategy|DrawFn|DataObject|FixtureRequest|Config|CoreSchema|GetCoreSchemaHandler)"),
     (r"py:.*", r"(HookImpl|HookspecMarker|HookimplMarker|TypeVar|M|F|_F|Lang|NoneType|PydanticUndefined)"),
     (r"py:.*", r"(str|int|float|bool|bytes|dict|list|tuple|set|frozenset|object|type|None|Exception)"),
-    (r"py:.*", r"(ValueError|LookupError)"),
+    (r"py:.*", r"(ValueError|LookupError|BinaryIO|Protocol|TracebackType|BaseException)"),
     (r"py:.*", r"(sqlalchemy|sa|alembic|openpyxl|xlsxwriter)(\..*)?|Engine|Connection|ColumnElement|FromClause"),
+    (r"py:.*", r"(pyarrow|pa|pandas|pd|dask|distributed|pyspark)(\..*)?"),
     # The metadata pydantic renders for constrained aliases (``pattern=^…$``, ``min_length=1``, …) and
     # private validators named inside them.
     (r"py:class", r".*[^\w.].*"),

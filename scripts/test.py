@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PACKAGES = [".[test,docs,log,pdf]", "plugins/asahikawa", "plugins/tokushima"]
+PACKAGES = [".[test,docs,log,pdf,dask,spark]", "plugins/asahikawa", "plugins/tokushima"]
 
 
 def run(*args: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sys
 from collections.abc import Sequence
@@ -13,7 +11,14 @@ from typing import Any
 
 import click
 
-from zaitaku_core.cli.common import echo_json, emit, follow_symlinks_option, get_registry, lang_option
+from zaitaku_core.cli.common import (
+    cleanup_on_sigterm,
+    echo_json,
+    follow_symlinks_option,
+    get_registry,
+    lang_option,
+    output_target,
+)
 from zaitaku_core.cli.params import CITY
 
 __all__ = ["handoff", "handoff_batch"]
@@ -243,115 +248,157 @@ def handoff(
     _print_verdict(verdict, name, {t.id: f"{t.number or ''}{t.name}" for t in tools}, lang)
 
 
-#: The columns handoff-batch reads; any other column is dropped (it may hold personal data).
-EVENT_COLUMNS = ("subject", "kind", "at", "admitted_at", "stay_in", "service_start", "initial_addon")
-CONTACT_COLUMNS = ("event", "at", "from_party", "to_party", "means", "conference")
+_FORMATS = ("csv", "parquet")
 
 
-def _read_csv(path: Path, known: Sequence[str]) -> dict[str, list[str]]:
-    """The ``known`` columns of a CSV file; the others are named on standard error and never read further."""
-    with path.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.DictReader(stream)
-        names = list(reader.fieldnames or ())
-        ignored = [name for name in names if name not in known]
-        if ignored:
-            click.echo(f"zaitaku: {path.name}: columns ignored and not copied: {', '.join(ignored)}", err=True)
-        columns: dict[str, list[str]] = {name: [] for name in names if name in known}
-        for row in reader:
-            for name in columns:
-                columns[name].append(row[name] or "")
-    return columns
+def _output_format(output: Path | None, given: str | None) -> str:
+    if given:
+        return given
+    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
+        return "parquet"
+    return "csv"
 
 
-def _check_subjects(subjects: Sequence[str], path: Path) -> None:
-    """Subjects must be opaque ids, as in the per-event API: no names or insurance numbers in the output."""
-    from zaitaku_core.errors import InputError
-    from zaitaku_core.handoff.model import SUBJECT_PATTERN
+def _batch_calendar(office_closed: str | None, office_hours: str | None) -> Any:
+    from zaitaku_core.calendar import BusinessCalendar
 
-    pattern = re.compile(SUBJECT_PATTERN)
-    bad = [index + 2 for index, subject in enumerate(subjects) if not pattern.match(subject)]  # +2: header, 1-based
-    if bad:
-        rows = ", ".join(map(str, bad[:5])) + (" …" if len(bad) > 5 else "")
-        raise InputError(
-            f"the subject must be an opaque id (1-64 letters, digits or -_.:), never personal data; line {rows}",
-            location={"file": str(path), "field": "subject"},
+    opens, closes = _hours(office_hours) if office_hours else (time(8, 45), time(17, 30))
+    return BusinessCalendar.build(closed_weekdays=office_closed or "sat,sun", opens=opens, closes=closes)
+
+
+def _tell_ignored(source: Any) -> None:
+    if source.unknown:
+        click.echo(
+            f"zaitaku: {source.path.name}: 読み込まない列（出力にも写しません） / columns ignored and not copied: "
+            f"{', '.join(source.unknown)}",
+            err=True,
         )
 
 
+def _run_local(
+    events_path: Path,
+    contacts_path: Path | None,
+    output: Path | None,
+    fmt: str,
+    encoding: str,
+    batch_size: int,
+    calendar: Any,
+    quiet: bool,
+) -> None:
+    """Stream EVENTS through the kernel into OUTPUT (atomically) or standard output."""
+    from contextlib import ExitStack
+
+    from zaitaku_core.handoff.engines.local import run_local
+    from zaitaku_core.io.events import CONTACT_COLUMNS, CONTACT_REQUIRED, EVENT_COLUMNS, EVENT_REQUIRED, open_table
+    from zaitaku_core.io.files import atomic_output, table_writer
+    from zaitaku_core.io.progress import Progress
+
+    events = open_table(events_path, EVENT_COLUMNS, EVENT_REQUIRED, encoding=encoding, batch_rows=batch_size)
+    _tell_ignored(events)
+    contacts = None
+    if contacts_path is not None:
+        contacts = open_table(
+            contacts_path, CONTACT_COLUMNS, CONTACT_REQUIRED, encoding=encoding, batch_rows=batch_size
+        )
+        _tell_ignored(contacts)
+    total = events.size + (contacts.size if contacts is not None else 0)
+    with ExitStack() as stack:
+        stream = stack.enter_context(atomic_output(output)) if output is not None else sys.stdout.buffer
+        progress = stack.enter_context(Progress(total, "zaitaku handoff-batch", quiet=quiet))
+        writers: list[Any] = []
+
+        def open_sink(schema: Any) -> Any:
+            writers.append(table_writer(fmt, stream, schema))
+            return writers[-1]
+
+        run_local(events, contacts, open_sink, calendar=calendar, advance=progress.advance_to)
+        for writer in writers:
+            writer.close()
+        stream.flush()
+    if output is not None:
+        click.echo(str(output), err=True)
+
+
+def _run_dask(
+    events_path: Path, contacts_path: Path | None, output: Path | None, calendar: Any, scheduler: str | None
+) -> None:
+    from zaitaku_core.errors import InputError
+    from zaitaku_core.handoff.engines.dask import evaluate_dask
+
+    if contacts_path is not None:
+        raise InputError(
+            "--engine dask では連絡記録を事象の contacts 列に入れてください / with --engine dask, give the contacts "
+            "nested in the events' 'contacts' column (a list of structs), not --contacts"
+        )
+    if output is None:
+        raise click.UsageError("--engine dask writes a Parquet dataset: give -o FOLDER")
+    evaluate_dask(events_path, output, calendar=calendar, scheduler=scheduler)
+    click.echo(str(output), err=True)
+
+
 @click.command("handoff-batch")
-@click.argument("events_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("events", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--contacts",
-    "contacts_csv",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV of contacts: event (row number of EVENTS_CSV, from 0), at, to_party[, from_party, means, conference].",
+    "contacts_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Contacts (CSV or Parquet): event (row number of EVENTS, from 0), at, to_party[, from_party, means, "
+    "conference] / 連絡記録.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="CSV to write (atomically).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="File to write (atomically); a folder with --engine dask."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(_FORMATS), help="Output format (default: from the suffix of -o, else csv)."
+)
+@click.option(
+    "--encoding",
+    default="auto",
+    show_default=True,
+    help="Encoding of CSV input: auto (UTF-8, UTF-8 with BOM or cp932), utf-8, utf-8-sig, cp932 / 文字コード.",
+)
 @follow_symlinks_option
 @click.option("--office-closed", help="The office's closed weekdays (default sat,sun).")
 @click.option("--office-hours", help="Office hours, e.g. 08:45-17:30 (the default).")
-@click.option("--chunk", default=100_000, show_default=True, help="Rows evaluated at a time (for the progress bar).")
+@click.option(
+    "--batch-size", default=131_072, show_default=True, type=click.IntRange(1, 10_000_000), help="Rows per batch."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process, streaming; dask: a Dask cluster (Parquet in, partitioned Parquet out).",
+)
+@click.option("--scheduler", help="With --engine dask: the scheduler's address (default: a local cluster).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar / 進捗を表示しない.")
 def handoff_batch(
-    events_csv: Path,
-    contacts_csv: Path | None,
+    events: Path,
+    contacts_path: Path | None,
     output: Path | None,
     follow_symlinks: bool,
+    fmt: str | None,
+    encoding: str,
     office_closed: str | None,
     office_hours: str | None,
-    chunk: int,
+    batch_size: int,
+    engine: str,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
-    """Evaluate EVENTS_CSV (columns kind, at[, admitted_at, subject]) into a CSV of verdicts.
+    """Evaluate EVENTS (CSV or Parquet: kind, at[, admitted_at, subject]) into verdicts (CSV or Parquet).
 
-    The output has those columns and, per add-on, claimable, units, tier, reason and its window. Other
-    columns are ignored and never copied; a subject must be an opaque id. Cells are protected against
-    spreadsheet formula injection.
+    入院・退院などの事象の表を一括で評価します。The output has, per event, its subject, kind and times,
+    after_hours, units and per add-on claimable, units, tier, reason and its window. Other columns are
+    ignored and never copied; a subject must be an opaque id. CSV cells are protected against spreadsheet
+    formula injection. Japanese headers (種別, 日時 …) and dates (2024/06/14 10:00, 令和6年6月14日 10:00) are
+    read; a bad cell is named by file, line and column, never by its value.
     """
-    import numpy as np
-
-    from zaitaku_core.calendar import BusinessCalendar
-    from zaitaku_core.handoff import apply_caps_columns, evaluate_batch
-    from zaitaku_core.report import neutralize
-
-    opens, closes = _hours(office_hours) if office_hours else (time(8, 45), time(17, 30))
-    calendar = BusinessCalendar.build(closed_weekdays=office_closed or "sat,sun", opens=opens, closes=closes)
-    events = {k: np.array(v, dtype=object) for k, v in _read_csv(events_csv, EVENT_COLUMNS).items()}
-    if "subject" in events:
-        _check_subjects(events["subject"].tolist(), events_csv)
-    for name in ("admitted_at", "service_start"):
-        if name in events:
-            events[name] = np.array([v or "NaT" for v in events[name]], dtype=object)
-    contacts = (
-        {k: np.array(v, dtype=object) for k, v in _read_csv(contacts_csv, CONTACT_COLUMNS).items()}
-        if contacts_csv
-        else None
-    )
-    if contacts is not None:
-        contacts["event"] = contacts["event"].astype(np.int64)
-    n = len(events.get("at", ()))
-    results: dict[str, list[Any]] = {}
-    with click.progressbar(range(0, n, chunk), label="zaitaku handoff-batch", file=sys.stderr, show_pos=True) as bar:
-        for lo in bar:
-            hi = min(n, lo + chunk)
-            part = {k: v[lo:hi] for k, v in events.items()}
-            part_contacts = None
-            if contacts is not None:
-                mine = (contacts["event"] >= lo) & (contacts["event"] < hi)
-                part_contacts = {k: v[mine] for k, v in contacts.items()}
-                part_contacts["event"] = part_contacts["event"] - lo
-            found = evaluate_batch(part, part_contacts, calendar=calendar, monthly_caps=False)
-            for key, values in found.items():
-                results.setdefault(key, []).extend(values.tolist())
-    if "subject" in events and n:  # caps span chunks: a subject's events may lie in several
-        capped = {
-            k: np.array(v, dtype=object if k.endswith((".tier", ".reason")) else None) for k, v in results.items()
-        }
-        apply_caps_columns(capped, events["subject"], events["at"])
-        results = {k: v.tolist() for k, v in capped.items()}
-    names = [*events, *results]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(names)
-    for row in range(n):
-        cells = [events[k][row] for k in events] + [results[k][row] for k in results]
-        writer.writerow([neutralize("" if c is None or str(c) == "NaT" else str(c)) for c in cells])
-    emit(buffer.getvalue().encode("utf-8-sig"), output, follow_symlinks=follow_symlinks)
+    calendar = _batch_calendar(office_closed, office_hours)
+    if engine == "dask":
+        _run_dask(events, contacts_path, output, calendar, scheduler)
+        return
+    if output is not None:
+        output = output_target(output, follow_symlinks=follow_symlinks)  # a regular file only, never a FIFO
+    with cleanup_on_sigterm():  # the temporary output and spool go on SIGTERM too
+        _run_local(events, contacts_path, output, _output_format(output, fmt), encoding, batch_size, calendar, quiet)

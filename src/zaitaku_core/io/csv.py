@@ -1,0 +1,240 @@
+"""CSV files read and written as Arrow record batches, streaming (pyarrow.csv).
+
+Reading detects the encoding Japanese users' files come in (UTF-8, UTF-8 with a BOM, or cp932 — what
+Japanese Excel saves as "CSV"), or takes the one given; maps the header onto the columns a caller knows
+(by name or by a documented alias, Japanese headers included), refusing a file that lacks a required
+column with a message that lists the missing and the unknown ones; and yields every cell as text, in
+record batches of a bounded size, for :mod:`zaitaku_core.io.events` to parse. Columns the caller does not
+know are never read past the header (they may hold personal data).
+
+Errors name the file and the line (the header is line 1) and never echo a cell's value.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import attrs
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from zaitaku_core.errors import InputError
+
+__all__ = ["ENCODINGS", "CsvBatches", "CsvWriter", "detect_encoding", "resolve_header"]
+
+#: The encodings a file may be given in with ``--encoding`` (``auto`` detects among the first three).
+ENCODINGS = ("utf-8", "utf-8-sig", "cp932", "shift_jis", "euc_jp")
+_SAMPLE = 1 << 20
+_BOM = codecs.BOM_UTF8
+
+
+def detect_encoding(path: Path) -> str:
+    """``"utf-8-sig"`` (a BOM), ``"utf-8"`` or ``"cp932"`` for the file at ``path``, judged on its start.
+
+    Raises:
+        InputError: the start of the file is neither UTF-8 nor cp932 (give the encoding explicitly).
+    """
+    with path.open("rb") as stream:
+        sample = stream.read(_SAMPLE)
+    if sample.startswith(_BOM):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "cp932"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=len(sample) < _SAMPLE)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InputError(
+        "文字コードを判別できません（UTF-8 でも Shift_JIS（cp932）でもありません）。--encoding で指定してください"
+        " / the file is neither UTF-8 nor Shift_JIS (cp932): give --encoding",
+        location={"file": str(path)},
+    )
+
+
+def resolve_header(
+    names: Sequence[str], known: Mapping[str, tuple[str, ...]], required: Sequence[str], path: Path
+) -> tuple[dict[str, str], list[str]]:
+    """Map a header onto the ``known`` columns (canonical name -> accepted aliases).
+
+    Returns ``(header name -> canonical name, unknown header names)``.
+
+    Raises:
+        InputError: a required column is missing (the message lists the missing and the unknown
+            columns, and the aliases accepted), or two header cells name the same column.
+    """
+    lookup = {alias.casefold(): canonical for canonical, aliases in known.items() for alias in (canonical, *aliases)}
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for name in names:
+        canonical = lookup.get(name.strip().casefold())
+        if canonical is None:
+            unknown.append(name)
+        elif canonical in mapping.values():
+            raise InputError(
+                f"列 {canonical} が二度あります / column {canonical!r} appears twice", location={"file": str(path)}
+            )
+        else:
+            mapping[name] = canonical
+    missing = [name for name in required if name not in mapping.values()]
+    if missing:
+        accepted = "; ".join(f"{c}: {', '.join(known[c]) or '-'}" for c in missing)
+        raise InputError(
+            f"必須の列がありません / missing column(s): {', '.join(missing)}"
+            f" (unknown column(s): {', '.join(unknown) or 'none'}; accepted names: {accepted})",
+            location={"file": str(path), "line": "1"},
+        )
+    return mapping, unknown
+
+
+@attrs.define
+class CsvBatches:
+    """The known columns of a CSV file, as record batches of text (``""`` for an empty cell).
+
+    Iterate for ``(index of the batch's first row, batch)``; :attr:`bytes_read` follows the input for a
+    progress bar; :meth:`line_of` gives the line of a row for an error message.
+    """
+
+    path: Path
+    known: Mapping[str, tuple[str, ...]]
+    required: Sequence[str]
+    encoding: str | None = None
+    block_size: int = 8 << 20
+    #: Header name -> canonical column name, and the header names not known (never read).
+    mapping: dict[str, str] = attrs.field(init=False, factory=dict)
+    unknown: list[str] = attrs.field(init=False, factory=list)
+    size: int = attrs.field(init=False, default=0)
+    header: list[str] = attrs.field(init=False, factory=list)
+    _source: Any = attrs.field(init=False, default=None)
+    _bad_row: bool = attrs.field(init=False, default=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.encoding in (None, "auto"):
+            self.encoding = detect_encoding(self.path)
+        elif codecs.lookup(self.encoding).name not in {codecs.lookup(e).name for e in ENCODINGS}:
+            raise InputError(f"unsupported encoding {self.encoding!r}; use one of: {', '.join(ENCODINGS)}")
+        self.size = os.stat(self.path).st_size
+        self.header = self._header()
+        self.mapping, self.unknown = resolve_header(self.header, self.known, self.required, self.path)
+
+    def _header(self) -> list[str]:
+        assert self.encoding is not None
+        try:
+            with self.path.open(encoding=self.encoding, newline="") as stream:
+                first = next(csv.reader(stream), None)
+        except UnicodeDecodeError:
+            raise self._error(1, f"is not valid {self.encoding}") from None
+        if not first:
+            raise InputError("空のファイルです / the file is empty", location={"file": str(self.path)})
+        if first[0].startswith("\ufeff"):
+            first[0] = first[0][1:]
+        return first
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of the file read so far."""
+        return int(self._source.tell()) if self._source is not None else 0
+
+    def _error(self, line: int, what: str, column: str | None = None) -> InputError:
+        location = {"file": str(self.path), "line": str(line)}
+        if column is not None:
+            location["column"] = column
+        return InputError(f"{what}", location=location)
+
+    def _invalid_row(self, _row: Any) -> str:
+        self._bad_row = True
+        return "skip"
+
+    def line_of(self, row: int) -> int:
+        """The line of data row ``row`` (0-based; the header is line 1, so row 0 is on line 2)."""
+        return row + 2
+
+    def __iter__(self) -> Iterator[tuple[int, pa.RecordBatch]]:
+        header = self.header
+        # Read the columns by position, under unique names, so a header with odd or repeated unknown names
+        # still parses; only the known ones are converted.
+        positional = [f"c{i}" for i in range(len(header))]
+        wanted = {f"c{i}": self.mapping[name] for i, name in enumerate(header) if name in self.mapping}
+        encoding = "utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
+        assert encoding is not None
+        read = pa_csv.ReadOptions(
+            column_names=positional, skip_rows=1, block_size=self.block_size, encoding=encoding, use_threads=False
+        )
+        parse = pa_csv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=self._invalid_row)
+        convert = pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(wanted, pa.string()),
+            include_columns=list(wanted),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        self._source = pa.OSFile(str(self.path), "rb")
+        first = 0
+        try:
+            try:
+                reader = pa_csv.open_csv(self._source, read_options=read, parse_options=parse, convert_options=convert)
+                for batch in reader:
+                    if self._bad_row:
+                        raise self._error(self._find_bad_line(), "列の数が見出しと合いません / wrong number of cells")
+                    renamed = pa.RecordBatch.from_arrays(batch.columns, names=[wanted[n] for n in batch.schema.names])
+                    yield first, renamed
+                    first += renamed.num_rows
+            except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+                raise self._read_error(error) from None
+            if self._bad_row:
+                raise self._error(self._find_bad_line(), "列の数が見出しと合いません / wrong number of cells")
+        finally:
+            self._source.close()
+
+    def _read_error(self, error: Exception) -> InputError:
+        # Arrow's messages quote the row; never pass them on. Find the place with the csv module instead.
+        if isinstance(error, UnicodeDecodeError) or "UTF8" in str(error) or "decode" in str(error).lower():
+            return InputError(
+                f"文字コード {self.encoding} として読めない箇所があります / the file is not valid {self.encoding}"
+                " (give --encoding)",
+                location={"file": str(self.path)},
+            )
+        return self._error(self._find_bad_line(), "CSV として読めません / malformed CSV")
+
+    def _find_bad_line(self) -> int:
+        """The line of the first row whose number of cells differs from the header's (the error path only)."""
+        assert self.encoding is not None
+        with self.path.open(encoding=self.encoding, newline="", errors="replace") as stream:
+            reader = csv.reader(stream)
+            width = len(next(reader, []))
+            start = 1
+            try:
+                for row in reader:
+                    if len(row) != width:
+                        return start + 1
+                    start = reader.line_num
+            except csv.Error:
+                return start + 1
+        return start
+
+
+class CsvWriter:
+    """Record batches appended to a CSV stream (UTF-8 with a BOM, for Excel), one batch at a time."""
+
+    def __init__(self, stream: BinaryIO, schema: pa.Schema) -> None:
+        stream.write(_BOM)
+        self._schema = _text_schema(schema)
+        self._writer = pa_csv.CSVWriter(stream, self._schema)
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append ``batch`` (dictionary columns are written as their values)."""
+        columns = [
+            column.dictionary_decode() if pa.types.is_dictionary(column.type) else column for column in batch.columns
+        ]
+        self._writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=self._schema))
+
+    def close(self) -> None:
+        """Finish the CSV (the stream stays open)."""
+        self._writer.close()
+
+
+def _text_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema])

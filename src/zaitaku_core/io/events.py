@@ -1,0 +1,473 @@
+"""The handoff engine's input tables (events, contacts) read from CSV or Parquet into checked, typed Arrow.
+
+Column names may be the codes below or their Japanese aliases (:data:`EVENT_COLUMNS`,
+:data:`CONTACT_COLUMNS`). Every cell is parsed column-wise in Arrow's C kernels, and bounded:
+
+* dates and times as Japanese users type them — ``2024-06-14T10:00``, ``2024-06-14 10:00``,
+  ``2024/6/14 10:00``, ``令和6年6月14日 10:00`` (also ``R6.6.14``, ``平成31年4月1日``, ``元年``), full-width
+  digits too; with an offset (``+09:00``, ``Z``) the time is converted to Japan time, as the per-event API
+  does; years 1900–2100, and an event's time within the business-day tables;
+* event kinds, parties and means by code or Japanese label; a blank means is "unspecified";
+* conference as a strict yes/no (``1``/``0``, ``true``/``false``, ``はい``/``いいえ`` …; blank is no);
+* subjects as opaque ids only: no control characters, nothing that looks like a phone number.
+
+A bad cell raises :class:`~zaitaku_core.errors.InputError` naming the file, the line (the row of a Parquet
+file) and the column — never the value, which may be personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY
+from zaitaku_core.errors import FrameworkCodeError, InputError
+from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
+from zaitaku_core.handoff.model import ContactMeans
+
+__all__ = [
+    "CONTACT_COLUMNS",
+    "CONTACT_REQUIRED",
+    "EVENT_COLUMNS",
+    "EVENT_REQUIRED",
+    "BadCell",
+    "TableSource",
+    "contact_columns",
+    "enum_dictionary",
+    "event_columns",
+    "open_table",
+    "read_contacts",
+    "read_events",
+]
+
+#: Event columns: code -> Japanese (and other) header names accepted for it.
+EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "subject": ("対象者", "対象者ID", "利用者", "利用者ID"),
+    "kind": ("種別", "事象", "イベント"),
+    "at": ("日時", "発生日時"),
+    "admitted_at": ("入院日時", "入院日"),
+}
+EVENT_REQUIRED = ("kind", "at")
+#: Contact columns: code -> header names accepted for it.
+CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "event": ("事象番号", "イベント番号"),
+    "at": ("連絡日時", "日時"),
+    "from_party": ("連絡元",),
+    "to_party": ("連絡先", "相手"),
+    "means": ("方法", "連絡方法"),
+    "conference": ("カンファレンス", "会議"),
+}
+CONTACT_REQUIRED = ("event", "at", "to_party")
+
+# One pattern for every accepted form, read after NFKC (full-width digits and signs become ASCII).
+_MOMENT = (
+    r"^(?P<era>令和|平成|昭和|R|H|S|r|h|s)?(?P<y>\d{1,4}|元)(?:[-/.]|年)(?P<mo>\d{1,2})(?:[-/.]|月)(?P<d>\d{1,2})日?"
+    r"(?:(?:T|\s+)(?P<h>\d{1,2})(?::|時)(?P<mi>\d{1,2})分?(?::(?P<s>\d{1,2})(?:\.\d{1,9})?)?)?"
+    r"(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}))?$"
+)
+# Era name -> (year offset, first day, last day) as epoch days.
+_ERAS = {
+    "令和": (2018, "2019-05-01", "2100-12-31"),
+    "平成": (1988, "1989-01-08", "2019-04-30"),
+    "昭和": (1925, "1926-12-25", "1989-01-07"),
+}
+_ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}
+_YEARS = (1900, 2100)
+_SUBJECT = r"^[A-Za-z0-9_.:\-]{1,64}$"
+# Japanese phone numbers as people write them: 090-1234-5678, 03-1234-5678, 0312345678, +81-90-1234-5678.
+_PHONE = r"^(?:\+?81[-.]?|0)\d{1,4}[-.]\d{1,4}[-.]\d{3,4}$|^0\d{9,10}$|^\+81\d{9,10}$"
+_CONTROL = r"[\x00-\x1f\x7f\x{0080}-\x{009f}\x{2028}\x{2029}]"
+_TRUE = ("1", "true", "yes", "y", "はい", "有", "あり", "○")
+_FALSE = ("0", "false", "no", "n", "いいえ", "無", "なし", "")
+_MOMENT_FORMS = "2024-06-14 10:00, 2024/06/14 10:00, 令和6年6月14日 10:00"
+_DAY = 86_400
+
+
+class BadCell(Exception):  # noqa: N818 - an internal signal, turned into an InputError with the file's place
+    """A cell that cannot be read: ``row`` in its batch, the ``column``, and what is wrong (never the value)."""
+
+    def __init__(self, row: int, column: str, what: str) -> None:
+        self.row, self.column, self.what = row, column, what
+        super().__init__(what)
+
+
+def _first(mask: npt.NDArray[np.bool_]) -> int:
+    return int(np.argmax(mask))
+
+
+def _check(mask: pa.Array | npt.NDArray[np.bool_], column: str, what: str) -> None:
+    bad = mask if isinstance(mask, np.ndarray) else np.asarray(mask.fill_null(True).to_numpy(zero_copy_only=False))
+    if bad.any():
+        raise BadCell(_first(bad), column, what)
+
+
+def _text(values: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    if pa.types.is_large_string(values.type):
+        values = values.cast(pa.string())
+    return values.fill_null("")
+
+
+def _normalized(values: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(pc.utf8_normalize(_text(values), "NFKC"))
+
+
+def enum_dictionary(enum: type[LabeledEnum]) -> pa.Array:
+    """The dictionary of an enum column: the members' codes, in the enum's order (index = member position)."""
+    return pa.array([member.value for member in enum], pa.string())
+
+
+def _enum_column(values: pa.Array, enum: type[LabeledEnum], column: str, default: LabeledEnum | None = None) -> Any:
+    """Codes or labels of ``enum`` as a dictionary array over :func:`enum_dictionary` (int8 indices)."""
+    if not (
+        pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_dictionary(values.type)
+    ):
+        raise BadCell(0, column, f"must be text ({enum.__name__} codes or labels)")
+    encoded = pc.dictionary_encode(_normalized(values))
+    members = list(enum)
+    position = np.empty(len(encoded.dictionary), dtype=np.int8)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    for index, value in enumerate(encoded.dictionary.to_pylist()):
+        try:
+            if value == "":
+                if default is None:
+                    raise BadCell(_first(indices == index), column, "空欄です / empty")
+                position[index] = members.index(default)
+            else:
+                position[index] = members.index(enum.parse(value))
+        except FrameworkCodeError:
+            known = ", ".join(m.value for m in members)
+            raise BadCell(
+                _first(indices == index),
+                column,
+                f"{enum.__name__} として読めません / unknown {enum.__name__} (expected: {known})",
+            ) from None
+    return pa.DictionaryArray.from_arrays(pa.array(position[indices], pa.int8()), enum_dictionary(enum))
+
+
+def _int(values: pa.Array, name: str) -> npt.NDArray[np.int64]:
+    return np.asarray(pc.cast(pc.if_else(pc.equal(values, ""), "0", values), pa.int64()).to_numpy(zero_copy_only=False))
+
+
+def _parse_moments(values: pa.Array, column: str, *, time_required: bool) -> tuple[pa.Array, npt.NDArray[np.bool_]]:
+    """Text dates and times as Japan wall time (``timestamp[s]``) and the mask of empty cells."""
+    text = _normalized(values)
+    empty = np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False))
+    parts = pc.extract_regex(text, _MOMENT)
+    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False))
+    _check(~matched & ~empty, column, f"日時として読めません / not a date and time (write e.g. {_MOMENT_FORMS})")
+    field = {name: pc.struct_field(parts, name).fill_null("") for name in ("era", "y", "mo", "d", "h", "mi", "s", "tz")}
+    if time_required:
+        _check(
+            pc.and_(pc.equal(field["h"], ""), pc.invert(pa.array(empty))),
+            column,
+            "時刻がありません / no time of day (write e.g. 2024-06-14 10:00)",
+        )
+    year = _int(pc.if_else(pc.equal(field["y"], "元"), "1", field["y"]), "y")
+    month, day = _int(field["mo"], "mo"), _int(field["d"], "d")
+    hour, minute, second = _int(field["h"], "h"), _int(field["mi"], "mi"), _int(field["s"], "s")
+    era = pc.utf8_upper(field["era"])
+    for letter, name in _ERA_LETTERS.items():
+        era = pc.if_else(pc.equal(era, letter), name, era)
+    era_offset = np.zeros(len(text), dtype=np.int64)
+    era_first = np.full(len(text), np.iinfo(np.int64).min)
+    era_last = np.full(len(text), np.iinfo(np.int64).max)
+    for name, (offset, first, last) in _ERAS.items():
+        mine = np.asarray(pc.equal(era, name).to_numpy(zero_copy_only=False))
+        era_offset[mine] = offset
+        era_first[mine] = np.datetime64(first, "D").astype(np.int64)
+        era_last[mine] = np.datetime64(last, "D").astype(np.int64)
+    has_era = era_offset > 0
+    ok = empty | ~matched
+    _check(~ok & has_era & (year < 1), column, "元号の年が正しくありません / invalid era year")
+    _check(~ok & ~has_era & (year < 1000), column, "西暦は4桁で書いてください / write the year with four digits")
+    year = year + era_offset
+    _check(
+        ~ok & ((year < _YEARS[0]) | (year > _YEARS[1])),
+        column,
+        f"年が範囲外です / the year must lie in {_YEARS[0]}–{_YEARS[1]}",
+    )
+    _check(~ok & ((month < 1) | (month > 12)), column, "月が正しくありません / no such month")
+    valid = ~ok
+    year, month, day = np.where(valid, year, 2000), np.where(valid, month, 1), np.where(valid, day, 1)
+    months = (year - 1970) * 12 + (month - 1)
+    month_start = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    next_start = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    days = month_start + day - 1
+    _check(valid & ((day < 1) | (days >= next_start)), column, "その日付はありません / no such day")
+    _check(
+        valid & ((days < era_first) | (days > era_last)),
+        column,
+        "その元号にない日付です / the date lies outside that era",
+    )
+    _check(
+        valid & ((hour > 23) | (minute > 59) | (second > 59)),
+        column,
+        "時刻が正しくありません（0:00〜23:59） / no such time of day (0:00-23:59)",
+    )
+    seconds = days * _DAY + hour * 3600 + minute * 60 + second
+    zone = field["tz"]
+    if pc.any(pc.not_equal(zone, "")).as_py():
+        digits = pc.replace_substring(zone, ":", "")
+        sign = np.where(np.asarray(pc.starts_with(digits, "-").to_numpy(zero_copy_only=False)), -1, 1)
+        offset_text = pc.if_else(pc.equal(digits, "Z"), "+0000", pc.if_else(pc.equal(digits, ""), "+0900", digits))
+        hh = _int(pc.utf8_slice_codeunits(offset_text, 1, 3), "tz")
+        mm = _int(pc.utf8_slice_codeunits(offset_text, 3, 5), "tz")
+        _check(valid & ((hh > 14) | (mm > 59)), column, "時差が正しくありません / no such UTC offset")
+        seconds = seconds - sign * (hh * 3600 + mm * 60) + 9 * 3600
+    stamps = pa.array(seconds, pa.timestamp("s"), mask=~valid)
+    return stamps, empty
+
+
+def _moments(values: pa.Array, column: str, *, required: bool, time_required: bool = False) -> pa.Array:
+    """Any accepted form of a date-time column (text, timestamp, date) as Japan wall time, ``timestamp[s]``."""
+    kind = values.type
+    if pa.types.is_timestamp(kind):
+        stamps = pc.cast(values, pa.timestamp("s", kind.tz), safe=False)
+        raw = pc.cast(stamps, pa.int64())
+        if kind.tz is not None:  # an instant: shown as Japan time (UTC+9, no daylight saving time)
+            raw = pc.add(raw, 9 * 3600)
+        stamps = pc.cast(raw, pa.timestamp("s"))
+        empty = np.asarray(stamps.is_null().to_numpy(zero_copy_only=False))
+    elif pa.types.is_date(kind):
+        stamps = pc.cast(pc.cast(values, pa.date32()), pa.timestamp("s"))
+        empty = np.asarray(stamps.is_null().to_numpy(zero_copy_only=False))
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
+        stamps, empty = _parse_moments(values, column, time_required=time_required)
+    else:
+        raise BadCell(0, column, "日時の列ではありません / not a date-time column")
+    if required:
+        _check(empty, column, "空欄です / empty")
+    if not pa.types.is_string(kind):
+        seconds = np.asarray(pc.cast(stamps, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False))
+        low = (
+            np.datetime64(f"{_YEARS[0]}-01-01", "s").astype(np.int64),
+            np.datetime64(f"{_YEARS[1] + 1}-01-01", "s").astype(np.int64),
+        )
+        _check(
+            ~empty & ((seconds < low[0]) | (seconds >= low[1])),
+            column,
+            f"年が範囲外です / the year must lie in {_YEARS[0]}–{_YEARS[1]}",
+        )
+    return stamps
+
+
+def _flag(values: pa.Array, column: str) -> pa.Array:
+    if pa.types.is_boolean(values.type):
+        return values.fill_null(False)
+    if pa.types.is_integer(values.type):
+        _check(
+            pc.and_(pc.not_equal(values, 0), pc.not_equal(values, 1)),
+            column,
+            "0 か 1 で書いてください / must be 0 or 1",
+        )
+        return pc.equal(values.fill_null(0), 1)
+    text = pc.utf8_lower(_normalized(values))
+    yes = pc.is_in(text, value_set=pa.array(_TRUE))
+    no = pc.is_in(text, value_set=pa.array(_FALSE))
+    _check(
+        pc.invert(pc.or_(yes, no)),
+        column,
+        "はい／いいえとして読めません / not a yes/no value (1/0, true/false, はい/いいえ)",
+    )
+    return yes
+
+
+def _subjects(values: pa.Array, column: str) -> pa.Array:
+    if not (
+        pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_dictionary(values.type)
+    ):
+        raise BadCell(0, column, "must be text (an opaque id)")
+    text = _text(values)
+    _check(
+        pc.match_substring_regex(text, _CONTROL),
+        column,
+        "制御文字（改行・タブなど）を含みます / contains a control character",
+    )
+    _check(
+        pc.invert(pc.match_substring_regex(text, _SUBJECT)),
+        column,
+        "対象者は記号化したID（英数字と -_.: の1〜64文字）にしてください。氏名・被保険者番号は使えません"
+        " / the subject must be an opaque id (1-64 letters, digits or -_.:), never personal data",
+    )
+    _check(
+        pc.match_substring_regex(text, _PHONE),
+        column,
+        "電話番号のように見えます。記号化したIDにしてください / looks like a phone number: use an opaque id",
+    )
+    return text
+
+
+#: The event times the business-day tables can judge (windows reach up to 21 days either side).
+EVENT_RANGE = (FIRST_DAY + timedelta(days=21), LAST_DAY - timedelta(days=21))
+
+
+def event_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Typed, checked event columns: ``kind`` (dictionary of :class:`~zaitaku_core.framework.EventKind` codes), ``at`` and
+    ``admitted_at`` (``timestamp[s]``, Japan wall time), ``subject`` (an opaque id).
+
+    Raises:
+        BadCell: the first cell that cannot be read.
+    """
+    names = batch.schema.names
+    arrays: dict[str, pa.Array] = {}
+    if "subject" in names:
+        arrays["subject"] = _subjects(batch.column("subject"), "subject")
+    arrays["kind"] = _enum_column(batch.column("kind"), EventKind, "kind")
+    at = _moments(batch.column("at"), "at", required=True, time_required=True)
+    seconds = np.asarray(pc.cast(at, pa.int64()).to_numpy(zero_copy_only=False))
+    low, high = (np.datetime64(day, "s").astype(np.int64) for day in EVENT_RANGE)
+    _check(
+        (seconds < low) | (seconds >= high + _DAY),
+        "at",
+        f"日付が範囲外です / the event must lie between {EVENT_RANGE[0]} and {EVENT_RANGE[1]}",
+    )
+    arrays["at"] = at
+    if "admitted_at" in names:
+        arrays["admitted_at"] = _moments(batch.column("admitted_at"), "admitted_at", required=False)
+    return pa.RecordBatch.from_pydict(arrays)
+
+
+_EVENT_LIMIT = 10**12
+
+
+def contact_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Typed, checked contact columns: ``event`` (int64), ``at`` (``timestamp[s]``), ``from_party``,
+    ``to_party``, ``means`` (dictionaries of codes; defaults care manager and unspecified), ``conference``.
+
+    Raises:
+        BadCell: the first cell that cannot be read.
+    """
+    names = batch.schema.names
+    event = batch.column("event")
+    if pa.types.is_integer(event.type):
+        _check(event.is_null(), "event", "空欄です / empty")
+        numbers = pc.cast(event, pa.int64())
+    else:
+        text = _normalized(event)
+        _check(
+            pc.invert(pc.match_substring_regex(text, r"^\d{1,12}$")),
+            "event",
+            "行番号（0から）として読めません / not a row number (0, 1, 2 …)",
+        )
+        numbers = pc.cast(text, pa.int64())
+    raw = np.asarray(numbers.to_numpy(zero_copy_only=False))
+    _check((raw < 0) | (raw >= _EVENT_LIMIT), "event", "行番号が範囲外です / row number out of range")
+    n = batch.num_rows
+    arrays: dict[str, pa.Array] = {
+        "event": numbers,
+        "at": _moments(batch.column("at"), "at", required=True),
+        "from_party": _enum_column(batch.column("from_party"), ActorKind, "from_party", ActorKind.CARE_MANAGER)
+        if "from_party" in names
+        else _constant(ActorKind.CARE_MANAGER, n),
+        "to_party": _enum_column(batch.column("to_party"), ActorKind, "to_party"),
+        "means": _enum_column(batch.column("means"), ContactMeans, "means", ContactMeans.UNSPECIFIED)
+        if "means" in names
+        else _constant(ContactMeans.UNSPECIFIED, n),
+        "conference": _flag(batch.column("conference"), "conference")
+        if "conference" in names
+        else pa.array(np.zeros(n, dtype=bool)),
+    }
+    return pa.RecordBatch.from_pydict(arrays)
+
+
+def _constant(member: LabeledEnum, n: int) -> pa.Array:
+    position = list(type(member)).index(member)
+    return pa.DictionaryArray.from_arrays(pa.array(np.full(n, position, dtype=np.int8)), enum_dictionary(type(member)))
+
+
+@attrs.define
+class TableSource:
+    """An events or contacts file (CSV or Parquet), read as typed, checked record batches.
+
+    Iterate for ``(index of the first row, typed batch)``; ``unknown`` lists header names not read;
+    ``bytes_read`` / ``size`` drive a progress bar.
+    """
+
+    path: Path
+    reader: Any
+    parse: Any
+
+    @property
+    def unknown(self) -> list[str]:
+        return list(self.reader.unknown)
+
+    @property
+    def size(self) -> int:
+        return int(self.reader.size)
+
+    @property
+    def bytes_read(self) -> int:
+        return int(self.reader.bytes_read)
+
+    def where(self, row: int, column: str | None = None) -> dict[str, str]:
+        """The location of data row ``row`` (and ``column``) for an error."""
+        key = "row" if not hasattr(self.reader, "encoding") else "line"
+        location = {"file": str(self.path), key: str(self.reader.line_of(row))}
+        if column is not None:
+            header = {canonical: name for name, canonical in self.reader.mapping.items()}.get(column, column)
+            location["column"] = header
+        return location
+
+    def __iter__(self) -> Iterator[tuple[int, pa.RecordBatch]]:
+        for first, batch in self.reader:
+            try:
+                yield first, self.parse(batch)
+            except BadCell as bad:
+                raise InputError(bad.what, location=self.where(first + bad.row, bad.column)) from None
+
+
+def open_table(
+    path: Path,
+    columns: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    *,
+    encoding: str | None = None,
+    batch_rows: int = 131_072,
+) -> TableSource:
+    """Open an events table (``columns`` = :data:`EVENT_COLUMNS`) or a contacts table (:data:`CONTACT_COLUMNS`).
+
+    A Parquet file or a folder (a Parquet dataset) is read with pyarrow.dataset, anything else as CSV.
+
+    Raises:
+        InputError: the file cannot be read, or lacks a required column.
+    """
+    from zaitaku_core.io.csv import CsvBatches
+    from zaitaku_core.io.parquet import ParquetBatches, is_parquet
+
+    parse = event_columns if columns is EVENT_COLUMNS else contact_columns
+    reader: Any
+    if is_parquet(path):
+        reader = ParquetBatches(path, columns, required, batch_size=batch_rows)
+    else:
+        reader = CsvBatches(path, columns, required, encoding=encoding, block_size=_block_size(path, batch_rows))
+    return TableSource(path, reader, parse)
+
+
+def _block_size(path: Path, rows: int) -> int:
+    """Bytes of CSV holding about ``rows`` rows, judged on the first 64 KiB (1 MiB at least)."""
+    with path.open("rb") as stream:
+        sample = stream.read(1 << 16)
+    per_row = max(len(sample) // max(sample.count(b"\n"), 1), 8)
+    return int(min(max(per_row * rows, 1 << 20), 256 << 20))
+
+
+def read_events(path: Path, *, encoding: str | None = None) -> pa.Table:
+    """The whole events file at ``path`` (CSV or Parquet) as one typed, checked Arrow table."""
+    source = open_table(path, EVENT_COLUMNS, EVENT_REQUIRED, encoding=encoding)
+    return pa.Table.from_batches([batch for _, batch in source])
+
+
+def read_contacts(path: Path, *, encoding: str | None = None) -> pa.Table:
+    """The whole contacts file at ``path`` (CSV or Parquet) as one typed, checked Arrow table."""
+    source = open_table(path, CONTACT_COLUMNS, CONTACT_REQUIRED, encoding=encoding)
+    return pa.Table.from_batches([batch for _, batch in source])

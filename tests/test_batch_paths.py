@@ -1,0 +1,261 @@
+"""Every batch path gives the scalar engine's verdicts on the same events: CSV and Parquet through the CLI,
+the Arrow API (contacts as a table or nested), Dask and Spark. Events span FY2017–FY2026, so every
+revision of the add-ons is met. Timing is the benchmarks' business, not this file's."""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from zaitaku_core.calendar import BusinessCalendar
+from zaitaku_core.cli import cli
+from zaitaku_core.handoff import Contact, ContactMeans, Event, Verdict, evaluate
+from zaitaku_core.handoff.engines.arrow import evaluate_arrow
+
+CALENDAR = BusinessCalendar.build(closed_weekdays="sat,sun")  # handoff-batch's default office
+KINDS = ["admission", "admission", "discharge", "outpatient_visit", "death", "home_conference", "sudden_change"]
+PARTIES = ["hospital", "hospital_liaison", "clinic", "home_doctor", "dental_clinic", "visiting_nurse", "user"]
+
+
+def make_sample(n: int, seed: int) -> tuple[list[Event], list[list[Contact]]]:
+    rng = random.Random(seed)
+    start = datetime(2017, 4, 1)
+    events, logs = [], []
+    for i in range(n):
+        at = start + timedelta(minutes=rng.randrange(10 * 365 * 1440))
+        kind = rng.choice(KINDS)
+        admitted = at - timedelta(days=rng.randrange(40), hours=rng.randrange(12)) if kind == "discharge" else None
+        events.append(Event(subject=f"S-{i % 97}", kind=kind, at=at, admitted_at=admitted))
+        log = []
+        for _ in range(rng.randrange(5)):
+            when = at + timedelta(days=rng.choice([0, 1, 2, rng.randrange(-16, 8)]), minutes=rng.randrange(-600, 600))
+            log.append(
+                Contact(
+                    at=when.replace(second=0),
+                    from_party=rng.choice(["care_manager", "care_manager", "hospital"]),
+                    to_party=rng.choice(PARTIES),
+                    means=rng.choice(list(ContactMeans)),
+                    conference=rng.random() < 0.3,
+                )
+            )
+        logs.append(log)
+    return events, logs
+
+
+EVENTS, LOGS = make_sample(300, seed=17)
+VERDICTS = [evaluate(e, log, calendar=CALENDAR) for e, log in zip(EVENTS, LOGS, strict=True)]
+
+
+def assert_same(table: pa.Table, verdicts: list[Verdict] = VERDICTS) -> None:
+    rows = table.to_pylist()
+    assert len(rows) == len(verdicts)
+    for row, verdict in zip(rows, verdicts, strict=True):
+        assert (row["after_hours"], row["units"]) == (verdict.after_hours, verdict.units)
+        for addon in verdict.addons:
+            key = addon.addon_id
+            got = tuple(row[f"{key}.{part}"] for part in ("claimable", "units", "tier", "reason"))
+            assert got == (addon.claimable, addon.units, addon.tier, addon.reason.value if addon.reason else None)
+            window = addon.window
+            assert row[f"{key}.window_start"] == (window.start if window else None)
+            assert row[f"{key}.window_end"] == (window.end if window else None)
+
+
+def reiwa(moment: datetime) -> str:
+    """``moment`` written as a Japanese user types it: 令和6年6月14日 10:00 (平成 before May 2019)."""
+    era, year = ("令和", moment.year - 2018) if moment >= datetime(2019, 5, 1) else ("平成", moment.year - 1988)
+    return f"{era}{year}年{moment.month}月{moment.day}日 {moment.hour}:{moment.minute:02d}"
+
+
+def write_csv(folder: Path, *, japanese: bool = False) -> tuple[Path, Path]:
+    """The sample as CSV: ISO times in UTF-8, or Japanese headers, dates and labels in cp932 (Excel's CSV)."""
+    encoding = "cp932" if japanese else "utf-8"
+    moment = reiwa if japanese else (lambda m: m.strftime("%Y/%m/%d %H:%M") if m.day % 2 else m.isoformat())
+    events, contacts = folder / "events.csv", folder / "contacts.csv"
+    with events.open("w", encoding=encoding, newline="") as stream:
+        out = csv.writer(stream)
+        out.writerow(
+            ["対象者", "種別", "日時", "入院日時", "氏名"] if japanese else ["subject", "kind", "at", "admitted_at"]
+        )
+        for e in EVENTS:
+            kind = e.kind.ja if japanese else e.kind.value
+            row = [e.subject, kind, moment(e.at), moment(e.admitted_at) if e.admitted_at else ""]
+            out.writerow([*row, "山田太郎"] if japanese else row)
+    with contacts.open("w", encoding=encoding, newline="") as stream:
+        out = csv.writer(stream)
+        out.writerow(
+            ["事象番号", "連絡日時", "連絡元", "連絡先", "方法", "カンファレンス"]
+            if japanese
+            else ["event", "at", "from_party", "to_party", "means", "conference"]
+        )
+        for index, log in enumerate(LOGS):
+            for c in log:
+                means = "" if c.means is ContactMeans.UNSPECIFIED else (c.means.ja if japanese else c.means.value)
+                flag = ("はい" if c.conference else "いいえ") if japanese else ("true" if c.conference else "")
+                out.writerow([index, moment(c.at), c.from_party.value, c.to_party.value, means, flag])
+    return events, contacts
+
+
+def event_table() -> pa.Table:
+    return pa.table(
+        {
+            "subject": [e.subject for e in EVENTS],
+            "kind": pa.array([e.kind.value for e in EVENTS]).dictionary_encode(),
+            "at": pa.array([e.at for e in EVENTS], pa.timestamp("us")),
+            "admitted_at": pa.array([e.admitted_at for e in EVENTS], pa.timestamp("us")),
+        }
+    )
+
+
+def nested_table() -> pa.Table:
+    contacts = [
+        [
+            {
+                "at": c.at,
+                "from_party": c.from_party.value,
+                "to_party": c.to_party.value,
+                "means": c.means.value,
+                "conference": c.conference,
+            }
+            for c in log
+        ]
+        for log in LOGS
+    ]
+    return event_table().append_column("contacts", pa.array(contacts))
+
+
+def run(*args: str) -> None:
+    result = CliRunner().invoke(cli, ["handoff-batch", *args, "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
+def test_csv_to_csv(tmp_path: Path) -> None:
+    events, contacts = write_csv(tmp_path)
+    run(str(events), "--contacts", str(contacts), "-o", str(tmp_path / "out.csv"), "--batch-size", "64")
+    table = pa_csv.read_csv(tmp_path / "out.csv", convert_options=pa_csv.ConvertOptions(strings_can_be_null=True))
+    assert table.column("subject").to_pylist() == [e.subject for e in EVENTS]
+    assert_same(table)
+
+
+def test_excel_csv_with_japanese_headers_dates_and_labels(tmp_path: Path) -> None:
+    events, contacts = write_csv(tmp_path, japanese=True)
+    result = CliRunner().invoke(
+        cli, ["handoff-batch", str(events), "--contacts", str(contacts), "-o", str(tmp_path / "out.parquet")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "氏名" in result.output  # named as ignored, and never copied
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert "山田" not in str(table.to_pylist())
+    assert_same(table)
+
+
+def test_parquet_to_parquet(tmp_path: Path) -> None:
+    pq.write_table(event_table(), tmp_path / "events.parquet", row_group_size=50)
+    contacts = evaluate_arrow_contacts()
+    pq.write_table(contacts, tmp_path / "contacts.parquet")
+    run(
+        str(tmp_path / "events.parquet"),
+        "--contacts",
+        str(tmp_path / "contacts.parquet"),
+        "-o",
+        str(tmp_path / "out.parquet"),
+        "--batch-size",
+        "40",
+    )
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert pa.types.is_dictionary(table.schema.field("admission_1.reason").type)
+    assert_same(table)
+
+
+def evaluate_arrow_contacts() -> pa.Table:
+    flat = [(i, c) for i, log in enumerate(LOGS) for c in log]
+    return pa.table(
+        {
+            "event": [i for i, _ in flat],
+            "at": pa.array([c.at for _, c in flat], pa.timestamp("s")),
+            "from_party": [c.from_party.value for _, c in flat],
+            "to_party": [c.to_party.value for _, c in flat],
+            "means": [c.means.value for _, c in flat],
+            "conference": [c.conference for _, c in flat],
+        }
+    )
+
+
+def test_arrow_api_with_contacts_as_a_table_or_nested() -> None:
+    as_table = evaluate_arrow(event_table(), evaluate_arrow_contacts(), calendar=CALENDAR)
+    nested = evaluate_arrow(nested_table(), calendar=CALENDAR)
+    assert as_table.equals(nested)
+    assert_same(pa.Table.from_batches([as_table]))
+
+
+def test_dask_on_a_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
+    pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    folder = tmp_path / "events"
+    folder.mkdir()
+    table = nested_table()
+    for part in range(3):  # a dataset of three files
+        pq.write_table(table.slice(part * 100, 100), folder / f"part-{part}.parquet")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as c:
+        run(str(folder), "-o", str(tmp_path / "out"), "--engine", "dask", "--scheduler", c.scheduler_address)
+    result = pq.read_table(tmp_path / "out")
+    assert_same(result)
+
+
+def test_dask_refuses_to_replace_a_folder_of_other_files(tmp_path: Path) -> None:
+    pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
+    pq.write_table(nested_table(), tmp_path / "events.parquet")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(
+        cli, ["handoff-batch", str(tmp_path / "events.parquet"), "-o", str(tmp_path / "out"), "--engine", "dask"]
+    )
+    assert result.exit_code != 0 and (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+def _java() -> str | None:
+    java = shutil.which("java")
+    if java is None:
+        return None
+    probe = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
+    return java if probe.returncode == 0 else None
+
+
+@pytest.mark.skipif(_java() is None, reason="Spark needs Java (17 or later), which is not installed")
+def test_spark_map_in_arrow_gives_the_local_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # the workers import zaitaku_core from this venv
+    from pyspark.sql import SparkSession
+
+    from zaitaku_core.handoff.engines.spark import evaluate_spark
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("zaitaku-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "Asia/Tokyo")
+        .getOrCreate()
+    )
+    try:
+        small = nested_table().slice(0, 60)
+        frame = spark.createDataFrame(small).repartition(2)
+        result = evaluate_spark(frame, calendar=CALENDAR).toArrow()
+    finally:
+        spark.stop()
+    assert_same(result.sort_by([("subject", "ascending"), ("at", "ascending")]), sorted_verdicts(60))
+
+
+def sorted_verdicts(n: int) -> list[Verdict]:
+    order = sorted(range(n), key=lambda i: (EVENTS[i].subject, EVENTS[i].at))
+    return [VERDICTS[i] for i in order]
