@@ -105,8 +105,4 @@ def test_batch_refuses_a_subject_that_is_not_an_opaque_id(tmp_path: Path, capsys
     status = main(["handoff-batch", str(events), "-o", str(out)])  # as the console script runs it
     assert status == 1 and not out.exists()
     error = capsys.readouterr().err
-<<<<<<< HEAD
-    assert "opaque id" in error and "line 3" in error and "[項目 'subject']" in error and "山田" not in error
-=======
     assert "opaque id" in error and "'3'" in error and "'subject'" in error and "山田" not in error
->>>>>>> 1d1b4e3 (Batch I/O in Arrow: streaming CSV (UTF-8/BOM/cp932, Japanese headers and dates, line-numbered errors that never echo a cell) and Parquet readers/writers; handoff-batch streams batch by batch)

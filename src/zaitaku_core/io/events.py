@@ -312,8 +312,8 @@ EVENT_RANGE = (FIRST_DAY + timedelta(days=21), LAST_DAY - timedelta(days=21))
 
 
 def event_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Typed, checked event columns: ``kind`` (dictionary of :class:`~zaitaku_core.framework.EventKind` codes), ``at`` and
-    ``admitted_at`` (``timestamp[s]``, Japan wall time), ``subject`` (an opaque id).
+    """Typed, checked event columns: ``kind`` (dictionary of :class:`~zaitaku_core.framework.EventKind`
+    codes), ``at`` and ``admitted_at`` (``timestamp[s]``, Japan wall time), ``subject`` (an opaque id).
 
     Raises:
         BadCell: the first cell that cannot be read.
