@@ -1,0 +1,360 @@
+"""Batch benchmark: what users run, against floors measured in the same run, paired and interleaved.
+
+Usage: python benchmarks/bench_batch.py [--quick] [--only cli,kernel,per-event,dask] [--repeat N] [--dir DIR]
+
+* ``cli``: ``zaitaku handoff-batch`` end to end (a fresh process) on 10M events, CSV -> CSV and Parquet ->
+  Parquet, against the floor: a process that streams the same file with pyarrow, gathers the window ends
+  from the precomputed day table and writes the same columns with pyarrow. Goals: <= 5x, peak RSS <= 1 GB.
+* ``kernel``: in memory, 10M events with 5M contacts: ``evaluate_batch`` against the bare day-table gather
+  (goal <= 10x); ``batch_windows`` against the gather (goal <= 2x); the gather against
+  ``numpy.busday_offset`` computing the same windows (shown: >= 6x).
+* ``per-event``: ``windows()`` on distinct keys (every kind, day and side of closing time once, on a cold
+  memo) against a naive day-by-day loop over the ``holidays`` library (goal >= 5x).
+* ``dask``: the Dask engine on a LocalCluster of 2 worker processes against the local engine in one
+  process, on the same Parquet dataset; prints the scaling efficiency and the per-core rate.
+
+Events span FY2017-FY2026 (four revisions of the add-ons). Each ratio is the median of ``--repeat``
+pairs, the two sides run back to back in alternating order; every pair's ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_handoff import busday_windows, holiday_array, naive_windows
+
+from zaitaku_core.calendar import BusinessCalendar
+from zaitaku_core.handoff import HandoffOptions, windows
+from zaitaku_core.handoff.batch import batch_windows, evaluate_batch
+
+OPTIONS = HandoffOptions(extension_unit="business_day")
+KINDS = np.array(["admission", "discharge", "outpatient_visit", "death", "home_conference", "sudden_change"])
+WEIGHTS = np.array([0.45, 0.3, 0.12, 0.05, 0.05, 0.03])
+FIRST = np.datetime64("2017-04-01T00:00", "m")
+SPAN = int((np.datetime64("2027-03-31T23:59", "m") - FIRST).astype(np.int64))
+SHIFT = date(1970, 1, 1).toordinal() - date(2000, 1, 1).toordinal()  # epoch day -> day-table index
+
+
+def events(n: int, seed: int = 7) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    at = FIRST + rng.integers(0, SPAN, n).astype("timedelta64[m]")
+    kind = rng.choice(len(KINDS), n, p=WEIGHTS)
+    admitted = np.where(kind == 1, at - rng.integers(0, 60 * 1440, n).astype("timedelta64[m]"), np.datetime64("NaT"))
+    return {
+        "subject": np.char.add("S-", (np.arange(n) % 1_000_003).astype(str)),
+        "kind": kind,
+        "at": at,
+        "admitted_at": admitted,
+    }
+
+
+def contacts(columns: dict[str, np.ndarray], m: int, seed: int = 11) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    event = np.sort(rng.integers(0, len(columns["at"]), m))
+    at = columns["at"][event] + rng.integers(-10 * 1440, 4 * 1440, m).astype("timedelta64[m]")
+    parties = np.array(["hospital", "hospital_liaison", "home_doctor", "dental_clinic", "visiting_nurse", "user"])
+    return {
+        "event": event,
+        "at": at,
+        "from_party": np.full(m, "care_manager"),
+        "to_party": parties[rng.integers(0, len(parties), m)],
+        "means": np.full(m, "unspecified"),
+        "conference": rng.random(m) < 0.2,
+    }
+
+
+def event_table(columns: dict[str, np.ndarray]) -> pa.Table:
+    return pa.table(
+        {
+            "subject": pa.array(columns["subject"]),
+            "kind": pa.DictionaryArray.from_arrays(pa.array(columns["kind"].astype(np.int8)), pa.array(KINDS)),
+            "at": pa.array(columns["at"].astype("datetime64[s]")),
+            "admitted_at": pa.array(columns["admitted_at"].astype("datetime64[s]"), from_pandas=True),
+        }
+    )
+
+
+def write_inputs(folder: Path, n: int) -> dict[str, Path]:
+    table = event_table(events(n))
+    paths = {"parquet": folder / f"events-{n}.parquet", "csv": folder / f"events-{n}.csv"}
+    if not paths["parquet"].exists():
+        pq.write_table(table, paths["parquet"], row_group_size=1 << 17)
+    if not paths["csv"].exists():
+        text = table.set_column(1, "kind", table.column("kind").cast(pa.string()))
+        for name in ("at", "admitted_at"):
+            text = text.set_column(
+                text.schema.get_field_index(name), name, pc.strftime(text.column(name), format="%Y-%m-%d %H:%M")
+            )
+        pa_csv.write_csv(text, paths["csv"], pa_csv.WriteOptions(quoting_style="none"))
+    return paths
+
+
+# --- the floor of the CLI: read, gather, write the same columns, streaming ----------------------------------
+
+FLOOR = rf"""
+import sys
+import numpy as np, pyarrow as pa, pyarrow.compute as pc, pyarrow.csv as pa_csv, pyarrow.parquet as pq
+from zaitaku_core.calendar import BusinessCalendar
+from zaitaku_core.handoff.engines.arrow import verdict_schema
+source, target = sys.argv[1], sys.argv[2]
+tables = BusinessCalendar.build(closed_weekdays="sat,sun").arrays()
+next_open, closed, shift = tables["next_open"].astype(np.int32), tables["closed"], {SHIFT}
+names = ["subject", "kind", "at", "admitted_at"]
+schema = verdict_schema(pa.schema([(n, pa.string()) for n in names]))
+if source.endswith(".csv"):
+    types = {{"subject": pa.string(), "kind": pa.dictionary(pa.int32(), pa.string()), "at": pa.timestamp("s"),
+             "admitted_at": pa.timestamp("s")}}
+    batches = pa_csv.open_csv(source, read_options=pa_csv.ReadOptions(block_size=8 << 20, use_threads=False),
+                              convert_options=pa_csv.ConvertOptions(column_types=types))
+else:
+    batches = pq.ParquetFile(source).iter_batches(batch_size=131072)
+sink = open(target, "wb")
+writer = pq.ParquetWriter(sink, schema) if target.endswith(".parquet") else None
+for batch in batches:
+    n = batch.num_rows
+    day = pc.cast(batch.column("at").cast(pa.timestamp("s")), pa.int64()).to_numpy() // 86400
+    end = (next_open[day + shift] - shift).astype(np.int32)
+    late = closed[day + shift]
+    columns = []
+    for field in schema:
+        if field.name in names:
+            columns.append(batch.column(field.name).cast(field.type))
+        elif pa.types.is_date32(field.type):
+            columns.append(pa.Array.from_buffers(pa.date32(), n, [None, pa.py_buffer(end)]))
+        elif pa.types.is_boolean(field.type):
+            columns.append(pa.array(late))
+        elif pa.types.is_dictionary(field.type):
+            columns.append(pa.nulls(n, field.type))
+        else:
+            columns.append(pa.array(np.zeros(n, np.int32)))
+    out = pa.RecordBatch.from_arrays(columns, schema=schema)
+    if writer is None:
+        plain = pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                           for f in schema])
+        writer = pa_csv.CSVWriter(sink, plain)
+    if isinstance(writer, pq.ParquetWriter):
+        writer.write_batch(out)
+    else:
+        writer.write_batch(pa.RecordBatch.from_arrays(
+            [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in out.columns],
+            names=out.schema.names))
+writer.close()
+sink.close()
+"""
+
+
+def child(args: list[str]) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of a fresh process running ``args``."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    error = process.stderr.read().decode() if process.stderr else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}): {error[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def paired(name: str, ours: Callable[[], float], base: Callable[[], float], repeat: int, goal: str) -> float:
+    ratios, ours_t, base_t = [], [], []
+    for index in range(repeat):
+        if index % 2 == 0:
+            a, b = ours(), base()
+        else:
+            b, a = base(), ours()
+        ours_t.append(a)
+        base_t.append(b)
+        ratios.append(a / b)
+    ratio = statistics.median(ratios)
+    print(
+        f"{name}: {statistics.median(ours_t):8.2f} s vs {statistics.median(base_t):7.2f} s   ratio {ratio:5.2f}x "
+        f"(pairs {', '.join(f'{r:.2f}' for r in ratios)}; goal {goal})",
+        flush=True,
+    )
+    return ratio
+
+
+def bench_cli(folder: Path, n: int, repeat: int) -> None:
+    paths = write_inputs(folder, n)
+    zaitaku = str(Path(sys.executable).with_name("zaitaku"))
+    floor = [sys.executable, "-c", FLOOR]
+    for source, suffix in (("csv", "csv"), ("parquet", "parquet")):
+        target = folder / f"out.{suffix}"
+        peaks: list[float] = []
+
+        def ours(source: str = source, target: Path = target, peaks: list[float] = peaks) -> float:
+            seconds, peak = child([zaitaku, "handoff-batch", str(paths[source]), "-o", str(target), "--quiet"])
+            peaks.append(peak)
+            return seconds
+
+        def base(source: str = source, target: Path = target) -> float:
+            return child([*floor, str(paths[source]), str(target.with_name(f"floor.{target.name}"))])[0]
+
+        paired(f"CLI {n:,} events {source} -> {suffix}", ours, base, repeat, "<= 5x")
+        print(
+            f"  peak RSS of zaitaku handoff-batch: {max(peaks):,.0f} MB (goal <= 1,024 MB); "
+            f"input {paths[source].stat().st_size / 1e6:,.0f} MB, output {target.stat().st_size / 1e6:,.0f} MB"
+        )
+
+
+def gather(at: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The floor of the kernel: each event's day, and a gather of the next open day from the day table."""
+    day = at.astype("datetime64[D]").astype(np.int64)
+    return table[day + SHIFT]
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def bench_kernel(n: int, repeat: int) -> None:
+    calendar = BusinessCalendar.build(closed_weekdays="sat,sun")
+    columns = events(n)
+    kinds = KINDS[columns["kind"]]
+    batch_events = {"kind": kinds, "at": columns["at"], "admitted_at": columns["admitted_at"]}
+    batch_contacts = contacts(columns, n // 2)
+    next_open = calendar.arrays()["next_open"]
+    at = columns["at"]
+    paired(
+        f"evaluate_batch {n:,} events, {n // 2:,} contacts vs gather",
+        lambda: timed(lambda: evaluate_batch(batch_events, batch_contacts, calendar=calendar)),
+        lambda: timed(lambda: gather(at, next_open)),
+        repeat,
+        "<= 10x",
+    )
+    admissions = np.full(n, "admission")
+    paired(
+        f"batch_windows {n:,} admissions vs gather",
+        lambda: timed(lambda: batch_windows(admissions, at, calendar, OPTIONS)),
+        lambda: timed(lambda: gather(at, next_open)),
+        repeat,
+        "<= 2x",
+    )
+    government = BusinessCalendar.government()
+    holidays = holiday_array()
+    minutes = at.astype("datetime64[m]")
+    ours = batch_windows(admissions, minutes, government, OPTIONS)
+    one, two = busday_windows(minutes, holidays)
+    assert np.array_equal(ours["admission_1.window_end"], one) and np.array_equal(ours["admission_2.window_end"], two)
+    paired(
+        f"busday_offset {n:,} admissions vs gather",
+        lambda: timed(lambda: busday_windows(minutes, holidays)),
+        lambda: timed(lambda: gather(at, next_open)),
+        repeat,
+        "the gather >= 6x busday_offset",
+    )
+
+
+def bench_per_event(repeat: int) -> None:
+    import holidays as holidays_lib
+
+    table = holidays_lib.country_holidays("JP", years=range(2017, 2028))
+    days = [date(2017, 4, 1) + timedelta(days=d) for d in range(3652)]
+    moments = [datetime.combine(d, datetime.min.time()) + timedelta(hours=h, minutes=7) for d in days for h in (10, 19)]
+    random.Random(5).shuffle(moments)
+
+    def ours() -> float:
+        calendar = BusinessCalendar.government()
+        calendar.memo.clear()  # every key met for the first time
+        return timed(lambda: [windows("admission", m, calendar, OPTIONS) for m in moments])
+
+    def naive() -> float:
+        return timed(lambda: [naive_windows(m, table) for m in moments])
+
+    calendar = BusinessCalendar.government()
+    assert [(w[0][1].end, w[1][1].end) for w in (windows("admission", m, calendar, OPTIONS) for m in moments)] == [
+        naive_windows(m, table) for m in moments
+    ]
+    paired(
+        f"per-event windows() on {len(moments):,} distinct keys (cold memo) vs naive loop",
+        naive,
+        ours,
+        repeat,
+        ">= 5x (printed as naive / ours)",
+    )
+
+
+def bench_dask(folder: Path, n: int, repeat: int) -> None:
+    from distributed import Client, LocalCluster
+
+    from zaitaku_core.handoff.engines.dask import evaluate_dask
+
+    dataset = folder / f"dataset-{n}"
+    if not dataset.exists():
+        dataset.mkdir()
+        table = event_table(events(n, seed=3))
+        parts = 8
+        for part in range(parts):
+            pq.write_table(table.slice(part * (n // parts), n // parts), dataset / f"part-{part}.parquet")
+    zaitaku = str(Path(sys.executable).with_name("zaitaku"))
+    calendar = BusinessCalendar.build(closed_weekdays="sat,sun")
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(lambda: __import__("zaitaku_core.handoff.engines.arrow"))  # warm the workers' imports
+
+        def on_dask() -> float:
+            return timed(lambda: evaluate_dask(dataset, folder / "dask-out", calendar=calendar, client=client))
+
+        def single() -> float:
+            return child([zaitaku, "handoff-batch", str(dataset), "-o", str(folder / "single.parquet"), "--quiet"])[0]
+
+        ratio = paired(
+            f"Dask LocalCluster(2 workers) vs one process, {n:,} events",
+            single,
+            on_dask,
+            repeat,
+            "printed as one process / Dask",
+        )
+    print(
+        f"  scaling efficiency on 2 workers: {ratio / 2:.0%} (1 process: {n / 1e6:.1f}M events; 100% = twice "
+        "as fast; this machine has 2 cores, shared)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1M events instead of 10M (4M for Dask: 500k)")
+    parser.add_argument("--only", default="cli,kernel,per-event,dask", help="comma-separated sections")
+    parser.add_argument("--repeat", type=int, default=3, help="pairs per ratio (default 3)")
+    parser.add_argument("--dir", type=Path, help="folder for the generated files (default: a temporary one)")
+    args = parser.parse_args()
+    sections = set(args.only.split(","))
+    n = 1_000_000 if args.quick else 10_000_000
+    with tempfile.TemporaryDirectory(dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as scratch:
+        folder = args.dir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        if "per-event" in sections:
+            bench_per_event(args.repeat)
+        if "kernel" in sections:
+            bench_kernel(n, args.repeat)
+        if "cli" in sections:
+            bench_cli(folder, n, args.repeat)
+        if "dask" in sections:
+            bench_dask(folder, 500_000 if args.quick else 4_000_000, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
