@@ -1,6 +1,9 @@
 """Validation and report benchmark: a synthetic nation through the whole pipeline vs a bare model_validate.
 
-Usage: python benchmarks/bench_report.py [--quick] [--out DIR]
+Usage: python benchmarks/bench_report.py [--quick] [--cities N] [--indicators K] [--out DIR]
+
+``--cities 30 --indicators 400`` is the registry-cache check: a city with more indicators than the plan
+cache's record budget used to have them evicted and validated again for each of its fiscal years.
 
 The nation: 1,741 municipalities, each with 40 programs in each of 6 fiscal years, 5 indicators holding a
 plan target and an actual for each of those years (actuals in every status: final, provisional, partial,
@@ -69,7 +72,7 @@ def municipalities(n: int, seed: int = 2024) -> list[dict[str, Any]]:
     ]
 
 
-def city_data(city: dict[str, Any]) -> dict[str, Any]:
+def city_data(city: dict[str, Any], n_indicators: int = 5) -> dict[str, Any]:
     """The programs, tools and indicators of one synthetic city (deterministic from its code)."""
     cid = city["id"]
     rng = random.Random(city["municipality"]["code"])
@@ -100,7 +103,7 @@ def city_data(city: dict[str, Any]) -> dict[str, Any]:
         for fy in FISCAL_YEARS
     }
     indicators = []
-    for i in range(5):
+    for i in range(n_indicators):
         values: list[dict[str, Any]] = []
         for fy in FISCAL_YEARS:
             values.append({"fiscal_year": fy, "kind": "plan", "value": rng.randint(1, 50)})
@@ -117,7 +120,7 @@ def city_data(city: dict[str, Any]) -> dict[str, Any]:
                 "name": f"指標{i}",
                 "unit": "回",
                 "type": "process",
-                "programs": [f"{cid}-{i:02d}"],
+                "programs": [f"{cid}-{i % 40:02d}"],
                 "values": values,
             }
         )
@@ -202,11 +205,14 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, help="directory for the JSON reports (default: a temporary one, in /dev/shm if present)"
     )
+    parser.add_argument("--cities", type=int, help="municipalities (default 1,741; 100 with --quick)")
+    parser.add_argument("--indicators", type=int, default=5, help="indicators per municipality (default 5)")
     args = parser.parse_args()
-    size = 100 if args.quick else 1741
+    size = args.cities or (100 if args.quick else 1741)
     cities = municipalities(size)
     print(
-        f"synthetic nation: {size:,} municipalities x 40 programs x 5 indicators x {len(FISCAL_YEARS)} fiscal years",
+        f"synthetic nation: {size:,} municipalities x 40 programs x {args.indicators} indicators x "
+        f"{len(FISCAL_YEARS)} fiscal years",
         flush=True,
     )
     base_time = run_time = base_gc = run_gc = 0.0
@@ -224,7 +230,7 @@ def main() -> None:
         registry.register(plugin, name="nation")  # validates every city record
         run_time += time.perf_counter() - start
         for city in cities:
-            data = city_data(city)  # not timed: the input, as a plugin would hold it
+            data = city_data(city, args.indicators)  # not timed: the input, as a plugin would hold it
             start, in_gc = time.perf_counter(), collector.total
             records += baseline(city, data)
             base_time += time.perf_counter() - start

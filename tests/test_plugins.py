@@ -232,6 +232,17 @@ def test_plan_data_has_its_own_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     assert registry.tools("sample") is tools
 
 
+def test_a_citys_indicators_outlive_its_years_programs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The nation benchmark's cliff: with more indicators than the plan budget, each fiscal year's programs
+    # evicted them and every year validated them again. They are kept for the last few cities instead.
+    monkeypatch.setattr("zaitaku_core.plugins.PLAN_CACHE_RECORDS", 1)
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+    indicators = registry.indicators("sample")
+    for year in range(2024, 2030):
+        registry.programs("sample", year)
+        assert registry.indicators("sample") is indicators
+
+
 def test_checks_catalogue_does_not_grow_the_bounded_cache(
     monkeypatch: pytest.MonkeyPatch, sample_registry: Registry
 ) -> None:

@@ -82,6 +82,7 @@ from zaitaku_core.model import (
 __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
+    "CITY_CACHE_ENTRIES",
     "HANDOFF_CACHE_RECORDS",
     "PLAN_CACHE_RECORDS",
     "DataFile",
@@ -110,8 +111,14 @@ PLAN_CACHE_RECORDS = 200
 #: both caches a single result larger than the budget is still kept, alone.
 HANDOFF_CACHE_RECORDS = 1000
 
+#: How many cities' indicators a registry keeps, whatever their number of records. A city's indicators
+#: are read once for each of its fiscal years; counted against the plan budget, a city with more of them
+#: than that budget had them evicted by its own years' programs and validated again every year.
+CITY_CACHE_ENTRIES = 4
+
 #: The hooks whose results are handoff data (every other hook's are plan data).
 _HANDOFF_HOOKS = frozenset({"zaitaku_handoff_rules", "zaitaku_tools", "zaitaku_office_calendars"})
+_CITY_HOOKS = frozenset({"zaitaku_indicators"})
 
 _log = logging.getLogger("zaitaku.hooks")
 
@@ -356,10 +363,12 @@ class _RecordCache:
             self.entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[Any, ...], value: tuple[Any, ...], budget: int) -> None:
+    def put(self, key: tuple[Any, ...], value: tuple[Any, ...], budget: int, keep: int = 1) -> None:
+        """Add ``value``, then evict the least recently used while over ``budget`` records and more than
+        ``keep`` entries are held."""
         self.entries[key] = value
         self.records += len(value) or 1
-        while self.records > budget and len(self.entries) > 1:
+        while self.records > budget and len(self.entries) > keep:
             _, evicted = self.entries.popitem(last=False)
             self.records -= len(evicted) or 1
 
@@ -381,9 +390,10 @@ class Registry:
         self._pending: dict[str, metadata.EntryPoint] = {}
         self._dists: dict[str, tuple[str | None, str | None]] = {}
         self._cities: dict[str, tuple[str, City]] = {}
-        # Validated hook results: plan data, and handoff data.
+        # Validated hook results: plan data, handoff data, and the indicators of the last few cities.
         self._plan_cache = _RecordCache()
         self._handoff_cache = _RecordCache()
+        self._city_cache = _RecordCache()
         self._checks: tuple[Check, ...] | None = None  # the catalogue, kept apart from the bounded cache
         #: Errors of plugins that could not be loaded (kept, not raised, unless ``strict``).
         self.errors: list[PluginError] = []
@@ -434,6 +444,7 @@ class Registry:
             self._cities[city.id] = (plugin_name, city)
         self._plan_cache.clear()
         self._handoff_cache.clear()
+        self._city_cache.clear()
         self._checks = None
         return plugin_name
 
@@ -572,15 +583,19 @@ class Registry:
 
     def _collect(self, hook: str, model: type[M], **kwargs: Any) -> tuple[M, ...]:
         key = (hook, *kwargs.values())
-        handoff = hook in _HANDOFF_HOOKS
-        cache = self._handoff_cache if handoff else self._plan_cache
+        if hook in _HANDOFF_HOOKS:
+            cache, budget, keep = self._handoff_cache, HANDOFF_CACHE_RECORDS, 1
+        elif hook in _CITY_HOOKS:
+            cache, budget, keep = self._city_cache, 0, CITY_CACHE_ENTRIES
+        else:
+            cache, budget, keep = self._plan_cache, PLAN_CACHE_RECORDS, 1
         cached: tuple[M, ...] | None = cache.get(key)
         if cached is None:
             items: list[M] = []
             for plugin, result in self._call(hook, **kwargs):
                 items.extend(self._validated(plugin, hook, model, result))
             cached = tuple(items)
-            cache.put(key, cached, HANDOFF_CACHE_RECORDS if handoff else PLAN_CACHE_RECORDS)
+            cache.put(key, cached, budget, keep)
         return cached
 
     def _programs(self, city_id: str, fiscal_year: int) -> tuple[Program, ...]:

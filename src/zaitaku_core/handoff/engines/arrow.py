@@ -171,6 +171,13 @@ def _text_dictionary(values: list[Any], dictionary: pa.Array) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pc.cast(indices, pa.int8()), dictionary)
 
 
+def _dates(days: npt.NDArray[np.datetime64]) -> pa.Array:
+    """``datetime64[D]`` days (NaT for none) as a ``date32`` column, without going through pandas."""
+    numbers = days.view(np.int64)
+    missing = np.isnat(days)
+    return pa.array(numbers.astype(np.int32), pa.date32(), mask=missing if missing.any() else None)
+
+
 def _none_for_empty(values: npt.NDArray[Any]) -> list[Any]:
     return [value or None for value in values.tolist()]
 
@@ -191,7 +198,7 @@ def _verdicts(events: pa.RecordBatch, result: dict[str, npt.NDArray[Any]]) -> pa
         elif name.endswith(".reason"):
             arrays.append(_text_dictionary(_none_for_empty(result[name]), _REASONS))
         elif pa.types.is_date32(field.type):
-            arrays.append(pa.array(result[name], pa.date32(), from_pandas=True))
+            arrays.append(_dates(result[name]))
         else:
             arrays.append(pa.array(result[name]).cast(field.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
