@@ -80,9 +80,9 @@ from zaitaku_core.model import (
 )
 
 __all__ = [
+    "CITY_CACHE_ENTRIES",
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
-    "CITY_CACHE_ENTRIES",
     "HANDOFF_CACHE_RECORDS",
     "PLAN_CACHE_RECORDS",
     "DataFile",
