@@ -239,7 +239,7 @@ def test_a_citys_indicators_outlive_its_years_programs(monkeypatch: pytest.Monke
     registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
     indicators = registry.indicators("sample")
     for year in range(2024, 2030):
-        registry.programs("sample", year)
+        registry.programs("sample", year, allow_undeclared=True)
         assert registry.indicators("sample") is indicators
 
 
