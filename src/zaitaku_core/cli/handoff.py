@@ -311,7 +311,8 @@ def _run_local(
             writers.append(table_writer(fmt, stream, schema))
             return writers[-1]
 
-        run_local(events, contacts, open_sink, calendar=calendar, advance=progress.advance_to)
+        spool = output.parent if output is not None else None  # the caps' spool lies beside the output
+        run_local(events, contacts, open_sink, calendar=calendar, advance=progress.advance_to, spool=spool)
         for writer in writers:
             writer.close()
         stream.flush()

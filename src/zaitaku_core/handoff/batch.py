@@ -48,7 +48,7 @@ from zaitaku_core.handoff.engine import (
 from zaitaku_core.handoff.model import STAY_PLACES, ContactMeans, Reason, japan_wall_time, parse_flag
 from zaitaku_core.handoff.rules import Addon, Revision, national_addons
 
-__all__ = ["apply_caps_columns", "batch_windows", "columns_of", "evaluate_batch"]
+__all__ = ["TIERS", "apply_caps_columns", "batch_windows", "columns_of", "evaluate_batch"]
 
 _EPOCH = date(1970, 1, 1).toordinal()
 _BASE = FIRST_DAY.toordinal()
@@ -122,6 +122,10 @@ def _codes(values: npt.NDArray[Any], enum: type[LabeledEnum]) -> npt.NDArray[np.
     passes in C instead of a sort or a Python loop.
     """
     members = list(enum)
+    if values.dtype.kind in "iu":  # positions already (the Arrow path hands them over so)
+        if values.size and (values.min() < 0 or values.max() >= len(members)):
+            raise InputError(f"{enum.__name__} positions must lie in 0..{len(members) - 1}")
+        return values.astype(np.int16)
     text = values if values.dtype.kind == "U" else values.astype(str)
     out = np.full(text.shape, -1, dtype=np.int16)
     unresolved = np.ones(text.shape, dtype=bool)
@@ -259,6 +263,17 @@ def _as_dates(days: IntArray) -> npt.NDArray[np.datetime64]:
 
 _ACTORS = list(ActorKind)
 _MEANS = list(ContactMeans)
+_REASONS = list(Reason)
+#: Every tier code of the national add-ons, sorted: ``A.tier`` with ``codes=True`` is a position in it.
+TIERS: tuple[str, ...] = tuple(sorted({t.code for a in national_addons() for r in a.revisions for t in r.tiers}))
+_TIER_TEXT = np.array(["", *TIERS], dtype=object)  # code + 1 -> text ("" for none)
+_REASON_TEXT = np.array(["", *(r.value for r in _REASONS)], dtype=object)
+_NO_CODE = np.int8(-1)
+CodeArray = npt.NDArray[np.int8]
+
+
+def _reason(member: Reason) -> int:
+    return _REASONS.index(member)
 
 
 def _party_table(addon: Addon, revision: Revision) -> BoolArray:
@@ -281,12 +296,12 @@ def _judge_columns(
     events: dict[str, npt.NDArray[Any]],
     n: int,
     options: HandoffOptions,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]:
-    """(units, tier, reason) of ``addon`` per event, with the checks of the per-event ``_judge`` in its
-    order (a reason set later here is one checked earlier there, so it wins)."""
+) -> tuple[npt.NDArray[np.int64], CodeArray, CodeArray]:
+    """(units, tier code, reason code) of ``addon`` per event (-1: none), with the checks of the per-event
+    ``_judge`` in its order (a reason set later here is one checked earlier there, so it wins)."""
     units = np.zeros(n, dtype=np.int64)
-    tier = np.full(n, "", dtype=object)
-    reason = np.full(n, "", dtype=object)
+    tier = np.full(n, _NO_CODE, dtype=np.int8)
+    reason = np.full(n, _NO_CODE, dtype=np.int8)
     event, c_day = contacts["event"], contacts["day"]
     senders = np.isin(np.arange(len(_ACTORS)), _index_of(addon.contact_from, ActorKind))
     stay_row = events["stay_in"][event] + 1
@@ -316,30 +331,31 @@ def _judge_columns(
         days = np.bincount(pairs // 200_000, minlength=n)
         conference = np.bincount(event[inside & contacts["conference"]], minlength=n) > 0
         r_units = np.zeros(n, dtype=np.int64)
-        r_tier = np.full(n, "", dtype=object)
-        r_reason = np.full(n, "", dtype=object)
+        r_tier = np.full(n, _NO_CODE, dtype=np.int8)
+        r_reason = np.full(n, _NO_CODE, dtype=np.int8)
         if addon.not_with_initial_addon:
-            r_reason = np.where((days >= 1) & events["initial_addon"], Reason.INITIAL_ADDON.value, r_reason)
+            r_reason[(days >= 1) & events["initial_addon"]] = _reason(Reason.INITIAL_ADDON)
         if revision.tiers:
             for t in sorted(revision.tiers, key=lambda t: t.units):  # ascending: the best tier wins last
                 ok = (days >= t.min_contacts) & (conference | (not t.conference))
                 better = ok & (t.units > r_units)
-                r_units = np.where(better, t.units, r_units)
-                r_tier = np.where(better, t.code, r_tier)
+                r_units[better] = t.units
+                r_tier[better] = TIERS.index(t.code)
         else:
             claim = days >= 1
             if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
-                r_reason = np.where(claim, Reason.NEEDS_24H_SYSTEM.value, r_reason)
-            r_reason = np.where(claim & (days < addon.min_contact_days), Reason.TOO_FEW_CONTACTS.value, r_reason)
+                r_reason[claim] = _reason(Reason.NEEDS_24H_SYSTEM)
+            r_reason[claim & (days < addon.min_contact_days)] = _reason(Reason.TOO_FEW_CONTACTS)
             if addon.conference_required:
-                r_reason = np.where(claim & ~conference, Reason.NEEDS_CONFERENCE.value, r_reason)
-            r_units = np.where(claim, revision.units, 0)
-        r_reason = np.where(days == 0, Reason.OUTSIDE_WINDOW.value, r_reason)
+                r_reason[claim & ~conference] = _reason(Reason.NEEDS_CONFERENCE)
+            r_units[claim] = revision.units
+        r_reason[days == 0] = _reason(Reason.OUTSIDE_WINDOW)
         if means:
-            r_reason = np.where(~any_means, Reason.WRONG_MEANS.value, r_reason)
-        r_reason = np.where(~any_q, Reason.NO_CONTACT.value, r_reason)
-        r_units = np.where(r_reason == "", r_units, 0)
-        r_tier = np.where(r_reason == "", r_tier, "")
+            r_reason[~any_means] = _reason(Reason.WRONG_MEANS)
+        r_reason[~any_q] = _reason(Reason.NO_CONTACT)
+        refused = r_reason >= 0
+        r_units[refused] = 0
+        r_tier[refused] = _NO_CODE
         units[mine], tier[mine], reason[mine] = r_units[mine], r_tier[mine], r_reason[mine]
     return units, tier, reason
 
@@ -347,7 +363,9 @@ def _judge_columns(
 def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, npt.NDArray[Any]]:
     """The optional event columns as arrays: stay place codes (-1 unknown), service start day, 初回加算."""
     stay = np.full(n, -1, dtype=np.int16)
-    if "stay_in" in columns:
+    if "stay_in" in columns and columns["stay_in"].dtype.kind in "iu":  # positions, -1 unknown (Arrow path)
+        stay = columns["stay_in"].astype(np.int16)
+    elif "stay_in" in columns:
         text = np.char.strip(columns["stay_in"].astype(str))
         given = (text != "") & (text != "None")
         if given.any():
@@ -364,12 +382,12 @@ def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, np
     return {"stay_in": stay, "service_start": service_start, "initial_addon": initial}
 
 
-def _not_in_force_reason(addon: Addon, day: IntArray) -> npt.NDArray[Any]:
+def _not_in_force_reason(addon: Addon, day: IntArray) -> CodeArray:
     """``not_modelled`` where the add-on existed before its earliest modelled revision, else ``not_in_force``."""
     modelled: BoolArray = day < addon.modelled_from.toordinal() - _EPOCH
     if addon.introduced is not None:
         modelled &= day >= addon.introduced.toordinal() - _EPOCH
-    reasons: npt.NDArray[Any] = np.where(modelled, Reason.NOT_MODELLED.value, Reason.NOT_IN_FORCE.value)
+    reasons: CodeArray = np.where(modelled, _reason(Reason.NOT_MODELLED), _reason(Reason.NOT_IN_FORCE)).astype(np.int8)
     return reasons
 
 
@@ -380,8 +398,14 @@ def evaluate_batch(
     calendar: BusinessCalendar | None = None,
     options: HandoffOptions = DEFAULT_OPTIONS,
     monthly_caps: bool = True,
+    codes: bool = False,
 ) -> dict[str, npt.NDArray[Any]]:
     """Evaluate columns of events with their contacts; see the module documentation for the columns.
+
+    Each add-on is judged only on the rows of its event kind, in small-integer codes. With ``codes``,
+    ``A.tier`` and ``A.reason`` stay codes (``int8``: a position in :data:`TIERS` or in
+    :class:`~zaitaku_core.handoff.Reason`, ``-1`` for none), as the Arrow path writes them
+    (dictionary-encoded); otherwise they are texts.
 
     With a ``subject`` column and ``monthly_caps`` (the default), the monthly and per-stay caps are
     applied across the rows as :func:`~zaitaku_core.handoff.apply_monthly_caps` applies them to
@@ -409,20 +433,17 @@ def evaluate_batch(
     c = _contact_columns(contacts, n)
     out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | (minute_of_day >= calendar.closes_minute)}
     group_best: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
-    results: list[tuple[Addon, npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]]] = []
+    results: list[tuple[Addon, npt.NDArray[np.int64], CodeArray, CodeArray]] = []
+    present = np.bincount(kind_codes, minlength=len(_EVENT_INDEX))
+    kind_rows = {kind: np.flatnonzero(kind_codes == index) for kind, index in _EVENT_INDEX.items() if present[index]}
     for addon in national_addons():
-        rows = kind_codes == _EVENT_INDEX[addon.event]
-        start, end, revision_of_row = _revision_windows(addon, rows, day, minute_of_day, closed_day, calendar, options)
-        if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
-            known = (revision_of_row >= 0) & (admitted_day != _NONE // 1440)
-            start = np.where(known, admitted_day, start)
-        units, tier, reason = _judge_columns(addon, rows, revision_of_row, start, end, c, extra, n, options)
-        reason = np.where(rows & (revision_of_row < 0), _not_in_force_reason(addon, day), reason)
+        idx = kind_rows.get(addon.event, np.zeros(0, dtype=np.int64))
+        units, tier, reason, start, end, month = _judge_kind(
+            addon, idx, n, day, minute_of_day, closed_day, admitted_day, c, extra, calendar, options
+        )
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(start), _as_dates(end)
-        if addon.per_stay:
-            months = extra["service_start"].view("datetime64[D]").astype("datetime64[M]").astype(str)
-            known = rows & (revision_of_row >= 0) & (extra["service_start"] != _NONE // 1440)
-            out[f"{addon.id}.claim_month"] = np.where(known, months, "").astype(object)
+        if month is not None:
+            out[f"{addon.id}.claim_month"] = month
         results.append((addon, units, tier, reason))
         if addon.exclusive_group:
             best_units, best_index = group_best.get(
@@ -438,8 +459,8 @@ def evaluate_batch(
             _, best_index = group_best[addon.exclusive_group]
             lost = (units > 0) & (best_index != index)
             units = np.where(lost, 0, units)
-            tier = np.where(lost, "", tier)
-            reason = np.where(lost, Reason.EXCLUSIVE.value, reason)
+            tier = np.where(lost, _NO_CODE, tier)
+            reason = np.where(lost, np.int8(_reason(Reason.EXCLUSIVE)), reason)
         out[f"{addon.id}.claimable"] = units > 0
         out[f"{addon.id}.units"] = units
         out[f"{addon.id}.tier"] = tier
@@ -447,7 +468,63 @@ def evaluate_batch(
     if monthly_caps and "subject" in columns:
         apply_caps_columns(out, columns["subject"], (day * 1440 + minute_of_day).view("datetime64[m]"))
     out["units"] = sum((out[f"{a.id}.units"] for a in national_addons()), np.zeros(n, dtype=np.int64))
+    if not codes:
+        for addon in national_addons():
+            out[f"{addon.id}.tier"] = _TIER_TEXT[out[f"{addon.id}.tier"].astype(np.int64) + 1]
+            out[f"{addon.id}.reason"] = _REASON_TEXT[out[f"{addon.id}.reason"].astype(np.int64) + 1]
     return out
+
+
+def _judge_kind(
+    addon: Addon,
+    idx: npt.NDArray[np.int64],
+    n: int,
+    day: IntArray,
+    minute_of_day: IntArray,
+    closed_day: BoolArray,
+    admitted_day: IntArray | None,
+    c: dict[str, npt.NDArray[Any]],
+    extra: dict[str, npt.NDArray[Any]],
+    calendar: BusinessCalendar,
+    options: HandoffOptions,
+) -> tuple[npt.NDArray[np.int64], CodeArray, CodeArray, IntArray, IntArray, npt.NDArray[Any] | None]:
+    """(units, tier, reason, window start, window end, claim month) of ``addon`` for all ``n`` rows,
+    judged only on the rows ``idx`` of its event kind (with their contacts); the others get none."""
+    units = np.zeros(n, dtype=np.int64)
+    tier = np.full(n, _NO_CODE, dtype=np.int8)
+    reason = np.full(n, _NO_CODE, dtype=np.int8)
+    start = np.full(n, _NONE, dtype=np.int64)
+    end = np.full(n, _NONE, dtype=np.int64)
+    month: npt.NDArray[Any] | None = np.full(n, "", dtype=object) if addon.per_stay else None
+    m = idx.size
+    if m == 0:
+        return units, tier, reason, start, end, month
+    mine = np.ones(m, dtype=bool)
+    sub_day = day[idx]
+    s, e, revision_of_row = _revision_windows(
+        addon, mine, sub_day, minute_of_day[idx], closed_day[idx], calendar, options
+    )
+    if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
+        known = (revision_of_row >= 0) & (admitted_day[idx] != _NONE // 1440)
+        s = np.where(known, admitted_day[idx], s)
+    position = np.full(n, -1, dtype=np.int64)
+    position[idx] = np.arange(m)
+    keep = np.flatnonzero(position[c["event"]] >= 0)
+    sub_contacts = {name: values[keep] for name, values in c.items()}
+    sub_contacts["event"] = position[c["event"][keep]]
+    sub_extra = {name: values[idx] for name, values in extra.items()}
+    r_units, r_tier, r_reason = _judge_columns(addon, mine, revision_of_row, s, e, sub_contacts, sub_extra, m, options)
+    not_in_force = revision_of_row < 0
+    if not_in_force.any():
+        r_reason = np.where(not_in_force, _not_in_force_reason(addon, sub_day), r_reason)
+    units[idx], tier[idx], reason[idx], start[idx], end[idx] = r_units, r_tier, r_reason, s, e
+    if month is not None:
+        service = sub_extra["service_start"]
+        known = (revision_of_row >= 0) & (service != _NONE // 1440)
+        if known.any():
+            rows = idx[known]
+            month[rows] = service[known].view("datetime64[D]").astype("datetime64[M]").astype(str).astype(object)
+    return units, tier, reason, start, end, month
 
 
 def apply_caps_columns(out: dict[str, npt.NDArray[Any]], subject: npt.NDArray[Any], at: npt.NDArray[Any]) -> None:
@@ -458,7 +535,11 @@ def apply_caps_columns(out: dict[str, npt.NDArray[Any]], subject: npt.NDArray[An
     form the events' ``at`` column takes); ``out["units"]`` is recomputed if present.
     """
     minutes = _minutes(np.asarray(at))
-    subjects = np.unique(np.asarray(subject).astype(str), return_inverse=True)[1].reshape(-1)
+    given = np.asarray(subject)
+    if given.dtype.kind in "iu":  # subjects already numbered (the streaming engine numbers them in Arrow)
+        subjects = given.astype(np.int64)
+    else:
+        subjects = np.unique(given.astype(str), return_inverse=True)[1].reshape(-1)
     month = minutes.view("datetime64[m]").astype("datetime64[M]").astype(np.int64)
     day = minutes // 1440
     groups: dict[str, list[Addon]] = {}
@@ -491,8 +572,9 @@ def apply_caps_columns(out: dict[str, npt.NDArray[Any]], subject: npt.NDArray[An
             hit = dropped[out[f"{addon.id}.units"][dropped] > 0]
             out[f"{addon.id}.units"][hit] = 0
             out[f"{addon.id}.claimable"][hit] = False
-            out[f"{addon.id}.tier"][hit] = ""
-            out[f"{addon.id}.reason"][hit] = why
+            coded = out[f"{addon.id}.reason"].dtype.kind == "i"
+            out[f"{addon.id}.tier"][hit] = _NO_CODE if coded else ""
+            out[f"{addon.id}.reason"][hit] = _REASONS.index(Reason.parse(why)) if coded else why
     if "units" in out:
         out["units"] = sum(
             (out[f"{a.id}.units"] for a in national_addons() if f"{a.id}.units" in out),

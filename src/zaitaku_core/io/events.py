@@ -8,7 +8,9 @@ Column names may be the codes below or their Japanese aliases (:data:`EVENT_COLU
   digits too; with an offset (``+09:00``, ``Z``) the time is converted to Japan time, as the per-event API
   does; years 1900–2100, and an event's time within the business-day tables;
 * event kinds, parties and means by code or Japanese label; a blank means is "unspecified";
-* conference as a strict yes/no (``1``/``0``, ``true``/``false``, ``はい``/``いいえ`` …; blank is no);
+* conference and initial_addon as a strict yes/no (``1``/``0``, ``true``/``false``, ``はい``/``いいえ`` …;
+  blank is no), the texts of :func:`~zaitaku_core.handoff.model.parse_flag`;
+* stay_in as one of the places of stay (hospital, clinic …; blank: unknown);
 * subjects as opaque ids only: no control characters, nothing that looks like a phone number.
 
 A bad cell raises :class:`~zaitaku_core.errors.InputError` naming the file, the line (the row of a Parquet
@@ -18,7 +20,6 @@ file) and the column — never the value, which may be personal data.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ import pyarrow.compute as pc
 from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY
 from zaitaku_core.errors import FrameworkCodeError, InputError
 from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
-from zaitaku_core.handoff.model import ContactMeans
+from zaitaku_core.handoff.engine import EVENT_RANGE
+from zaitaku_core.handoff.model import FALSE_TEXTS, STAY_PLACES, TRUE_TEXTS, ContactMeans
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -54,6 +56,9 @@ EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "kind": ("種別", "事象", "イベント"),
     "at": ("日時", "発生日時"),
     "admitted_at": ("入院日時", "入院日"),
+    "stay_in": ("入院先", "入所先"),
+    "service_start": ("サービス開始日", "利用開始日"),
+    "initial_addon": ("初回加算",),
 }
 EVENT_REQUIRED = ("kind", "at")
 #: Contact columns: code -> header names accepted for it.
@@ -85,8 +90,8 @@ _SUBJECT = r"^[A-Za-z0-9_.:\-]{1,64}$"
 # Japanese phone numbers as people write them: 090-1234-5678, 03-1234-5678, 0312345678, +81-90-1234-5678.
 _PHONE = r"^(?:\+?81[-.]?|0)\d{1,4}[-.]\d{1,4}[-.]\d{3,4}$|^0\d{9,10}$|^\+81\d{9,10}$"
 _CONTROL = r"[\x00-\x1f\x7f\x{0080}-\x{009f}\x{2028}\x{2029}]"
-_TRUE = ("1", "true", "yes", "y", "はい", "有", "あり", "○")
-_FALSE = ("0", "false", "no", "n", "いいえ", "無", "なし", "")
+_TRUE = tuple(sorted(TRUE_TEXTS))
+_FALSE = tuple(sorted(FALSE_TEXTS))
 _MOMENT_FORMS = "2024-06-14 10:00, 2024/06/14 10:00, 令和6年6月14日 10:00"
 _DAY = 86_400
 
@@ -126,8 +131,17 @@ def enum_dictionary(enum: type[LabeledEnum]) -> pa.Array:
     return pa.array([member.value for member in enum], pa.string())
 
 
-def _enum_column(values: pa.Array, enum: type[LabeledEnum], column: str, default: LabeledEnum | None = None) -> Any:
-    """Codes or labels of ``enum`` as a dictionary array over :func:`enum_dictionary` (int8 indices)."""
+def _enum_column(
+    values: pa.Array,
+    enum: type[LabeledEnum],
+    column: str,
+    default: LabeledEnum | None = None,
+    *,
+    blank_is_null: bool = False,
+    allowed: tuple[LabeledEnum, ...] | None = None,
+) -> Any:
+    """Codes or labels of ``enum`` as a dictionary array over :func:`enum_dictionary` (int8 indices); a
+    blank is ``default``, or null with ``blank_is_null``; ``allowed`` limits the members."""
     if not (
         pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_dictionary(values.type)
     ):
@@ -138,20 +152,29 @@ def _enum_column(values: pa.Array, enum: type[LabeledEnum], column: str, default
     indices = encoded.indices.to_numpy(zero_copy_only=False)
     for index, value in enumerate(encoded.dictionary.to_pylist()):
         try:
-            if value == "":
+            if value == "" and blank_is_null:
+                position[index] = -1
+            elif value == "":
                 if default is None:
                     raise BadCell(_first(indices == index), column, "空欄です / empty")
                 position[index] = members.index(default)
             else:
-                position[index] = members.index(enum.parse(value))
+                member = enum.parse(value)
+                if allowed is not None and member not in allowed:
+                    raise FrameworkCodeError(value)
+                position[index] = members.index(member)
         except FrameworkCodeError:
-            known = ", ".join(m.value for m in members)
+            known = ", ".join(m.value for m in (allowed or members))
             raise BadCell(
                 _first(indices == index),
                 column,
                 f"{enum.__name__} として読めません / unknown {enum.__name__} (expected: {known})",
             ) from None
-    return pa.DictionaryArray.from_arrays(pa.array(position[indices], pa.int8()), enum_dictionary(enum))
+    codes = position[indices]
+    missing = codes < 0
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, pa.int8(), mask=missing if missing.any() else None), enum_dictionary(enum)
+    )
 
 
 def _int(values: pa.Array, name: str) -> npt.NDArray[np.int64]:
@@ -307,8 +330,18 @@ def _subjects(values: pa.Array, column: str) -> pa.Array:
     return text
 
 
-#: The event times the business-day tables can judge (windows reach up to 21 days either side).
-EVENT_RANGE = (FIRST_DAY + timedelta(days=21), LAST_DAY - timedelta(days=21))
+_TABLE = tuple(np.datetime64(day, "s").astype(np.int64) for day in (FIRST_DAY, LAST_DAY))
+
+
+def _in_table(stamps: pa.Array, column: str) -> None:
+    """Refuse a day outside the business-day tables (2000-01-01 … 2051-12-31)."""
+    seconds = np.asarray(pc.cast(stamps, pa.int64()).to_numpy(zero_copy_only=False))
+    known = ~np.asarray(stamps.is_null().to_numpy(zero_copy_only=False))
+    _check(
+        known & ((seconds < _TABLE[0]) | (seconds >= _TABLE[1] + _DAY)),
+        column,
+        f"日付が範囲外です / the day must lie between {FIRST_DAY} and {LAST_DAY}",
+    )
 
 
 def event_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -334,6 +367,19 @@ def event_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
     arrays["at"] = at
     if "admitted_at" in names:
         arrays["admitted_at"] = _moments(batch.column("admitted_at"), "admitted_at", required=False)
+        _in_table(arrays["admitted_at"], "admitted_at")
+    if "stay_in" in names:
+        arrays["stay_in"] = _enum_column(
+            batch.column("stay_in"), ActorKind, "stay_in", blank_is_null=True, allowed=STAY_PLACES
+        )
+    if "service_start" in names:
+        start = _moments(batch.column("service_start"), "service_start", required=False)
+        _in_table(start, "service_start")
+        start_day = np.asarray(pc.cast(start, pa.int64()).fill_null(np.iinfo(np.int64).max).to_numpy()) // _DAY
+        _check(start_day < seconds // _DAY, "service_start", "事象の日より前です / before the event's day")
+        arrays["service_start"] = start
+    if "initial_addon" in names:
+        arrays["initial_addon"] = _flag(batch.column("initial_addon"), "initial_addon")
     return pa.RecordBatch.from_pydict(arrays)
 
 
@@ -365,7 +411,7 @@ def contact_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
     n = batch.num_rows
     arrays: dict[str, pa.Array] = {
         "event": numbers,
-        "at": _moments(batch.column("at"), "at", required=True),
+        "at": _in_table_moments(batch.column("at")),
         "from_party": _enum_column(batch.column("from_party"), ActorKind, "from_party", ActorKind.CARE_MANAGER)
         if "from_party" in names
         else _constant(ActorKind.CARE_MANAGER, n),
@@ -378,6 +424,12 @@ def contact_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
         else pa.array(np.zeros(n, dtype=bool)),
     }
     return pa.RecordBatch.from_pydict(arrays)
+
+
+def _in_table_moments(values: pa.Array) -> pa.Array:
+    stamps = _moments(values, "at", required=True)
+    _in_table(stamps, "at")
+    return stamps
 
 
 def _constant(member: LabeledEnum, n: int) -> pa.Array:

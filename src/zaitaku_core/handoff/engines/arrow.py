@@ -21,9 +21,8 @@ import pyarrow.compute as pc
 
 from zaitaku_core.calendar.business import BusinessCalendar
 from zaitaku_core.errors import InputError
-from zaitaku_core.framework import ActorKind, EventKind
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
-from zaitaku_core.handoff.model import ContactMeans, Reason
+from zaitaku_core.handoff.model import Reason
 from zaitaku_core.handoff.rules import national_addons
 from zaitaku_core.io.events import BadCell, contact_columns, event_columns
 
@@ -34,8 +33,9 @@ _FORMULA = r"^[=+\-@\t\r]"
 
 @cache
 def _tier_dictionary() -> pa.Array:
-    codes = {t.code for addon in national_addons() for r in addon.revisions for t in r.tiers}
-    return pa.array(sorted(codes), pa.string())
+    from zaitaku_core.handoff.batch import TIERS
+
+    return pa.array(TIERS, pa.string())
 
 
 def _dictionary() -> pa.DataType:
@@ -61,6 +61,8 @@ def verdict_schema(events: pa.Schema | None = None) -> pa.Schema:
             pa.field(f"{addon.id}.window_start", pa.date32()),
             pa.field(f"{addon.id}.window_end", pa.date32()),
         ]
+        if addon.per_stay:
+            fields.append(pa.field(f"{addon.id}.claim_month", pa.string()))
     return pa.schema(fields)
 
 
@@ -92,10 +94,10 @@ def _nested_contacts(events: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict({"event": pc.cast(parents, pa.int64()), **columns})
 
 
-def _codes_as_text(column: pa.Array, enum: Any) -> npt.NDArray[Any]:
-    codes = np.array([m.value for m in enum])
-    indices: npt.NDArray[np.int8] = column.indices.to_numpy(zero_copy_only=False)
-    return codes[indices]
+def _positions(column: pa.Array) -> npt.NDArray[np.int16]:
+    """The member positions of a column typed by :mod:`zaitaku_core.io.events` (-1 for null)."""
+    positions: npt.NDArray[np.int16] = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)
+    return positions
 
 
 def evaluate_arrow(
@@ -104,8 +106,12 @@ def evaluate_arrow(
     *,
     calendar: BusinessCalendar | None = None,
     options: HandoffOptions = DEFAULT_OPTIONS,
+    monthly_caps: bool = True,
 ) -> pa.RecordBatch:
     """Verdicts (:func:`verdict_schema`) for Arrow ``events`` and their ``contacts``.
+
+    With a ``subject`` column the monthly and per-stay caps apply across the rows given (``monthly_caps``);
+    a caller that hands a subject's events over in several calls applies them to the joined results.
 
     Raises:
         InputError: a column is missing or a cell cannot be read (its row and column are named, never its
@@ -122,7 +128,7 @@ def evaluate_arrow(
         typed_contacts = contact_columns(given) if given is not None else None
     except BadCell as bad:
         raise InputError(bad.what, location={"row": str(bad.row + 1), "column": bad.column}) from None
-    return evaluate_typed(typed, typed_contacts, calendar or BusinessCalendar.government(), options)
+    return evaluate_typed(typed, typed_contacts, calendar or BusinessCalendar.government(), options, monthly_caps)
 
 
 def evaluate_typed(
@@ -130,18 +136,25 @@ def evaluate_typed(
     contacts: pa.RecordBatch | None,
     calendar: BusinessCalendar,
     options: HandoffOptions,
+    monthly_caps: bool = False,
 ) -> pa.RecordBatch:
     """Verdicts for events and contacts already typed by :func:`~zaitaku_core.io.events.event_columns` and
     :func:`~zaitaku_core.io.events.contact_columns` (contacts numbered by their event's row in ``events``)."""
     from zaitaku_core.handoff.batch import evaluate_batch
 
     n = events.num_rows
+    names = events.schema.names
     columns: dict[str, npt.NDArray[Any]] = {
-        "kind": _codes_as_text(events.column("kind"), EventKind),
+        "kind": _positions(events.column("kind")),
         "at": events.column("at").to_numpy(zero_copy_only=False),
     }
-    if "admitted_at" in events.schema.names:
-        columns["admitted_at"] = events.column("admitted_at").to_numpy(zero_copy_only=False)
+    for name in ("admitted_at", "service_start", "initial_addon"):
+        if name in names:
+            columns[name] = events.column(name).to_numpy(zero_copy_only=False)
+    if "stay_in" in names:
+        columns["stay_in"] = _positions(events.column("stay_in"))
+    if monthly_caps and "subject" in names:
+        columns["subject"] = events.column("subject").to_numpy(zero_copy_only=False)
     contact_arrays = None
     if contacts is not None:
         event = contacts.column("event").to_numpy(zero_copy_only=False)
@@ -154,21 +167,25 @@ def evaluate_typed(
         contact_arrays = {
             "event": event,
             "at": contacts.column("at").to_numpy(zero_copy_only=False),
-            "from_party": _codes_as_text(contacts.column("from_party"), ActorKind),
-            "to_party": _codes_as_text(contacts.column("to_party"), ActorKind),
-            "means": _codes_as_text(contacts.column("means"), ContactMeans),
+            "from_party": _positions(contacts.column("from_party")),
+            "to_party": _positions(contacts.column("to_party")),
+            "means": _positions(contacts.column("means")),
             "conference": contacts.column("conference").to_numpy(zero_copy_only=False),
         }
-    result = evaluate_batch(columns, contact_arrays, calendar=calendar, options=options)
+    result = evaluate_batch(
+        columns, contact_arrays, calendar=calendar, options=options, monthly_caps=monthly_caps, codes=True
+    )
     return _verdicts(events, result)
 
 
 _REASONS = pa.array([r.value for r in Reason], pa.string())
 
 
-def _text_dictionary(values: list[Any], dictionary: pa.Array) -> pa.Array:
-    indices = pc.index_in(pa.array(values, pa.string()), value_set=dictionary)
-    return pa.DictionaryArray.from_arrays(pc.cast(indices, pa.int8()), dictionary)
+def _coded(codes: npt.NDArray[np.int8], dictionary: pa.Array) -> pa.Array:
+    """Small-integer codes (-1 for none) as a dictionary column, without touching a string."""
+    missing = codes < 0
+    indices = pa.array(codes, pa.int8(), mask=missing if missing.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
 def _dates(days: npt.NDArray[np.datetime64]) -> pa.Array:
@@ -176,10 +193,6 @@ def _dates(days: npt.NDArray[np.datetime64]) -> pa.Array:
     numbers = days.view(np.int64)
     missing = np.isnat(days)
     return pa.array(numbers.astype(np.int32), pa.date32(), mask=missing if missing.any() else None)
-
-
-def _none_for_empty(values: npt.NDArray[Any]) -> list[Any]:
-    return [value or None for value in values.tolist()]
 
 
 def _verdicts(events: pa.RecordBatch, result: dict[str, npt.NDArray[Any]]) -> pa.RecordBatch:
@@ -194,9 +207,12 @@ def _verdicts(events: pa.RecordBatch, result: dict[str, npt.NDArray[Any]]) -> pa
         elif name in ("at", "admitted_at"):
             arrays.append(events.column(name))
         elif name.endswith(".tier"):
-            arrays.append(_text_dictionary(_none_for_empty(result[name]), _tier_dictionary()))
+            arrays.append(_coded(result[name], _tier_dictionary()))
         elif name.endswith(".reason"):
-            arrays.append(_text_dictionary(_none_for_empty(result[name]), _REASONS))
+            arrays.append(_coded(result[name], _REASONS))
+        elif name.endswith(".claim_month"):
+            months = result[name]
+            arrays.append(pa.array(months, pa.string(), mask=months == ""))
         elif pa.types.is_date32(field.type):
             arrays.append(_dates(result[name]))
         else:

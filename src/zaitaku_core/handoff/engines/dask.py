@@ -4,7 +4,11 @@ Needs the ``dask`` extra (``pip install 'zaitaku-core[dask]'``: ``dask[dataframe
 Each partition's rows are handed to the same Arrow kernel as the local engine
 (:func:`~zaitaku_core.handoff.engines.arrow.evaluate_arrow`) with ``map_partitions``, so the verdicts are
 identical; contacts travel with their event in a nested ``contacts`` column (a list of structs), which
-keeps every partition self-contained. Partitions keep Arrow types end to end (``dtype_backend="pyarrow"``).
+keeps every partition self-contained. With a ``subject`` column the events are first shuffled so that
+each subject's events share a partition, where the monthly and per-stay caps are applied (a tie between
+two claims of one subject at the same minute goes to the one first in its partition, which a shuffle may
+order differently from the file); the result's rows are then grouped by subject, not in the file's
+order. Partitions keep Arrow types end to end (``dtype_backend="pyarrow"``).
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ def evaluate_dask(
         InputError: Dask is not installed, or a cell cannot be read (named by row and column).
     """
     dd = _import_dask()
+    import pandas as pd
+
     calendar = calendar or BusinessCalendar.government()
     own_client = None
     if scheduler is not None and client is None:
@@ -80,8 +86,16 @@ def evaluate_dask(
     try:
         frame = dd.read_parquet(str(events), dtype_backend="pyarrow")
         names = list(frame.columns)
+        if "subject" in names:  # the caps count a subject's claims across all its events
+            dictionaries = {  # a shuffle moves plain Arrow columns, not dictionaries
+                name: pd.ArrowDtype(dtype.pyarrow_dtype.value_type)
+                for name, dtype in frame.dtypes.items()
+                if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype)
+            }
+            frame = (frame.astype(dictionaries) if dictionaries else frame).shuffle(
+                on="subject", shuffle_method="tasks"
+            )
         schema = _plain(verdict_schema(pa.schema([(name, pa.string()) for name in names])))
-        import pandas as pd
 
         meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
         verdicts = frame.map_partitions(evaluate_partition, calendar, options, meta=meta)

@@ -3,7 +3,9 @@
 Needs the ``spark`` extra (``pip install 'zaitaku-core[spark]'``, which brings ``pyspark``; Spark needs
 Java 17 or later). Every Arrow batch Spark hands over goes through the same kernel as the local engine
 (:func:`~zaitaku_core.handoff.engines.arrow.evaluate_arrow`); contacts travel nested in each event's
-``contacts`` column (an array of structs), so every partition is self-contained.
+``contacts`` column (an array of structs), so every partition is self-contained; with a ``subject``
+column the events are repartitioned by subject first, so the monthly and per-stay caps see all of a
+subject's events.
 
 Spark has no Arrow dictionaries: kinds, tiers and reasons come back as strings, and times as
 ``TIMESTAMP_NTZ`` (Japan wall time). A Spark ``TIMESTAMP`` (an instant) given as ``at`` is read in Japan
@@ -67,4 +69,6 @@ def evaluate_spark(
             if batch.num_rows:
                 yield _plain(evaluate_arrow(batch, calendar=calendar, options=options))
 
+    if "subject" in events.columns:
+        events = events.repartition("subject")
     return events.mapInArrow(evaluate, spark_schema(list(events.columns)))
