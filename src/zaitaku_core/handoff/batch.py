@@ -403,7 +403,7 @@ def evaluate_batch(
     """Evaluate columns of events with their contacts; see the module documentation for the columns.
 
     Each add-on is judged only on the rows of its event kind, in small-integer codes. With ``codes``,
-    ``A.tier`` and ``A.reason`` stay codes (``int8``: a position in :data:`TIERS` or in
+    ``A.tier`` and ``A.reason`` stay codes (``int8``: a position in ``zaitaku_core.handoff.batch.TIERS`` or in
     :class:`~zaitaku_core.handoff.Reason`, ``-1`` for none), as the Arrow path writes them
     (dictionary-encoded); otherwise they are texts.
 
