@@ -8,7 +8,7 @@ from typing import ClassVar
 import pytest
 from pydantic import ValidationError
 
-from zaitaku_core.framework import CareScene, NewItem, OldItem, Phase
+from zaitaku_core.framework import ActorKind, CareScene, NewItem, OldItem, Phase
 from zaitaku_core.model import (
     City,
     Deadline,
@@ -143,7 +143,7 @@ class TestHandoffRule:
         "binding": False,
     }
 
-    def test_first_to_learn_names_the_same_parties(self) -> None:
+    def test_first_to_learn_names_two_sides_or_one_group(self) -> None:
         rule = HandoffRule.model_validate(
             {
                 **self.base,
@@ -153,10 +153,16 @@ class TestHandoffRule:
             }
         )
         assert rule.deadline.kind.ja == "速やかに"
-        with pytest.raises(ValidationError, match="same parties"):
-            HandoffRule.model_validate(
-                {**self.base, "who": "first_to_learn", "contact_from": ["care_manager"], "contact_to": ["hospital"]}
-            )
+        # Two sides (the care manager; 病院等): whichever side learns first contacts the other.
+        sides = HandoffRule.model_validate(
+            {
+                **self.base,
+                "who": "first_to_learn",
+                "contact_from": ["care_manager"],
+                "contact_to": ["hospital", "clinic"],
+            }
+        )
+        assert sides.contact_to == (ActorKind.HOSPITAL, ActorKind.CLINIC)
 
     def test_fixed_rule_needs_two_ends(self) -> None:
         with pytest.raises(ValidationError, match="at least 1 item"):

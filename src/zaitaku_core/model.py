@@ -119,6 +119,7 @@ __all__ = [
     "Unit",
     "ValueKind",
     "ValueStatus",
+    "Variant",
     "WhoContacts",
     "json_schemas",
 ]
@@ -228,6 +229,18 @@ class ProvenancedModel(FrozenModel):
         return self
 
 
+class Variant(FrozenModel):
+    """Another spelling of a name or text that the source itself uses elsewhere, kept as written.
+
+    A source may write one program two ways (an outline and a table); the record keeps the one it follows
+    and lists the others here with where they occur, so nothing is silently "fixed".
+    """
+
+    text: Text
+    where: str | None = None
+    note: str | None = None
+
+
 class Municipality(FrozenModel):
     """A municipality, identified by its 全国地方公共団体コード (JIS X 0402)."""
 
@@ -335,6 +348,11 @@ class City(ProvenancedModel):
     scene_aims: SceneAims = ()
     periods: tuple[PeriodPlan, ...] = ()
     sources: tuple[Source, ...] = ()
+    #: The plan document's own words for report headings, by report key (``{item = "必須項目"}``): reports
+    #: in Japanese use them, so a city's officials read their own column names.
+    headings: dict[str, Text] = Field(default_factory=dict)
+    #: Other statements the plan makes about itself as a whole, verbatim.
+    notes: tuple[Text, ...] = ()
     metadata: Metadata = Field(default_factory=dict)
 
     @property
@@ -556,6 +574,8 @@ class _ProgramContent(ProvenancedModel):
     new_item: NewItem | None = None
     phase: Phase | None = None
     number: str | None = None
+    item_label: str | None = None
+    phase_label: str | None = None
     scenes: SceneTags = ()
     overview: str | None = None
     direction: str | None = None
@@ -563,6 +583,7 @@ class _ProgramContent(ProvenancedModel):
     actions: tuple[Action, ...] = ()
     frequency: Frequency | None = None
     tools: tuple[Identifier, ...] = ()
+    variants: tuple[Variant, ...] = ()
     sources: tuple[Source, ...] = ()
     metadata: Metadata = Field(default_factory=dict)
 
@@ -584,6 +605,10 @@ class Program(_ProgramContent):
     ``title``, ``overview`` (取組の概要), ``direction`` (今後の方針), ``target`` (this year's 実施目標) and
     ``frequency`` (実施回数). ``span`` lists the fiscal years of the :class:`PeriodProgram` this year's
     program was made from (empty for a program declared for its year alone).
+
+    ``item_label`` and ``phase_label`` keep the item and the phase as the source writes them (Tokushima's
+    必須項目 cell "(ア) 在宅医療・介護連携", Asahikawa's "旧ア 地域の医療・介護の資源の把握"); reports show
+    them beside the national codes. ``variants`` lists other spellings the source uses for the program.
     """
 
     fiscal_year: FiscalYearInt
@@ -827,7 +852,12 @@ class Body(ProvenancedModel):
 
 class Tool(ProvenancedModel):
     """A collaboration tool (連携ツール): form, notebook, ICT, guide, list (and, in older data, a network,
-    meeting or desk, which are better declared as a :class:`Body`)."""
+    meeting or desk, which are better declared as a :class:`Body`).
+
+    ``uses`` are the cases in which the source says the tool may be used, in its words; ``status`` what it
+    says of the tool's standing (標準様式, 強制的な効力はありません); ``notes`` its other statements about
+    the tool, verbatim; ``variants`` other spellings of the name that the source uses.
+    """
 
     id: Identifier
     name: Text
@@ -842,6 +872,9 @@ class Tool(ProvenancedModel):
     renewal: Frequency | None = None
     parts: tuple[Identifier, ...] = ()
     binding: bool | None = None
+    status: tuple[Text, ...] = ()
+    notes: tuple[Text, ...] = ()
+    variants: tuple[Variant, ...] = ()
     sources: tuple[Source, ...] = ()
     metadata: Metadata = Field(default_factory=dict)
 
@@ -1058,6 +1091,7 @@ class WhoContacts(LabeledEnum):
 class DeadlineKind(LabeledEnum):
     """How a rule's deadline is expressed."""
 
+    NOT_STATED = ("not_stated", "記載なし", "not stated")
     ASAP = ("asap", "速やかに", "as soon as possible")
     BEFORE = ("before", "事前に", "before the event")
     SAME_DAY = ("same_day", "当日", "on the day")
@@ -1092,13 +1126,18 @@ class RuleBasis(LabeledEnum):
 class HandoffRule(ProvenancedModel):
     """A rule of who contacts whom, when, and with which form, on a care event.
 
-    With ``who = first_to_learn`` the parties in ``contact_from`` and ``contact_to`` are the same set:
-    whichever of them learns of the event first contacts the others (Asahikawa's admission rule).
-    ``binding`` is false for guidance (目安) such as a city's handoff guide.
+    With ``who = first_to_learn``, ``contact_from`` and ``contact_to`` are the two sides of the rule and
+    whichever side learns of the event first contacts the other (Asahikawa's admission rule: the care
+    manager on one side, 病院等 on the other); naming the same parties on both sides means any of them may
+    contact any other. ``binding`` is false for guidance (目安) such as a city's handoff guide. ``number``
+    and ``title`` are the rule's heading as the source numbers and names it (①, 入院時), ``text`` the rule in
+    the source's words.
     """
 
     id: Identifier
+    number: str | None = None
     title: Text
+    text: str | None = None
     scene: CareScene
     event: EventKind
     who: WhoContacts = WhoContacts.FIXED
@@ -1114,8 +1153,6 @@ class HandoffRule(ProvenancedModel):
 
     @model_validator(mode="after")
     def _parties(self) -> Self:
-        if self.who is WhoContacts.FIRST_TO_LEARN and set(self.contact_from) != set(self.contact_to):
-            raise InputError("a first_to_learn rule names the same parties in contact_from and contact_to")
         if self.who is WhoContacts.FIXED and set(self.contact_from) & set(self.contact_to):
             raise InputError("a fixed rule cannot have the same party on both ends")
         return self
