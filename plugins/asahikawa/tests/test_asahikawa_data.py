@@ -50,11 +50,19 @@ def test_one_program_per_old_item_plus_evaluation(plan: Plan) -> None:
     assert by_old[OldItem.KU].new_item is None and by_old[OldItem.KU].phase is Phase.B
     assert by_old[OldItem.E].new_item is NewItem.B_C and by_old[OldItem.KA].new_item is NewItem.B_C
     [evaluation] = [p for p in plan.programs if p.new_item is NewItem.C]
-    assert "PDCAサイクル" in evaluation.actions[0].text
+    # The row's first text is its 取組の概要, the second the division's action; no partner action.
+    assert evaluation.overview == "策定した指標を確認し、いわゆるPDCAサイクルに沿った取組を目指す。"
+    assert [(a.role.value, a.text) for a in evaluation.actions] == [
+        ("city", "指標を都度確認し、新たな課題分析に用いる。")
+    ]
     for program in plan.programs:
-        assert program.scenes, program.id
+        # A scene where the program's text names it, or no scene and the reason why (framework.md).
+        assert program.scenes or program.provenance["scenes"].reason, program.id
         assert [a.owners for a in program.actions if a.role.value == "city"] == [("長寿社会課",)]
-    assert {s for p in plan.programs for s in p.scene_set} == set(CareScene)
+    # The documents say nothing of 看取り: no program or tool is tagged with it.
+    scenes = {s for p in plan.programs for s in p.scene_set} | {t.scene for tool in plan.tools for t in tool.scenes}
+    assert scenes == set(CareScene) - {CareScene.END_OF_LIFE}
+    assert plan.city.aim is None  # the working group's 【目的】 is no aim of the city's
 
 
 @needs_seeds
@@ -109,7 +117,8 @@ def test_every_named_service_is_present_with_the_seed_wording(plan: Plan) -> Non
 def test_the_guide_its_four_tools_and_its_making(plan: Plan) -> None:
     text = GUIDE_SEED.read_text(encoding="utf-8")
     guide = plan.tool("renkei-no-tebiki")
-    assert guide.binding is False and "強制的な効力はありません" in (guide.description or "")
+    assert guide.binding is False and "強制的な効力はありません" in guide.status
+    assert guide.description == "連携を図りやすくするための標準を定めたもの"
     forms = [plan.tool(tool_id) for tool_id in guide.parts]
     assert [(f.number, f.name) for f in forms] == [
         ("①", "入院時情報提供シート"),
@@ -119,14 +128,24 @@ def test_the_guide_its_four_tools_and_its_making(plan: Plan) -> None:
     ]
     for form in forms:
         assert form.name in text
-        assert [k.value for k in form.filled_by] == ["care_manager"]
+        assert form.status == ("これらは，標準様式であり，既存のツールの使用を妨げるものではありません。",)
+    # The slide's "ケアマネジャーが記入" stands above ① only.
+    assert [[k.value for k in f.filled_by] for f in forms] == [["care_manager"], [], [], []]
     assert set(forms[0].evidence_for) == set(forms[1].evidence_for) == {"入院時情報連携加算", "退院・退所加算"}
-    assert forms[2].uses == ("ケアプランに医療系サービスを位置付ける",)
-    assert forms[3].uses == ("軽度者の福祉用具貸与を申請する",)
-    making = guide.metadata
-    assert making["making_working_meetings"] == {"平成30年度": 8, "令和元年度": 5, "合計": 13}
-    for member in making["making_committee_members"]:  # type: ignore[union-attr]
-        assert str(member) in text.replace("\n", "")
+    assert forms[2].uses[0].endswith("③ケアプランに医療系サービスを位置付ける")
+    assert forms[3].uses[0].endswith("④軽度者の福祉用具貸与を申請する")
+    bodies = {b.id: b for b in plan.bodies}
+    working = bodies["tebiki-kentou"]
+    assert "【目的】 医療・介護関係者の入退院時における円滑な連絡体制を構築" in (working.description or "")
+    assert working.provenance["name"].basis.value == "inferred"
+    # The two differently named 検討会 stay two bodies, neither with an invented operator.
+    assert {bodies["jigyo-kentoukai"].name, bodies["suishin-kentoukai"].name} == {
+        "在宅医療・介護連携推進事業検討会",
+        "旭川市在宅医療・介護連携推進検討会",
+    }
+    assert not bodies["suishin-kentoukai"].founders and not bodies["suishin-kentoukai"].contractor
+    for member in bodies["jigyo-kentoukai"].members:
+        assert member.organization in text.replace("\n", "")
     indicator = plan.indicators[0]
     assert [(v.fiscal_year, v.value) for v in indicator.values] == [(2018, 8), (2019, 5)]
 
@@ -135,10 +154,20 @@ def test_the_basic_rules(plan: Plan) -> None:
     rules = {r.event.value: r for r in plan.handoff_rules}
     admission, discharge = rules["admission"], rules["discharge"]
     assert admission.who is WhoContacts.FIRST_TO_LEARN
-    assert {k.value for k in admission.contact_from} == {"care_manager", "hospital"}
+    assert (admission.number, admission.title, admission.text) == (
+        "①",
+        "入院時",
+        "ケアマネジャーと病院等で，早く把握した方が連絡",
+    )
+    # ケアマネジャー on one side, 病院等 (hospital, its liaison office, clinic: the 等, read as inferred) on the other.
+    assert [k.value for k in admission.contact_from] == ["care_manager"]
+    assert [k.value for k in admission.contact_to] == ["hospital", "hospital_liaison", "clinic"]
+    assert admission.provenance["contact_to"].basis.value == "inferred"
+    assert admission.deadline.kind.value == "not_stated"  # the guide sets no deadline (no 速やかに)
     assert admission.tools == ("nyuin-joho-teikyo-sheet",)
-    assert [k.value for k in discharge.contact_from] == ["hospital"]
+    assert [k.value for k in discharge.contact_from] == ["hospital", "hospital_liaison", "clinic"]
     assert [k.value for k in discharge.contact_to] == ["care_manager"]
     assert discharge.deadline.anchor == "退院の目途が立ち次第"
+    assert discharge.provenance["deadline"].basis.value == "inferred"
     for rule in rules.values():
         assert rule.basis is RuleBasis.CITY and rule.binding is False

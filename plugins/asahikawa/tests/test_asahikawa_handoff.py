@@ -48,6 +48,21 @@ def test_admission_either_side_may_make_the_first_contact(registry: Registry) ->
     assert city_obligation(verdict(registry, Event(kind="admission", at=ADMITTED)))[1] is False
 
 
+@pytest.mark.parametrize("other", ["clinic", "hospital_liaison", "hospital"])
+def test_admission_care_manager_and_any_of_byoin_tou_on_the_admission_day(registry: Registry, other: str) -> None:
+    """「ケアマネジャーと病院等で，早く把握した方が連絡」: the 等 counts a clinic and the hospital's liaison office.
+
+    A contact on the admission day between the care manager and a clinic or a 地域連携室, in either direction,
+    meets the city rule, as it meets the national one when the care manager sends it.
+    """
+    for sender, receiver in (("care_manager", other), (other, "care_manager")):
+        contact = Contact(at=datetime(2024, 10, 8, 15, 0), from_party=sender, to_party=receiver)
+        assert city_obligation(verdict(registry, Event(kind="admission", at=ADMITTED), contact))[1] is True
+    # Two parties of the same side do not make the care manager's contact.
+    between = Contact(at=datetime(2024, 10, 8, 15, 0), from_party="hospital", to_party="clinic")
+    assert city_obligation(verdict(registry, Event(kind="admission", at=ADMITTED), between))[1] is False
+
+
 def test_admission_billing_follows_the_national_rules_and_names_form_one(registry: Registry) -> None:
     # The care manager sends sheet ① on the admission day: 入院時情報連携加算(Ⅰ), 250 units; (Ⅱ) is exclusive.
     sent = Contact(at=datetime(2024, 10, 8, 16, 0), to_party="hospital", form="nyuin-joho-teikyo-sheet")
@@ -88,8 +103,12 @@ def test_discharge_billing_counts_contacts_during_the_stay(registry: Registry) -
 def test_rules_name_the_guide_as_source_and_parties_as_in_the_seed(registry: Registry) -> None:
     rules = {rule.id: rule for rule in registry.handoff_rules("asahikawa")}
     assert set(rules) == {"asahikawa-admission", "asahikawa-discharge"}
-    assert set(rules["asahikawa-admission"].contact_from) == {ActorKind.CARE_MANAGER, ActorKind.HOSPITAL}
-    assert rules["asahikawa-discharge"].contact_from == (ActorKind.HOSPITAL,)
+    assert rules["asahikawa-admission"].contact_from == (ActorKind.CARE_MANAGER,)
+    assert rules["asahikawa-discharge"].contact_from == (
+        ActorKind.HOSPITAL,
+        ActorKind.HOSPITAL_LIAISON,
+        ActorKind.CLINIC,
+    )
     assert rules["asahikawa-discharge"].contact_to == (ActorKind.CARE_MANAGER,)
     for rule in rules.values():
         assert rule.source is not None and "旭川市入退院時の医療と介護の連携の手引" in rule.source.title

@@ -21,8 +21,6 @@ from zaitaku_core.testing.sources import html_texts, json_strings, missing, norm
 SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
 PLAN_SEED = SEEDS / "000_87c1e5ee58d65a88.txt"
 GUIDE_SEED = SEEDS / "003_16f55a844a8deec6.txt"
-#: Fails on the data as it stands; the plugin's data is corrected against its sources in the next step (#15).
-DATA_NOT_YET_CORRECTED = pytest.mark.xfail(strict=True, reason="the plugin data is not yet corrected (#15)")
 pytestmark = pytest.mark.skipif(not PLAN_SEED.exists(), reason=f"the city's sources are not at {SEEDS}")
 
 #: Seed 003's statements: the basic rules, the four tools, what each tool may serve for, the status lines.
@@ -88,7 +86,6 @@ def _texts(reports: dict[str, bytes], fmt: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["html", "json"])
-@DATA_NOT_YET_CORRECTED
 def test_every_cell_of_the_plan_table_reaches_the_report(reports: dict[str, bytes], fmt: str) -> None:
     cells = plan_statements()
     lost = missing(cells, _texts(reports, fmt))
@@ -98,7 +95,6 @@ def test_every_cell_of_the_plan_table_reaches_the_report(reports: dict[str, byte
 
 
 @pytest.mark.parametrize("fmt", ["html", "json"])
-@DATA_NOT_YET_CORRECTED
 def test_every_statement_of_the_guide_reaches_the_report(reports: dict[str, bytes], fmt: str) -> None:
     lost = missing(GUIDE_STATEMENTS, _texts(reports, fmt))
     assert not lost, (

@@ -50,7 +50,8 @@ def test_every_action_item_with_number_title_target_and_frequency(plan: Plan) ->
     assert len(programs) == len(rows)
     for program, (item, numbered, target, frequency) in zip(programs, rows, strict=True):
         assert f"{program.number}{program.title}" == numbered
-        assert program.metadata["seed_item"] == item
+        assert program.item_label == item
+        assert program.actions == ()  # the table has no owner column: no owner is invented
         assert program.frequency is not None and program.frequency.text == frequency
         assert program.target == re.sub(r"\s*<b>(.*?)</b>", lambda m: (" " if m.start() else "") + m.group(1), target)
         passages = [p.strip() for p in re.findall(r"<b>(.*?)</b>", target)]
@@ -74,8 +75,42 @@ def test_pdca_grouping_as_the_seed_writes_it(plan: Plan) -> None:
         None: ["①"],  # the citizens' desk contracted by the city: its own program, no national item
     }
     [evaluation] = [p for p in plan.programs if p.new_item is NewItem.C]
-    assert evaluation.metadata["run_by"] == "徳島市"
+    assert evaluation.title == "対応策の評価の実施（徳島市主体）、改善の実施" and evaluation.tools == ()
+    assert [(a.role.value, a.owners) for a in evaluation.actions] == [("city", ("徳島市",))]
     assert {s for p in plan.programs for s in p.scene_set} == set(CareScene)
+    phases = {p.phase_label for p in plan.programs if p.new_item}
+    assert phases == {
+        "ア 現状分析・課題抽出・施策立案（計画）",
+        "イ 対応策の実施",
+        "ウ 対応策の評価の実施（徳島市主体）、改善の実施",
+    }
+
+
+def test_who_commissions_and_who_holds_what(plan: Plan) -> None:
+    bodies = {b.id: b for b in plan.bodies}
+    council = bodies["tokushima-kyogikai"]
+    assert (council.kind.value, council.founders, council.description) == (
+        "council",
+        ("徳島市",),
+        "推進事業の方針等決定",
+    )
+    project = bodies["tokushima-suishin-jigyo"]
+    assert (project.commissioner, project.contractor) == ("徳島市", "徳島市医師会")
+    desk = bodies["tokushima-shimin-soudan"]
+    assert desk.commissioner == "徳島市" and desk.programs == ("tokushima-desk-1",)
+    # The city is never a contractor (受託者): it commissions.
+    assert all(b.contractor != "徳島市" for b in plan.bodies)
+    assert not any(a.role.value == "operator" for p in plan.programs for a in p.actions)
+    # The council is no tool of a program.
+    assert all("kyogikai" not in p.tools for p in plan.programs)
+
+
+def test_spelling_variants_are_kept_and_recorded(plan: Plan) -> None:
+    tag = plan.program("tokushima-a-c-1")
+    assert tag.title == "徳島あしんタッグの開催"
+    assert [v.text for v in tag.variants] == ["①徳島あんしんタッグの開催"]
+    assert plan.program("tokushima-a-c-7").title == "四国四市医師会在宅部会(web会義)の開催"
+    assert "令和5年度が多職種連携会議で協議した" in (plan.program("tokushima-b-c-3").target or "")
 
 
 def test_countable_frequencies_are_indicators_with_a_target(plan: Plan) -> None:

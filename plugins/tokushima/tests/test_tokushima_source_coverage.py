@@ -29,8 +29,6 @@ from zaitaku_core.testing.sources import (
 )
 
 SEED = Path(__file__).resolve().parents[4] / "shared" / "seeds" / "004_1ddd474cbe680fac.txt"
-#: Fails on the data as it stands; the plugin's data is corrected against its sources in the next step (#15).
-DATA_NOT_YET_CORRECTED = pytest.mark.xfail(strict=True, reason="the plugin data is not yet corrected (#15)")
 pytestmark = pytest.mark.skipif(not SEED.exists(), reason=f"the city's source is not at {SEED}")
 
 #: The column of the programs table that lists each program's red passages (the seed's legend says what red means).
@@ -106,14 +104,12 @@ def _lost(statements: list[str], texts: list[str], what: str, fmt: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["html", "json"])
-@DATA_NOT_YET_CORRECTED
 def test_every_cell_of_the_table_reaches_the_report(reports: dict[str, bytes], fmt: str) -> None:
     lost = _lost(table_statements(), _texts(reports, fmt), "cells of the table", fmt)
     assert not lost, lost
 
 
 @pytest.mark.parametrize("fmt", ["html", "json"])
-@DATA_NOT_YET_CORRECTED
 def test_every_line_of_the_outline_reaches_the_report(reports: dict[str, bytes], fmt: str) -> None:
     lost = _lost(outline_statements(), _texts(reports, fmt), "lines of the outline", fmt)
     assert not lost, lost
@@ -155,7 +151,6 @@ def test_every_red_passage_is_flagged_new_in_json(reports: dict[str, bytes]) -> 
 
 
 @pytest.mark.parametrize("fmt", ["json", "md", "csv", "xlsx"])
-@DATA_NOT_YET_CORRECTED
 def test_every_red_passage_is_in_the_new_column(reports: dict[str, bytes], fmt: str) -> None:
     passages = red_passages()
     if fmt == "json":
