@@ -58,13 +58,13 @@ def test_a_good_plugin_passes_and_an_opt_out_shows_as_a_skip_with_its_reason(pyt
         "    opt_out = {'test_report_renders_in_every_format': 'checked by the vendor'}\n",
     )
     # test_metadata skips: an object in a test is not an installed distribution.
-    result.assert_outcomes(passed=11, skipped=2)
+    result.assert_outcomes(passed=12, skipped=2)
     result.stdout.fnmatch_lines(["*opted out by TestDemo.opt_out: checked by the vendor*"])
 
 
 def test_an_unknown_tool_fails_with_the_plugin_city_and_record(pytester: pytest.Pytester) -> None:
     result = run(pytester, "class TestDemo(PluginConformance):\n    plugin_object = Plugin(rule_tools=['nope'])\n")
-    result.assert_outcomes(passed=10, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
+    result.assert_outcomes(passed=11, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
     result.stdout.fnmatch_lines(
         [
             "*unresolved references*",
@@ -98,7 +98,7 @@ def test_a_city_check_that_reads_the_fiscal_year_fails(pytester: pytest.Pytester
         "class TestDemo(PluginConformance):\n"
         "    plugin_object = TwoYears()\n",
     )
-    result.assert_outcomes(passed=11, failed=1, skipped=1)
+    result.assert_outcomes(passed=12, failed=1, skipped=1)
     result.stdout.fnmatch_lines(["*a check declared scope='city' depends on the fiscal year*", "*demo FY2025: DM001*"])
 
 
@@ -109,6 +109,21 @@ def test_invalid_data_fails_naming_the_hook_and_the_field(pytester: pytest.Pytes
     )
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*invalid hook results*", "*zaitaku_programs*", "*old_item*"])
+
+
+def test_a_program_without_a_scene_must_say_why(pytester: pytest.Pytester) -> None:
+    """The scene-tagging rule: no scene tag is allowed only with the reason (特定の場面に限らない)."""
+    body = (
+        "class TestSilent(PluginConformance):\n    plugin_object = Plugin(program={'scenes': []})\n\n"
+        "WHY = {'scenes': {'reason': '特定の場面に限らない：評価'}}\n\n"
+        "class TestSaysWhy(PluginConformance):\n"
+        "    plugin_object = Plugin(program={'scenes': [], 'provenance': WHY})\n"
+    )
+    result = run(pytester, body)
+    result.assert_outcomes(passed=25, failed=1, skipped=2)  # the silent one fails that check only
+    result.stdout.fnmatch_lines(
+        ["*TestSilent.test_programs_follow_the_scene_tagging_rule*", "*demo FY2024 p0: no scene tag and no*"]
+    )
 
 
 def test_a_misspelt_opt_out_is_an_error_not_a_silent_pass(pytester: pytest.Pytester) -> None:

@@ -36,7 +36,7 @@ from zaitaku_core.report import (
 
 GOLDEN = Path(__file__).parent / "golden"
 HAVE_PDF = importlib.util.find_spec("weasyprint") is not None
-SECTIONS = ["about", "overview", "coverage", "programs", "tools", "handoff", "indicators", "findings"]
+SECTIONS = ["about", "overview", "coverage", "programs", "tools", "handoff", "indicators", "provenance", "findings"]
 
 
 @pytest.fixture

@@ -133,6 +133,12 @@ def validate(
 @click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
+@click.option(
+    "--no-inferred",
+    "no_inferred",
+    is_flag=True,
+    help="推定した事実（資料に明記のない読み取り）を載せない / Leave out facts the data author inferred.",
+)
 @allow_undeclared_option
 @_issued_option
 @_show_ids_option
@@ -154,6 +160,7 @@ def report(
     fiscal_year: int,
     fmt: str | None,
     output: Path | None,
+    no_inferred: bool,
     allow_undeclared: bool,
     issued: datetime | None,
     show_ids: bool,
@@ -164,10 +171,12 @@ def report(
 ) -> None:
     """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings.
 
-    A fiscal year the city does not declare is an error (exit 1) unless --allow-undeclared is given.
-    HTML and PDF print on A4 with a title block and page numbers; PDF needs the pdf extra (WeasyPrint).
-    With --log, the actuals of indicators that declare a derivation are counted from the activity log (the
-    current year partial as of the log's last day, or --as-of), and the report says which and up to when.
+    Facts the data author inferred rather than read in a source are marked （推定） with their reasons;
+    --no-inferred leaves them out. A fiscal year the city does not declare is an error (exit 1) unless
+    --allow-undeclared is given. HTML and PDF print on A4 with a title block and page numbers; PDF needs
+    the pdf extra (WeasyPrint). With --log, the actuals of indicators that declare a derivation are counted
+    from the activity log (the current year partial as of the log's last day, or --as-of), and the report
+    says which and up to when.
     """
     from zaitaku_core.report import build_report, render
 
@@ -191,6 +200,7 @@ def report(
         allow_undeclared=allow_undeclared,
         issued=issued.date() if issued else None,
         actuals=actuals,
+        inferred=not no_inferred,
     )
     fmt = _format(fmt, output)
     _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, follow_symlinks=follow_symlinks)

@@ -10,14 +10,20 @@ from typing import TYPE_CHECKING, Literal
 from zaitaku_core import __version__
 from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.errors import UndeclaredFiscalYearError
-from zaitaku_core.framework import CareScene, NewItem, OldItem, Phase
+from zaitaku_core.framework import CareScene, LabeledEnum, NewItem, OldItem, Phase
 from zaitaku_core.model import (
+    WHOLE_RECORD,
     ActionRole,
+    Basis,
     Finding,
     Indicator,
     IndicatorValue,
+    MemberRole,
     Plan,
     Program,
+    Provenance,
+    ProvenancedModel,
+    SceneTag,
     Severity,
     Source,
     ValueKind,
@@ -146,6 +152,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "fiscal_year": ("対象年度", "Fiscal year"),
     "first_to_learn": ("先に把握した方", "whichever learns first"),
     "first_to_learn_to": ("先に把握した方から相手方へ", "whichever side learns first, to the other"),
+    "inferred_mark": ("（推定）", " (inferred)"),
+    "no_scene": ("特定の場面に限らない", "not specific to a scene"),
+    "reading": ("〔判定上の読み：{reading}〕", " [read by the engine as: {reading}]"),
+    "codes": ("新項目・旧項目", "New / old item"),
+    "variants": ("資料中の別の表記", "Other spellings in the source"),
+    "direction": ("今後の方針", "Direction"),
+    "notes": ("資料の記載", "The source says"),
+    "bodies": ("推進体制（会議体・センター・窓口）", "Bodies that run the program"),
+    "parent": ("上部組織", "Part of"),
+    "founders": ("設置者", "Set up by"),
+    "commissioner": ("委託元", "Commissioned by (委託元)"),
+    "contractor": ("委託先", "Run under contract by (委託先)"),
+    "members": ("構成", "Members"),
+    "staff": ("配置職員", "Staff"),
+    "programs_col": ("取組", "Programs"),
+    "events": ("開催する会議・行事", "Events held"),
+    "established": ("設置年度", "Set up in"),
+    "period_title": ("計画", "Plan"),
+    "scene_aim": ("目指すべき姿（{scene}）", "Aim for {scene}"),
+    "plan_note": ("計画の記載", "The plan says"),
+    "provenance": ("推定した事実（資料に明記のない読み取り）", "Inferred facts (readings the sources do not state)"),
+    "provenance_text": (
+        "表中の「（推定）」は、資料に明記がなくデータ作成者が読み取った事実です。理由と出典を次に示します。",
+        'In the tables, "(inferred)" marks a fact the sources do not state; the data author\'s reasons follow.',
+    ),
+    "provenance_none": ("推定した事実はありません。", "No fact is inferred."),
+    "provenance_omitted": (
+        "推定した事実は省略しています（--no-inferred）。",
+        "Inferred facts are left out (--no-inferred).",
+    ),
+    "record": ("対象", "Record"),
+    "applies_to": ("適用する市町村", "Applies to"),
+    "reason": ("理由", "Reason"),
+    "whole_record": ("記録全体", "the whole record"),
 }
 
 
@@ -246,12 +286,22 @@ def _fy_label(year: int, lang: Lang) -> str:
 
 
 def _indicator_rows(
-    indicator: Indicator, lang: Lang, bars: list[Bar], from_log: LogActuals | None = None
+    indicator: Indicator,
+    lang: Lang,
+    bars: list[Bar],
+    from_log: LogActuals | None = None,
+    programs: Mapping[str, str] | None = None,
 ) -> list[tuple[Cell, ...]]:
     """The table rows of one indicator, a row per fiscal year; appends its chart bars to ``bars``.
 
-    An actual counted from the activity log (``from_log``) is noted as such.
+    An actual counted from the activity log (``from_log``) is noted as such. Each row ends with what the
+    indicator says of itself: its description, its programs (titles from ``programs``) and its sources.
     """
+    about: tuple[Cell, ...] = (
+        indicator.description,
+        _join((programs or {}).get(p, p) for p in indicator.programs) or None,
+        _sources(indicator.sources),
+    )
     targets: dict[int, IndicatorValue] = {}
     actuals: dict[int, IndicatorValue] = {}
     for value in indicator.values:  # the first value of a kind and year counts (duplicates are a finding)
@@ -281,7 +331,7 @@ def _indicator_rows(
             notes = " ".join(filter(None, (notes, _text("log_note", lang))))
         fy = _fy_label(year, lang)
         period = plan_period_label(year, lang)
-        rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None))
+        rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None, *about))
         bars.append(bar(fy, year, target, target_n, actual, actual_n, lang))
     return rows
 
@@ -320,12 +370,13 @@ def _overview(groups: dict[str, list[Program]], lang: Lang) -> Section:
     return _section("overview", lang, keys, rows)
 
 
-def _coverage(groups: dict[str, list[Program]], lang: Lang) -> Section:
+def _coverage(groups: dict[str, list[Program]], lang: Lang, inferred: bool = True) -> Section:
     rows: list[tuple[Cell, ...]] = []
     for _phase, code, label, members in _item_groups(groups, lang):
         counts = dict.fromkeys(_SCENES, 0)
         for program in members:
-            for scene in {tag.scene for tag in program.scenes}:  # a scene tagged twice counts once
+            tags = program.scenes if inferred else [t for t in program.scenes if t.basis is not _INFERRED]
+            for scene in {tag.scene for tag in tags}:  # a scene tagged twice counts once
                 counts[scene] += 1
         rows.append((code, label, *counts.values()))
     columns = _coverage_columns(lang)
@@ -415,17 +466,66 @@ def _with_new(text: str | None, passages: Sequence[str]) -> _Marked | str | None
     return cell
 
 
-def _programs(plan: Plan, lang: Lang) -> Section:
-    en = lang == "en"
+# --- inferred facts ---------------------------------------------------------------------------------------------
+
+_INFERRED = Basis.INFERRED
+_MEMBER = MemberRole.MEMBER
+
+
+def _inferred(record: ProvenancedModel, field: str) -> Provenance | None:
+    """The provenance of ``field`` of ``record`` where the data author inferred it (``None`` when stated)."""
+    found = record.provenance.get(field) or record.provenance.get(WHOLE_RECORD)
+    return found if found is not None and found.basis is _INFERRED else None
+
+
+def _fact(text: str | None, why: Provenance | None, lang: Lang, inferred: bool) -> _Marked | str | None:
+    """``text`` as a cell; an inferred fact says so in words and carries its reason (or is left out)."""
+    if not text or why is None:
+        return text
+    if not inferred:
+        return None
+    cell = _Marked()
+    cell.add(f"{text}{_text('inferred_mark', lang)}", "inferred", why.reason)
+    return cell
+
+
+def _scenes(tags: Sequence[SceneTag], why_none: Provenance | None, lang: Lang, inferred: bool) -> _Marked | None:
+    """The scene tags as a cell, inferred ones marked; no tag at all reads 特定の場面に限らない where said why."""
+    cell = _Marked()
+    for tag in tags:
+        if tag.basis is _INFERRED and not inferred:
+            continue
+        if cell.size:
+            cell.add("、")
+        label = tag.scene.label(lang)
+        if tag.basis is _INFERRED:
+            cell.add(f"{label}{_text('inferred_mark', lang)}", "inferred", tag.reason)
+        else:
+            cell.add(label)
+    if not tags and why_none is not None and inferred:
+        kind: Literal["inferred"] | None = "inferred" if why_none.basis is _INFERRED else None
+        mark = _text("inferred_mark", lang) if kind else ""
+        cell.add(f"{_text('no_scene', lang)}{mark}", kind, why_none.reason)
+    return cell if cell.size else None
+
+
+def _labels(values: Iterable[object], lang: Lang) -> str:
+    return _join(v.label(lang) if isinstance(v, LabeledEnum) else str(v) for v in values)
+
+
+def _programs(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
     tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
     frequencies: dict[tuple[str, int | None], str] = {}  # label by (kind, count): a plan repeats a few
     roles = [role for role in ActionRole if any(a.role is role for p in plan.programs for a in p.actions)]
     keys = (
         "id",
         "phase",
+        "codes",
         "item",
         "title",
+        "variants",
         "overview_col",
+        "direction",
         "target",
         "frequency",
         "scenes_col",
@@ -447,50 +547,56 @@ def _programs(plan: Plan, lang: Lang) -> Section:
         by_role = [
             "\n".join(f"【{'・'.join(a.owners)}】{a.text}" for a in p.actions if a.role is role) for role in roles
         ]
+        phase_text = p.phase_label or (f"{phase.code} {phase.label(lang)}" if phase else None)
         table.add(
             (
                 p.id,
-                f"{phase.code} {phase.label(lang)}" if phase else None,
-                f"{codes} {item}" if item else None,
-                f"{p.number or ''}{p.title}",
+                phase_text if lang == "ja" or not phase else f"{phase.code} {phase.label(lang)}",
+                codes or None,
+                p.item_label if p.item_label and lang == "ja" else item,
+                _fact(f"{p.number or ''}{p.title}", _inferred(p, "title"), lang, True),
+                "\n".join(f"{v.text}（{v.where}）" if v.where else v.text for v in p.variants) or None,
                 p.overview,
+                p.direction,
                 _with_new(p.target, p.new_passages),
                 how_often,
-                "、".join([tag.scene.en if en else tag.scene.ja for tag in p.scenes]),
+                _scenes(p.scenes, p.provenance.get("scenes"), lang, inferred),
                 *by_role,
                 "\n".join(p.new_passages),
                 _join(tools.get(t, t) for t in p.tools),
                 _sources(p.sources),
             )
         )
-    return table.section("programs", lang, {})
+    return table.section("programs", lang, plan.city.headings)
 
 
 def _sources(sources: Sequence[Source]) -> str | None:
-    return "\n".join(" ".join(x for x in (s.title, s.section, s.note) if x) for s in sources) or None
+    return "\n".join(" ".join(x for x in (s.title, s.section, s.page, s.note) if x) for s in sources) or None
 
 
-def _tools(plan: Plan, lang: Lang) -> Section:
+def _tools(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
     # Who uses each tool, in one pass: programs, then handoff rules, then tools it is a part of.
     users: dict[str, list[str]] = {}
     for user, tool_ids in (
         *((p.title, p.tools) for p in plan.programs),
         *((r.title, r.tools) for r in plan.handoff_rules),
         *((t.name, t.parts) for t in plan.tools),
+        *((b.name, b.tools) for b in plan.bodies),
     ):
         for tool_id in tool_ids if len(tool_ids) < 2 else dict.fromkeys(tool_ids):  # each user once per tool
             users.setdefault(tool_id, []).append(user)
-    en = lang == "en"
     keys = (
         "id",
         "title",
         "kind",
+        "variants",
         "description",
         "status_col",
         "operated_by",
         "filled_by",
         "evidence_for",
         "conditions",
+        "notes",
         "scenes_col",
         "binding",
         "renewal",
@@ -505,15 +611,17 @@ def _tools(plan: Plan, lang: Lang) -> Section:
         table.add(
             (
                 tool.id,
-                f"{tool.number or ''}{tool.name}",
+                _fact(f"{tool.number or ''}{tool.name}", _inferred(tool, "name"), lang, True),
                 tool.kind.label(lang),
-                tool.description,
-                None,
-                _join(tool.operated_by),
-                _join([k.label(lang) for k in tool.filled_by]),
+                "\n".join(f"{v.text}（{v.where}）" if v.where else v.text for v in tool.variants) or None,
+                _fact(tool.description, _inferred(tool, "description"), lang, inferred),
+                "\n".join(tool.status) or None,
+                _fact(_join(tool.operated_by), _inferred(tool, "operated_by"), lang, inferred),
+                _fact(_labels(tool.filled_by, lang), _inferred(tool, "filled_by"), lang, inferred),
                 _join(tool.evidence_for),
                 "\n".join(tool.uses) or None,
-                "、".join([tag.scene.en if en else tag.scene.ja for tag in tool.scenes]),
+                "\n".join(tool.notes) or None,
+                _scenes(tool.scenes, None, lang, inferred),
                 binding,
                 tool.renewal.text or tool.renewal.label(lang) if tool.renewal else None,
                 _join(users.get(tool.id, ())),
@@ -523,36 +631,122 @@ def _tools(plan: Plan, lang: Lang) -> Section:
     return table.section("tools", lang, {})
 
 
-def _handoff(plan: Plan, lang: Lang) -> Section:
+def _bodies(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
+    """The bodies that run the program: councils, working groups, centres, desks, with who holds what."""
+    programs = {p.id: f"{p.number or ''}{p.title}" for p in plan.programs}
+    tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
+    names = {b.id: b.name for b in plan.bodies}
+    keys = (
+        "title",
+        "kind",
+        "description",
+        "parent",
+        "founders",
+        "commissioner",
+        "contractor",
+        "members",
+        "staff",
+        "programs_col",
+        "events",
+        "tools_col",
+        "scenes_col",
+        "established",
+        "sources",
+    )
+    table = _Rows(keys)
+    for body in plan.bodies:
+        members = "\n".join(
+            " ".join(
+                x
+                for x in (m.organization, m.title or (m.role.label(lang) if m.role is not _MEMBER else None), m.note)
+                if x
+            )
+            for m in body.members
+        )
+        staff = "\n".join(
+            " ".join(x for x in (s.title or s.role.label(lang), s.employer, str(s.count or "") or None) if x)
+            for s in body.staff
+        )
+        events = "\n".join(
+            " ".join(x for x in (e.name, e.frequency.label(lang) if e.frequency else None, e.note) if x)
+            for e in body.events
+        )
+        table.add(
+            (
+                _fact(body.name, _inferred(body, "name"), lang, True),
+                body.kind.label(lang),
+                _fact(body.description, _inferred(body, "description"), lang, inferred),
+                names.get(body.parent, body.parent) if body.parent else None,
+                _fact(_join(body.founders), _inferred(body, "founders"), lang, inferred),
+                _fact(body.commissioner, _inferred(body, "commissioner"), lang, inferred),
+                _fact(body.contractor, _inferred(body, "contractor"), lang, inferred),
+                _fact(members, _inferred(body, "members"), lang, inferred),
+                _fact(staff, _inferred(body, "staff"), lang, inferred),
+                _join(programs.get(i, i) for i in body.programs),
+                events or None,
+                _join(tools.get(i, i) for i in body.tools),
+                _scenes(body.scenes, None, lang, inferred),
+                _fy_label(body.established, lang) if body.established else None,
+                _sources(body.sources),
+            )
+        )
+    return table.section("bodies", lang, {})
+
+
+def _handoff(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
     if not plan.handoff_rules:
         return _empty_section("handoff", lang, "handoff_none")
     tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
-    keys = ("title", "rule", "event", "from", "to", "deadline", "forms", "basis", "binding", "note", "sources")
+    keys = (
+        "title",
+        "rule",
+        "event",
+        "from",
+        "to",
+        "deadline",
+        "forms",
+        "basis",
+        "binding",
+        "applies_to",
+        "note",
+        "sources",
+    )
+    towns = {m.code: m.name for m in (plan.city.municipality, *plan.city.covers)}
     table = _Rows(keys)
     for rule in plan.handoff_rules:
         first = rule.who.value == "first_to_learn"
-        senders = _join(k.label(lang) for k in rule.contact_from)
-        receivers = _join(k.label(lang) for k in rule.contact_to)
+        senders = _labels(rule.contact_from, lang)
+        receivers = _labels(rule.contact_to, lang)
         if first and set(rule.contact_from) != set(rule.contact_to):
             senders, receivers = f"{senders} ⇄ {receivers}", _text("first_to_learn_to", lang)
-        elif first:
-            senders = f"{_text('first_to_learn', lang)}（{senders}）"
-        deadline = rule.deadline.text or rule.deadline.kind.label(lang).replace("N", str(rule.deadline.days or ""))
-        if rule.deadline.anchor and rule.deadline.anchor not in deadline:
-            deadline = (
-                f"{rule.deadline.anchor}（{deadline}）" if lang == "ja" else f"{deadline} ({rule.deadline.anchor})"
+            why_from = _inferred(rule, "contact_from") or _inferred(rule, "contact_to")
+            why_to = None
+        else:
+            if first:
+                senders = f"{_text('first_to_learn', lang)}（{senders}）"
+            why_from, why_to = _inferred(rule, "contact_from"), _inferred(rule, "contact_to")
+        kind = rule.deadline.kind.label(lang).replace("N", str(rule.deadline.days or ""))
+        deadline = _Marked()
+        deadline.add(rule.deadline.text or kind)
+        if rule.deadline.anchor and rule.deadline.anchor not in (rule.deadline.text or kind):
+            deadline.add(f"（{rule.deadline.anchor}）")
+        why_deadline = _inferred(rule, "deadline")
+        if why_deadline is not None and inferred and rule.deadline.text:
+            deadline.add(
+                _t("reading", lang, reading=kind) + _text("inferred_mark", lang), "inferred", why_deadline.reason
             )
         table.add(
             (
-                rule.title,
-                None,
+                f"{rule.number or ''}{rule.title}",
+                rule.text,
                 f"{rule.scene.label(lang)} / {rule.event.label(lang)}",
-                senders,
-                receivers,
+                _fact(senders, why_from, lang, inferred),
+                _fact(receivers, why_to, lang, inferred),
                 deadline,
-                _join(tools.get(t, t) for t in rule.tools),
+                _fact(_join(tools.get(t, t) for t in rule.tools), _inferred(rule, "tools"), lang, inferred),
                 rule.basis.label(lang),
                 _text("binding_yes", lang) if rule.binding else _text("guidance", lang),
+                _join(towns.get(code, code) for code in rule.applies_to) or None,
                 rule.note,
                 _sources((rule.source,) if rule.source else ()),
             )
@@ -560,34 +754,121 @@ def _handoff(plan: Plan, lang: Lang) -> Section:
     return table.section("handoff", lang, {})
 
 
-def _about(plan: Plan, lang: Lang) -> Section:
-    """What the plan says of itself: the city, its documents, its aim, who runs the program, with whom."""
+def _about(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
+    """What the plan says of itself: the city, its documents, its aims, who runs the program, with whom."""
     city = plan.city
-    headings: dict[str, str] = {}
+    headings = city.headings
     m = city.municipality
     rows = _Rows(("field", "content"))
-    rows.add(
-        (
-            _text("city", lang),
-            f"{m.name}（{m.prefecture}、{m.code}）" if lang == "ja" else f"{m.name_en or m.name} ({m.code})",
-        )
-    )
-    for source in city.sources:
+    where = f"{m.name}（{m.prefecture}、{m.code}）" if lang == "ja" else f"{m.name_en or m.name} ({m.code})"
+    rows.add((_text("city", lang), where))
+    period = plan.period
+    for source in (*city.sources, *(period.sources if period else ())):
         rows.add((_text("document", lang), _sources((source,))))
-    if city.aim:
-        rows.add((_heading("aim", lang, headings), city.aim))
+    if period is not None and period.title:
+        rows.add((_text("period_title", lang), period.title))
+    aim = plan.aim()
+    if aim:
+        rows.add((_heading("aim", lang, headings), _fact(aim, _inferred(city, "aim"), lang, inferred)))
+    for scene in _SCENES:
+        scene_aim = plan.scene_aim(scene)
+        if scene_aim is not None:
+            label = scene_aim.label or _t("scene_aim", lang, scene=scene.label(lang))
+            rows.add((label, scene_aim.text))
+    for note in city.notes:
+        rows.add((_text("plan_note", lang), note))
     if city.covers:
-        rows.add((_text("covers", lang), _join(c.name for c in city.covers)))
+        covers = _join(c.name for c in city.covers)
+        rows.add((_text("covers", lang), _fact(covers, _inferred(city, "covers"), lang, inferred)))
     for operator in city.operators:
         rows.add((_text("operator", lang), " ".join(x for x in (operator.name, operator.note) if x)))
     if city.organizations:
-        rows.add(
-            (
-                _text("organization", lang),
-                _join(f"{o.name}（{o.note}）" if o.note else o.name for o in city.organizations),
-            )
-        )
+        names = _join(f"{o.name}（{o.note}）" if o.note else o.name for o in city.organizations)
+        rows.add((_text("organization", lang), names))
     return rows.section("about", lang, {})
+
+
+_FIELD_KEYS = {
+    "scenes": "scenes_col",
+    "operated_by": "operated_by",
+    "filled_by": "filled_by",
+    "contact_from": "from",
+    "contact_to": "to",
+    "deadline": "deadline",
+    "tools": "forms",
+    "covers": "covers",
+    "name": "title",
+    "title": "title",
+    "founders": "founders",
+    "commissioner": "commissioner",
+    "contractor": "contractor",
+    "members": "members",
+    "description": "description",
+    "aim": "aim",
+    WHOLE_RECORD: "whole_record",
+}
+
+
+def _value(record: object, field: str, lang: Lang, names: Mapping[str, str]) -> str:
+    if field == WHOLE_RECORD:
+        return ""
+    value = getattr(record, field, None)
+    if field in {"tools", "parts", "programs"} and isinstance(value, tuple):
+        return _join(names.get(v, v) for v in value)
+    if isinstance(value, tuple):
+        return _join(
+            v.label(lang)
+            if isinstance(v, LabeledEnum)
+            else getattr(v, "name", None) or getattr(v, "organization", None) or str(v)
+            for v in value
+        )
+    if isinstance(value, LabeledEnum):
+        return value.label(lang)
+    text = getattr(value, "text", None) or getattr(getattr(value, "kind", None), "ja", None)
+    return str(text if text is not None else value if value is not None else "")
+
+
+def _provenance(plan: Plan, lang: Lang, inferred: bool) -> Section:
+    """Every fact the data author inferred rather than read in a source, with the reason and the source."""
+    if not inferred:
+        return _empty_section("provenance", lang, "provenance_omitted")
+    table = _Rows(("record", "field", "content", "reason", "sources"))
+    records: list[tuple[str, ProvenancedModel]] = [(plan.city.name, plan.city)]
+    records += [(f"{p.number or ''}{p.title}", p) for p in plan.programs]
+    records += [(b.name, b) for b in plan.bodies]
+    records += [(f"{t.number or ''}{t.name}", t) for t in plan.tools]
+    records += [(f"{r.number or ''}{r.title}", r) for r in plan.handoff_rules]
+    records += [(i.name, i) for i in plan.indicators]
+    field_label = _text("scenes_col", lang)
+    names = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools} | {p.id: p.title for p in plan.programs}
+    for name, record in records:
+        for field, why in record.provenance.items():
+            if why.basis is _INFERRED:
+                key = _FIELD_KEYS.get(field)
+                label = _heading(key, lang, {}) if key else field
+                table.add(
+                    (
+                        name,
+                        label,
+                        _value(record, field, lang, names),
+                        why.reason,
+                        _sources((why.source,) if why.source else ()),
+                    )
+                )
+        for tag in getattr(record, "scenes", ()):
+            if tag.basis is _INFERRED:
+                table.add(
+                    (
+                        name,
+                        field_label,
+                        tag.scene.label(lang),
+                        tag.reason,
+                        _sources((tag.source,) if tag.source else ()),
+                    )
+                )
+    if not table.rows:
+        return _empty_section("provenance", lang, "provenance_none")
+    return table.section("provenance", lang, {}, text=_text("provenance_text", lang))
 
 
 def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> Section:
@@ -596,15 +877,17 @@ def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> S
     rows: list[tuple[Cell, ...]] = []
     charts: list[Chart] = []
     left_out: list[tuple[str, list[Bar]]] = []  # indicators with only frequency targets and no actual
+    programs = {p.id: f"{p.number or ''}{p.title}" for p in plan.programs}
     for indicator in plan.indicators:
         bars: list[Bar] = []
-        rows += _indicator_rows(indicator, lang, bars, from_log)
+        rows += _indicator_rows(indicator, lang, bars, from_log, programs)
         chart = indicator_chart(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
         if chart is None:
             left_out.append((indicator.name, bars))
         else:
             charts.append(chart)
     keys = ("title", "unit", "type", "fy", "period", "plan", "actual", "ratio", "status", "note")
+    keys += ("description", "programs_col", "sources")
     text = not_charted_note(left_out, lang)
     if from_log is not None and from_log.computed and from_log.as_of is not None:
         counted = _t("from_log", lang, source=from_log.source, date=from_log.as_of.isoformat())
@@ -628,12 +911,17 @@ def build_report(
     allow_undeclared: bool = False,
     issued: date | None = None,
     actuals: LogActuals | None = None,
+    inferred: bool = True,
 ) -> Report:
     """The report of ``city_id``'s plan for ``fiscal_year``.
 
-    Sections: overview by item (old and new codes side by side), items × scenes coverage, programs with
-    their owners' actions, tools and where they are used, handoff rules, indicators with plan, actual,
-    achievement and status (and a chart), validation findings, then the plugins' own sections.
+    Sections: what the plan says of itself (city, documents, aims, who runs it), overview by item (old and
+    new codes side by side), items × scenes coverage, programs with their owners' actions, the bodies that
+    run the program, tools and where they are used, handoff rules, indicators with plan, actual,
+    achievement and status (and a chart), the facts the data author inferred (with reasons), validation
+    findings, then the plugins' own sections. Inferred facts are marked "（推定）" in the tables; with
+    ``inferred=False`` they are left out (the coverage counts stated scene tags only), except an inferred
+    name, which a row cannot do without: it stays, still marked.
     ``issued`` is the report's 作成日; without it, the latest date in the city's data (a source's
     publication, a partial count's as-of date), so the same data always gives the same report.
     ``actuals`` (:func:`zaitaku_core.activity.derive.compute_actuals`) puts the actuals counted from an
@@ -650,6 +938,7 @@ def build_report(
         allow_undeclared=allow_undeclared,
         issued=issued,
         actuals=actuals,
+        inferred=inferred,
     )
     return report
 
@@ -663,6 +952,7 @@ def build_reports(
     allow_undeclared: bool = False,
     issued: date | None = None,
     actuals: LogActuals | None = None,
+    inferred: bool = True,
 ) -> Iterator[Report]:
     """The reports of ``city_id`` for each of ``fiscal_years`` (every fiscal year it declares when ``None``).
 
@@ -683,12 +973,12 @@ def build_reports(
             counted = actuals.apply(plan.indicators) if counted is None else counted
             plan = plan.model_copy(update={"indicators": counted})
         if city_sections is None:
-            city_sections = (_handoff(plan, lang), _indicators(plan, lang, actuals))
+            city_sections = (_handoff(plan, lang, inferred), _indicators(plan, lang, actuals))
             shared_findings = city_findings(plan, checks)
         findings = run_checks(plan, checks, city_findings=shared_findings)
         if actuals is not None:  # about any year of the indicators' table, which every report shows whole
             findings = (*findings, *actuals.findings)
-        yield _plan_report(registry, plan, findings, city_sections, lang, issued)
+        yield _plan_report(registry, plan, findings, city_sections, lang, issued, inferred)
 
 
 def _plan_report(
@@ -698,15 +988,18 @@ def _plan_report(
     city_sections: tuple[Section, Section],
     lang: Lang,
     issued: date | None,
+    inferred: bool = True,
 ) -> Report:
     groups = _by_item(plan)
     sections = [
-        _about(plan, lang),
+        _about(plan, lang, inferred),
         _overview(groups, lang),
-        _coverage(groups, lang),
-        _programs(plan, lang),
-        _tools(plan, lang),
+        _coverage(groups, lang, inferred),
+        _programs(plan, lang, inferred),
+        *((_bodies(plan, lang, inferred),) if plan.bodies else ()),
+        _tools(plan, lang, inferred),
         *city_sections,
+        _provenance(plan, lang, inferred),
         _findings(findings, lang),
     ]
     for extra in registry.report_sections(plan, lang):

@@ -167,6 +167,22 @@ class PluginConformance:
             f"with the source):\n{_listing(problems)}"
         )
 
+    def test_programs_follow_the_scene_tagging_rule(self, registry: Registry) -> None:
+        """The scene-tagging rule (docs: explanation/framework): a program names the care scenes its text
+        speaks of, or none; a program with no scene says why in ``provenance.scenes`` (特定の場面に限らない:
+        about the work as a whole), so an untagged program is never an oversight."""
+        problems = [
+            f"{plan.city.id} FY{plan.fiscal_year} {program.id}: no scene tag and no provenance.scenes reason"
+            for plan in self._plans(registry)
+            for program in plan.programs
+            if not program.scenes
+            and not ((why := program.provenance.get("scenes")) is not None and why.reason and why.reason.strip())
+        ]
+        assert not problems, (
+            f"plugin {self._name()!r}: programs without a scene and without the reason why "
+            f'(add scenes, or provenance.scenes = {{ reason = "特定の場面に限らない：…" }}):\n{_listing(problems)}'
+        )
+
     def test_undeclared_fiscal_years_are_refused(self, registry: Registry) -> None:
         """Asking for a fiscal year a city does not declare is an error naming the declared years; allowed
         explicitly, it gives a plan."""
