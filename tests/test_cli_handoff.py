@@ -30,7 +30,7 @@ def test_the_issue_example_in_japanese() -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "営業時間外または休業日: はい" in out
-    assert "入院時：ケアマネジャーと病院等で、早く把握した方が連絡" in out and "①入院時情報提供シート" in out
+    assert "①入院時：ケアマネジャーと病院等で，早く把握した方が連絡" in out and "①入院時情報提供シート" in out
     assert "期限: 2025-01-04 (事前を含む, 時間外のため延長)" in out
     assert "期限: 2025-01-06 (2025-01-04〜, 時間外のため延長)" in out
     assert "入院時情報連携加算(Ⅰ): 算定可 250 単位" in out

@@ -24,7 +24,7 @@ def test_every_example_is_tested() -> None:
 
 def test_embed_admission() -> None:
     out = run("embed_admission.py")
-    assert "入院時：ケアマネジャーと病院等で、早く把握した方が連絡: 先に入退院を把握した方が相手方に連絡 -> met" in out
+    assert "①入院時：ケアマネジャーと病院等で，早く把握した方が連絡: 記載なし -> met" in out  # no deadline stated
     assert "入院時情報連携加算(Ⅰ): 250 units" in out
     assert "total: 250 units" in out
     assert "case-0192" not in out  # the subject id never comes back

@@ -585,7 +585,8 @@ def evaluate(
         obligations.append(
             Obligation(
                 rule_id=rule.id,
-                title=rule.title,
+                # The rule as its source numbers and words it: ①入院時：ケアマネジャーと病院等で，…
+                title=f"{rule.number or ''}{rule.title}" + (f"：{rule.text}" if rule.text else ""),
                 scene=rule.scene,
                 contact_from=rule.contact_from,
                 contact_to=rule.contact_to,
