@@ -160,6 +160,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "direction": ("今後の方針", "Direction"),
     "notes": ("資料の記載", "The source says"),
     "bodies": ("推進体制（会議体・センター・窓口）", "Bodies that run the program"),
+    "tool_statements": ("ツールについての資料の記載", "What the sources say of the tools"),
     "parent": ("上部組織", "Part of"),
     "founders": ("設置者", "Set up by"),
     "commissioner": ("委託元", "Commissioned by (委託元)"),
@@ -591,12 +592,10 @@ def _tools(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
         "kind",
         "variants",
         "description",
-        "status_col",
         "operated_by",
         "filled_by",
         "evidence_for",
         "conditions",
-        "notes",
         "scenes_col",
         "binding",
         "renewal",
@@ -615,12 +614,10 @@ def _tools(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
                 tool.kind.label(lang),
                 "\n".join(f"{v.text}（{v.where}）" if v.where else v.text for v in tool.variants) or None,
                 _fact(tool.description, _inferred(tool, "description"), lang, inferred),
-                "\n".join(tool.status) or None,
                 _fact(_join(tool.operated_by), _inferred(tool, "operated_by"), lang, inferred),
                 _fact(_labels(tool.filled_by, lang), _inferred(tool, "filled_by"), lang, inferred),
                 _join(tool.evidence_for),
                 "\n".join(tool.uses) or None,
-                "\n".join(tool.notes) or None,
                 _scenes(tool.scenes, None, lang, inferred),
                 binding,
                 tool.renewal.text or tool.renewal.label(lang) if tool.renewal else None,
@@ -631,9 +628,23 @@ def _tools(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
     return table.section("tools", lang, {})
 
 
+def _tool_statements(plan: Plan, lang: Lang) -> Section | None:
+    """What the sources say of each tool's standing and about it, one statement a row (short rows print whole)."""
+    table = _Rows(("title", "kind", "content"))
+    for tool in plan.tools:
+        name = f"{tool.number or ''}{tool.name}"
+        for key, lines in (("status_col", tool.status), ("notes", tool.notes)):
+            for line in lines:
+                table.add((name, _text(key, lang), line))
+    return table.section("tool_statements", lang, {}) if table.rows else None
+
+
 def _bodies(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
     """The bodies that run the program: councils, working groups, centres, desks, with who holds what."""
-    programs = {p.id: f"{p.number or ''}{p.title}" for p in plan.programs}
+    # A body may hold a whole plan: its programs are named by item and number (ア(ア)①), or by title.
+    programs = {
+        p.id: f"{p.new_item.code if p.new_item else ''}{p.number}" if p.number else p.title for p in plan.programs
+    }
     tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
     names = {b.id: b.name for b in plan.bodies}
     keys = (
@@ -886,7 +897,7 @@ def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> S
             left_out.append((indicator.name, bars))
         else:
             charts.append(chart)
-    keys = ("title", "unit", "type", "fy", "period", "plan", "actual", "ratio", "status", "note")
+    keys: tuple[str, ...] = ("title", "unit", "type", "fy", "period", "plan", "actual", "ratio", "status", "note")
     keys += ("description", "programs_col", "sources")
     text = not_charted_note(left_out, lang)
     if from_log is not None and from_log.computed and from_log.as_of is not None:
@@ -998,6 +1009,7 @@ def _plan_report(
         _programs(plan, lang, inferred),
         *((_bodies(plan, lang, inferred),) if plan.bodies else ()),
         _tools(plan, lang, inferred),
+        *filter(None, (_tool_statements(plan, lang),)),
         *city_sections,
         _provenance(plan, lang, inferred),
         _findings(findings, lang),
