@@ -167,7 +167,7 @@ def test_xlsx_a_staffer_can_work_in(registry: Registry, report: Report) -> None:
     assert [c.value for c in sheet[2]][:6] == ["名称", "単位", "指標の種類", "年度", "計画期間", "計画値"]
     assert sheet["G6"].value == 120 and sheet["G6"].number_format == "#,##0"  # numbers stay numbers
     assert sheet["H6"].value == pytest.approx(1.2) and sheet["H6"].number_format == "0.0%"
-    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == "A2:J7"
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == "A2:M7"  # with description, programs, sources
     assert sheet.print_title_rows == "$2:$2" and sheet.page_setup.paperSize == 9
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0  # width 1 page
     assert sheet["A3"].font.name == "游ゴシック"

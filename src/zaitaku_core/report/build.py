@@ -100,6 +100,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rule": ("ルール", "Rule"),
     "about": ("計画の概要", "About the plan"),
     "content": ("内容", "Content"),
+    "about_field": ("事項", "Item"),
     "document": ("資料", "Document"),
     "aim": ("目指す姿", "Aim"),
     "covers": ("同じルールで取り組む市町村", "Municipalities sharing the rules"),
@@ -770,7 +771,7 @@ def _about(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
     city = plan.city
     headings = city.headings
     m = city.municipality
-    rows = _Rows(("field", "content"))
+    rows = _Rows(("about_field", "content"))
     where = f"{m.name}（{m.prefecture}、{m.code}）" if lang == "ja" else f"{m.name_en or m.name} ({m.code})"
     rows.add((_text("city", lang), where))
     period = plan.period
