@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from zaitaku_core.cli import cli
 from zaitaku_core.cli.common import current_umask
-from zaitaku_core.cli.scaffold import scaffold_city
+from zaitaku_core.cli.scaffold import scaffold_city, scaffold_city_folder
 from zaitaku_core.errors import InputError, MunicipalCodeError
 from zaitaku_core.model import Severity
 from zaitaku_core.plugins import DataPlugin, create_registry
@@ -101,3 +101,22 @@ def test_installs_into_a_fresh_venv_and_passes_its_tests(tmp_path: Path) -> None
     assert "13 passed, 1 skipped" in output, output
     assert "declares no handoff rules" in output
     assert "plugins: wakkanai 0.1.0" in output  # the core's pytest plugin is active in the new environment
+
+
+def test_a_folder_city_without_a_package(tmp_path: Path) -> None:
+    target = scaffold_city_folder("nemuro", code="012238", name="根室市", fiscal_year=2025, directory=tmp_path)
+    assert target == tmp_path / "nemuro"
+    assert sorted(p.name for p in target.iterdir()) == [
+        "city.toml",
+        "handoff.toml",
+        "indicators.toml",
+        "programs.toml",
+        "tools.toml",
+    ]
+    registry = create_registry(entry_points=False, data_path=[target])
+    assert len(registry.plan("nemuro", 2025).programs) == 7
+    assert [f for f in validate_city(registry, "nemuro") if f.severity is Severity.ERROR] == []
+    result = CliRunner().invoke(
+        cli, ["new-city", "nemuro", "--code", "012238", "--name", "根室市", "--folder", "--dir", str(tmp_path)]
+    )
+    assert result.exit_code != 0 and "already exists" in str(result.exception)

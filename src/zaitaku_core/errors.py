@@ -14,7 +14,7 @@ field path that were at fault. The message a city officer reads is built from th
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
@@ -26,6 +26,7 @@ __all__ = [
     "ActivityImportError",
     "ActivityLogError",
     "CalendarRangeError",
+    "CityConflictError",
     "DocsReference",
     "EraDateError",
     "ExportLimitError",
@@ -42,6 +43,8 @@ __all__ = [
     "PluginLoadError",
     "UndeclaredFiscalYearError",
     "UnknownCityError",
+    "WorkbookError",
+    "WorkbookProblem",
     "ZaitakuError",
     "docs_reference",
 ]
@@ -220,6 +223,13 @@ class HookResultError(PluginError):
     title_ja = "プラグインのフックが失敗しました"
 
 
+class CityConflictError(PluginError):
+    """Two sources serve the same city id: an installed plugin and a city folder or workbook, or two folders."""
+
+    code = "city-conflict"
+    title_ja = "同じ市町村IDを2つの場所が提供しています"
+
+
 class PluginDataError(PluginError, ValueError):
     """A plugin's data (a hook result or a data file) failed validation against the models.
 
@@ -313,3 +323,40 @@ class ExportLimitError(ZaitakuError):
 
     code = "export-limit"
     title_ja = "出力形式に収まらない値があります"
+
+
+class WorkbookProblem(NamedTuple):
+    """One problem of a plan workbook: where (sheet, cell such as ``E7``, column header) and what."""
+
+    sheet: str | None
+    cell: str | None
+    field: str | None
+    message: str
+    #: The kind of problem (``choice``, ``missing``, ``duplicate_id`` …), stable across languages.
+    key: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "")
+        head = " ".join(part for part in (where, self.field) if part)
+        return f"{head}: {self.message}" if head else self.message
+
+
+class WorkbookError(InputError):
+    """A plan workbook cannot be imported; ``problems`` lists every problem found, each with its place.
+
+    The message names the file and the number of problems; print :attr:`problems` one a line.
+    """
+
+    code = "workbook"
+    title_ja = "ワークブックを読み込めません"
+
+    def __init__(self, file: str, problems: Iterable[WorkbookProblem], *, lang: str = "ja") -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        if lang == "en":
+            message = f"{count} problem{'s' if count != 1 else ''} in the workbook; nothing was written"
+        else:
+            message = f"ワークブックに {count} 件の問題があります。何も書き込んでいません"
+        if count == 1:
+            message += f": {self.problems[0]}"
+        super().__init__(message, location={"file": file})

@@ -47,6 +47,7 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from importlib import metadata, resources
+from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
 
 import attrs
@@ -93,6 +94,7 @@ __all__ = [
     "create_registry",
     "hookimpl",
     "load_data",
+    "read_data",
 ]
 
 #: The entry-point group in which city plugins register.
@@ -175,16 +177,20 @@ def load_data(package: str, name: str) -> DataFile:
     Plugin data is parsed, never executed. A syntax error raises
     :class:`~zaitaku_core.errors.PluginDataError` naming the file and the line.
     """
-    resource = resources.files(package).joinpath(name)
-    path = f"{package}/{name}"
+    return read_data(resources.files(package).joinpath(name), f"{package}/{name}")
+
+
+def read_data(resource: Traversable, path: str) -> DataFile:
+    """Read the data file at ``resource`` (a package resource or a :class:`~pathlib.Path`), named ``path``
+    in errors; as :func:`load_data` does."""
     try:
         text = resource.read_text(encoding="utf-8")
     except (FileNotFoundError, OSError) as exc:
         raise PluginDataError(f"cannot read data file: {exc}", location={"file": path}) from exc
     try:
-        if name.endswith(".toml"):
+        if path.endswith(".toml"):
             content: Any = tomllib.loads(text)
-        elif name.endswith(".json"):
+        elif path.endswith(".json"):
             content = json.loads(text)
         else:
             raise PluginDataError("data files must be .toml or .json", location={"file": path})
@@ -852,6 +858,7 @@ def create_registry(
     plugins: Iterable[object | tuple[str, object]] = (),
     defaults: bool = True,
     strict: bool = False,
+    data_path: Iterable[str | os.PathLike[str]] = (),
 ) -> Registry:
     """Build a :class:`Registry`.
 
@@ -864,6 +871,8 @@ def create_registry(
         plugins: Plugins registered in code, as objects or ``(name, object)`` pairs.
         defaults: Register the core's default plugins (:data:`DEFAULT_PLUGINS`).
         strict: Raise on the first plugin that fails to load instead of recording it in ``errors``.
+        data_path: City folders and plan workbooks to serve as well, before those of the environment
+            variable ``ZAITAKU_DATA_PATH`` (see :mod:`zaitaku_core.folder_cities`).
     """
     registry = Registry(strict=strict)
     if defaults:
@@ -884,4 +893,7 @@ def create_registry(
             registry._add_entry_points(name, candidates)
         if not lazy:
             registry.load_entry_points()
+    from zaitaku_core import folder_cities
+
+    folder_cities.register_data_path(registry, [*data_path, *folder_cities.data_path_from_environment()])
     return registry

@@ -11,6 +11,7 @@ import difflib
 import importlib
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -26,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "zaitaku_core.cli.completion",
         "completion",
         "Print the shell completion script for bash, zsh or fish.",
+    ),
+    "import": (
+        "zaitaku_core.cli.xlsx",
+        "import_workbook",
+        "Read a plan workbook (.xlsx) into a city folder, with every problem by sheet and cell.",
     ),
     "handoff": (
         "zaitaku_core.cli.handoff",
@@ -55,6 +61,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Write a city's report for a fiscal year (md, html, json, csv, xlsx).",
     ),
     "schema": ("zaitaku_core.cli.catalog", "schema", "Export the JSON Schema of the public models."),
+    "template": (
+        "zaitaku_core.cli.xlsx",
+        "template",
+        "Write the plan workbook (.xlsx) for city staff: blank, or filled from a city.",
+    ),
     "validate": ("zaitaku_core.cli.report", "validate", "Validate cities' plans against the check catalogue."),
 }
 
@@ -106,8 +117,16 @@ class LazyGroup(click.Group):
     help="Language of output and errors (default: $ZAITAKU_LANG, else ja) / 出力とエラーの言語.",
 )
 @click.option("--debug", is_flag=True, help="Show the traceback of an error / エラーのトレースバックを表示.")
+@click.option(
+    "--data-dir",
+    "data_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A city folder or plan workbook (.xlsx), or a folder of them, to use as well as the installed cities "
+    "(repeatable; also ZAITAKU_DATA_PATH). / 市町村フォルダ・ワークブック",
+)
 @click.pass_context
-def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, lang: str | None, debug: bool, data_dirs: tuple[Path, ...]) -> None:
     """zaitaku: 在宅医療・介護連携推進事業の計画・実施・評価を支援するツール.
 
     Plan, run and evaluate the home-medical-care and long-term-care collaboration program of a
@@ -121,6 +140,7 @@ def cli(ctx: click.Context, lang: str | None, debug: bool) -> None:
 
     ctx.meta[LANG_KEY] = resolve_lang(lang)
     ctx.meta[DEBUG_KEY] = debug
+    ctx.meta[DATA_DIRS_KEY] = data_dirs
 
 
 #: Keys in ``click.Context.meta`` (shared by every context of one invocation): the language and --debug.
@@ -130,6 +150,8 @@ DEBUG_KEY = "zaitaku.debug"
 COMPLETE_VARIABLE = "_ZAITAKU_COMPLETE"
 #: Set by a command whose answer depends on every plugin (``zaitaku_core.cli.common.fail_on_plugin_failures``).
 NEEDS_EVERY_PLUGIN_KEY = "zaitaku.needs_every_plugin"
+#: The city folders and workbooks of --data-dir (read by :func:`zaitaku_core.cli.common.get_registry`).
+DATA_DIRS_KEY = "zaitaku.data_dirs"
 
 
 def main(argv: list[str] | None = None, *, obj: object = None) -> int:

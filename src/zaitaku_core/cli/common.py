@@ -42,7 +42,7 @@ def get_registry(ctx: click.Context) -> Registry:
     """The registry of this invocation: one passed in as ``obj`` (tests, embedding) or a lazy new one."""
     root = ctx.find_root()
     if not isinstance(root.obj, Registry):
-        root.obj = create_registry(lazy=True)
+        root.obj = create_registry(lazy=True, data_path=root.meta.get("zaitaku.data_dirs", ()))
     return root.obj
 
 

@@ -25,7 +25,7 @@ from zaitaku_core.cli.common import cleanup_on_sigterm, current_umask
 from zaitaku_core.errors import FileAccessError, InputError
 from zaitaku_core.framework import CareScene, NewItem
 
-__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "new_city", "scaffold_city"]
+__all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "new_city", "scaffold_city", "scaffold_city_folder"]
 
 _CITY_ID = re.compile(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*")
 #: The longest city id: the folder ``zaitaku-<id>`` and the package ``zaitaku_<id>`` stay short names.
@@ -135,6 +135,60 @@ def scaffold_city(
         MunicipalCodeError: ``code`` is not a valid 全国地方公共団体コード (its check digit is verified).
         FileAccessError: the folder cannot be written (read-only, full disk …); nothing is left behind.
     """
+    values = _values(city_id, code, name, fiscal_year)
+    package, year = values["package"], int(values["fiscal_year"])
+    target = directory / f"zaitaku-{city_id}"
+    if target.exists():
+        raise InputError(f"{target} already exists; choose another folder or remove it", location={"file": str(target)})
+    try:
+        with cleanup_on_sigterm():
+            _write(staging_parent=directory, target=target, values=values, package=package, city_id=city_id, year=year)
+    except OSError as exc:
+        raise FileAccessError(
+            f"cannot write the package: {exc.strerror or exc}", location={"file": str(target)}
+        ) from exc
+    return target
+
+
+def scaffold_city_folder(
+    city_id: str,
+    *,
+    code: str,
+    name: str,
+    fiscal_year: int | str = 2024,
+    directory: Path = Path("."),
+) -> Path:
+    """Write a new city folder ``<directory>/<city_id>``: the data files of a package's ``data/`` and
+    nothing else, for use with ``zaitaku --data-dir`` (no packaging, no install). Same checks and
+    all-or-nothing writing as :func:`scaffold_city`."""
+    from zaitaku_core.io.city_folder import write_city_folder
+
+    values = _values(city_id, code, name, fiscal_year)
+    target = directory / city_id
+    if target.exists():
+        raise InputError(f"{target} already exists; choose another folder or remove it", location={"file": str(target)})
+    templates = resources.files("zaitaku_core").joinpath("templates", "city", "src", "__package__", "data")
+    files: dict[str, str] = {
+        relative.name: string.Template(template.read_text(encoding="utf-8")).substitute(values)
+        for relative, template in _walk(templates, Path())
+    }
+    files["programs.toml"] = _programs(city_id, int(values["fiscal_year"]))
+    for file_name, text in files.items():
+        try:
+            tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:  # the name is checked, so this is a bug of a template
+            raise InputError(f"generated {file_name} is not TOML: {exc}", location={"file": file_name}) from exc
+    try:
+        write_city_folder(files, target)
+    except OSError as exc:
+        raise FileAccessError(
+            f"cannot write the folder: {exc.strerror or exc}", location={"file": str(target)}
+        ) from exc
+    return target
+
+
+def _values(city_id: str, code: str, name: str, fiscal_year: int | str) -> dict[str, str]:
+    """The template values of a new city, checked."""
     if len(city_id) > MAX_ID_LENGTH or not _CITY_ID.fullmatch(city_id):
         raise InputError(
             f"city id {city_id[: MAX_ID_LENGTH + 1]!r} must be lower-case ASCII letters, digits, '_' or '-', "
@@ -144,13 +198,9 @@ def scaffold_city(
     name = _check_name(name)
     code = codes.validate(code)
     year = parse_fiscal_year(fiscal_year).year
-    package = f"zaitaku_{city_id.replace('-', '_')}"
-    target = directory / f"zaitaku-{city_id}"
-    if target.exists():
-        raise InputError(f"{target} already exists; choose another folder or remove it", location={"file": str(target)})
-    values = {
+    return {
         "city_id": city_id,
-        "package": package,
+        "package": f"zaitaku_{city_id.replace('-', '_')}",
         "distribution": f"zaitaku-{city_id}",
         "code": code,
         "name": name,
@@ -158,14 +208,6 @@ def scaffold_city(
         "fiscal_year": str(year),
         "core_version": __version__,
     }
-    try:
-        with cleanup_on_sigterm():
-            _write(staging_parent=directory, target=target, values=values, package=package, city_id=city_id, year=year)
-    except OSError as exc:
-        raise FileAccessError(
-            f"cannot write the package: {exc.strerror or exc}", location={"file": str(target)}
-        ) from exc
-    return target
 
 
 def _write(
@@ -201,13 +243,26 @@ def _write(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("."),
     show_default=True,
-    help="Where to create the zaitaku-ID folder.",
+    help="Where to create the zaitaku-ID folder (or, with --folder, the ID folder).",
 )
-def new_city(city_id: str, code: str, name: str, fiscal_year: str, directory: Path) -> None:
-    """Create a city plugin package ``zaitaku-ID``: data files, entry point, tests, README.
+@click.option(
+    "--folder",
+    "as_folder",
+    is_flag=True,
+    help="Write a city folder of data files (no package): use it with zaitaku --data-dir. / データだけのフォルダを作成",
+)
+def new_city(city_id: str, code: str, name: str, fiscal_year: str, directory: Path, as_folder: bool) -> None:
+    """Create a city plugin package ``zaitaku-ID``: data files, entry point, tests, README; or, with
+    ``--folder``, a city folder ``ID`` of data files only.
 
-    Then: ``cd zaitaku-ID && python -m pip install -e ".[test]" && python -m pytest``.
+    Then: ``cd zaitaku-ID && python -m pip install -e ".[test]" && python -m pytest``; for a folder:
+    ``zaitaku --data-dir ID validate``.
     """
+    if as_folder:
+        target = scaffold_city_folder(city_id, code=code, name=name, fiscal_year=fiscal_year, directory=directory)
+        click.echo(f"created {target}")
+        click.echo(f"next: zaitaku --data-dir {target} validate {city_id}")
+        return
     target = scaffold_city(city_id, code=code, name=name, fiscal_year=fiscal_year, directory=directory)
     click.echo(f"created {target}")
     click.echo(f'next: cd {target} && python -m pip install -e ".[test]" && python -m pytest')
