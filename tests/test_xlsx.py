@@ -147,6 +147,8 @@ def test_a_new_city_in_japanese_excel_habits_imports_without_fuss(tmp_path: Path
     book = openpyxl.load_workbook(path)
     book["連携ツール"]["A200"].number_format = "@"  # a formatted, empty cell far below: trailing empty rows
     book["連携ツール"]["B300"].value = "   "
+    book["取組"].merge_cells("B2:B3")  # a header merged with its help cell below
+    book["取組"].merge_cells("C2:C3")
     book.save(path)
     registry = _import_to_folder(path, tmp_path / "kushiro")
     plan = registry.plan("kushiro", 2024)

@@ -344,7 +344,7 @@ class WorkbookProblem(NamedTuple):
 class WorkbookError(InputError):
     """A plan workbook cannot be imported; ``problems`` lists every problem found, each with its place.
 
-    The message names the file and the number of problems; print :attr:`problems` one a line.
+    The message names the file and the number of problems; print ``problems`` one a line.
     """
 
     code = "workbook"

@@ -89,7 +89,7 @@ def data_path_from_environment() -> list[Path]:
     return [Path(entry) for entry in value.split(os.pathsep) if entry.strip()]
 
 
-def city_sources(entries: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def city_sources(entries: Iterable[str | Path]) -> list[Path]:
     """The city folders and workbooks that the path-list ``entries`` name, in order, each once.
 
     Raises:
@@ -138,7 +138,7 @@ def _plugin(source: Path) -> DataPlugin:
     return WorkbookPlugin(source, read_workbook(source))
 
 
-def register_data_path(registry: Registry, entries: Iterable[str | os.PathLike[str]]) -> list[str]:
+def register_data_path(registry: Registry, entries: Iterable[str | Path]) -> list[str]:
     """Register every city of the path-list ``entries`` in ``registry``; return their ids.
 
     The registry's installed plugins are loaded first, so that a clash is seen whichever comes first.

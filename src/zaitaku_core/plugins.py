@@ -48,6 +48,7 @@ from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -858,7 +859,7 @@ def create_registry(
     plugins: Iterable[object | tuple[str, object]] = (),
     defaults: bool = True,
     strict: bool = False,
-    data_path: Iterable[str | os.PathLike[str]] = (),
+    data_path: Iterable[str | Path] = (),
 ) -> Registry:
     """Build a :class:`Registry`.
 

@@ -51,8 +51,9 @@ __all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNCOMPRESSED", "ImportRe
 MAX_BYTES = 20 * 1024 * 1024
 #: The most bytes the workbook's parts may unpack to (guards against zip bombs).
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
-#: The most rows and columns read in one sheet.
+#: The most rows read in one sheet.
 MAX_ROWS = 20_000
+#: The most columns read in one sheet.
 MAX_COLUMNS = 300
 #: How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS = 10

@@ -240,8 +240,8 @@ class SheetSpec:
     rows: str | None = None
     #: Fields of the model left out of this sheet (shown on another one).
     exclude: tuple[str, ...] = ()
-    #: For a sheet whose rows are items of lists of the city (organisations): the column naming the
-    #: list, and that column's choices as label -> City field.
+    #: For a sheet whose rows are items of the city's lists, such as its organisations: the labels of
+    #: the column that names the list, each with the City field it fills.
     city_lists: tuple[tuple[str, str], ...] = ()
     #: The sheet holds one record (the city), not a list.
     single: bool = False

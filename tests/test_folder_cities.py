@@ -1,0 +1,81 @@
+"""Cities kept as folders or workbooks: found on --data-dir / ZAITAKU_DATA_PATH, validated like plugins."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from xlsx_helpers import NEW_CITY, write_workbook
+
+from zaitaku_core.cli import main
+from zaitaku_core.errors import CityConflictError, InputError, PluginDataError, WorkbookError
+from zaitaku_core.folder_cities import DATA_PATH_VARIABLE, city_sources
+from zaitaku_core.plugins import create_registry
+
+ASAHIKAWA_DATA = Path(__file__).resolve().parent.parent / "plugins/asahikawa/src/zaitaku_asahikawa/data"
+
+
+def _kushiro_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "kushiro"
+    args = ["new-city", "kushiro", "--code", "012068", "--name", "釧路市", "--folder", "--dir", str(tmp_path)]
+    assert main(args) == 0
+    return folder
+
+
+def test_a_path_list_of_folders_and_workbooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shelf = tmp_path / "cities"
+    shelf.mkdir()
+    _kushiro_folder(shelf)
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    city = sheets["市町村・目指すべき姿"][0]
+    city.update({"市町村ID": "obihiro", "市町村：コード": "012076", "市町村：名称": "帯広市"})
+    write_workbook(shelf / "obihiro.xlsx", sheets)
+    (shelf / "~$obihiro.xlsx").write_bytes(b"Excel's lock file")  # skipped, as are hidden files
+    assert [p.name for p in city_sources([shelf])] == ["kushiro", "obihiro.xlsx"]
+    monkeypatch.setenv(DATA_PATH_VARIABLE, os.pathsep.join([str(shelf), ""]))
+    registry = create_registry(entry_points=False)
+    assert [city.id for city in registry.cities()] == ["kushiro", "obihiro"]
+    assert registry.plugin_of("obihiro") == f"folder:{shelf / 'obihiro.xlsx'}"
+    assert registry.plan("obihiro", 2024).programs[0].id == "kushiro-2024-a"
+
+
+def test_an_installed_plugin_and_a_folder_with_the_same_id_are_a_conflict(tmp_path: Path) -> None:
+    folder = tmp_path / "asahikawa"
+    shutil.copytree(ASAHIKAWA_DATA, folder)
+    with pytest.raises(CityConflictError, match="'asahikawa' is served both by plugin 'asahikawa' and by"):
+        create_registry(entry_points=["asahikawa"], lazy=True, data_path=[folder])
+    twice = tmp_path / "again"
+    shutil.copytree(ASAHIKAWA_DATA, twice)
+    with pytest.raises(CityConflictError, match="folder:"):
+        create_registry(entry_points=False, data_path=[folder, twice])
+    assert main(["--data-dir", str(folder), "cities"]) == 1
+
+
+def test_folder_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
+    folder = _kushiro_folder(tmp_path)
+    text = (folder / "programs.toml").read_text(encoding="utf-8").replace('new_item = "ア(イ)"', 'new_item = "イ(エ)"')
+    (folder / "programs.toml").write_text(text, encoding="utf-8")
+    registry = create_registry(entry_points=False, data_path=[folder])
+    with pytest.raises(PluginDataError) as caught:
+        registry.programs("kushiro", 2024)
+    assert caught.value.location["file"] == str(folder / "programs.toml")
+    assert caught.value.errors[0][0] == f"{folder / 'programs.toml'}: programs[1].new_item"
+
+
+def test_a_workbook_city_with_problems_lists_them_with_cells(tmp_path: Path) -> None:
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["取組"][0]["新項目"] = "イ(エ)"
+    path = write_workbook(tmp_path / "plan.xlsx", sheets)
+    with pytest.raises(WorkbookError) as caught:
+        create_registry(entry_points=False, data_path=[path])
+    assert str(caught.value.problems[0]).startswith("取組!E3 新項目: 'イ(エ)'")
+
+
+def test_entries_that_are_not_cities(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="neither a city folder nor a workbook"):
+        city_sources([tmp_path / "nowhere"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="holds no city"):
+        city_sources([tmp_path / "empty"])
