@@ -31,7 +31,7 @@ from zaitaku_core.errors import CityConflictError, InputError
 from zaitaku_core.plugins import DataFile, DataPlugin, read_data
 
 if TYPE_CHECKING:
-    from zaitaku_core.io.xlsx_import import ImportResult
+    from zaitaku_core.io.xlsx_import import WorkbookImport
     from zaitaku_core.plugins import Registry
 
 __all__ = [
@@ -69,7 +69,7 @@ class FolderPlugin(DataPlugin):
 class WorkbookPlugin(DataPlugin):
     """A plan workbook as a plugin: its sheets read and validated once, then served as data files."""
 
-    def __init__(self, path: Path, result: ImportResult) -> None:
+    def __init__(self, path: Path, result: WorkbookImport) -> None:
         super().__init__(package=str(path), data_dir=".")
         self.path = path
         self._files = {

@@ -637,7 +637,7 @@ def _csv_rows(
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
     name = path.name
     try:
-        from openpyxl import load_workbook  # type: ignore[import-untyped]
+        from openpyxl import load_workbook
     except ImportError:  # pragma: no cover - the log extra installs it
         raise ActivityImportError(
             "XLSXを読むには openpyxl が必要です（pip install 'zaitaku-core[log]'）/ openpyxl is needed"

@@ -45,7 +45,7 @@ from zaitaku_core.io.xlsx_schema import (
     normalize_header,
 )
 
-__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNCOMPRESSED", "ImportResult", "read_workbook"]
+__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNCOMPRESSED", "WorkbookImport", "read_workbook"]
 
 #: The largest workbook file read (a city's plan is well under 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -166,7 +166,7 @@ def _message(key: str, lang: str, **params: Any) -> str:
 
 
 @attrs.frozen
-class ImportResult:
+class WorkbookImport:
     """A wholly valid workbook, as the data files of a city folder."""
 
     city_id: str
@@ -574,7 +574,7 @@ def _sheet_map(workbook: Any) -> dict[str, Any]:
 
 def read_workbook(
     path: str | Path, *, lang: str = "ja", max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
-) -> ImportResult:
+) -> WorkbookImport:
     """Read and validate the plan workbook at ``path``.
 
     Raises:
@@ -635,7 +635,7 @@ def _read_sheets(values_book: Any, formula_book: Any, reader: _Reader, max_rows:
     return out
 
 
-def _assemble(sheet_rows: Mapping[str, list[list[_Cell]]], reader: _Reader) -> ImportResult | None:
+def _assemble(sheet_rows: Mapping[str, list[list[_Cell]]], reader: _Reader) -> WorkbookImport | None:
     read: dict[str, list[_Record]] = {
         spec.name: _read_sheet(spec, sheet_rows[spec.name], reader) for spec in SHEETS if spec.name in sheet_rows
     }
@@ -669,7 +669,7 @@ def _assemble(sheet_rows: Mapping[str, list[list[_Cell]]], reader: _Reader) -> I
         files[spec.file] = {spec.key: items}
     if reader.problems:
         return None
-    return ImportResult(str(city.data.get("id", "")), files, tuple(reader.notices))
+    return WorkbookImport(str(city.data.get("id", "")), files, tuple(reader.notices))
 
 
 def _paths_of(header: str | None) -> Iterator[tuple[str, ...]]:

@@ -142,7 +142,7 @@ def _csv_rows(document: str) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(document: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
+    from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(document), read_only=True)
     for sheet in workbook.worksheets:
