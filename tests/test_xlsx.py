@@ -23,18 +23,22 @@ from zaitaku_core.io.xlsx_schema import LABELS, LIST_SHEET, SHEETS, columns
 from zaitaku_core.io.xlsx_template import CityRecords, template_bytes
 from zaitaku_core.plugins import Registry, create_registry
 
-CITIES = ("asahikawa", "tokushima")
+CITIES = ("asahikawa", "tokushima", "takamatsu")
 
 
 @pytest.fixture(scope="module")
 def installed() -> Registry:
-    return create_registry(entry_points=list(CITIES))
+    """Both bundled cities, and the third city of the model's tests (bodies, programs over a period)."""
+    import third_city
+
+    return create_registry(entry_points=["asahikawa", "tokushima"], plugins=[("takamatsu", third_city.plugin)])
 
 
 def _dump(registry: Registry, city_id: str) -> dict[str, Any]:
     city = registry.city(city_id)
     return {
         "city": city.model_dump(),
+        "bodies": [b.model_dump() for b in registry.bodies(city_id)],
         "programs": [p.model_dump() for year in city.fiscal_years for p in registry.programs(city_id, year)],
         "tools": [t.model_dump() for t in registry.tools(city_id)],
         "indicators": [i.model_dump() for i in registry.indicators(city_id)],
@@ -73,8 +77,12 @@ def test_every_field_of_every_sheet_has_a_japanese_header_and_headers_are_unique
         for column in columns(spec):
             assert not column.header.isascii() or column.header in {"ID", "URL"}, (spec.name, column.path)
     for spec in SHEETS:
-        missing = set(spec.model.model_fields) - set(spec.exclude) - set(LABELS[spec.model.__name__])
+        labelled = {name for cls in spec.model.__mro__ for name in LABELS.get(cls.__name__, {})}
+        missing = set(spec.model.model_fields) - labelled
         assert not missing, f"{spec.model.__name__}: give {sorted(missing)} a header in xlsx_schema.LABELS"
+        for column in columns(spec):
+            for field in column.fields:
+                assert not field.header.isascii() or field.header == "URL", (spec.name, column.path, field.path)
 
 
 def test_template_has_the_sheets_headers_help_and_dropdowns(tmp_path: Path) -> None:
@@ -94,7 +102,9 @@ def test_template_has_the_sheets_headers_help_and_dropdowns(tmp_path: Path) -> N
     column = new_items.split("!")[1].split(":")[0].replace("$", "")[0]
     listed = [cell.value for cell in lists[column][1:] if cell.value]
     assert listed == [f"{item.code} {item.ja}" for item in NewItem]
-    assert book["市町村・目指すべき姿"].cell(3, 7).value == 2025  # 計画の年度 pre-set
+    city_sheet = book["市町村・目指すべき姿"]
+    year_column = [cell.value for cell in city_sheet[1]].index("計画の年度") + 1
+    assert city_sheet.cell(3, year_column).value == 2025  # 計画の年度 pre-set
     rules = book["入退院等のルール"]
     rule_headers = [cell.value for cell in rules[1]]
     scene_col = rule_headers.index("場面") + 1
@@ -205,7 +215,13 @@ def test_import_cli_writes_the_folder_and_report_runs_on_it(tmp_path: Path, caps
     path = write_workbook(tmp_path / "plan.xlsx", NEW_CITY)
     out = tmp_path / "kushiro"
     assert main(["import", str(path), "-o", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["city.toml", "indicators.toml", "programs.toml", "tools.toml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bodies.toml",
+        "city.toml",
+        "indicators.toml",
+        "programs.toml",
+        "tools.toml",
+    ]
     city = tomllib.loads((out / "city.toml").read_text(encoding="utf-8"))["city"]
     assert city["municipality"]["code"] == "012068"
     assert main(["import", str(path), "-o", str(out)]) == 1  # never over an existing folder without --force

@@ -1,6 +1,6 @@
 """A city's data folder: the TOML files a :class:`~zaitaku_core.plugins.DataPlugin` reads, written atomically.
 
-A folder holds ``city.toml`` and, where the city has them, ``programs.toml``, ``tools.toml``,
+A folder holds ``city.toml`` and, where the city has them, ``bodies.toml``, ``programs.toml``, ``tools.toml``,
 ``indicators.toml`` and ``handoff.toml``, in the shape the plugins' ``data/`` folders have. It is written
 with tomli-w (a TOML writer whose output ``tomllib`` reads back exactly: quoting, escapes, dates and
 nested tables are its job, not ours) into a staging folder beside the target, then renamed into place,
@@ -23,7 +23,7 @@ from zaitaku_core.errors import InputError
 __all__ = ["DATA_FILES", "toml_text", "write_city_folder"]
 
 #: The data files of a city folder, in the order they are written.
-DATA_FILES = ("city.toml", "programs.toml", "tools.toml", "indicators.toml", "handoff.toml")
+DATA_FILES = ("city.toml", "bodies.toml", "programs.toml", "tools.toml", "indicators.toml", "handoff.toml")
 
 
 def toml_text(content: Mapping[str, Any], header: str = "") -> str:

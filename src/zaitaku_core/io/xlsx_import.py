@@ -33,7 +33,6 @@ from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.errors import WorkbookError, WorkbookProblem
 from zaitaku_core.io.xlsx_schema import (
-    CITY_LIST_HEADER,
     LIST_SHEET,
     SHEETS,
     CellError,
@@ -123,7 +122,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "rows of the same id disagree ({other} says {first!r})",
     ),
     "city_rows": ("市町村は1行だけ書いてください（{count}行あります）", "write exactly one city row (found {count})"),
-    "city_list": ("「{value}」は {choices} のどれかにしてください", "{value!r} must be one of {choices}"),
     "too_many_rows": ("行が多すぎます（上限 {limit} 行）", "too many rows (at most {limit})"),
     "too_many_columns": ("列が多すぎます（上限 {limit} 列）", "too many columns (at most {limit})"),
     "too_large": (
@@ -390,9 +388,9 @@ def _group(
     """Rows into records: a row with an id starts a record; in a sheet that expands a list into rows, a row
     whose id is empty (or that of the record above) adds an item to it."""
     records: list[_Record] = []
-    ids: dict[str, str] = {}
+    ids: dict[tuple[str | None, Any], str] = {}
     id_index = next((index for index, column in mapping.items() if column.path == ("id",)), None)
-    keyed = not spec.single and not spec.city_lists
+    keyed = not spec.single
     children = 0
     for row_index in range(start, len(rows)):
         number = row_index + 1
@@ -401,7 +399,11 @@ def _group(
             continue
         record_id = _decode_id(mapping, id_index, values)
         current = records[-1] if records else None
-        continues = current is not None and spec.rows is not None and record_id in {None, current.data.get("id")}
+        continues = (
+            current is not None
+            and spec.rows is not None
+            and (record_id is None or (record_id == current.data.get("id") and _agrees(current, values, mapping)))
+        )
         if not continues:
             if keyed and id_index is not None:
                 ref = f"{_column_letter(id_index)}{number}"
@@ -409,10 +411,11 @@ def _group(
                 if id_index not in values:
                     reader.problem("no_record", spec.name, ref, header)
                     continue
-                if record_id is not None and record_id in ids:
-                    reader.problem("duplicate_id", spec.name, ref, header, value=record_id, other=ids[record_id])
+                key = (record_id, _year(mapping, values))
+                if record_id is not None and key in ids:
+                    reader.problem("duplicate_id", spec.name, ref, header, value=record_id, other=ids[key])
                 if record_id is not None:
-                    ids.setdefault(record_id, f"{spec.name}!{ref}")
+                    ids.setdefault(key, f"{spec.name}!{ref}")
             current = _Record({}, {}, spec.name, f"A{number}")
             records.append(current)
             children = 0
@@ -443,6 +446,31 @@ def _row_values(
         if not is_blank(cell.value):
             values[index] = cell.value
     return values
+
+
+def _agrees(record: _Record, values: Mapping[int, Any], mapping: Mapping[int, Column]) -> bool:
+    """Whether a row's record-level values are those of ``record`` (a repeated first row, not a new year)."""
+    for index, value in values.items():
+        column = mapping[index]
+        if column.child or column.path == ("id",):
+            continue
+        try:
+            if decode(column, value) != _lookup(record.data, column.path):
+                return False
+        except CellError:
+            return False
+    return True
+
+
+def _year(mapping: Mapping[int, Column], values: Mapping[int, Any]) -> Any:
+    """The fiscal year of a row of a sheet keyed by id and year (programs), else ``None``."""
+    for index, column in mapping.items():
+        if column.path == ("fiscal_year",) and index in values:
+            try:
+                return decode(column, values[index])
+            except CellError:
+                return values[index]
+    return None
 
 
 def _decode_id(mapping: Mapping[int, Column], id_index: int | None, values: Mapping[int, Any]) -> str | None:
@@ -639,29 +667,15 @@ def _assemble(sheet_rows: Mapping[str, list[list[_Cell]]], reader: _Reader) -> W
     read: dict[str, list[_Record]] = {
         spec.name: _read_sheet(spec, sheet_rows[spec.name], reader) for spec in SHEETS if spec.name in sheet_rows
     }
-    city_spec, org_spec = SHEETS[0], SHEETS[1]
+    city_spec = SHEETS[0]
     city_records = read.get(city_spec.name, [])
     if city_spec.name in read and len(city_records) != 1:
         reader.problem("city_rows", city_spec.name, "A3", None, count=len(city_records))
     city = city_records[0] if len(city_records) == 1 else _Record({}, {}, city_spec.name, "A3")
-    labels = dict(org_spec.city_lists)
-    counters = dict.fromkeys(labels.values(), 0)
-    for record in read.get(org_spec.name, []):
-        label = str(record.data.pop("__list__", "")).strip()
-        where = record.cells.pop(("__list__",), (org_spec.name, record.anchor, CITY_LIST_HEADER))
-        field = labels.get(label)
-        if field is None:
-            reader.problem("city_list", where[0], where[1], CITY_LIST_HEADER, value=label, choices="／".join(labels))
-            continue
-        index = counters[field]
-        counters[field] += 1
-        city.data.setdefault(field, []).append(record.data)
-        for path, cell in record.cells.items():
-            city.cells[(field, index, *path)] = cell
     skip = {path for problem in reader.problems if problem.key == "missing_column" for path in _paths_of(problem.field)}
     files: dict[str, dict[str, Any]] = {city_spec.file: {city_spec.key: city.data}}
     _validate(city_spec.model, city, reader, skip)
-    for spec in SHEETS[2:]:
+    for spec in SHEETS[1:]:
         items = []
         for record in read.get(spec.name, []):
             _validate(spec.model, record, reader, skip)

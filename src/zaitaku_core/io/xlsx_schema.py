@@ -40,18 +40,19 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import attrs
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
 
 from zaitaku_core.calendar import parse_date, parse_fiscal_year
 from zaitaku_core.errors import ZaitakuError
 from zaitaku_core.framework import LabeledEnum
 from zaitaku_core.model import (
+    Body,
     City,
     FiscalYearInt,
     Frequency,
     HandoffRule,
     Indicator,
     MunicipalCode,
-    Organization,
     Program,
     Tool,
 )
@@ -79,11 +80,75 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "City": {
         "id": ("市町村ID", "半角英小文字で（例：asahikawa）。コマンドで使う短い名前"),
         "municipality": ("市町村", ""),
-        "covers": ("同じルールの市町村", "1行に1市町村：コード｜名称｜都道府県"),
+        "covers": ("同じルールの市町村", ""),
         "fiscal_years": ("計画の年度", "1行に1年度（2024 または 令和6年度）"),
+        "operators": ("受託者", "事業を受託する組織"),
+        "organizations": ("関係機関等", "取組の担当となる組織"),
         "aim": ("目指すべき姿", "市町村が目指す姿（全体）"),
-        "sources": ("出典", "1行に1件：文書名｜節｜URL｜公表日｜注記"),
+        "scene_aims": ("場面ごとの目指すべき姿", "4つの場面それぞれの目指すべき姿"),
+        "periods": ("計画期間", "第9期 など"),
+        "sources": ("出典", ""),
         "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
+    },
+    "ProvenancedModel": {
+        "provenance": ("根拠（JSON）", "推定した事実の根拠・出典（JSON形式、通常は空欄）"),
+    },
+    "Provenance": {
+        "basis": ("根拠", "資料に明記／データ作成者の解釈"),
+        "reason": ("理由", ""),
+        "source": ("出典", ""),
+    },
+    "SceneAim": {"scene": ("場面", ""), "text": ("目指すべき姿", ""), "label": ("見出し", ""), "source": ("出典", "")},
+    "PeriodPlan": {
+        "period": ("期", "第9期 など"),
+        "title": ("名称", ""),
+        "aim": ("目指す姿", ""),
+        "scene_aims": ("場面ごとの目指すべき姿", ""),
+        "sources": ("出典", ""),
+    },
+    "Body": {
+        "id": ("ID", "半角英小文字・数字・-_.（例：kyogikai）"),
+        "name": ("名称", "協議会・部会・センターなどの名称（資料のとおり）"),
+        "kind": ("種別", "一覧から選択"),
+        "name_en": ("英語名", ""),
+        "description": ("説明", ""),
+        "parent": ("上部組織", "親の会議体のID（部会のときの協議会など）"),
+        "members": ("構成員", ""),
+        "founders": ("設置者", "1行に1組織（市と医師会の共同設置なら2行）"),
+        "commissioner": ("委託元", ""),
+        "contractor": ("受託者", ""),
+        "staff": ("配置職員", ""),
+        "programs": ("取組", "取組のID（1行に1つ）"),
+        "events": ("開催する会議・行事", ""),
+        "tools": ("連携ツール", "ツールのID（1行に1つ）"),
+        "scenes": ("場面", ""),
+        "established": ("設置年度", "2024 または 令和6年度"),
+        "sources": ("出典", ""),
+        "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
+    },
+    "Member": {
+        "organization": ("組織", ""),
+        "kind": ("種別", ""),
+        "role": ("役割", ""),
+        "title": ("職名", ""),
+        "seats": ("人数", ""),
+        "note": ("備考", ""),
+    },
+    "StaffRole": {
+        "role": ("職", ""),
+        "title": ("職名", ""),
+        "employer": ("所属", ""),
+        "qualifications": ("資格", ""),
+        "count": ("人数", ""),
+        "note": ("備考", ""),
+    },
+    "HeldEvent": {
+        "name": ("名称", ""),
+        "kind": ("種別", ""),
+        "frequency": ("回数", ""),
+        "fiscal_years": ("年度", ""),
+        "program": ("取組", ""),
+        "note": ("備考", ""),
     },
     "Municipality": {
         "code": ("コード", "全国地方公共団体コード6桁（例：012041）"),
@@ -100,6 +165,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "Source": {
         "title": ("文書名", ""),
         "section": ("節", ""),
+        "page": ("ページ", ""),
         "url": ("URL", ""),
         "published": ("公表日", ""),
         "note": ("注記", ""),
@@ -118,15 +184,17 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "new_item": ("新項目", "ア(ア)〜ウ。旧項目だけでも可"),
         "phase": ("区分（PDCA）", "新項目から自動。旧クのときだけ選択"),
         "number": ("番号", "資料の番号（①など）"),
-        "scenes": ("場面", "1行に1場面：場面｜理由（例：入退院支援｜相談窓口一覧を作成）"),
+        "scenes": ("場面", "例：入退院支援｜相談窓口一覧を作成"),
         "overview": ("取組の概要", ""),
+        "direction": ("今後の方針", ""),
         "target": ("実施目標", ""),
         "actions": ("担当", ""),
         "frequency": ("実施回数", "年1回・月2回・通年・随時・単発など"),
         "new_this_year": ("今年度の新規", "はい／いいえ"),
         "new_passages": ("新規の記述", "今年度新しく加わった文（1行に1つ）"),
         "tools": ("連携ツール", "連携ツールのID（1行に1つ、またはカンマ区切り）"),
-        "sources": ("出典", "1行に1件：文書名｜節｜URL｜公表日｜注記"),
+        "span": ("計画期間の年度", "期間で定めた取組の年度（1行に1つ）"),
+        "sources": ("出典", ""),
         "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
     },
     "Tool": {
@@ -139,11 +207,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "operated_by": ("運営・作成", "1行に1組織"),
         "evidence_for": ("根拠資料となる加算", "1行に1つ"),
         "uses": ("用途", "1行に1つ"),
-        "scenes": ("場面", "1行に1場面：場面｜理由"),
+        "scenes": ("場面", ""),
         "renewal": ("更新頻度", "3年ごと・年1回など"),
         "parts": ("構成するツール", "ツールのID（1行に1つ）"),
         "binding": ("拘束力", "はい／いいえ／空欄（不明）"),
-        "sources": ("出典", "1行に1件：文書名｜節｜URL｜公表日｜注記"),
+        "sources": ("出典", ""),
         "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
     },
     "Deadline": {
@@ -174,10 +242,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "unit": ("単位", "一覧から選択"),
         "type": ("指標の種類", "一覧から選択"),
         "programs": ("取組", "取組のID（1行に1つ）"),
-        "scenes": ("場面", "1行に1場面：場面｜理由"),
+        "scenes": ("場面", ""),
         "values": ("値", ""),
         "description": ("説明", ""),
-        "sources": ("出典", "1行に1件：文書名｜節｜URL｜公表日｜注記"),
+        "sources": ("出典", ""),
     },
     "IndicatorValue": {
         "fiscal_year": ("年度", "2024 または 令和6年度"),
@@ -189,6 +257,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "note": ("備考", ""),
     },
 }
+
+
+#: The fields that lead a line of a one-record-per-line cell, where required-first is not the natural order.
+LINE_ORDER: dict[str, tuple[str, ...]] = {"SceneTag": ("scene", "reason", "basis")}
 
 
 class Kind(Enum):
@@ -206,6 +278,7 @@ class Kind(Enum):
     ENUM = "enum"
     FREQUENCY = "frequency"
     JSON = "json"
+    RAW = "raw"  # a value with a validator of its own (第9期): passed to the model as written
     LIST = "list"  # a list of scalars, one per line
     LINES = "lines"  # a list of small records, one per line, fields separated by ｜
 
@@ -238,11 +311,6 @@ class SheetSpec:
     key: str
     #: The list field expanded into rows (one item per row), if any.
     rows: str | None = None
-    #: Fields of the model left out of this sheet (shown on another one).
-    exclude: tuple[str, ...] = ()
-    #: For a sheet whose rows are items of the city's lists, such as its organisations: the labels of
-    #: the column that names the list, each with the City field it fills.
-    city_lists: tuple[tuple[str, str], ...] = ()
     #: The sheet holds one record (the city), not a list.
     single: bool = False
     description: str = ""
@@ -255,17 +323,15 @@ SHEETS: tuple[SheetSpec, ...] = (
         City,
         "city.toml",
         "city",
-        exclude=("operators", "organizations"),
         single=True,
-        description="市町村の基本情報と目指すべき姿（1行だけ記入）",
+        description="市町村の基本情報、目指すべき姿、受託者・関係機関等（1行だけ記入）",
     ),
     SheetSpec(
         "組織・会議体",
-        Organization,
-        "city.toml",
-        "city",
-        city_lists=(("受託者", "operators"), ("関係機関等", "organizations")),
-        description="事業を受託する組織と、取組に関わる組織・会議体（1行に1つ）",
+        Body,
+        "bodies.toml",
+        "bodies",
+        description="協議会・部会・センター・相談窓口など、事業を進める会議体と組織（構成員・設置者・配置職員）",
     ),
     SheetSpec(
         "取組",
@@ -292,9 +358,6 @@ SHEETS: tuple[SheetSpec, ...] = (
         description="指標と年度ごとの計画値・実績値（1行に1つの値。同じ指標の2行目以降はIDを空欄に）",
     ),
 )
-
-#: The header of the organisations sheet's column that says which city list a row belongs to.
-CITY_LIST_HEADER = "区分"
 
 _FY_VALIDATOR = get_args(FiscalYearInt)[1].func
 _CODE_VALIDATOR = get_args(MunicipalCode)[1].func
@@ -332,11 +395,13 @@ def _validator_funcs(metadata: Sequence[Any]) -> set[Any]:
 
 
 def _scalar_kind(annotation: Any, metadata: Sequence[Any]) -> Kind | None:
-    funcs = _validator_funcs(metadata)
+    funcs = _validator_funcs(metadata) - {None}
     if _FY_VALIDATOR in funcs:
         return Kind.FISCAL_YEAR
     if _CODE_VALIDATOR in funcs:
         return Kind.MUNICIPAL_CODE
+    if funcs and annotation in (int, str):
+        return Kind.RAW
     if isinstance(annotation, type):
         if issubclass(annotation, LabeledEnum):
             return Kind.ENUM
@@ -361,9 +426,10 @@ def _scalar_kind(annotation: Any, metadata: Sequence[Any]) -> Kind | None:
 
 
 def _label(model: type[BaseModel], name: str, info: FieldInfo) -> tuple[str, str]:
-    found = LABELS.get(model.__name__, {}).get(name)
-    if found is not None:
-        return found
+    for cls in model.__mro__:  # a field inherited from a base is labelled once, on the base
+        found = LABELS.get(cls.__name__, {}).get(name)
+        if found is not None:
+            return found
     return name, info.description or ""
 
 
@@ -393,24 +459,46 @@ def _field_columns(
                 yield Column(path, header, help_text, Kind.LIST, required, item_enum, item_kind, child=child)
                 continue
             if isinstance(element, type) and issubclass(element, BaseModel):
-                fields = tuple(_field_columns(element, (), "", False))
-                if all(f.kind not in {Kind.LINES, Kind.JSON} and len(f.path) == 1 for f in fields):
+                # One line per item, its plain fields in order (required first); an item with a nested
+                # record or list filled in is written as JSON instead (see _encode_lines).
+                fields = tuple(
+                    f for f in _field_columns(element, (), "", False) if len(f.path) == 1 and f.kind not in _NESTED
+                )
+                if fields:
+                    first = LINE_ORDER.get(element.__name__, ())
+                    fields = tuple(
+                        sorted(
+                            fields,
+                            key=lambda f: (
+                                f.path[0] not in first,
+                                first.index(f.path[0]) if f.path[0] in first else 0,
+                                not f.required,
+                            ),
+                        )
+                    )
+                    lead = f"{help_text}。" if help_text else ""
+                    layout = f"{lead}1行に1件：" + "｜".join(f.header for f in fields)
                     yield Column(
-                        path, header, help_text, Kind.LINES, required, fields=fields, item_model=element, child=child
+                        path, header, layout, Kind.LINES, required, fields=fields, item_model=element, child=child
                     )
                     continue
         yield Column(path, header, help_text or "JSON形式", Kind.JSON, required, child=child)
 
 
+_NESTED = {Kind.LINES, Kind.JSON}
+
+
+def _order(column: Column) -> tuple[bool, bool]:
+    return (column.kind is Kind.JSON, not column.required)
+
+
 def columns(sheet: SheetSpec) -> tuple[Column, ...]:
-    """The columns of ``sheet``, in order: the model's fields, then those of the list expanded into rows."""
-    own = [
-        column
-        for column in _field_columns(sheet.model, (), "", False)
-        if column.path[0] not in sheet.exclude and column.path[0] != sheet.rows
-    ]
-    if sheet.city_lists:
-        own.insert(0, Column(("__list__",), CITY_LIST_HEADER, "受託者／関係機関等", Kind.TEXT, True))
+    """The columns of ``sheet``, in order: the model's required fields, its other fields, the JSON ones,
+    then the fields of the list expanded into rows (each group in the model's order)."""
+    own = sorted(
+        (column for column in _field_columns(sheet.model, (), "", False) if column.path[0] != sheet.rows),
+        key=_order,
+    )
     if sheet.rows is not None:
         info = sheet.model.model_fields[sheet.rows]
         element, _ = _unwrap(get_args(_unwrap(info.annotation)[0])[0])
@@ -467,10 +555,9 @@ def encode(column: Column | None, value: Any, kind: Kind | None = None) -> Any:
     if kind is Kind.FREQUENCY:
         return value.text or value.label("ja")
     if kind is Kind.JSON:
-        data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-        if not data:
+        if not value:
             return None
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+        return json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True)
     if kind is Kind.LIST and column is not None:
         if not value:
             return None
@@ -478,6 +565,17 @@ def encode(column: Column | None, value: Any, kind: Kind | None = None) -> Any:
     if kind is Kind.LINES and column is not None:
         return _encode_lines(column, value)
     return value
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as JSON data, records without their default values (as a data file would write them)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return to_jsonable_python(value)
 
 
 def _plain(value: Any) -> Any:
@@ -489,6 +587,9 @@ def _plain(value: Any) -> Any:
 def _encode_lines(column: Column, items: Sequence[BaseModel]) -> str | None:
     if not items:
         return None
+    plain = {field.path[0] for field in column.fields}
+    if any(set(item.model_dump(exclude_defaults=True)) - plain for item in items):
+        return _lines_json(items)
     lines: list[str] = []
     for item in items:
         parts = []
@@ -510,8 +611,7 @@ def _encode_lines(column: Column, items: Sequence[BaseModel]) -> str | None:
 
 
 def _lines_json(items: Sequence[BaseModel]) -> str:
-    dumped = [item.model_dump(mode="json", exclude_defaults=True) for item in items]
-    return json.dumps(dumped, ensure_ascii=False)
+    return json.dumps(_jsonable(items), ensure_ascii=False)
 
 
 def is_blank(value: Any) -> bool:
@@ -600,6 +700,8 @@ def decode(column: Column, value: Any, kind: Kind | None = None) -> Any:
         return _enum(column, value)
     if kind is Kind.FREQUENCY:
         return _text(value).strip()
+    if kind is Kind.RAW:
+        return _fold(value) if isinstance(value, str) else value
     if kind is Kind.JSON:
         try:
             data = json.loads(_text(value))

@@ -33,7 +33,7 @@ from zaitaku_core.io.xlsx_schema import (
     columns,
     encode,
 )
-from zaitaku_core.model import City, HandoffRule, Indicator, Program, Tool
+from zaitaku_core.model import Body, City, HandoffRule, Indicator, Program, Tool
 
 __all__ = ["HEADER_ROW", "HELP_ROW", "CityRecords", "template_bytes"]
 
@@ -58,6 +58,7 @@ class CityRecords:
     """What a workbook holds: a city (``None`` for a blank template) and its records."""
 
     city: City | None
+    bodies: tuple[Body, ...] = ()
     programs: tuple[Program, ...] = ()
     tools: tuple[Tool, ...] = ()
     indicators: tuple[Indicator, ...] = ()
@@ -71,34 +72,30 @@ class CityRecords:
         years = tuple(fiscal_years) if fiscal_years is not None else city.fiscal_years
         return cls(
             city=city,
+            bodies=tuple(registry.bodies(city_id)),
             programs=tuple(p for year in years for p in registry.programs(city_id, year)),
             tools=tuple(registry.tools(city_id)),
             indicators=tuple(registry.indicators(city_id)),
             rules=tuple(registry.handoff_rules(city_id)),
         )
 
-    def rows_of(self, sheet: SheetSpec) -> list[tuple[str | None, BaseModel]]:
-        """The records of ``sheet``, each with the label of its city list (organisations) or ``None``."""
+    def rows_of(self, sheet: SheetSpec) -> list[BaseModel]:
+        """The records of ``sheet``."""
         if sheet.single:
-            return [(None, self.city)] if self.city is not None else []
-        if sheet.city_lists:
-            if self.city is None:
-                return []
-            return [(label, item) for label, field in sheet.city_lists for item in getattr(self.city, field)]
+            return [self.city] if self.city is not None else []
         by_key: dict[str, tuple[BaseModel, ...]] = {
+            "bodies": self.bodies,
             "programs": self.programs,
             "tools": self.tools,
             "indicators": self.indicators,
             "rules": self.rules,
         }
-        return [(None, item) for item in by_key[sheet.key]]
+        return list(by_key[sheet.key])
 
 
-def _cell(column: Column, record: BaseModel | None, label: str | None) -> Any:
+def _cell(column: Column, record: BaseModel | None) -> Any:
     if record is None:
         return None
-    if column.path == ("__list__",):
-        return label
     value: Any = record
     for name in column.path[1:] if column.child else column.path:
         value = getattr(value, name, None)
@@ -197,14 +194,14 @@ def _write_sheet(
     worksheet = workbook.add_worksheet(sheet.name)
     cols = columns(sheet)
     row = HELP_ROW  # 0-based index of the first data row
-    for record_label, record in records.rows_of(sheet):
+    for record in records.rows_of(sheet):
         items: Sequence[BaseModel] = tuple(getattr(record, sheet.rows)) if sheet.rows else ()
         for index in range(max(1, len(items))):
             for col, column in enumerate(cols):
                 if column.child:
-                    value = _cell(column, items[index] if index < len(items) else None, None)
+                    value = _cell(column, items[index] if index < len(items) else None)
                 elif index == 0:
-                    value = _cell(column, record, record_label)
+                    value = _cell(column, record)
                 else:
                     value = None
                 _write_value(worksheet, row, col, column, value, styles)
@@ -229,8 +226,6 @@ def _write_sheet(
             source = choices(column.enum)
         elif column.kind is Kind.BOOL:
             source = choices(None, ["はい", "いいえ"])
-        elif column.path == ("__list__",):
-            source = [label for label, _ in sheet.city_lists]
         if source is not None:
             worksheet.data_validation(
                 HELP_ROW,
