@@ -107,6 +107,7 @@ def test_a_folder_city_without_a_package(tmp_path: Path) -> None:
     target = scaffold_city_folder("nemuro", code="012238", name="根室市", fiscal_year=2025, directory=tmp_path)
     assert target == tmp_path / "nemuro"
     assert sorted(p.name for p in target.iterdir()) == [
+        "bodies.toml",
         "city.toml",
         "handoff.toml",
         "indicators.toml",

@@ -375,3 +375,32 @@ def test_unknown_and_missing_columns(tmp_path: Path) -> None:
         "連携ツール 名称: 必須の列「名称」がありません",
         "連携ツール!C1: 見出し「メモ」は不明な列です（値が入っています）",
     ]
+
+
+def test_junk_files_are_a_workbook_error_never_a_traceback(tmp_path: Path) -> None:
+    """python-stdnum's robustness idea: junk of many shapes, each refused with a reason."""
+    import random
+
+    good = write_workbook(tmp_path / "good.xlsx", NEW_CITY).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(good)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    generator = random.Random(19)
+    blobs: list[bytes] = [b"", b"PK", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", "ＩＤ,名称\n".encode("cp932")]
+    blobs += [bytes(generator.getrandbits(8) for _ in range(generator.randint(1, 400))) for _ in range(20)]
+    for index in range(12):  # a real workbook with one part replaced by junk
+        name = sorted(members)[index % len(members)]
+        junk = bytes(generator.getrandbits(8) for _ in range(generator.randint(0, 200)))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for member, data in members.items():
+                archive.writestr(member, junk if member == name else data)
+        blobs.append(buffer.getvalue())
+    refused = 0
+    for index, blob in enumerate(blobs):
+        path = tmp_path / f"junk-{index}.xlsx"
+        path.write_bytes(blob)
+        try:
+            read_workbook(path)  # a replaced part openpyxl does not need (docProps) may still read: fine
+        except WorkbookError as exc:
+            refused += bool(exc.problems) and all(str(p) for p in exc.problems)
+    assert refused >= len(blobs) - 12  # every junk blob is refused, with its reasons; nothing else escapes

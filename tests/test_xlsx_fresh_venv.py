@@ -29,8 +29,10 @@ def fill(sheet_name, rows):
             sheet.cell(3 + offset, headers[header]).value = value
 
 fill("市町村・目指すべき姿", [{"市町村ID": "kushiro", "市町村：コード": "012068", "市町村：名称": "釧路市",
-                               "市町村：都道府県": "北海道", "計画の年度": "令和6年度"}])
-fill("組織・会議体", [{"区分": "関係機関等", "名称": "介護高齢課", "種別": "市町村の担当課"}])
+                               "市町村：都道府県": "北海道", "計画の年度": "令和6年度",
+                               "関係機関等": "介護高齢課｜市町村の担当課"}])
+fill("組織・会議体", [{"ID": "kyogikai", "名称": "釧路市在宅医療・介護連携推進協議会", "種別": "協議会",
+                       "構成員": "釧路市医師会｜医師会｜会長・委員長"}])
 fill("取組", [
     {"ID": "kushiro-a", "取組名": "地域の医療・介護の資源の把握", "年度": 2024,
      "新項目": "ア(ア) 地域の医療・介護の資源の把握", "場面": "日常の療養支援｜資源マップ",
@@ -66,6 +68,7 @@ def test_template_fill_import_report_in_a_fresh_venv_without_installing_the_city
     run(bin_dir / "python", "-c", FILL, "plan.xlsx")
     run(zaitaku, "import", "plan.xlsx", "-o", "kushiro")
     assert sorted(p.name for p in (tmp_path / "kushiro").iterdir()) == [
+        "bodies.toml",
         "city.toml",
         "indicators.toml",
         "programs.toml",
