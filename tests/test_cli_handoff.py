@@ -106,3 +106,82 @@ def test_batch_refuses_a_subject_that_is_not_an_opaque_id(tmp_path: Path, capsys
     assert status == 1 and not out.exists()
     error = capsys.readouterr().err
     assert "opaque id" in error and "'3'" in error and "'subject'" in error and "山田" not in error
+
+
+
+# --- readings, --explain, event inputs (rules) ----------------------------------------------------------------
+
+
+def test_explain_prints_the_deciding_clauses_with_their_sources_in_both_languages() -> None:
+    ja = CliRunner().invoke(cli, [*EXAMPLE, "--explain"])
+    assert ja.exit_code == 0, ja.output
+    assert "判断の根拠（国の基準の条項と出典）" in ja.output
+    assert "[二次資料] 営業時間終了後又は営業日以外の日に入院した場合は、入院日の翌日を含む" in ja.output
+    assert "厚生労働大臣が定める基準（平成27年厚生労働省告示第95号, 2015-03-23）第85号イ（令和6年改正）" in ja.output
+    en = CliRunner().invoke(cli, [*EXAMPLE, "--explain", "--lang", "en"])
+    assert "[secondary source] after office hours or on a non-business day: the next day counts too" in en.output
+    assert "seen at: https://" in en.output
+    data = json.loads(CliRunner().invoke(cli, [*EXAMPLE, "--explain", "--json"]).output)
+    first = data["explain"][0]
+    assert (
+        first["addon_id"] == "admission_1" and first["clauses"][0]["source"]["number"] == "平成27年厚生労働省告示第95号"
+    )
+    assert data["readings"]["extension_unit"] == "calendar_day"
+
+
+def test_a_reading_changes_the_verdict_and_is_listed_by_help() -> None:
+    help_text = CliRunner().invoke(cli, ["handoff", "--help"]).output
+    assert "--reading NAME=VALUE" in help_text and "day_count_start=event_day|next_day" in help_text
+    args = ["handoff", "asahikawa", "--event", "admission", "--at", "2025-05-02T20:00", "--json"]
+    default = json.loads(CliRunner().invoke(cli, args).output)
+    business = json.loads(CliRunner().invoke(cli, [*args, "--reading", "extension_unit=business_day"]).output)
+    assert default["addons"][1]["window"]["end"] == "2025-05-05"
+    assert business["addons"][1]["window"]["end"] == "2025-05-07"
+
+
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [
+        (["--event", "admision"], "--event"),
+        (["--event", "discharge", "--contact", "2024-06-10T09:00:hopsital"], "--contact"),
+        (["--event", "discharge", "--contact", "2024-06-10T09:00:hospital:telepathy"], "--contact"),
+        (["--event", "discharge", "--stay-in", "pharmacy_x"], "--stay-in"),
+        (["--event", "discharge", "--service-start", "someday"], "--service-start"),
+        (["--event", "admission", "--reading", "no_such=1"], "--reading"),
+        (["--event", "admission", "--reading", "extension_unit=weekday"], "--reading"),
+    ],
+)
+def test_unknown_event_party_means_or_reading_is_a_one_line_usage_error(
+    extra: list[str], option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["handoff", "asahikawa", "--at", "2024-06-20T11:00", *extra])
+    error = capsys.readouterr().err
+    assert status == 2 and option in error and "Traceback" not in error
+    assert len(error.strip().splitlines()) == 1
+
+
+def test_a_facility_leaver_with_the_claim_month_and_the_initial_addon() -> None:
+    args = [
+        "handoff",
+        "tokushima",
+        "--event",
+        "discharge",
+        "--at",
+        "2024-06-20T11:00",
+        "--stay-in",
+        "介護保険施設",
+        "--service-start",
+        "令和6年7月1日",
+        "--contact",
+        "2024-06-24T10:00:ltc_facility:video",
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "退院・退所加算 (Ⅰ)イ: 算定可 450 単位 (算定月 2024-07)" in result.output
+    excluded = CliRunner().invoke(cli, [*args, "--initial-addon"])
+    assert "退院・退所加算: 算定不可 (初回加算を算定する月は算定できない)" in excluded.output
+
+
+def test_before_fy2018_the_cli_says_not_modelled() -> None:
+    result = CliRunner().invoke(cli, ["handoff", "tokushima", "--event", "admission", "--at", "2016-05-10T10:00"])
+    assert "算定不可 (事象の日の算定要件は未収録（当該加算は存在した）; 収録は 2018-04-01)" in result.output

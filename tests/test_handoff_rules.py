@@ -312,3 +312,28 @@ def test_readings_round_trip_and_refuse_unknowns() -> None:
         HandoffOptions.from_readings(["no_such=1"])
     with pytest.raises(InputError, match="takes"):
         HandoffOptions.from_readings({"extension_unit": "weekday"})
+
+
+def test_the_office_summary_counts_by_claim_month_march_to_february() -> None:
+    """特定事業所医療介護連携加算: counts of 前々年度の3月から前年度の2月 for a fiscal year's claims; a discharge
+    counts in the month its service use starts, with its tier's contacts ((Ⅱ)ロ: 2).
+
+    Source: 厚生労働大臣が定める基準（平成27年厚生労働省告示第95号）第84号の2 (status secondary); counting a claim
+    by its tier is the engine's reading (status reading).
+    """
+    from zaitaku_core.handoff.summary import office_summary
+
+    late_feb = Event(subject="u1", kind="discharge", at=datetime(2024, 2, 26, 11, 0), service_start=date(2024, 3, 1))
+    february = Event(subject="u2", kind="discharge", at=datetime(2024, 2, 20, 11, 0))
+    met = [to_hospital(datetime(2024, 2, 19, 10, 0), means="in_person")]
+    conference = [*met, to_hospital(datetime(2024, 2, 20, 9, 0), means="video", conference=True)]
+    from zaitaku_core.testing.handoff import batch_columns
+
+    columns, contacts = batch_columns([late_feb, february], [conference, met])
+    result = evaluate_batch(columns, contacts, calendar=OFFICE)
+    assert result["discharge.claim_month"].tolist() == ["2024-03", ""]
+    years = {y.fiscal_year: y for y in office_summary(result, columns["at"])}
+    assert years[2024].counts[0] == ("discharge", "contacts", 1, 35)  # Feb 2024: FY2024 (2023-03 … 2024-02)
+    assert years[2025].counts[0] == ("discharge", "contacts", 2, 35)  # March 2024: FY2025
+    assert years[2025].counts[1] == ("terminal_care", "claims", 0, 15)
+    assert not years[2025].met and not years[2025].complete

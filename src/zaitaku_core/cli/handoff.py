@@ -52,6 +52,21 @@ WORDS = {
         "closed": "休業",
         "holidays": "祝日",
         "year_end": "12/29〜1/3",
+        "explain": "判断の根拠（国の基準の条項と出典）",
+        "seen_at": "確認元",
+        "no_clause": "該当する条項の記録なし",
+        "modelled_from": "収録は",
+        "claim_month": "算定月",
+        "readings": "読み方",
+        "summary": "特定事業所医療介護連携加算の実績（年度ごとの回数）",
+        "period": "期間",
+        "reached": "要件の回数を満たす",
+        "not_reached": "要件の回数に届かない",
+        "incomplete": "データが期間の一部のみ",
+        "contacts": "連携の回数",
+        "claims": "算定回数",
+        "not_judged": "判定しない要件",
+        "no_summary": "集計対象の算定がありません",
     },
     "en": {
         "after_hours": "after office hours or on a closed day",
@@ -81,7 +96,29 @@ WORDS = {
         "closed": "closed",
         "holidays": "holidays",
         "year_end": "29 Dec–3 Jan",
+        "explain": "Why (the clauses of the national rules that decided, with their sources)",
+        "seen_at": "seen at",
+        "no_clause": "no clause recorded",
+        "modelled_from": "modelled from",
+        "claim_month": "claim month",
+        "readings": "readings",
+        "summary": "特定事業所医療介護連携加算 (specified office medical-care collaboration add-on): yearly counts",
+        "period": "period",
+        "reached": "thresholds reached",
+        "not_reached": "thresholds not reached",
+        "incomplete": "the data covers part of the period only",
+        "contacts": "contacts",
+        "claims": "claims",
+        "not_judged": "not judged here",
+        "no_summary": "no claims to count",
     },
+}
+
+
+#: How each status of a clause is named (``national_rules.toml``: confirmed, secondary, reading).
+STATUS_WORDS = {
+    "ja": {"confirmed": "原文確認済み", "secondary": "二次資料", "reading": "読み方"},
+    "en": {"confirmed": "confirmed", "secondary": "secondary source", "reading": "reading"},
 }
 
 
@@ -100,14 +137,43 @@ def _parse_contact(text: str) -> dict[str, Any]:
     match = _CONTACT.match(text.strip())
     if not match:
         raise click.BadParameter(f"{text!r}: write a contact as 2025-01-04T10:00:hospital[:conference]")
+    from zaitaku_core.errors import FrameworkCodeError
+    from zaitaku_core.framework import ActorKind
+    from zaitaku_core.handoff import ContactMeans
+
     party, *extras = match.group(2).lstrip(":").split(":")
-    contact: dict[str, Any] = {"at": _parse_moment(match.group(1)), "to_party": party}
-    for extra in extras:
-        if extra == "conference":
-            contact["conference"] = True
-        else:
-            contact["means"] = extra
+    try:
+        contact: dict[str, Any] = {"at": _parse_moment(match.group(1)), "to_party": ActorKind.parse(party)}
+        for extra in extras:
+            if extra == "conference":
+                contact["conference"] = True
+            else:
+                contact["means"] = ContactMeans.parse(extra)
+    except FrameworkCodeError as error:
+        raise click.BadParameter(error.message, param_hint="--contact") from None
     return contact
+
+
+def _readings_help() -> str:
+    from zaitaku_core.handoff.engine import READINGS
+
+    lines = [f"{name}={'|'.join(values)} ({values[0]}): {ja} / {en}" for name, (values, ja, en) in READINGS.items()]
+    return "A documented reading of the rules, NAME=VALUE (repeatable) / 規定の読み方. " + "; ".join(lines)
+
+
+def _options(readings: Sequence[str]) -> Any:
+    """The readings as HandoffOptions; an unknown name or value is a usage error."""
+    from zaitaku_core.errors import InputError
+    from zaitaku_core.handoff import HandoffOptions
+
+    try:
+        return HandoffOptions.from_readings(readings)
+    except InputError as error:
+        raise click.BadParameter(error.message, param_hint="--reading") from None
+
+
+def _reading_option(fn: Any) -> Any:
+    return click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help())(fn)
 
 
 def _hours(text: str) -> tuple[time, time]:
@@ -181,10 +247,13 @@ def _print_verdict(verdict: Any, city_name: str, tool_names: dict[str, str], lan
     for addon in verdict.addons:
         name = addon.name if lang == "ja" else f"{addon.name_en} / {addon.name}"
         tier = f" {addon.tier}" if addon.tier else ""
+        month = f" ({w['claim_month']} {addon.claim_month})" if addon.claim_month else ""
         if addon.claimable:
-            click.echo(f"- {name}{tier}: {w['claimable']} {addon.units} {w['units']}")
+            click.echo(f"- {name}{tier}: {w['claimable']} {addon.units} {w['units']}{month}")
         else:
             reason = addon.reason.label(lang) if addon.reason else ""
+            if addon.modelled_from is not None:
+                reason += f"; {w['modelled_from']} {addon.modelled_from}"
             click.echo(f"- {name}: {w['not_claimable']} ({reason})")
     click.echo(f"{w['total']}: {verdict.units} {w['units']}")
     if verdict.conflicts:
@@ -193,17 +262,59 @@ def _print_verdict(verdict: Any, city_name: str, tool_names: dict[str, str], lan
             click.echo(f"- {finding.code} {finding.message(lang)}")
 
 
+def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
+    from zaitaku_core.handoff.explain import explain
+
+    w = WORDS[lang]
+    click.echo(f"\n{w['explain']}")
+    for item in explain(verdict):
+        addon = item.addon
+        name = addon.name if lang == "ja" else f"{addon.name_en} / {addon.name}"
+        outcome = f"{w['claimable']} {addon.units} {w['units']}" if addon.claimable else w["not_claimable"]
+        if addon.reason is not None:
+            outcome += f" ({addon.reason.label(lang)})"
+        if addon.modelled_from is not None:
+            outcome += f" [{w['modelled_from']} {addon.modelled_from}]"
+        click.echo(f"- {name}: {outcome}")
+        if not item.clauses:
+            click.echo(f"    {w['no_clause']}")
+        for clause in item.clauses:
+            text = clause.text if lang == "ja" or not clause.text_en else clause.text_en
+            source = clause.source
+            click.echo(f"    [{STATUS_WORDS[lang][clause.status]}] {text}")
+            if source.id == "engine":  # the engine's own reading: name it and the value chosen
+                chosen = options.as_readings().get(clause.part)
+                click.echo(f"      {w['readings']}: {clause.part}" + (f" = {chosen}" if chosen else ""))
+                continue
+            title = source.short or source.title
+            if lang == "en" and source.title_en:
+                title = f"{source.title_en} ({title})"
+            when = f", {source.date}" if source.date else ""
+            click.echo(f"      {title}（{source.number}{when}）{clause.part}")
+            if clause.seen_at:
+                click.echo(f"      {w['seen_at']}: {clause.seen_at}")
+
+
 @click.command()
 @click.argument("city", type=CITY)
 @click.option("--event", "kind", required=True, help="admission, discharge, outpatient_visit, home_conference, death …")
 @click.option("--at", "at", required=True, help="When it happened: 2025-01-03T19:10.")
 @click.option("--admitted-at", help="For a discharge: when the stay began.")
+@click.option(
+    "--stay-in",
+    help="For a discharge: where the person stayed: hospital, clinic, community_nursing_home "
+    "(地域密着型介護老人福祉施設) or ltc_facility (介護保険施設).",
+)
+@click.option("--service-start", help="For a discharge: the day home services began (the claim month).")
+@click.option("--initial-addon", is_flag=True, help="初回加算 is claimed in that month (excludes 退院・退所加算).")
 @click.option("--contact", "contacts", multiple=True, help="What the care manager did: TIME:party[:conference|:means].")
 @click.option("--office-closed", help="The office's closed weekdays (default sat,sun).")
 @click.option("--office-hours", help="Office hours, e.g. 08:45-17:30 (the default).")
 @click.option("--holidays/--no-holidays", default=True, show_default=True, help="Closed on national holidays.")
 @click.option("--year-end/--no-year-end", default=True, show_default=True, help="Closed 29 Dec – 3 Jan.")
 @click.option("--calendar", "calendar_id", help="Use an office calendar the city's plugin declares.")
+@_reading_option
+@click.option("--explain", is_flag=True, help="Print the clauses that decided each add-on, with their sources.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @lang_option
 @click.pass_context
@@ -213,12 +324,17 @@ def handoff(
     kind: str,
     at: str,
     admitted_at: str | None,
+    stay_in: str | None,
+    service_start: str | None,
+    initial_addon: bool,
     contacts: Sequence[str],
     office_closed: str | None,
     office_hours: str | None,
     holidays: bool,
     year_end: bool,
     calendar_id: str | None,
+    readings: Sequence[str],
+    explain: bool,
     as_json: bool,
     lang: str,
 ) -> None:
@@ -227,25 +343,58 @@ def handoff(
     Example: zaitaku handoff asahikawa --event admission --at 2025-01-03T19:10 --office-closed sat,sun
     --contact 2025-01-04T10:00:hospital
     """
+    from zaitaku_core.calendar.era import parse_date
+    from zaitaku_core.errors import EraDateError, FrameworkCodeError
+    from zaitaku_core.framework import ActorKind, EventKind
     from zaitaku_core.handoff import Contact, Event, evaluate
+    from zaitaku_core.handoff.explain import explain as explain_verdict
 
+    options = _options(readings)
+    try:
+        event_kind = EventKind.parse(kind)
+    except FrameworkCodeError as error:
+        raise click.BadParameter(error.message, param_hint="--event") from None
+    try:
+        stay = ActorKind.parse(stay_in) if stay_in else None
+    except FrameworkCodeError as error:
+        raise click.BadParameter(error.message, param_hint="--stay-in") from None
+    try:
+        start = parse_date(service_start) if service_start else None
+    except EraDateError:
+        raise click.BadParameter(
+            "write a date such as 2024-07-01 or 令和6年7月1日", param_hint="--service-start"
+        ) from None
+    parsed_contacts = [_parse_contact(text) for text in contacts]
     registry = get_registry(ctx)
     city_info = registry.city(city)
-    event = Event(kind=kind, at=_parse_moment(at), admitted_at=_parse_moment(admitted_at) if admitted_at else None)
+    event = Event(
+        kind=event_kind,
+        at=_parse_moment(at),
+        admitted_at=_parse_moment(admitted_at) if admitted_at else None,
+        stay_in=stay,
+        service_start=start,
+        initial_addon=initial_addon,
+    )
     calendar = _calendar(registry, city, calendar_id, office_closed, office_hours, holidays, year_end)
     tools = registry.tools(city)
     verdict = evaluate(
         event,
-        [Contact.model_validate(_parse_contact(text)) for text in contacts],
+        [Contact.model_validate(contact) for contact in parsed_contacts],
         calendar=calendar,
         city_rules=registry.handoff_rules(city),
         tools=tools,
+        options=options,
     )
     if as_json:
-        echo_json({"city": city, **verdict.to_dict()})
+        data = {"city": city, **verdict.to_dict(), "readings": options.as_readings()}
+        if explain:
+            data["explain"] = [item.to_dict() for item in explain_verdict(verdict)]
+        echo_json(data)
         return
     name = city_info.municipality.name_en if lang == "en" and city_info.municipality.name_en else city_info.name
     _print_verdict(verdict, name, {t.id: f"{t.number or ''}{t.name}" for t in tools}, lang)
+    if explain:
+        _print_explanation(verdict, options, lang)
 
 
 _FORMATS = ("csv", "parquet")

@@ -71,6 +71,8 @@ class Document:
     title: str
     title_en: str = ""
     url: str = ""
+    #: A short name where the title is long (老企第36号's notice).
+    short: str = ""
 
 
 @attrs.frozen
@@ -88,7 +90,7 @@ class Clause:
     def cite(self) -> str:
         """``title（number, date）part``: how the clause is cited in explanations."""
         when = f", {self.source.date.isoformat()}" if self.source.date else ""
-        return f"{self.source.title}（{self.source.number}{when}）{self.part}"
+        return f"{self.source.short or self.source.title}（{self.source.number}{when}）{self.part}"
 
 
 @attrs.frozen
@@ -243,6 +245,7 @@ class OfficeAddon:
     period: str
     revisions: tuple[OfficeRevision, ...]
     requires: str = ""
+    requires_en: str = ""
 
     def revision(self, day: date) -> OfficeRevision | None:
         """The revision in force on ``day``, if any."""
@@ -285,6 +288,7 @@ def documents() -> dict[str, Document]:
             title=str(doc["title"]),
             title_en=str(doc.get("title_en", "")),
             url=str(doc.get("url", "")),
+            short=str(doc.get("short", "")),
         )
         for key, doc in _data()["documents"].items()
     }
@@ -322,6 +326,7 @@ def office_addons() -> tuple[OfficeAddon, ...]:
             name_en=entry["name_en"],
             period=str(entry["period"]),
             requires=str(entry.get("requires", "")),
+            requires_en=str(entry.get("requires_en", "")),
             revisions=tuple(
                 OfficeRevision(
                     effective_from=rev["effective_from"],
