@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import attrs
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from zaitaku_core.framework import ActorKind, CareScene, EventKind, LabeledEnum
 from zaitaku_core.model import Finding, FrozenModel, RuleBasis
@@ -135,10 +135,15 @@ class Event(FrozenModel):
     service_start: date | None = None
     initial_addon: Flag = False
 
-    @model_validator(mode="after")
-    def _check_stay(self) -> Event:
-        if self.stay_in is not None and self.stay_in not in STAY_PLACES:
+    @field_validator("stay_in")
+    @classmethod
+    def _check_stay(cls, value: ActorKind | None) -> ActorKind | None:
+        if value is not None and value not in STAY_PLACES:
             raise ValueError(f"stay_in must be one of {', '.join(p.value for p in STAY_PLACES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_service_start(self) -> Event:
         if self.service_start is not None and self.service_start < self.at.date():
             raise ValueError("service_start cannot be before the event's day")
         return self
