@@ -58,7 +58,6 @@ WORDS = {
         "modelled_from": "収録は",
         "claim_month": "算定月",
         "readings": "読み方",
-        "summary": "特定事業所医療介護連携加算の実績（年度ごとの回数）",
         "period": "期間",
         "reached": "要件の回数を満たす",
         "not_reached": "要件の回数に届かない",
@@ -66,7 +65,6 @@ WORDS = {
         "contacts": "連携の回数",
         "claims": "算定回数",
         "not_judged": "判定しない要件",
-        "no_summary": "集計対象の算定がありません",
     },
     "en": {
         "after_hours": "after office hours or on a closed day",
@@ -102,7 +100,6 @@ WORDS = {
         "modelled_from": "modelled from",
         "claim_month": "claim month",
         "readings": "readings",
-        "summary": "特定事業所医療介護連携加算 (specified office medical-care collaboration add-on): yearly counts",
         "period": "period",
         "reached": "thresholds reached",
         "not_reached": "thresholds not reached",
@@ -110,7 +107,6 @@ WORDS = {
         "contacts": "contacts",
         "claims": "claims",
         "not_judged": "not judged here",
-        "no_summary": "no claims to count",
     },
 }
 
