@@ -158,6 +158,8 @@ def _items() -> str:
 
 def _national_rules() -> str:
     from zaitaku_core.handoff import national_addons
+    from zaitaku_core.handoff.engine import READINGS
+    from zaitaku_core.handoff.rules import documents, office_addons
 
     rows = []
     for addon in national_addons():
@@ -168,10 +170,62 @@ def _national_rules() -> str:
             )
             if rev.window.extend:
                 window += f", +{rev.window.extend.days} if {rev.window.extend.when}"
+            if rev.window.count_reading:
+                window += " (day 1: reading `day_count_start`)"
             units = rev.units or "/".join(f"{t.code} {t.units}" for t in rev.tiers)
             to = ", ".join(a.value for a in addon.parties_to(rev))
-            rows.append([f"{addon.name}<br>{addon.name_en}", addon.event.value, to, period, units, window, rev.note])
-    return _table(["add-on", "event", "contact to", "in force", "units", "window", "note"], rows)
+            means = ", ".join(addon.means_of(rev)) or "any"
+            rows.append(
+                [f"{addon.name}<br>{addon.name_en}", addon.event.value, to, means, period, units, window, rev.note]
+            )
+    out = _table(["add-on", "event", "contact with", "means", "in force", "units", "window", "note"], rows)
+    existed = [
+        [addon.name, addon.introduced or "before the first revision (date not recorded)", addon.modelled_from]
+        for addon in national_addons()
+    ]
+    out += "\n### Before the earliest modelled revision\n\n"
+    out += (
+        "Before *introduced* the engine answers `not_in_force` (the add-on did not exist); from then (or, where "
+        "the date is not recorded, at any earlier date) until *modelled from* it answers `not_modelled`.\n\n"
+    )
+    out += _table(["add-on", "introduced", "modelled from"], existed)
+    clause_rows = []
+    for addon in national_addons():
+        scopes = [("all revisions", addon.clauses)] + [
+            (f"{rev.effective_from} –", rev.clauses) for rev in addon.revisions
+        ]
+        for scope, clauses in scopes:
+            for c in clauses:
+                source = f"{c.source.short or c.source.title}（{c.source.number}）{c.part}"
+                seen = f" ([seen at]({c.seen_at}))" if c.seen_at else ""
+                clause_rows.append(
+                    [addon.name, scope, ", ".join(c.decides), f"{c.text}<br>*{c.text_en}*", source + seen, c.status]
+                )
+    out += "\n### Clauses, their sources and their status\n\n"
+    out += _table(["add-on", "applies to", "decides", "clause", "source", "status"], clause_rows)
+    docs = [
+        [d.id, d.type, d.number, d.date or "", f"{d.title}" + (f"<br>*{d.title_en}*" if d.title_en else "")]
+        for d in documents().values()
+    ]
+    out += "\n### Documents cited\n\n" + _table(["id", "type", "number", "date", "title"], docs)
+    readings = [[f"`{name}`", " / ".join(values), values[0], ja, en] for name, (values, ja, en) in READINGS.items()]
+    out += "\n### Readings (`--reading NAME=VALUE`)\n\n" + _table(
+        ["reading", "values", "default", "読み方", "reading"], readings
+    )
+    office_rows = [
+        [
+            office.name,
+            f"{rev.effective_from} – {rev.effective_to or ''}",
+            rev.units,
+            "; ".join(f"{t.addon} {t.count} ≥ {t.at_least}" for t in rev.thresholds),
+            "; ".join(f"{c.text} ({c.status})" for c in rev.clauses),
+        ]
+        for office in office_addons()
+        for rev in office.revisions
+    ]
+    out += "\n### Office add-ons from yearly counts (`office_summary`)\n\n"
+    out += _table(["add-on", "in force", "units/month", "thresholds", "clauses"], office_rows)
+    return out
 
 
 def _hooks() -> str:

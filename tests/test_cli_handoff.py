@@ -187,3 +187,31 @@ def test_a_facility_leaver_with_the_claim_month_and_the_initial_addon() -> None:
 def test_before_fy2018_the_cli_says_not_modelled() -> None:
     result = CliRunner().invoke(cli, ["handoff", "tokushima", "--event", "admission", "--at", "2016-05-10T10:00"])
     assert "算定不可 (事象の日の算定要件は未収録（当該加算は存在した）; 収録は 2018-04-01)" in result.output
+
+
+def test_the_tutorials_explain_output_is_what_the_command_prints() -> None:
+    # docs/tutorial/index.md shows the end of `zaitaku handoff … --explain` in Japanese and English.
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tutorial" / "index.md").read_text(encoding="utf-8")
+    args = [
+        "handoff",
+        "asahikawa",
+        "--event",
+        "discharge",
+        "--at",
+        "2024-06-20T11:00",
+        "--admitted-at",
+        "2024-06-01T10:00",
+        "--contact",
+        "2024-06-12T09:00:hospital:fax",
+        "--contact",
+        "2024-06-24T14:00:hospital:video",
+        "--explain",
+    ]
+    for marker, lang, head, total, why_head in (
+        ("explain-ja", "ja", "算定（加算）", "合計:", "判断の根拠"),
+        ("explain-en", "en", "Billing (add-ons)", "total:", "Why ("),
+    ):
+        shown = text.split(f"<!-- {marker}", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+        printed = CliRunner().invoke(cli, [*args, "--lang", lang]).output
+        billing = printed[printed.index(head) : printed.index("\n", printed.index(total)) + 1]
+        assert billing in shown and printed[printed.index(why_head) :] in shown, marker

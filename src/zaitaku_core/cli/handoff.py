@@ -58,6 +58,7 @@ WORDS = {
         "modelled_from": "収録は",
         "claim_month": "算定月",
         "readings": "読み方",
+        "interpretation": "zaitaku-core の解釈（national_rules.toml）",
         "period": "期間",
         "reached": "要件の回数を満たす",
         "not_reached": "要件の回数に届かない",
@@ -100,6 +101,8 @@ WORDS = {
         "modelled_from": "modelled from",
         "claim_month": "claim month",
         "readings": "readings",
+        "readings": "reading",
+        "interpretation": "zaitaku-core's interpretation (national_rules.toml)",
         "period": "period",
         "reached": "thresholds reached",
         "not_reached": "thresholds not reached",
@@ -273,7 +276,10 @@ def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
             click.echo(f"    [{STATUS_WORDS[lang][clause.status]}] {text}")
             if source.id == "engine":  # the engine's own reading: name it and the value chosen
                 chosen = options.as_readings().get(clause.part)
-                click.echo(f"      {w['readings']}: {clause.part}" + (f" = {chosen}" if chosen else ""))
+                if chosen:
+                    click.echo(f"      {w['readings']}: --reading {clause.part}={chosen}")
+                else:
+                    click.echo(f"      {w['interpretation']}: {clause.part}")
                 continue
             title = source.short or source.title
             if lang == "en" and source.title_en:
