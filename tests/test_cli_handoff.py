@@ -108,7 +108,6 @@ def test_batch_refuses_a_subject_that_is_not_an_opaque_id(tmp_path: Path, capsys
     assert "opaque id" in error and "'3'" in error and "'subject'" in error and "山田" not in error
 
 
-
 # --- readings, --explain, event inputs (rules) ----------------------------------------------------------------
 
 

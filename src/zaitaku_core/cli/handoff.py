@@ -100,7 +100,6 @@ WORDS = {
         "no_clause": "no clause recorded",
         "modelled_from": "modelled from",
         "claim_month": "claim month",
-        "readings": "readings",
         "readings": "reading",
         "interpretation": "zaitaku-core's interpretation (national_rules.toml)",
         "period": "period",
