@@ -226,10 +226,21 @@ def test_pdf_without_weasyprint_is_one_clear_line(
 def test_compare_has_scene_and_shared_indicator_charts(registry: Registry) -> None:
     registry.register(SamplePlugin(), name="sample")
     built = compare_cities(registry, ["fixture", "sample"], 2024)
-    (scenes,) = [s for s in built.sections if s.id == "scenes"]
-    chart = scenes.charts[0]
-    assert chart.id == "scenes" and len(chart.bars) == 8  # four scenes × two cities, on one scale
+    sections = {s.id: s for s in built.sections}
+    chart = sections["scenes"].charts[0]
+    assert chart.id == "scenes" and chart.series == "取組数" and len(chart.bars) == 8  # 4 scenes × 2 cities
     assert {b.group for b in chart.bars} == {"日常の療養支援", "入退院支援", "急変時の対応", "看取り"}
-    assert all("令和6年度" in b.label for b in chart.bars)
+    assert all("令和6年度" in b.label and b.plan is None for b in chart.bars)
+    assert sections["shared_indicators"].charts == () and "共通の指標はありません" in str(
+        sections["shared_indicators"].text
+    )
     page = render(built, "html").decode()
-    assert page.count("<svg") == len(scenes.charts)
+    assert page.count("<svg") == 1 and "実績値" not in page.split("<svg", 1)[1]  # counts, not actuals
+    # a city compared with itself shares every indicator: a chart each, the cities side by side
+    shared = {s.id: s for s in compare_cities(registry, ["fixture", "fixture"], 2024).sections}["shared_indicators"]
+    assert [c.title for c in shared.charts][:1] == ["講座の開催回数（回）：市町村別"]
+    lectures = shared.charts[0]
+    assert [(b.label, b.plan, b.actual, b.actual_status, b.as_of) for b in lectures.bars] == [
+        ("徳島市（令和6年度）", 2, 1, "partial", date(2024, 9, 30)),
+        ("徳島市（令和6年度）", 2, 1, "partial", date(2024, 9, 30)),
+    ]

@@ -31,11 +31,13 @@ from zaitaku_core.model import (
 )
 from zaitaku_core.report.charts import (
     bar,
-    city_charts,
     indicator_chart,
+    no_shared_note,
     not_charted_note,
     number,
     plan_period_label,
+    scene_chart,
+    shared_indicator_charts,
     target_number,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
@@ -73,6 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "findings": ("検証結果", "Validation findings"),
     "findings_none": ("検証で問題は見つかりませんでした。", "Validation found nothing to report."),
     "counts": ("件数", "Counts"),
+    "shared_indicators": ("共通の指標", "Shared indicators"),
     "scenes": ("4つの場面", "Care scenes"),
     "items": ("取組項目", "National items"),
     # column names
@@ -1073,6 +1076,15 @@ def shared_fiscal_year(registry: Registry, city_ids: Sequence[str]) -> int:
     )
 
 
+def _shared_indicators(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> Section:
+    """The comparison's charts of the indicators the cities share, or a sentence saying there are none."""
+    charts = shared_indicator_charts(plans, names, lang)
+    text = None if charts else no_shared_note(lang)
+    return Section.model_construct(
+        id="shared_indicators", title=_text("shared_indicators", lang), text=text, tables=(), charts=charts
+    )
+
+
 def compare_cities(
     registry: Registry,
     city_ids: Sequence[str],
@@ -1134,8 +1146,9 @@ def compare_cities(
             ("scenes_col", *city_keys),
             scene_rows,
             columns=(_text("scenes_col", lang), *names),
-            charts=city_charts(plans, names, lang),
+            charts=(scene_chart(plans, names, lang),),
         ),
+        _shared_indicators(plans, names, lang),
         _section("counts", lang, ("count", *city_keys), count_rows, columns=("", *names)),
     )
     return Report(

@@ -18,7 +18,17 @@ from zaitaku_core.errors import FiscalYearError
 from zaitaku_core.model import IndicatorValue, Plan, ValueStatus
 from zaitaku_core.report.model import Bar, BarStatus, Chart
 
-__all__ = ["bar", "city_charts", "indicator_chart", "not_charted_note", "number", "plan_period_label", "target_number"]
+__all__ = [
+    "bar",
+    "indicator_chart",
+    "no_shared_note",
+    "not_charted_note",
+    "number",
+    "plan_period_label",
+    "scene_chart",
+    "shared_indicator_charts",
+    "target_number",
+]
 
 Lang = Literal["ja", "en"]
 
@@ -37,6 +47,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "The cities share no indicator (same name and unit).",
     ),
     "city_year": ("{city}（{fy}）", "{city} ({fy})"),
+    "n_programs": ("取組数", "programs"),
 }
 
 
@@ -129,6 +140,7 @@ def indicator_chart(indicator_id: str, name: str, unit: str, bars: Sequence[Bar]
         bars=tuple(bars),
         unit=unit,
         note=None,
+        series=None,
     )
 
 
@@ -147,12 +159,11 @@ def not_charted_note(left_out: Sequence[tuple[str, Sequence[Bar]]], lang: Lang) 
     )
 
 
-def city_charts(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> tuple[Chart, ...]:
-    """The comparison's charts: programs per care scene for each city on one scale, then each indicator
-    the cities share (same name and unit), plan and actual of each city's fiscal year side by side."""
+def scene_chart(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> Chart:
+    """Programs per care scene, each city's beside the others' on one scale (a chart of counts)."""
     from zaitaku_core.framework import CareScene
 
-    scene_bars = [
+    bars = [
         Bar.model_construct(
             label=_t("city_year", lang, city=name, fy=_fy_label(plan.fiscal_year, lang)),
             plan=None,
@@ -167,19 +178,24 @@ def city_charts(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> tupl
         for scene in CareScene
         for plan, name in zip(plans, names, strict=True)
     ]
-    charts = [
-        Chart.model_construct(
-            id="scenes",
-            title=_t("scenes_chart", lang),
-            bars=tuple(scene_bars),
-            unit="件" if lang == "ja" else "programs",
-            note=None,
-        )
-    ]
+    return Chart.model_construct(
+        id="scenes",
+        title=_t("scenes_chart", lang),
+        bars=tuple(bars),
+        unit="件" if lang == "ja" else "programs",
+        note=None,
+        series=_t("n_programs", lang),
+    )
+
+
+def shared_indicator_charts(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> tuple[Chart, ...]:
+    """A chart for each indicator two or more cities share (the same name and unit): each city's plan and
+    actual for its fiscal year, side by side on one scale."""
     shared: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for index, plan in enumerate(plans):
         for indicator in plan.indicators:
             shared.setdefault((indicator.name, indicator.unit.value), []).append((index, indicator.id))
+    charts: list[Chart] = []
     for (name, _unit), members in shared.items():
         if len({index for index, _ in members}) < 2:
             continue
@@ -191,26 +207,23 @@ def city_charts(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> tupl
             unit_label = indicator.unit.label(lang)
             target = indicator.value(plan.fiscal_year, "plan")
             actual = indicator.value(plan.fiscal_year, "actual")
-            bars.append(
-                bar(
-                    _t("city_year", lang, city=names[index], fy=_fy_label(plan.fiscal_year, lang)),
-                    plan.fiscal_year,
-                    target,
-                    target_number(target),
-                    actual,
-                    number(actual.value) if actual is not None else None,
-                    lang,
-                ).model_copy(update={"group": None})
-            )
+            label = _t("city_year", lang, city=names[index], fy=_fy_label(plan.fiscal_year, lang))
+            actual_n = number(actual.value) if actual is not None else None
+            city_bar = bar(label, plan.fiscal_year, target, target_number(target), actual, actual_n, lang)
+            bars.append(city_bar.model_copy(update={"group": None}))
         charts.append(
             Chart.model_construct(
-                id=f"shared-{len(charts)}",
+                id=f"shared-{len(charts) + 1}",
                 title=_t("shared", lang, name=name, unit=unit_label),
                 bars=tuple(bars),
                 unit=unit_label,
                 note=None,
+                series=None,
             )
         )
-    if len(charts) == 1:
-        charts[0] = charts[0].model_copy(update={"note": _t("no_shared", lang)})
     return tuple(charts)
+
+
+def no_shared_note(lang: Lang) -> str:
+    """The sentence of a comparison whose cities share no indicator."""
+    return _t("no_shared", lang)

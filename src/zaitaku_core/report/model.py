@@ -110,13 +110,15 @@ class Bar(FrozenModel):
 
 
 class Chart(FrozenModel):
-    """A bar chart of plan against actual on one scale (``unit``), with a note for what it cannot show."""
+    """A bar chart on one scale (``unit``): plan against actual, or one ``series`` of counts; with a note."""
 
     id: str
     title: str
     bars: tuple[Bar, ...] = ()
     unit: str | None = None
     note: str | None = None
+    #: The one quantity a chart of counts draws (取組数): its bars are that quantity, not plan and actual.
+    series: str | None = None
 
 
 class Section(FrozenModel):

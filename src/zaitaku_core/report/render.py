@@ -382,6 +382,9 @@ def _svg_text(x: float, y: float, text: str, *, fill: str = _INK, weight: str = 
 
 def _legend(chart: Chart, lang: str) -> list[str]:
     """The legend: a mark and its name for each kind of mark the chart draws (and no others)."""
+    if chart.series is not None:
+        swatch = f'<rect x="0" y="-9" width="12" height="10" fill="{ACTUAL}"/>'
+        return [f'<g class="legend" transform="translate(0 12)">{swatch}{_svg_text(16, 0, chart.series)}</g>']
     used: set[str] = set()
     for b in chart.bars:
         if b.plan is not None and b.plan_text is None:
@@ -453,14 +456,16 @@ def _svg_chart(chart: Chart, lang: str, this_year: int | None) -> str:
                 body.append(_svg_text(0, y + 11, str(group), weight="bold"))
                 y += 18
         lines = _wrap(bar.label, label_ems)
-        height = max(2 * BAR_HEIGHT + 4, len(lines) * 14) + 8
-        current = this_year is not None and bar.fiscal_year == this_year
+        counts = chart.series is not None  # one quantity a bar: no plan slot, no year to shade
+        height = max((1 if counts else 2) * BAR_HEIGHT + 4, len(lines) * 14) + 8
+        current = not counts and this_year is not None and bar.fiscal_year == this_year
         if current:
             body.append(f'<rect x="0" y="{y - 2:g}" width="{_SVG_W}" height="{height:g}" fill="{_BAND}"/>')
         for n, line in enumerate(lines):
             body.append(_svg_text(0, y + 10 + 14 * n, line, weight="bold" if current else ""))
-        body.extend(_plan_marks(bar, y, top))
-        body.extend(_actual_marks(bar, y + BAR_HEIGHT + 2, top, lang, this_year, chart.id))
+        if not counts:
+            body.extend(_plan_marks(bar, y, top))
+        body.extend(_actual_marks(bar, y if counts else y + BAR_HEIGHT + 2, top, lang, this_year, chart.id))
         y += height
     grid = []
     ticks = round(top / step)
