@@ -179,7 +179,7 @@ def test_english(registry: Registry) -> None:
 def test_compare(registry: Registry) -> None:
     registry.register(__import__("sample_plugins").SamplePlugin(), name="sample")
     report = compare_cities(registry, ["fixture", "sample"], 2024)
-    counts = {row[0]: row[1:] for row in report.sections[2].tables[0].rows}
+    counts = {row[0]: row[1:] for row in {s.id: s for s in report.sections}["counts"].tables[0].rows}
     assert counts["取組数"] == (3, 2) and counts["ツール数"] == (2, 1) and counts["連携ルール数"] == (1, 0)
     items = {row[0]: row[2:] for row in report.sections[0].tables[0].rows}
     assert items["ア(ア)"] == (1, 1) and items["イ(ア)"] == (0, 1)

@@ -8,7 +8,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from zaitaku_core import __version__
-from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.errors import UndeclaredFiscalYearError
 from zaitaku_core.framework import CareScene, LabeledEnum, NewItem, OldItem, Phase
 from zaitaku_core.model import (
@@ -31,6 +30,7 @@ from zaitaku_core.model import (
 )
 from zaitaku_core.report.charts import (
     bar,
+    fy_label,
     indicator_chart,
     no_shared_note,
     not_charted_note,
@@ -285,11 +285,6 @@ _UNJUDGED = {
 }
 
 
-@cache
-def _fy_label(year: int, lang: Lang) -> str:
-    return FiscalYear(year).label(lang)
-
-
 def _indicator_rows(
     indicator: Indicator,
     lang: Lang,
@@ -334,7 +329,7 @@ def _indicator_rows(
         notes = " ".join([v.note for v in (target, actual) if v is not None and v.note])
         if from_log is not None and actual is not None and from_log.get(indicator.id, year) is not None:
             notes = " ".join(filter(None, (notes, _text("log_note", lang))))
-        fy = _fy_label(year, lang)
+        fy = fy_label(year, lang)
         period = plan_period_label(year, lang)
         rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None, *about))
         bars.append(bar(fy, year, target, target_n, actual, actual_n, lang))
@@ -1028,7 +1023,7 @@ def _plan_report(
     return Report(
         kind="plan",
         lang=lang,
-        title=_t("plan_title", lang, city=name, fy=_fy_label(plan.fiscal_year, lang)),
+        title=_t("plan_title", lang, city=name, fy=fy_label(plan.fiscal_year, lang)),
         cities=(city.id,),
         fiscal_year=plan.fiscal_year,
         generator=f"zaitaku-core {__version__}",
@@ -1119,7 +1114,7 @@ def compare_cities(
     count_rows: list[tuple[Cell, ...]] = []
     findings = [run_checks(plan, registry.checks()) for plan in plans]
     columns_per_city: list[tuple[str, list[Cell]]] = [
-        ("fiscal_year", [_fy_label(p.fiscal_year, lang) for p in plans]),
+        ("fiscal_year", [fy_label(p.fiscal_year, lang) for p in plans]),
         ("n_programs", [len(p.programs) for p in plans]),
         ("n_tools", [len(p.tools) for p in plans]),
         ("n_rules", [len(p.handoff_rules) for p in plans]),

@@ -20,6 +20,7 @@ from zaitaku_core.report.model import Bar, BarStatus, Chart
 
 __all__ = [
     "bar",
+    "fy_label",
     "indicator_chart",
     "no_shared_note",
     "not_charted_note",
@@ -84,7 +85,8 @@ def plan_period_label(year: int, lang: Lang) -> str | None:
 
 
 @cache
-def _fy_label(year: int, lang: Lang) -> str:
+def fy_label(year: int, lang: Lang) -> str:
+    """A fiscal year's label (令和6年度, FY2024), made once per year and language."""
     return FiscalYear(year).label(lang)
 
 
@@ -165,7 +167,7 @@ def scene_chart(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> Char
 
     bars = [
         Bar.model_construct(
-            label=_t("city_year", lang, city=name, fy=_fy_label(plan.fiscal_year, lang)),
+            label=_t("city_year", lang, city=name, fy=fy_label(plan.fiscal_year, lang)),
             plan=None,
             actual=float(sum(scene in p.scene_set for p in plan.programs)),
             group=scene.label(lang),
@@ -207,7 +209,7 @@ def shared_indicator_charts(plans: Sequence[Plan], names: Sequence[str], lang: L
             unit_label = indicator.unit.label(lang)
             target = indicator.value(plan.fiscal_year, "plan")
             actual = indicator.value(plan.fiscal_year, "actual")
-            label = _t("city_year", lang, city=names[index], fy=_fy_label(plan.fiscal_year, lang))
+            label = _t("city_year", lang, city=names[index], fy=fy_label(plan.fiscal_year, lang))
             actual_n = number(actual.value) if actual is not None else None
             city_bar = bar(label, plan.fiscal_year, target, target_number(target), actual, actual_n, lang)
             bars.append(city_bar.model_copy(update={"group": None}))
