@@ -117,7 +117,7 @@ class Chart(FrozenModel):
     bars: tuple[Bar, ...] = ()
     unit: str | None = None
     note: str | None = None
-    #: The one quantity a chart of counts draws (取組数): its bars are that quantity, not plan and actual.
+    #: The one quantity a chart of counts draws, such as 取組数; its bars are that, not plan and actual.
     series: str | None = None
 
 
