@@ -133,15 +133,15 @@ def test_editing_one_cell_changes_exactly_that_value(tmp_path: Path, installed: 
     book = openpyxl.load_workbook(workbook)
     sheet = book["取組"]
     headers = [cell.value for cell in sheet[1]]
-    row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == "asahikawa-2024-u")
+    row = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == "asahikawa-u")
     sheet.cell(row, headers.index("取組の概要") + 1).value = "新しい概要"
     book.save(workbook)
     before, after = _dump(installed, "asahikawa"), _dump(_import_to_folder(workbook, tmp_path / "out"), "asahikawa")
     changed = [
         (a["id"], k) for a, b in zip(after["programs"], before["programs"], strict=True) for k in a if a[k] != b[k]
     ]
-    assert changed == [("asahikawa-2024-u", "overview")]
-    assert next(p for p in after["programs"] if p["id"] == "asahikawa-2024-u")["overview"] == "新しい概要"
+    assert changed == [("asahikawa-u", "overview")]
+    assert next(p for p in after["programs"] if p["id"] == "asahikawa-u")["overview"] == "新しい概要"
     assert {k: v for k, v in after.items() if k != "programs"} == {k: v for k, v in before.items() if k != "programs"}
 
 
