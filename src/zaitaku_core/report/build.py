@@ -696,7 +696,7 @@ def _bodies(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
                 events or None,
                 _join(tools.get(i, i) for i in body.tools),
                 _scenes(body.scenes, None, lang, inferred),
-                _fy_label(body.established, lang) if body.established else None,
+                fy_label(body.established, lang) if body.established else None,
                 _sources(body.sources),
             )
         )
