@@ -230,6 +230,15 @@ class CityConflictError(PluginError):
     title_ja = "同じ市町村IDを2つの場所が提供しています"
 
 
+def _with_errors(message: str, errors: list[tuple[str, str]], *, shown: int | None = None) -> str:
+    """``message`` followed by ``where: what`` of each error (the first ``shown`` of them, and how many more)."""
+    if not errors:
+        return message
+    details = "; ".join(f"{where}: {what}" for where, what in errors[:shown])
+    more = len(errors) - shown if shown is not None else 0
+    return f"{message}: {details}" + (f"; … {more} more / ほか{more}件" if more > 0 else "")
+
+
 class PluginDataError(PluginError, ValueError):
     """A plugin's data (a hook result or a data file) failed validation against the models.
 
@@ -247,10 +256,7 @@ class PluginDataError(PluginError, ValueError):
         errors: list[tuple[str, str]] | None = None,
     ) -> None:
         self.errors = list(errors or [])
-        if self.errors:
-            details = "; ".join(f"{field}: {msg}" for field, msg in self.errors)
-            message = f"{message}: {details}"
-        super().__init__(message, location=location)
+        super().__init__(_with_errors(message, self.errors), location=location)
 
 
 class FileAccessError(ZaitakuError):
@@ -302,11 +308,7 @@ class ActivityImportError(InputError):
         errors: list[tuple[str, str]] | None = None,
     ) -> None:
         self.errors = list(errors or [])
-        if self.errors:
-            details = "; ".join(f"{where}: {msg}" for where, msg in self.errors[: self.SHOWN])
-            more = len(self.errors) - self.SHOWN
-            message = f"{message}: {details}" + (f"; … {more} more / ほか{more}件" if more > 0 else "")
-        super().__init__(message, location=location)
+        super().__init__(_with_errors(message, self.errors, shown=self.SHOWN), location=location)
 
 
 class MissingDependencyError(ZaitakuError):
