@@ -61,7 +61,7 @@ def test_migrations_create_exactly_the_tables_the_queries_use(log_path: Path) ->
         diffs = compare_metadata(MigrationContext.configure(connection), metadata)
         assert diffs == []
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
 
 
 def test_an_older_log_is_migrated_when_opened_and_keeps_its_entries(log_path: Path, tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_an_older_log_is_migrated_when_opened_and_keeps_its_entries(log_path: Pa
     with ActivityLog.open(log_path) as log:
         log.import_entries(read_file(csv_file), source="log.csv")
     with sqlite3.connect(log_path) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
         assert not connection.execute(
             "SELECT name FROM sqlite_master WHERE name = 'ix_activity_city_fiscal_year'"
         ).fetchone()
@@ -371,3 +371,161 @@ def test_activities_round_trip_through_add(log_path: Path) -> None:
     with ActivityLog.open(log_path) as log:
         assert log.add([item]).inserted == 1
         assert [logged.activity for logged in log.activities()] == [item]
+
+
+def _upgrade_to(log_path: Path, revision: str) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+
+    from zaitaku_core.activity.store import migrations_config
+
+    engine = sa.create_engine(f"sqlite:///{log_path}")
+    with engine.begin() as connection:
+        config = migrations_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    engine.dispose()
+
+
+def test_a_log_of_the_previous_head_gets_the_audit_tables_and_keeps_its_entries(log_path: Path, tmp_path: Path) -> None:
+    _upgrade_to(log_path, "0002")  # a log written before corrections existed
+    with sqlite3.connect(log_path) as connection:
+        connection.execute(
+            "INSERT INTO import_batch (id, source, imported_at, rows, inserted) "
+            "VALUES (1, 'old.csv', '2024-06-01', 1, 1)"
+        )
+        connection.execute(
+            "INSERT INTO activity (row_key, content_hash, city, program, date, fiscal_year, kind, count, "
+            "participants, scene_daily_support, scene_admission_discharge, scene_emergency, scene_end_of_life, "
+            "row_id, import_id, line) VALUES (?, ?, 'sample', 'p1', '2024-05-01', 2024, 'meeting', 1, 10, 0, 0, 0, "
+            "0, 'r-1', 1, 2)",
+            (b"k" * 16, b"h" * 16),
+        )
+    with ActivityLog.open(log_path) as log:
+        (old,) = log.activities()
+        assert (old.activity.participants, old.source, old.entry) == (10, "old.csv", 1)
+        deleted = log.delete("sample", row_ids=["r-1"], reason="二重に記録した")
+        assert [item.participants for item in deleted] == [10]
+        (change,) = log.changes()
+    assert change.action == "delete" and change.before is not None and change.before["participants"] == 10
+    with sqlite3.connect(log_path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+
+
+CORRECTABLE = "行ID,日付,市町村,取組ID,種別,参加者数,参加者数（医師）\n"
+
+
+def test_a_reimport_that_corrects_updates_the_entry_in_place_with_an_audit_record(
+    log_path: Path, tmp_path: Path
+) -> None:
+    first = write(
+        tmp_path / "a.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,10,4\nr-2,2024-05-02,sample,p1,会議,8,\n"
+    )
+    fixed = write(
+        tmp_path / "b.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,研修,11,2\nr-2,2024-05-02,sample,p1,会議,8,\n"
+    )
+    with ActivityLog.open(log_path) as log:
+        log.import_entries(read_file(first), source="a.csv")
+        entries = {logged.activity.row_id: logged.entry for logged in log.activities()}
+        with pytest.raises(ActivityImportError, match="--correct"):  # the safe default: a clash is refused
+            log.import_entries(read_file(fixed), source="b.csv")
+        result = log.import_entries(read_file(fixed), source="b.csv", correct=True)
+        assert (result.rows, result.inserted, result.corrected, result.already_present) == (2, 0, 1, 1)
+        logged = {item.activity.row_id: item for item in log.activities()}
+        again = log.import_entries(read_file(fixed), source="b.csv", correct=True)  # idempotent
+        (change,) = log.changes()
+    assert (again.inserted, again.corrected, again.already_present) == (0, 0, 2)
+    corrected = logged["r-1"]
+    assert corrected.entry == entries["r-1"] and (corrected.source, corrected.line) == ("b.csv", 2)
+    assert corrected.activity.kind is ActivityKind.TRAINING and corrected.activity.participants == 11
+    assert corrected.activity.by_profession == ((Profession.DOCTOR, 2),)
+    assert logged["r-2"].source == "a.csv"  # unchanged rows keep where they came from
+    assert (change.action, change.row_id, change.entry, change.source) == ("correct", "r-1", entries["r-1"], "b.csv")
+    assert change.before is not None and change.after is not None
+    assert (change.before["kind"], change.before["by_profession"]) == ("meeting", {"doctor": 4})
+    assert (change.after["kind"], change.after["by_profession"]) == ("training", {"doctor": 2})
+    assert count_rows(log_path) == (2, 1, 3)
+
+
+def test_a_correcting_import_with_a_bad_row_changes_nothing(log_path: Path, tmp_path: Path) -> None:
+    first = write(tmp_path / "a.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,10,4\n")
+    bad = write(
+        tmp_path / "b.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,12,4\nr-2,2024-05-02,sample,p1,懇親会,8,\n"
+    )
+    with ActivityLog.open(log_path) as log:
+        log.import_entries(read_file(first), source="a.csv")
+        with pytest.raises(ActivityImportError) as caught:
+            log.import_entries(read_file(bad), source="b.csv", correct=True)
+        assert [where for where, _ in caught.value.errors] == ["b.csv:3 種別"]
+        assert [logged.activity.participants for logged in log.activities()] == [10]
+        assert log.changes() == []
+
+
+def test_deletion_is_all_or_nothing_audited_and_survives_a_reimport(log_path: Path, tmp_path: Path) -> None:
+    csv_file = write(tmp_path / "log.csv", HEADER + ROWS)
+    with ActivityLog.open(log_path) as log:
+        log.import_entries(read_file(csv_file), source="log.csv")
+        listed = list(log.activities())
+        second_of_two = [x for x in listed if x.activity.date == date(2024, 6, 2)][1]
+        meeting = listed[0]
+        with pytest.raises(ActivityLogError, match="記録番号 999") as missing:
+            log.delete("sample", entries=[meeting.entry, 999], reason="誤入力")
+        assert str(meeting.entry) not in missing.value.message.split("記録番号 999")[1]
+        with pytest.raises(ActivityLogError):  # an entry of another city is not this city's
+            log.delete("elsewhere", entries=[meeting.entry], reason="誤入力")
+        with pytest.raises(PersonalDataError) as personal:
+            log.delete("sample", entries=[meeting.entry], reason="山田さん 090-1234-5678 から連絡")
+        assert "1234" not in str(personal.value)
+        assert count_rows(log_path) == (5, 2, 1)  # none of the above deleted anything
+        deleted = log.delete("sample", entries=[meeting.entry, second_of_two.entry], reason="誤入力")
+        assert [item.kind for item in deleted] == [ActivityKind.MEETING, ActivityKind.CONSULTATION]
+        assert count_rows(log_path) == (3, 0, 1)
+        kept = log.import_entries(read_file(csv_file), source="log.csv")  # the file still holds the rows
+        assert (kept.inserted, kept.kept_deleted, kept.already_present) == (0, 2, 3)
+        assert len(list(log.activities())) == 3
+        back = log.import_entries(read_file(csv_file), source="log.csv", correct=True)
+        assert (back.inserted, back.restored, back.already_present) == (0, 2, 3)
+        assert [x.activity for x in log.activities()] == [x.activity for x in listed]
+        actions = [(c.action, c.reason) for c in log.changes(city="sample")]
+    assert actions == [("delete", "誤入力"), ("delete", "誤入力"), ("restore", None), ("restore", None)]
+    assert count_rows(log_path)[:2] == (5, 2)
+
+
+def test_cli_correct_delete_and_changes(log_path: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from zaitaku_core.cli import cli
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["log", "--db", str(log_path), *args], obj=registry)
+
+    first = write(
+        tmp_path / "a.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,10,4\nr-2,2024-05-02,sample,p1,会議,8,\n"
+    )
+    fixed = write(
+        tmp_path / "b.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,12,4\nr-2,2024-05-02,sample,p1,会議,8,\n"
+    )
+    assert run("import", str(first)).exit_code == 0
+    refused = run("import", str(fixed))
+    assert isinstance(refused.exception, ActivityImportError) and "--correct" in str(refused.exception)
+    done = run("import", str(fixed), "--correct", "--json")
+    assert json.loads(done.output) == {
+        "source": "b.csv", "rows": 2, "inserted": 0, "corrected": 1, "restored": 0, "kept_deleted": 0
+    }  # fmt: skip
+    add = ["add", "--city", "sample", "--program", "p1", "--date", "2024-05-02", "--kind", "会議", "--id", "r-2"]
+    assert "訂正しました" in run(*add, "--participants", "9", "--correct").output
+    listed = run("list")
+    assert listed.output.splitlines()[0].startswith("entry\tdate")
+    entries = {record["row_id"]: record["entry"] for record in json.loads(run("list", "--json").output)}
+    deleted = run("delete", "--city", "sample", "--entry", str(entries["r-1"]), "--reason", "重複", "--json")
+    assert deleted.exit_code == 0 and json.loads(deleted.output)[0]["participants"] == 12
+    assert run("delete", "--city", "sample", "--id", "r-404", "--reason", "x").exit_code == 1
+    assert run("delete", "--city", "sample", "--reason", "x").exit_code == 2
+    only_deleted = write(tmp_path / "c.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,12,4\n")
+    assert "削除済みのため除外 1件" in run("import", str(only_deleted)).output
+    history = json.loads(run("changes", "--json").output)
+    assert [(c["action"], c["row_id"]) for c in history] == [("correct", "r-1"), ("correct", "r-2"), ("delete", "r-1")]
+    assert history[1]["before"]["participants"] == 8 and history[1]["after"]["participants"] == 9
+    assert history[2]["reason"] == "重複" and "delete\tsample" in run("changes").output

@@ -97,8 +97,9 @@ def fresh(postgres_url: str) -> str:
 
     engine = sa.create_engine(postgres_url)
     with engine.begin() as connection:
-        for table in ("activity_participant", "activity", "import_batch", "alembic_version"):
-            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
+        existing = sa.MetaData()
+        existing.reflect(connection)
+        existing.drop_all(connection)
     engine.dispose()
     return postgres_url
 
@@ -145,3 +146,19 @@ def test_a_failed_import_writes_nothing_on_postgresql(fresh: str, tmp_path: Path
         with pytest.raises(ActivityImportError):
             log.import_entries(read_file(clash), source="b.csv")
         assert [logged.activity.row_id for logged in log.activities()] == ["r-1"]
+
+
+def test_corrections_and_deletions_on_postgresql(fresh: str, tmp_path: Path) -> None:
+    header = "行ID,日付,市町村,取組ID,種別,参加者数,参加者数（医師）\n"
+    first = write(tmp_path / "a.csv", header + "r-1,2024-05-01,sample,p1,会議,10,4\nr-2,2024-05-02,sample,p1,会議,3,\n")
+    fixed = write(tmp_path / "b.csv", header + "r-1,2024-05-01,sample,p1,会議,11,2\nr-2,2024-05-02,sample,p1,会議,3,\n")
+    with ActivityLog.open(fresh) as log:
+        log.import_entries(read_file(first), source="a.csv")
+        result = log.import_entries(read_file(fixed), source="b.csv", correct=True)
+        assert (result.corrected, result.already_present) == (1, 1)
+        (r2,) = [logged for logged in log.activities() if logged.activity.row_id == "r-2"]
+        log.delete("sample", entries=[r2.entry], reason="重複")
+        assert log.import_entries(read_file(fixed), source="b.csv").kept_deleted == 1
+        entries = {logged.activity.row_id: logged.activity for logged in log.activities()}
+        assert list(entries) == ["r-1"] and entries["r-1"].participants == 11
+        assert [change.action for change in log.changes()] == ["correct", "delete"]

@@ -10,6 +10,11 @@ writer waits for the first instead of failing; every write (an import, one ``add
 ``BEGIN IMMEDIATE`` transaction, so an import that fails or is interrupted (an error in row 900,000, a
 killed process) leaves the log exactly as it was.
 
+Corrections and deletions are audited: an entry corrected by a re-import (``correct=True``) or deleted
+(:meth:`ActivityLog.delete`) leaves a row in ``activity_change`` with the entry as it was and as it
+became, and a deleted entry's key is remembered, so that importing a file that still holds the row does
+not bring it back (unless the import corrects: then the file's rows are what the log should hold).
+
 Bulk inserts compile their statement once with SQLAlchemy for the database's dialect and hand the rows
 to the driver's ``executemany`` as plain tuples: SQLAlchemy's own per-row parameter processing cost
 about 5× the insert itself on a million rows, and the values are already validated here.
@@ -18,6 +23,7 @@ about 5× the insert itself on a million rows, and the values are already valida
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,11 +35,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from zaitaku_core.activity.record import SCENE_COLUMNS, Activity, RowProblem, by_profession_order
-from zaitaku_core.activity.tables import activity, activity_participant, import_batch
+from zaitaku_core.activity.record import SCENE_COLUMNS, Activity, RowProblem, by_profession_order, check_free_text
+from zaitaku_core.activity.tables import (
+    activity,
+    activity_change,
+    activity_deleted,
+    activity_participant,
+    import_batch,
+)
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
-from zaitaku_core.errors import ActivityImportError, ActivityLogError
+from zaitaku_core.errors import ActivityImportError, ActivityLogError, PersonalDataError
 from zaitaku_core.framework import CareScene
 
 __all__ = [
@@ -41,10 +53,12 @@ __all__ = [
     "CHUNK",
     "MAX_PROBLEMS",
     "ActivityLog",
+    "Change",
     "ImportResult",
     "LoggedActivity",
     "RowProblem",
     "SummaryRow",
+    "activity_record",
     "database_url",
     "migrations_config",
 ]
@@ -84,25 +98,83 @@ _SCENES = tuple(SCENE_COLUMNS)
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What one import did: rows read, entries newly written, entries already in the log."""
+    """What one import did: rows read, entries newly written, corrected, restored, and left deleted.
+
+    ``corrected`` and ``restored`` are only ever non-zero for an import that corrects; ``kept_deleted``
+    counts rows of entries deleted earlier, which an import that does not correct leaves out.
+    """
 
     source: str
     rows: int
     inserted: int
+    corrected: int = 0
+    restored: int = 0
+    kept_deleted: int = 0
 
     @property
     def already_present(self) -> int:
-        """Entries of the source that the log held already (a re-import)."""
-        return self.rows - self.inserted
+        """Entries of the source that the log held already, unchanged (a re-import)."""
+        return self.rows - self.inserted - self.corrected - self.restored - self.kept_deleted
 
 
 @dataclass(frozen=True, slots=True)
 class LoggedActivity:
-    """An activity as read back from the log, with where it came from."""
+    """An activity as read back from the log, with its entry number and where it came from."""
 
     activity: Activity
     source: str
     line: int | None
+    entry: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change of the audit trail: an entry corrected, deleted or restored, when, by what, and why.
+
+    ``before`` and ``after`` are the entry's fields (:func:`activity_record`) before and after the change
+    (``None`` for a deleted entry's after and a restored entry's before).
+    """
+
+    number: int
+    changed_at: datetime
+    action: str
+    city: str
+    row_id: str | None
+    entry: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    source: str
+    reason: str | None
+
+
+def activity_record(item: Activity) -> dict[str, Any]:
+    """The fields of ``item`` as plain JSON values (codes, ISO dates), as ``zaitaku log list --json`` prints them.
+
+    >>> activity_record(Activity("sample", "p1", date(2024, 5, 1), ActivityKind.MEETING, participants=12))["kind"]
+    'meeting'
+    """
+    return {
+        "date": item.date.isoformat(),
+        "fiscal_year": item.fiscal_year,
+        "city": item.city,
+        "program": item.program,
+        "kind": item.kind.code,
+        "count": item.count,
+        "participants": item.participants,
+        "by_profession": {p.code: n for p, n in item.by_profession},
+        "scenes": sorted(scene.code for scene in item.scenes),
+        "body": item.body,
+        "asker": item.asker.code if item.asker else None,
+        "asker_profession": item.asker_profession.code if item.asker_profession else None,
+        "topic": item.topic,
+        "case_id": item.case_id,
+        "row_id": item.row_id,
+        "title": item.title,
+    }
+
+
+def _record_json(item: Activity | None) -> str | None:
+    return None if item is None else json.dumps(activity_record(item), ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +359,7 @@ class ActivityLog:
         *,
         source: str,
         sha256: str | None = None,
+        correct: bool = False,
     ) -> ImportResult:
         """Write the activities of ``entries`` in one transaction, or nothing if any entry is a problem.
 
@@ -295,21 +368,28 @@ class ActivityLog:
         and raises :class:`~zaitaku_core.errors.ActivityImportError` listing them all (up to
         :data:`~zaitaku_core.activity.store.MAX_PROBLEMS`). The line (or sheet row) is stored with the entry.
 
+        A row whose row id is in the log with other content is a clash, unless ``correct`` is true: then
+        the entry is corrected to the row (in place, keeping its entry number). A row of an entry deleted
+        earlier is left out, unless ``correct`` is true: then the entry is restored. Both are written to
+        the audit trail.
+
         Raises:
             ActivityImportError: some rows are not valid, or clash by row id; nothing was written.
         """
         problems: list[tuple[str, str]] = []
         seen_ids: dict[tuple[str, str], str] = {}
         occurrences: dict[bytes, int] = {}
-        rows = 0
+        rows = kept_deleted = 0
         with self._writing() as connection:
             batch_id = connection.execute(
                 import_batch.insert()
                 .values(source=source[:255], sha256=sha256, imported_at=datetime.now(UTC), rows=0, inserted=0)
                 .returning(import_batch.c.id)
             ).scalar_one()
+            deleted = set(connection.execute(sa.select(activity_deleted.c.row_key)).scalars())
+            restored: list[tuple[bytes, Activity]] = []
             writer = _BulkWriter(connection, batch_id)
-            with_ids: list[tuple[str, bytes, bytes]] = []
+            with_ids: list[_Keyed] = []
             for entry in entries:
                 if isinstance(entry, RowProblem):
                     problems.append((entry.where, entry.message))
@@ -326,12 +406,20 @@ class ActivityLog:
                 if problems:
                     continue  # the file is refused anyway: only look for more problems
                 key, digest = item.keys(occurrences)
+                if deleted and key in deleted:
+                    if not correct:
+                        kept_deleted += 1
+                        continue
+                    restored.append((key, item))
                 if item.row_id is not None:
-                    with_ids.append((where, key, digest))
+                    with_ids.append(_Keyed(where, line, item, key, digest))
                 writer.add(item, key, digest, line)
             writer.flush()
-            if not problems and writer.inserted_estimate < rows and with_ids:
-                problems.extend(_clashes(connection, batch_id, with_ids))
+            changed: list[_Keyed] = []
+            if not problems and writer.inserted_estimate < rows - kept_deleted and with_ids:
+                changed = _changed(connection, batch_id, with_ids)
+                if not correct:
+                    problems.extend((keyed.where, _CLASH) for keyed in changed)
             if problems:  # raising rolls the transaction back: the import batch row goes too
                 raise ActivityImportError(
                     f"{len(problems)}件の行に誤りがあるため、何も書き込んでいません / "
@@ -339,13 +427,95 @@ class ActivityLog:
                     location={"file": source},
                     errors=problems,
                 )
-            inserted = connection.execute(
+            if changed:
+                _correct(connection, batch_id, changed, source)
+            if restored:
+                _restore(connection, restored, source)
+            written = connection.execute(
                 sa.select(sa.func.count()).select_from(activity).where(activity.c.import_id == batch_id)
             ).scalar_one()
+            inserted = int(written) - len(changed) - len(restored)
             connection.execute(
                 import_batch.update().where(import_batch.c.id == batch_id).values(rows=rows, inserted=inserted)
             )
-        return ImportResult(source=source, rows=rows, inserted=int(inserted))
+        return ImportResult(source, rows, inserted, len(changed), len(restored), kept_deleted)
+
+    def delete(
+        self,
+        city: str,
+        *,
+        row_ids: Sequence[str] = (),
+        entries: Sequence[int] = (),
+        reason: str,
+        source: str = "zaitaku log delete",
+    ) -> list[Activity]:
+        """Delete ``city``'s entries of ``row_ids`` and entry numbers ``entries``, all or none; the deleted.
+
+        Each deletion is written to the audit trail with ``reason`` (required: a log of official
+        counts says why a count went down), and the entry's key is remembered, so that importing a file
+        that still holds the row leaves it out (an import that corrects brings it back).
+
+        Raises:
+            ActivityLogError: nothing is asked for, or an id or entry number is not an entry of ``city``
+                in the log (every such one is named); nothing was deleted.
+            PersonalDataError: the reason holds a phone number or an e-mail address.
+        """
+        try:
+            reason = check_free_text(reason, "reason", 200)
+        except PersonalDataError:
+            raise
+        except ValueError as exc:
+            raise ActivityLogError(str(exc), location={"field": "reason"}) from None
+        if not reason:
+            raise ActivityLogError("削除の理由を書いてください / give the reason for the deletion")
+        if not row_ids and not entries:
+            raise ActivityLogError("削除する記録を指定してください / name the entries to delete (row ids or entries)")
+        wanted = sa.or_(activity.c.row_id.in_(list(row_ids)), activity.c.id.in_(list(entries)))
+        with self._writing() as connection:
+            rows = connection.execute(sa.select(activity).where(activity.c.city == city, wanted)).mappings().all()
+            missing = [f"行ID {i}" for i in row_ids if i not in {row["row_id"] for row in rows}]
+            missing += [f"記録番号 {n}" for n in entries if n not in {row["id"] for row in rows}]
+            if missing:
+                raise ActivityLogError(
+                    f"活動記録にない記録です（何も削除していません）/ not entries of the log, nothing was deleted: "
+                    f"{'、'.join(missing)}",
+                    location={"city": city},
+                )
+            items = _read_back(connection, rows)
+            now = datetime.now(UTC)
+            for row, item in zip(rows, items, strict=True):
+                change_id = _audit(connection, "delete", row, item, None, source, reason, now)
+                connection.execute(
+                    activity_deleted.insert().values(row_key=row["row_key"], city=city, change_id=change_id)
+                )
+            keys = [row["row_key"] for row in rows]
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                connection.execute(activity_participant.delete().where(activity_participant.c.row_key.in_(chunk)))
+                connection.execute(activity.delete().where(activity.c.row_key.in_(chunk)))
+        return items
+
+    def changes(self, *, city: str | None = None) -> list[Change]:
+        """The audit trail (corrections, deletions, restorations), oldest first."""
+        query = sa.select(activity_change).order_by(activity_change.c.id)
+        if city is not None:
+            query = query.where(activity_change.c.city == city)
+        with self.engine.connect() as connection:
+            return [
+                Change(
+                    row.id,
+                    row.changed_at if row.changed_at.tzinfo else row.changed_at.replace(tzinfo=UTC),
+                    row.action,
+                    row.city,
+                    row.row_id,
+                    row.entry,
+                    json.loads(row.before) if row.before else None,
+                    json.loads(row.after) if row.after else None,
+                    row.source,
+                    row.reason,
+                )
+                for row in connection.execute(query)
+            ]
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -400,6 +570,7 @@ class ActivityLog:
                 activity=_activity_of(row, by_profession_order(professions.get(row["row_key"], ()))),
                 source=row["source"],
                 line=row["line"],
+                entry=row["id"],
             )
 
     def summary(self, *, city: str | None = None, fiscal_year: int | None = None) -> list[SummaryRow]:
@@ -517,39 +688,127 @@ def _activity_of(row: Any, by_profession: tuple[tuple[Profession, int], ...]) ->
     )
 
 
-def _clashes(connection: Connection, batch_id: int, with_ids: list[tuple[str, bytes, bytes]]) -> list[tuple[str, str]]:
-    """Entries whose row id is already in the log with other content (not written by this import)."""
-    found: list[tuple[str, str]] = []
+_CLASH = (
+    "この行IDで内容の異なる記録が既にあります（訂正するなら --correct）/ the log already holds an entry with this "
+    "row id and other content (to correct it, import with --correct)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyed:
+    """A row of an import that carries a row id, with its key and content hash."""
+
+    where: str
+    line: int | None
+    item: Activity
+    key: bytes
+    digest: bytes
+
+
+def _changed(connection: Connection, batch_id: int, with_ids: list[_Keyed]) -> list[_Keyed]:
+    """Rows whose row id is already in the log with other content (not written by this import)."""
+    found: list[_Keyed] = []
     for start in range(0, len(with_ids), 500):
         chunk = with_ids[start : start + 500]
         existing = dict(
             connection.execute(
                 sa.select(activity.c.row_key, activity.c.content_hash).where(
-                    activity.c.row_key.in_([key for _, key, _ in chunk]), activity.c.import_id != batch_id
+                    activity.c.row_key.in_([keyed.key for keyed in chunk]), activity.c.import_id != batch_id
                 )
             ).all()
         )
-        for where, key, digest in chunk:
-            if key in existing and existing[key] != digest:
-                found.append(
-                    (
-                        where,
-                        "この行IDで内容の異なる記録が既にあります / the log already holds an entry with this "
-                        "row id and other content",
-                    )
-                )
+        found += [keyed for keyed in chunk if keyed.key in existing and existing[keyed.key] != keyed.digest]
     return found
+
+
+def _read_back(connection: Connection, rows: Sequence[Any]) -> list[Activity]:
+    """The activities of ``rows`` of the ``activity`` table, with their participants by profession."""
+    professions: dict[bytes, list[tuple[Profession, int]]] = {}
+    keys = [row["row_key"] for row in rows]
+    for start in range(0, len(keys), 500):
+        found = connection.execute(
+            sa.select(activity_participant).where(activity_participant.c.row_key.in_(keys[start : start + 500]))
+        )
+        for key, profession, count in found:
+            professions.setdefault(key, []).append((Profession.parse(profession), count))
+    return [_activity_of(row, by_profession_order(professions.get(row["row_key"], ()))) for row in rows]
+
+
+def _audit(
+    connection: Connection,
+    action: str,
+    row: Any,
+    before: Activity | None,
+    after: Activity | None,
+    source: str,
+    reason: str | None,
+    when: datetime,
+) -> int:
+    """Write one change to the audit trail; its number."""
+    return int(
+        connection.execute(
+            activity_change.insert()
+            .values(
+                changed_at=when,
+                action=action,
+                city=row["city"],
+                row_key=row["row_key"],
+                row_id=row["row_id"],
+                entry=row["id"],
+                before=_record_json(before),
+                after=_record_json(after),
+                source=source[:255],
+                reason=reason,
+            )
+            .returning(activity_change.c.id)
+        ).scalar_one()
+    )
+
+
+def _old_rows(connection: Connection, keys: list[bytes]) -> dict[bytes, Any]:
+    found: dict[bytes, Any] = {}
+    for start in range(0, len(keys), 500):
+        query = sa.select(activity).where(activity.c.row_key.in_(keys[start : start + 500]))
+        found.update((row["row_key"], row) for row in connection.execute(query).mappings())
+    return found
+
+
+def _correct(connection: Connection, batch_id: int, changed: list[_Keyed], source: str) -> None:
+    """Correct the entries of ``changed`` to their rows in place, each with its audit record."""
+    old = _old_rows(connection, [keyed.key for keyed in changed])
+    rows = [old[keyed.key] for keyed in changed]
+    now = datetime.now(UTC)
+    for row, before, keyed in zip(rows, _read_back(connection, rows), changed, strict=True):
+        _audit(connection, "correct", row, before, keyed.item, source, None, now)
+    keys = [keyed.key for keyed in changed]
+    for start in range(0, len(keys), 500):
+        connection.execute(
+            activity_participant.delete().where(activity_participant.c.row_key.in_(keys[start : start + 500]))
+        )
+    writer = _BulkWriter(connection, batch_id, upsert=True)
+    for keyed in changed:
+        writer.add(keyed.item, keyed.key, keyed.digest, keyed.line)
+    writer.flush()
+
+
+def _restore(connection: Connection, restored: list[tuple[bytes, Activity]], source: str) -> None:
+    """Forget the deletion of the entries of ``restored`` (written back by the import), with audit records."""
+    old = _old_rows(connection, [key for key, _ in restored])
+    now = datetime.now(UTC)
+    for key, item in restored:
+        _audit(connection, "restore", old[key], None, item, source, None, now)
+        connection.execute(activity_deleted.delete().where(activity_deleted.c.row_key == key))
 
 
 class _BulkWriter:
     """Inserts activities (and their participants by profession) in chunks through the driver."""
 
-    def __init__(self, connection: Connection, batch_id: int) -> None:
+    def __init__(self, connection: Connection, batch_id: int, *, upsert: bool = False) -> None:
         self.connection = connection
         self.batch_id = batch_id
         dialect = connection.dialect
         self.positional = bool(dialect.positional)
-        self.activity_sql = _insert_sql(connection, activity, _ACTIVITY_COLUMNS, ("row_key",))
+        self.activity_sql = _insert_sql(connection, activity, _ACTIVITY_COLUMNS, ("row_key",), upsert=upsert)
         self.participant_sql = _insert_sql(
             connection, activity_participant, ("row_key", "profession", "participants"), ("row_key", "profession")
         )
@@ -611,21 +870,31 @@ class _BulkWriter:
         return self.connection.exec_driver_sql(sql, parameters)
 
 
-def _insert_sql(connection: Connection, table: sa.Table, columns: tuple[str, ...], conflict: tuple[str, ...]) -> str:
-    """``INSERT … ON CONFLICT DO NOTHING`` for ``table``, compiled for the connection's dialect."""
+def _insert_sql(
+    connection: Connection,
+    table: sa.Table,
+    columns: tuple[str, ...],
+    conflict: tuple[str, ...],
+    *,
+    upsert: bool = False,
+) -> str:
+    """``INSERT … ON CONFLICT DO NOTHING`` for ``table`` (``DO UPDATE`` of ``columns`` if ``upsert``), compiled
+    for the connection's dialect."""
     name = connection.dialect.name
     values: dict[str, Any] = {column: sa.bindparam(column) for column in columns}
-    statement: Any
     if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=list(conflict))
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        statement = postgresql_insert(table).values(values).on_conflict_do_nothing(index_elements=list(conflict))
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
     else:
         raise ActivityLogError(f"活動記録は SQLite と PostgreSQL に対応しています / unsupported database {name!r}")
+    insert = dialect_insert(table).values(values)
+    statement: Any
+    if upsert:
+        updated = {column: insert.excluded[column] for column in columns if column not in conflict}
+        statement = insert.on_conflict_do_update(index_elements=list(conflict), set_=updated)
+    else:
+        statement = insert.on_conflict_do_nothing(index_elements=list(conflict))
     compiled = statement.compile(dialect=connection.dialect)
     if compiled.positiontup is not None and tuple(compiled.positiontup) != columns:
         raise AssertionError(f"parameter order {compiled.positiontup} != {columns}")  # pragma: no cover

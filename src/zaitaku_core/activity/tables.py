@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from zaitaku_core.activity.record import SCENE_COLUMNS
 
-__all__ = ["activity", "activity_participant", "import_batch", "metadata"]
+__all__ = ["activity", "activity_change", "activity_deleted", "activity_participant", "import_batch", "metadata"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -76,4 +76,31 @@ activity_participant = sa.Table(
     sa.Column("profession", sa.String(40), primary_key=True),
     sa.Column("participants", sa.Integer, nullable=False),
     sa.CheckConstraint("participants >= 0", name="participants_not_negative"),
+)
+
+#: The audit trail: one row per entry corrected, deleted or restored (never deleted itself).
+activity_change = sa.Table(
+    "activity_change",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("action", sa.String(10), nullable=False),
+    sa.Column("city", sa.String(120), nullable=False),
+    sa.Column("row_key", sa.LargeBinary(16), nullable=False),
+    sa.Column("row_id", sa.String(64)),
+    sa.Column("entry", sa.Integer),
+    sa.Column("before", sa.Text),
+    sa.Column("after", sa.Text),
+    sa.Column("source", sa.String(255), nullable=False),
+    sa.Column("reason", sa.String(200)),
+    sa.CheckConstraint("action IN ('correct', 'delete', 'restore')", name="action_known"),
+)
+
+#: Keys of deleted entries, so that importing a file that still holds one does not bring it back.
+activity_deleted = sa.Table(
+    "activity_deleted",
+    metadata,
+    sa.Column("row_key", sa.LargeBinary(16), primary_key=True),
+    sa.Column("city", sa.String(120), nullable=False),
+    sa.Column("change_id", sa.Integer, sa.ForeignKey("activity_change.id"), nullable=False),
 )

@@ -1,4 +1,4 @@
-"""``zaitaku log``: keep the activity log (add, import, list, summary, template).
+"""``zaitaku log``: keep the activity log (add, import, correct, delete, list, summary, changes, template).
 
 Needs the ``log`` extra (``pip install 'zaitaku-core[log]'``: SQLAlchemy, Alembic, openpyxl, psycopg);
 the commands import it only when they run.
@@ -91,6 +91,13 @@ def _lookup(ctx: click.Context, check_plan: bool) -> ProgramLookup | None:
     return program_lookup(get_registry(ctx)) if check_plan else None
 
 
+_CORRECT = click.option(
+    "--correct",
+    is_flag=True,
+    help="行IDが同じで内容の違う記録を訂正し、削除した記録を戻す（変更履歴に残る）/ correct entries whose row id "
+    "is in the log with other content, and bring back deleted ones (kept in the audit trail).",
+)
+
 _PLAN_CHECK = click.option(
     "--plan-check/--no-plan-check",
     default=True,
@@ -107,6 +114,7 @@ _PLAN_CHECK = click.option(
 )
 @click.option("--sheet", help="XLSXのシート名（既定：活動記録）/ the workbook's log sheet (default: 活動記録).")
 @_PLAN_CHECK
+@_CORRECT
 @click.option("--json", "as_json", is_flag=True, help="結果をJSONで / print the result as JSON.")
 @click.pass_context
 def import_(
@@ -116,26 +124,50 @@ def import_(
     encoding: str | None,
     sheet: str | None,
     plan_check: bool,
+    correct: bool,
     as_json: bool,
 ) -> None:
     """ファイル（CSV・XLSX）の活動を取り込む / import the activities of FILE (CSV or XLSX), all or nothing.
 
     Every row is checked; any error (listed with file, line or cell, and field) writes nothing. Rows already
-    in the log are not counted twice, so importing the same file again changes nothing.
+    in the log are not counted twice, so importing the same file again changes nothing. A row whose row id
+    is in the log with other content is refused, unless --correct is given: then the entry is corrected,
+    and the change kept in the audit trail (zaitaku log changes).
     """
     from zaitaku_core.activity.reader import read_file
     from zaitaku_core.activity.store import file_sha256
 
     log_ = _log(ctx)
     entries = read_file(file, city=city, encoding=encoding, sheet=sheet, programs=_lookup(ctx, plan_check))
-    result = log_.import_entries(entries, source=file.name, sha256=file_sha256(file))
+    result = log_.import_entries(entries, source=file.name, sha256=file_sha256(file), correct=correct)
     if as_json:
-        echo_json({"source": result.source, "rows": result.rows, "inserted": result.inserted})
-    else:
-        click.echo(
-            f"{result.source}: {result.rows}行、新規 {result.inserted}件、記録済み {result.already_present}件 / "
-            f"{result.rows} rows, {result.inserted} new, {result.already_present} already in the log"
+        echo_json(
+            {
+                "source": result.source,
+                "rows": result.rows,
+                "inserted": result.inserted,
+                "corrected": result.corrected,
+                "restored": result.restored,
+                "kept_deleted": result.kept_deleted,
+            }
         )
+        return
+    text = (
+        f"{result.source}: {result.rows}行、新規 {result.inserted}件、記録済み {result.already_present}件",
+        f"{result.rows} rows, {result.inserted} new, {result.already_present} already in the log",
+    )
+    extra = [
+        (f"訂正 {result.corrected}件", f"{result.corrected} corrected", result.corrected),
+        (f"復元 {result.restored}件", f"{result.restored} restored", result.restored),
+        (
+            f"削除済みのため除外 {result.kept_deleted}件",
+            f"{result.kept_deleted} left out as deleted",
+            result.kept_deleted,
+        ),
+    ]
+    ja = "、".join([text[0], *(j for j, _, n in extra if n)])
+    en = ", ".join([text[1], *(e for _, e, n in extra if n)])
+    click.echo(f"{ja} / {en}")
 
 
 @log.command()
@@ -160,11 +192,18 @@ def import_(
 @click.option("--case-id", help="匿名のケースID / an opaque case id.")
 @click.option("--id", "row_id", help="行ID（再登録の照合用）/ a row id making the entry idempotent.")
 @_PLAN_CHECK
+@_CORRECT
 @click.pass_context
 def add(
-    ctx: click.Context, /, by_profession: tuple[str, ...], scenes: tuple[str, ...], plan_check: bool, **fields: Any
+    ctx: click.Context,
+    /,
+    by_profession: tuple[str, ...],
+    scenes: tuple[str, ...],
+    plan_check: bool,
+    correct: bool,
+    **fields: Any,
 ) -> None:
-    """活動を1件記録する / record one activity."""
+    """活動を1件記録する / record one activity (with --id and --correct: correct the entry of that row id)."""
     from zaitaku_core.activity.reader import profession_header, read_fields
     from zaitaku_core.activity.vocabulary import Profession
     from zaitaku_core.errors import InputError
@@ -186,8 +225,15 @@ def add(
             raise click.BadParameter(exc.message, param_hint="--by-profession") from None
         values[profession_header(profession, "en")] = number.strip()
     item_ = read_fields(values, source="zaitaku log add", programs=_lookup(ctx, plan_check))
-    result = _log(ctx).add([item_])
-    state = "記録しました / recorded" if result.inserted else "記録済みです / already in the log"
+    result = _log(ctx).import_entries([("zaitaku log add", 1, item_)], source="zaitaku log add", correct=correct)
+    if result.corrected:
+        state = "訂正しました / corrected"
+    elif result.restored:
+        state = "削除した記録を戻しました / restored"
+    elif result.kept_deleted:
+        state = "削除済みの記録です（戻すには --correct）/ deleted earlier (to bring it back, --correct)"
+    else:
+        state = "記録しました / recorded" if result.inserted else "記録済みです / already in the log"
     click.echo(f"{state}: {item_.city} {item_.program} {item_.date.isoformat()} {item_.kind.ja}")
 
 
@@ -213,47 +259,95 @@ def list_(
     limit: int | None,
 ) -> None:
     """記録された活動を日付順に表示する / list logged activities by date (tab-separated, or JSON)."""
+    from zaitaku_core.activity.store import activity_record
     from zaitaku_core.activity.vocabulary import ActivityKind
-    from zaitaku_core.report import neutralize
 
     wanted = ActivityKind.parse(kind) if kind else None
     found = _log(ctx).activities(
         city=city, fiscal_year=_fiscal_year(fiscal_year), program=program, kind=wanted, limit=limit
     )
-    columns = ("date", "fiscal_year", "city", "program", "kind", "count", "participants", "scenes", "body",
-               "asker", "topic", "case_id", "title", "source", "line")  # fmt: skip
-    records = []
-    for logged in found:
-        item = logged.activity
-        records.append(
-            {
-                "date": item.date.isoformat(),
-                "fiscal_year": item.fiscal_year,
-                "city": item.city,
-                "program": item.program,
-                "kind": item.kind.code,
-                "count": item.count,
-                "participants": item.participants,
-                "by_profession": {p.code: n for p, n in item.by_profession},
-                "scenes": sorted(scene.code for scene in item.scenes),
-                "body": item.body,
-                "asker": item.asker.code if item.asker else None,
-                "asker_profession": item.asker_profession.code if item.asker_profession else None,
-                "topic": item.topic,
-                "case_id": item.case_id,
-                "row_id": item.row_id,
-                "title": item.title,
-                "source": logged.source,
-                "line": logged.line,
-            }
-        )
+    columns = ("entry", "date", "fiscal_year", "city", "program", "kind", "count", "participants", "scenes",
+               "body", "asker", "topic", "case_id", "title", "source", "line")  # fmt: skip
+    records = [
+        {"entry": logged.entry, **activity_record(logged.activity), "source": logged.source, "line": logged.line}
+        for logged in found
+    ]
     if as_json:
         echo_json(records)
         return
     click.echo("\t".join(columns))
     for record in records:
-        cells = ["、".join(v) if isinstance(v := record[c], list) else ("" if v is None else str(v)) for c in columns]
-        click.echo("\t".join(str(neutralize(cell.replace("\t", " ").replace("\n", " "))) for cell in cells))
+        _echo_cells([record[c] for c in columns])
+
+
+def _echo_cells(values: list[Any]) -> None:
+    """One tab-separated line of ``values`` (lists joined with 、), safe to open in a spreadsheet."""
+    from zaitaku_core.report import neutralize
+
+    cells = ["、".join(v) if isinstance(v, list) else ("" if v is None else str(v)) for v in values]
+    click.echo("\t".join(str(neutralize(cell.replace("\t", " ").replace("\n", " "))) for cell in cells))
+
+
+@log.command()
+@click.option("--city", required=True, help="市町村ID / city id.")
+@click.option("--id", "row_ids", multiple=True, help="削除する記録の行ID、繰り返し可 / row id of an entry, repeatable.")
+@click.option(
+    "--entry",
+    "entries",
+    type=int,
+    multiple=True,
+    help="削除する記録の番号（log list の entry）、繰り返し可 / entry number (from log list), repeatable.",
+)
+@click.option("--reason", required=True, help="削除の理由（変更履歴に残る）/ why (kept in the audit trail).")
+@click.option("--json", "as_json", is_flag=True, help="削除した記録をJSONで / print the deleted entries as JSON.")
+@click.pass_context
+def delete(
+    ctx: click.Context, city: str, row_ids: tuple[str, ...], entries: tuple[int, ...], reason: str, as_json: bool
+) -> None:
+    """記録を削除する（すべてか、何もしないか）/ delete entries of the log, all named or none.
+
+    Each deletion is kept in the audit trail (zaitaku log changes) with the entry as it was. Importing a
+    file that still holds a deleted row leaves it out; import it with --correct to bring it back.
+    """
+    from zaitaku_core.activity.store import activity_record
+
+    if not row_ids and not entries:
+        raise click.UsageError("--id か --entry で記録を指定してください / name the entries with --id or --entry")
+    deleted = _log(ctx).delete(city, row_ids=row_ids, entries=entries, reason=reason)
+    if as_json:
+        echo_json([activity_record(item) for item in deleted])
+        return
+    click.echo(f"{len(deleted)}件を削除しました / deleted {len(deleted)} entries")
+
+
+@log.command()
+@click.option("--city", help="市町村ID / city id.")
+@click.option("--json", "as_json", is_flag=True, help="JSONで出力 / print JSON.")
+@click.pass_context
+def changes(ctx: click.Context, city: str | None, as_json: bool) -> None:
+    """訂正・削除・復元の履歴 / the audit trail: entries corrected, deleted and restored, oldest first."""
+    records = [
+        {
+            "number": change.number,
+            "changed_at": change.changed_at.isoformat(timespec="seconds"),
+            "action": change.action,
+            "city": change.city,
+            "row_id": change.row_id,
+            "entry": change.entry,
+            "source": change.source,
+            "reason": change.reason,
+            "before": change.before,
+            "after": change.after,
+        }
+        for change in _log(ctx).changes(city=city)
+    ]
+    if as_json:
+        echo_json(records)
+        return
+    columns = ("number", "changed_at", "action", "city", "entry", "row_id", "source", "reason")
+    click.echo("\t".join(columns))
+    for record in records:
+        _echo_cells([record[c] for c in columns])
 
 
 @log.command()
