@@ -1,6 +1,7 @@
 """Root pytest configuration: which files are not test modules, pytester for the suite's own tests, and the
 suite's hypothesis profile."""
 
+import pytest
 from hypothesis import settings
 
 pytest_plugins = ["pytester"]
@@ -12,3 +13,12 @@ collect_ignore = ["src/zaitaku_core/cli/__main__.py", "scripts", "docs/conf.py",
 # tests (on a loaded 2-core machine a deadline fails correct code). Examples and shrinking are unchanged.
 settings.register_profile("zaitaku", deadline=None)
 settings.load_profile("zaitaku")
+
+
+@pytest.fixture(autouse=True)
+def _no_locale_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the C locale, which names no language: zaitaku then speaks Japanese unless a test asks
+    otherwise (``--lang``, ``ZAITAKU_LANG``, or a locale it sets), whatever the developer's own locale."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")

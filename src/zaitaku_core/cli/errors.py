@@ -13,11 +13,12 @@ constant               code  when
 :data:`EXIT_INTERNAL`  3     a bug of zaitaku-core: any other exception, printed with a "please report" line
 =====================  ====  ===========================================================================
 
-The line is Japanese unless English is asked for (``zaitaku --lang en …``, a command's ``--lang en``, or
-``ZAITAKU_LANG=en``): ``エラー [unknown-city] 市町村が見つかりません: … 詳細: <address>#unknown-city
-（ローカルのドキュメント）``. It names the error's stable code and the full address of its section in the
-error reference, saying whether that is a local documentation build or the published site. Control
-characters in a message are escaped, so the error is always one line and cannot rewrite the terminal.
+The line is in the language of :func:`zaitaku_core.i18n.resolve_lang`: ``zaitaku --lang en …``, a command's
+``--lang en``, ``ZAITAKU_LANG=en``, else the locale (``LANG=en_US.UTF-8``), else Japanese:
+``エラー [unknown-city] 市町村が見つかりません: … 詳細: <address>#unknown-city（ローカルのドキュメント）``.
+It names the error's stable code and the full address of its section in the error reference, saying whether
+that is a local documentation build or the published site. Control characters in a message are escaped, so
+the error is always one line and cannot rewrite the terminal.
 ``--debug`` (or ``ZAITAKU_DEBUG=1``) prints the traceback before the line.
 """
 
@@ -27,9 +28,11 @@ import os
 import sys
 import traceback
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
 
 import click
+
+from zaitaku_core.i18n import LANG_VARIABLE, NP_, resolve_lang, translate
 
 if TYPE_CHECKING:
     from zaitaku_core.errors import ZaitakuError
@@ -63,54 +66,33 @@ EXIT_INTERNAL: Final = 3
 #: Interrupted by the user (Ctrl-C), as shells report SIGINT.
 EXIT_INTERRUPTED: Final = 130
 
-#: The environment variable that chooses the language when no ``--lang`` is given.
-LANG_VARIABLE: Final = "ZAITAKU_LANG"
 #: The environment variable that turns ``--debug`` on.
 DEBUG_VARIABLE: Final = "ZAITAKU_DEBUG"
 
-Lang = Literal["ja", "en"]
-
+#: The words of the error lines (English; translated through the message catalogue, zaitaku_core.i18n).
 _WORDS: Final = {
-    "ja": {
-        "error": "エラー",
-        "internal": "内部エラー",
-        "usage": "コマンドの指定が正しくありません",
-        "help": "使い方",
-        "see": "詳細",
-        "local": "ローカルのドキュメント",
-        "configured": "設定されたドキュメント",
-        "published": "公開サイト",
-        "report": "zaitaku-core の不具合です。--debug を付けて再実行し、その出力を添えて報告してください",
-        "invalid": "入力値が正しくありません",
-        "interrupted": "中断しました",
-        "warning": "警告",
-        "skipped": "このプラグインの市町村・検証・レポート節は含まれていません",
-    },
-    "en": {
-        "error": "error",
-        "internal": "internal error",
-        "usage": "usage",
-        "help": "help",
-        "see": "see",
-        "local": "local documentation build",
-        "configured": "configured documentation",
-        "published": "published site",
-        "report": "this is a bug in zaitaku-core: please run again with --debug and report it with that output",
-        "invalid": "invalid input",
-        "interrupted": "interrupted",
-        "warning": "warning",
-        "skipped": "its cities, checks and report sections are left out",
-    },
+    "error": NP_("error line", "error"),
+    "internal": NP_("error line", "internal error"),
+    "usage": NP_("error line", "usage"),
+    "help": NP_("error line", "help"),
+    "see": NP_("error line", "see"),
+    "local": NP_("error line", "local documentation build"),
+    "configured": NP_("error line", "configured documentation"),
+    "published": NP_("error line", "published site"),
+    "report": NP_(
+        "error line", "this is a bug in zaitaku-core: please run again with --debug and report it with that output"
+    ),
+    "invalid": NP_("error line", "invalid input"),
+    "interrupted": NP_("error line", "interrupted"),
+    "warning": NP_("error line", "warning"),
+    "skipped": NP_("error line", "its cities, checks and report sections are left out"),
 }
 
 
-def resolve_lang(explicit: str | None = None) -> Lang:
-    """The language to speak: ``explicit`` if given, else ``$ZAITAKU_LANG`` (``en``, ``en_US.UTF-8`` …),
-    else Japanese."""
-    for candidate in (explicit, os.environ.get(LANG_VARIABLE)):
-        if candidate:
-            return "en" if candidate.strip().lower().startswith("en") else "ja"
-    return "ja"
+def _words(lang: str | None) -> dict[str, str]:
+    """:data:`_WORDS` in ``lang`` (resolved as :func:`resolve_lang` does)."""
+    chosen = resolve_lang(lang)
+    return {key: translate(word, chosen) for key, word in _WORDS.items()}
 
 
 def debug_from_environment() -> bool:
@@ -177,7 +159,7 @@ def error_line(exc: BaseException, lang: str | None = None, *, warning: bool = F
     "警告" / "warning" instead of "エラー" / "error" when ``warning``."""
     from zaitaku_core.errors import ZaitakuError, docs_reference
 
-    words = _WORDS[resolve_lang(lang)]
+    words = _words(lang)
     exc = _as_library_error(exc)
     if isinstance(exc, ZaitakuError):
         reference = docs_reference()
@@ -204,7 +186,7 @@ def echo_error(exc: BaseException, lang: str | None = None) -> None:
     if exit_code_for(exc) == EXIT_INTERNAL:
         from zaitaku_core import __version__
 
-        click.echo(f"{_WORDS[resolve_lang(lang)]['report']} (zaitaku-core {__version__})", err=True)
+        click.echo(f"{_words(lang)['report']} (zaitaku-core {__version__})", err=True)
 
 
 def echo_plugin_failures(
@@ -216,7 +198,7 @@ def echo_plugin_failures(
     from zaitaku_core.errors import ZaitakuError
 
     raised_plugin = raised.location.get("plugin") if isinstance(raised, ZaitakuError) else None
-    words = _WORDS[resolve_lang(lang)]
+    words = _words(lang)
     for failure in failures:
         if failure.location.get("plugin") == raised_plugin:
             continue

@@ -15,6 +15,7 @@ from typing import Literal
 
 from zaitaku_core.calendar import FiscalYear, PlanPeriod
 from zaitaku_core.errors import FiscalYearError
+from zaitaku_core.i18n import N_, text
 from zaitaku_core.model import IndicatorValue, Plan, ValueStatus
 from zaitaku_core.report.model import Bar, BarStatus, Chart
 
@@ -33,28 +34,23 @@ __all__ = [
 
 Lang = Literal["ja", "en"]
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "trend": ("{name}（{unit}）：計画値と実績値の推移", "{name} ({unit}): plan and actual by fiscal year"),
-    "not_charted": (
-        "次の{n}指標は、目標が実施回数（{frequencies}）のみで実績値がないため、グラフにしていません（表をご覧ください）：{names}。",
+_TEXT: dict[str, str] = {
+    "trend": N_("{name} ({unit}): plan and actual by fiscal year"),
+    "not_charted": N_(
         "{n} indicators have only a frequency target ({frequencies}) and no actual yet, so they are not charted "
-        "(see the table): {names}.",
+        "(see the table): {names}."
     ),
-    "scenes_chart": ("4つの場面ごとの取組数", "Programs per care scene"),
-    "scenes_group": ("{scene}", "{scene}"),
-    "shared": ("{name}（{unit}）：市町村別", "{name} ({unit}) by city"),
-    "no_shared": (
-        "名称と単位が一致する共通の指標はありません。",
-        "The cities share no indicator (same name and unit).",
-    ),
-    "city_year": ("{city}（{fy}）", "{city} ({fy})"),
-    "n_programs": ("取組数", "programs"),
+    "scenes_chart": N_("Programs per care scene"),
+    "scenes_group": N_("{scene}"),
+    "shared": N_("{name} ({unit}) by city"),
+    "no_shared": N_("The cities share no indicator (same name and unit)."),
+    "city_year": N_("{city} ({fy})"),
+    "n_programs": N_("programs"),
 }
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:
-    ja, en = _TEXT[key]
-    return (en if lang == "en" else ja).format(**values)
+    return text(_TEXT[key], lang, **values)
 
 
 def number(value: Decimal | None) -> int | float | None:

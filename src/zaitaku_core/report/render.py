@@ -39,6 +39,7 @@ from datetime import date
 
 from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.errors import ExportLimitError, MissingDependencyError
+from zaitaku_core.i18n import N_, text
 from zaitaku_core.report.charts import plan_period_label
 from zaitaku_core.report.model import Bar, Cell, Chart, Mark, Report, Table
 
@@ -104,32 +105,31 @@ def _date(day: date, lang: str) -> str:
     return day.isoformat() if lang == "en" else f"{day.year}年{day.month}月{day.day}日"
 
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "city": ("市町村", "City"),
-    "fiscal_year": ("対象年度", "Fiscal year"),
-    "operators": ("担当課・実施者", "Run by"),
-    "issued": ("作成日", "Issued"),
-    "issued_data": ("{date}（データ中の最新の日付）", "{date} (the latest date in the data)"),
-    "issued_none": ("（指定なし）", "(not given)"),
-    "generator": ("作成ツール", "Made with"),
-    "contents": ("目次", "Contents"),
-    "plan": ("計画値", "plan"),
-    "actual": ("実績値", "actual"),
-    "provisional": ("予定（未確定）", "provisional"),
-    "partial": ("途中集計", "partial"),
-    "partial_as_of": ("{date}現在", "as of {date}"),
-    "cancelled": ("中止", "cancelled"),
-    "frequency": ("目標（実施回数）", "target (frequency)"),
-    "no_actual": ("実績未報告", "no actual yet"),
-    "page": ("{page} / {pages}", "{page} / {pages}"),
-    "span": ("{start}〜{end}", "{start} to {end}"),
-    "this_year": ("対象年度", "this report's year"),
+_WORDS: dict[str, str] = {
+    "city": N_("City"),
+    "fiscal_year": N_("Fiscal year"),
+    "operators": N_("Run by"),
+    "issued": N_("Issued"),
+    "issued_data": N_("{date} (the latest date in the data)"),
+    "issued_none": N_("(not given)"),
+    "generator": N_("Made with"),
+    "contents": N_("Contents"),
+    "plan": N_("plan"),
+    "actual": N_("actual"),
+    "provisional": N_("provisional"),
+    "partial": N_("partial"),
+    "partial_as_of": N_("as of {date}"),
+    "cancelled": N_("cancelled"),
+    "frequency": N_("target (frequency)"),
+    "no_actual": N_("no actual yet"),
+    "page": N_("{page} / {pages}"),
+    "span": N_("{start} to {end}"),
+    "this_year": N_("this report's year"),
 }
 
 
 def _w(key: str, lang: str, **values: object) -> str:
-    ja, en = _WORDS[key]
-    return (en if lang == "en" else ja).format(**values)
+    return text(_WORDS[key], lang, **values)
 
 
 def _facts(report: Report) -> list[tuple[str, str]]:

@@ -1,0 +1,122 @@
+"""The message catalogue: every fixed text a person reads (CLI help and messages, report headings, the CLI's
+error words), in Japanese and English, and the choice of language.
+
+Texts are written in the code in English, marked with :func:`N_` (or :func:`NP_` when one English text
+needs two translations, told apart by a context) and looked up when they are shown, with
+:func:`translate` / :func:`text`. The catalogues are GNU gettext files under ``zaitaku_core/locale``:
+``<lang>/LC_MESSAGES/zaitaku.po`` (edited by translators) and its compiled ``zaitaku.mo`` (read here by the
+standard :mod:`gettext` module, so nothing heavier than the standard library is imported at run time).
+Babel extracts, updates and compiles them (``python scripts/catalogue.py``; see the translators' page of
+the documentation).
+
+The language is :func:`resolve_lang`'s: ``--lang``, else ``$ZAITAKU_LANG``, else the locale
+(``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``ja_JP.UTF-8`` is Japanese, ``en_US.UTF-8`` or any
+other language English), else Japanese (no locale, or the ``C``/``POSIX`` locale, which names no language).
+
+>>> translate("Overview by national item", "ja")
+'取組項目別の概要'
+>>> text("as of {date}", "ja", date="2024年6月1日")
+'2024年6月1日現在'
+>>> translate(NP_("count", "Programs"), "ja"), translate("Programs", "ja")
+('取組数', '取組')
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from functools import cache
+from pathlib import Path
+from typing import Final, Literal
+
+__all__ = [
+    "CONTEXT_SEPARATOR",
+    "DOMAIN",
+    "LANGUAGES",
+    "LANG_VARIABLE",
+    "LOCALE_DIR",
+    "LOCALE_VARIABLES",
+    "NP_",
+    "N_",
+    "Lang",
+    "catalogue",
+    "resolve_lang",
+    "text",
+    "translate",
+]
+
+Lang = Literal["ja", "en"]
+
+#: The languages of the catalogue; the first is the default.
+LANGUAGES: Final[tuple[Lang, ...]] = ("ja", "en")
+#: The gettext domain: the catalogues are ``<lang>/LC_MESSAGES/zaitaku.po`` / ``.mo``.
+DOMAIN: Final = "zaitaku"
+#: The folder of the catalogues.
+LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
+#: The environment variable that chooses the language when no ``--lang`` is given.
+LANG_VARIABLE: Final = "ZAITAKU_LANG"
+#: The locale variables read after :data:`LANG_VARIABLE`, in gettext's order of precedence.
+LOCALE_VARIABLES: Final = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+#: Between a message's context and its text, as gettext stores them.
+CONTEXT_SEPARATOR: Final = "\x04"
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for the marker)
+    """Mark ``message`` for the catalogue and return it unchanged: it is translated when shown."""
+    return message
+
+
+def NP_(context: str, message: str) -> str:  # noqa: N802
+    """Mark ``message`` for the catalogue under ``context``, for an English text that needs two translations
+    (``NP_("count", "Programs")`` is 取組数, ``"Programs"`` 取組). Returns the pair in one string, as gettext
+    keeps it, for :func:`translate`."""
+    return f"{context}{CONTEXT_SEPARATOR}{message}"
+
+
+def _language_of(value: str) -> Lang | None:
+    """``ja`` or ``en`` for a ``--lang`` value or a locale name; ``None`` for one that names no language
+    (``C``, ``POSIX``, ``C.UTF-8``)."""
+    name = value.strip().split(":")[0].split(".")[0].split("@")[0].lower()
+    if not name or name in {"c", "posix"}:
+        return None
+    return "ja" if name.startswith("ja") else "en"
+
+
+def resolve_lang(explicit: str | None = None) -> Lang:
+    """The language to speak: ``explicit`` if given (``ja``, ``en``), else ``$ZAITAKU_LANG``, else the locale
+    (``ja_JP.UTF-8`` → ``ja``; another language → ``en``), else Japanese.
+
+    >>> resolve_lang("en"), resolve_lang("ja_JP.UTF-8")
+    ('en', 'ja')
+    """
+    for candidate in (explicit, os.environ.get(LANG_VARIABLE)):
+        if candidate and candidate.strip():
+            return "en" if candidate.strip().lower().startswith("en") else "ja"
+    for variable in LOCALE_VARIABLES:
+        found = _language_of(os.environ.get(variable, ""))
+        if found is not None:
+            return found
+    return LANGUAGES[0]
+
+
+@cache
+def catalogue(lang: str) -> gettext.GNUTranslations:
+    """The compiled catalogue of ``lang`` (``ja`` or ``en``; anything else reads as :func:`resolve_lang` does)."""
+    with (LOCALE_DIR / resolve_lang(lang) / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as stream:
+        return gettext.GNUTranslations(stream)
+
+
+def translate(message: str, lang: str) -> str:
+    """``message`` (an English text marked with :func:`N_` or :func:`NP_`) in ``lang``. A text the
+    catalogue does not hold is returned as it is (without its context)."""
+    if not message:
+        return message
+    context, separator, plain = message.rpartition(CONTEXT_SEPARATOR)
+    found = catalogue(lang)
+    return found.pgettext(context, plain) if separator else found.gettext(message)
+
+
+def text(message: str, lang: str, **values: object) -> str:
+    """:func:`translate`, then fill the ``{name}`` placeholders with ``values``."""
+    translated = translate(message, lang)
+    return translated.format(**values) if values else translated

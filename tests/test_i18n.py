@@ -1,0 +1,98 @@
+"""The message catalogue (zaitaku_core.i18n, src/zaitaku_core/locale): complete in both languages, placeholders
+kept, compiled files up to date, in step with the code; and the choice of language."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import string
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from zaitaku_core.i18n import LANGUAGES, NP_, catalogue, resolve_lang, text, translate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tool() -> ModuleType:
+    """scripts/catalogue.py, the Babel tool a translator runs (the tests run its checks)."""
+    spec = importlib.util.spec_from_file_location("catalogue_tool", ROOT / "scripts" / "catalogue.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+TOOL = _tool()
+
+
+def _placeholders(message: str) -> set[str]:
+    braces = {field for _, field, _, _ in string.Formatter().parse(message) if field is not None}
+    return braces | set(re.findall(r"%\((\w+)\)[sdr]", message))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_text_is_translated_with_its_placeholders(lang: str) -> None:
+    catalog = TOOL.read(TOOL.po_path(lang), lang)
+    messages = [m for m in catalog if m.id]
+    assert len(messages) > 100
+    for message in messages:
+        assert isinstance(message.id, str)
+        assert message.string and message.string.strip(), f"{lang}: no translation of {message.id!r}"
+        assert not message.fuzzy, f"{lang}: fuzzy translation of {message.id!r}"
+        assert _placeholders(message.string) == _placeholders(message.id), (lang, message.id, message.string)
+
+
+def test_catalogue_matches_the_code_and_the_compiled_files() -> None:
+    """What the code marks with N_/NP_ is exactly what each .po holds, and each .mo is its .po compiled
+    (the .mo files are committed; ``python scripts/catalogue.py all`` brings everything up to date)."""
+    assert list(TOOL.problems()) == []
+
+
+def test_japanese_catalogue_has_japanese() -> None:
+    catalog = TOOL.read(TOOL.po_path("ja"), "ja")
+    kana_kanji = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\u25cb]")  # ○ is the Japanese "yes"
+    # A text with English words in it (placeholders aside) reads in Japanese; "ID" or "{page} / {pages}" may not.
+    english = [m for m in catalog if m.id and re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w*\}", "", m.id))]
+    assert len(english) > 100
+    assert [m.id for m in english if not kana_kanji.search(m.string)] == []
+
+
+def test_lookup_with_and_without_context() -> None:
+    assert translate("Programs", "ja") == "取組"
+    assert translate(NP_("count", "Programs"), "ja") == "取組数"
+    assert translate(NP_("count", "Programs"), "en") == "Programs"
+    assert text("as of {date}", "en", date="2024-06-01") == "as of 2024-06-01"
+    assert translate("not in the catalogue", "ja") == "not in the catalogue"
+    assert catalogue("ja") is catalogue("ja")
+
+
+@pytest.mark.parametrize(
+    ("explicit", "environment", "expected"),
+    [
+        (None, {}, "ja"),  # no locale at all: Japanese first
+        (None, {"LANG": "C.UTF-8"}, "ja"),  # C names no language
+        (None, {"LANG": "POSIX"}, "ja"),
+        (None, {"LANG": "ja_JP.UTF-8"}, "ja"),
+        (None, {"LANG": "en_US.UTF-8"}, "en"),
+        (None, {"LANG": "fr_FR.UTF-8"}, "en"),  # a language the catalogue lacks: English
+        (None, {"LANG": "ja_JP.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "en"),  # LC_ALL before LANG
+        (None, {"LANG": "en_US.UTF-8", "LC_MESSAGES": "ja_JP.eucJP"}, "ja"),
+        (None, {"LANG": "en_US.UTF-8", "LANGUAGE": "ja:en"}, "ja"),
+        (None, {"LANG": "ja_JP.UTF-8", "ZAITAKU_LANG": "en"}, "en"),  # ZAITAKU_LANG before the locale
+        ("ja", {"LANG": "en_US.UTF-8", "ZAITAKU_LANG": "en"}, "ja"),  # --lang before everything
+        ("en", {"LANG": "ja_JP.UTF-8"}, "en"),
+    ],
+)
+def test_language_choice(
+    monkeypatch: pytest.MonkeyPatch, explicit: str | None, environment: dict[str, str], expected: str
+) -> None:
+    for name in ("ZAITAKU_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert resolve_lang(explicit) == expected
