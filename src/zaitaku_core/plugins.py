@@ -311,6 +311,8 @@ def _of_year(record: Mapping[str, Any], fiscal_year: int) -> bool:
 
 def _states_a_span(item: object) -> bool:
     """Whether a ``zaitaku_programs`` result item is a :class:`~zaitaku_core.model.PeriodProgram`."""
+    if type(item) is dict:  # the common case, without the ABC checks below (it runs for every program)
+        return "fiscal_year" not in item and ("period" in item or "fiscal_years" in item or "years" in item)
     if isinstance(item, PeriodProgram):
         return True
     if not isinstance(item, Mapping) or "fiscal_year" in item:

@@ -7,6 +7,8 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from pydantic import TypeAdapter
+
 from zaitaku_core import __version__
 from zaitaku_core.errors import UndeclaredFiscalYearError
 from zaitaku_core.framework import CareScene, LabeledEnum, NewItem, OldItem, Phase
@@ -406,32 +408,47 @@ class _Rows:
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
         self.rows: list[tuple[Cell, ...]] = []
-        self.marks: list[Mark] = []
+        #: (row, column, start, end, kind, note): made into :class:`Mark` records once the columns are final.
+        self.marks: list[tuple[int, int, int, int, str, str | None]] = []
 
     def add(self, cells: Sequence[Cell | _Marked]) -> None:
-        row: list[Cell] = []
-        for column, cell in enumerate(cells):
-            if isinstance(cell, _Marked):
-                for start, end, kind, note in cell.marks:
-                    self.marks.append(
-                        Mark.model_construct(
-                            row=len(self.rows), column=column, start=start, end=end, kind=kind, note=note
-                        )
-                    )
-                row.append(cell.text())
-            else:
-                row.append(cell)
-        self.rows.append(tuple(row))
+        kinds = list(map(type, cells))
+        if _Marked not in kinds:  # the common case, found in C
+            self.rows.append(tuple(cells))  # type: ignore[arg-type]  # no _Marked among them
+            return
+        row = list(cells)
+        at, column = len(self.rows), -1
+        while _Marked in kinds[column + 1 :]:
+            column = kinds.index(_Marked, column + 1)
+            cell = row[column]
+            assert isinstance(cell, _Marked)
+            self.marks += [(at, column, start, end, kind, note) for start, end, kind, note in cell.marks]
+            row[column] = cell.text()
+        self.rows.append(tuple(row))  # type: ignore[arg-type]  # every _Marked replaced by its text
 
     def section(self, key: str, lang: Lang, headings: Mapping[str, str], *, text: str | None = None) -> Section:
         """The section, without the columns no row fills (a column that says nothing is left out)."""
-        used = [i for i in range(len(self.keys)) if any(row[i] not in (None, "") for row in self.rows)]
+        rows: list[tuple[Cell, ...]] = self.rows
+        used = [i for i, cells in enumerate(zip(*rows, strict=True)) if not _BLANK.issuperset(cells)]
+        if len(used) < len(self.keys):
+            rows = [tuple(row[i] for i in used) for row in rows]
         index = {old: new for new, old in enumerate(used)}
         columns = tuple(_heading(self.keys[i], lang, headings) for i in used)
-        rows = [tuple(row[i] for i in used) for row in self.rows]
-        marks = tuple(m.model_copy(update={"column": index[m.column]}) for m in self.marks if m.column in index)
+        # One call into pydantic-core for all the marks (cheaper than a model_construct per mark).
+        marks = _MARKS.validate_python(
+            [
+                {"row": row, "column": index[column], "start": start, "end": end, "kind": kind, "note": note}
+                for row, column, start, end, kind, note in self.marks
+                if column in index
+            ]
+        )
         keys = tuple(self.keys[i] for i in used)
         return _section(key, lang, keys, rows, columns=columns, text=text, marks=marks)
+
+
+_MARKS: TypeAdapter[tuple[Mark, ...]] = TypeAdapter(tuple[Mark, ...])
+#: The cells that leave a column empty.
+_BLANK: frozenset[Cell] = frozenset({None, ""})
 
 
 def _heading(key: str, lang: Lang, headings: Mapping[str, str]) -> str:
@@ -524,6 +541,9 @@ def _programs(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
         "sources",
     )
     table = _Rows(keys)
+    # Labels by what they are made of: a plan repeats a few items, phases and frequencies many times.
+    items: dict[tuple[object, object, str | None], tuple[str | None, str | None]] = {}
+    phases: dict[tuple[object, str | None], str | None] = {}
     for p in plan.programs:
         phase, new_item, old_item, frequency = p.phase, p.new_item, p.old_item, p.frequency
         how_often = None
@@ -531,29 +551,45 @@ def _programs(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
             how_often = frequencies.get((frequency.kind, frequency.count))
             if how_often is None:
                 how_often = frequencies[frequency.kind, frequency.count] = frequency.label(lang)
-        item = new_item.label(lang) if new_item else (old_item.label(lang) if old_item else None)
-        codes = "・".join(c for c in (new_item.code if new_item else "", f"旧{old_item.code}" if old_item else "") if c)
+        item_key = (new_item, old_item, p.item_label)
+        found = items.get(item_key)
+        if found is None:
+            item = new_item.label(lang) if new_item else (old_item.label(lang) if old_item else None)
+            codes = "・".join(
+                c for c in (new_item.code if new_item else "", f"旧{old_item.code}" if old_item else "") if c
+            )
+            found = items[item_key] = (codes or None, p.item_label if p.item_label and lang == "ja" else item)
+        phase_key = (phase, p.phase_label)
+        if phase_key in phases:
+            phase_text = phases[phase_key]
+        else:
+            phase_text = p.phase_label or (f"{phase.code} {phase.label(lang)}" if phase else None)
+            if lang != "ja" and phase:
+                phase_text = f"{phase.code} {phase.label(lang)}"
+            phases[phase_key] = phase_text
         by_role = [
             "\n".join(f"【{'・'.join(a.owners)}】{a.text}" for a in p.actions if a.role is role) for role in roles
         ]
-        phase_text = p.phase_label or (f"{phase.code} {phase.label(lang)}" if phase else None)
+        provenance = p.provenance
+        title = f"{p.number or ''}{p.title}"
         table.add(
             (
                 p.id,
-                phase_text if lang == "ja" or not phase else f"{phase.code} {phase.label(lang)}",
-                codes or None,
-                p.item_label if p.item_label and lang == "ja" else item,
-                _fact(f"{p.number or ''}{p.title}", _inferred(p, "title"), lang, True),
-                "\n".join(f"{v.text}（{v.where}）" if v.where else v.text for v in p.variants) or None,
+                phase_text,
+                *found,
+                _fact(title, _inferred(p, "title"), lang, True) if provenance else title,
+                "\n".join(f"{v.text}（{v.where}）" if v.where else v.text for v in p.variants) or None
+                if p.variants
+                else None,
                 p.overview,
                 p.direction,
                 _with_new(p.target, p.new_passages),
                 how_often,
-                _scenes(p.scenes, p.provenance.get("scenes"), lang, inferred),
+                _scenes(p.scenes, provenance.get("scenes"), lang, inferred),
                 *by_role,
                 "\n".join(p.new_passages),
                 _join(tools.get(t, t) for t in p.tools),
-                _sources(p.sources),
+                _sources(p.sources) if p.sources else None,
             )
         )
     return table.section("programs", lang, plan.city.headings)
@@ -856,15 +892,8 @@ def _provenance(plan: Plan, lang: Lang, inferred: bool) -> Section:
                 )
         for tag in getattr(record, "scenes", ()):
             if tag.basis is _INFERRED:
-                table.add(
-                    (
-                        name,
-                        field_label,
-                        tag.scene.label(lang),
-                        tag.reason,
-                        _sources((tag.source,) if tag.source else ()),
-                    )
-                )
+                source = _sources((tag.source,)) if tag.source else None
+                table.add((name, field_label, tag.scene.label(lang), tag.reason, source))
     if not table.rows:
         return _empty_section("provenance", lang, "provenance_none")
     return table.section("provenance", lang, {}, text=_text("provenance_text", lang))
