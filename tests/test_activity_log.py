@@ -529,3 +529,112 @@ def test_cli_correct_delete_and_changes(log_path: Path, tmp_path: Path) -> None:
     assert [(c["action"], c["row_id"]) for c in history] == [("correct", "r-1"), ("correct", "r-2"), ("delete", "r-1")]
     assert history[1]["before"]["participants"] == 8 and history[1]["after"]["participants"] == 9
     assert history[2]["reason"] == "重複" and "delete\tsample" in run("changes").output
+
+
+# --- the log sheet of the plan workbook -------------------------------------------------------------------
+
+
+def test_the_plan_template_carries_the_log_sheet_and_log_import_reads_it(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from zaitaku_core.cli import main
+
+    plan = tmp_path / "plan.xlsx"
+    assert main(["template", "--fy", "2024", "-o", str(plan)]) == 0
+    book = openpyxl.load_workbook(plan)
+    sheet = book["活動記録"]
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[:5] == ["行ID", "日付", "市町村", "取組ID", "種別"] and "参加者数（医師）" in headers
+    assert sheet.cell(2, headers.index("日付") + 1).value.startswith("必須。")  # the help row, as on every sheet
+    kinds = next(v for v in sheet.data_validations.dataValidation if str(v.sqref).startswith("E3"))
+    assert kinds.formula1.startswith("'_選択肢'!")  # the dropdown lists live on the hidden sheet
+    assert "活動記録" in "".join(str(cell.value) for cell in book["使い方"]["A"])
+    for row, values in enumerate(
+        [
+            {"日付": date(2024, 5, 1), "市町村": "sample", "取組ID": "p1", "種別": "会議", "参加者数": 12},
+            {"日付": "2024-05-02", "市町村": "sample", "取組ID": "p2", "種別": "相談", "相談者": "家族"},
+        ],
+        start=3,
+    ):
+        for header, value in values.items():
+            sheet.cell(row, headers.index(header) + 1, value)
+    book.save(plan)
+    log_path = tmp_path / "log.sqlite"
+    with ActivityLog.open(log_path) as log:
+        result = log.import_entries(read_file(plan), source=plan.name)
+        assert (result.rows, result.inserted) == (2, 2)
+        assert [logged.line for logged in log.activities()] == [3, 4]  # sheet rows, below the help row
+
+
+def test_one_workbook_in_japanese_excel_habits_holds_the_plan_and_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan workbook as Japanese Excel saves it (see tests/xlsx_helpers.py) with the 活動記録 sheet
+    filled in: full-width digits, an era date typed as text, a date cell that lost its format (a serial
+    number), a formula with its saved result, a count with its unit, dropdown labels. The plan import
+    leaves the log sheet alone (with a notice); the log import reads it, checking each program against
+    the plan of that same workbook."""
+    pytest.importorskip("openpyxl")
+    from datetime import datetime
+
+    from xlsx_helpers import NEW_CITY, Formula, write_workbook
+
+    from zaitaku_core.activity.template import sheet_columns
+    from zaitaku_core.cli import main
+
+    columns = sheet_columns()
+    headers = [column.header for column in columns]
+
+    def row(**values: object) -> list[object]:
+        return [values.get(header) for header in headers]
+
+    log_rows = [
+        headers,
+        [column.help for column in columns],
+        row(
+            日付="令和６年５月１日",
+            市町村="kushiro",
+            取組ID="kushiro-2024-b",
+            種別="研修",
+            参加者数="３０人",
+            場面="入退院支援、看取り",
+            **{"参加者数（医師）": 4},
+        ),
+        row(
+            日付=datetime(2024, 6, 3),
+            市町村="kushiro",
+            取組ID="kushiro-2024-a",
+            種別="会議",
+            参加者数=Formula("=12+13", 25),
+        ),
+        row(
+            日付="2024/6/10",
+            市町村="kushiro",
+            取組ID="kushiro-2024-a",
+            種別="相談",
+            相談者="専門職・関係機関",
+            相談者の職種="介護支援専門員",
+            相談内容="退院調整",
+            ケースID="C-2024-001",
+        ),
+    ]
+    path = write_workbook(tmp_path / "plan.xlsx", NEW_CITY, extra_sheets={"活動記録": log_rows})
+    assert main(["import", str(path), "-o", str(tmp_path / "kushiro")]) == 0
+    assert "zaitaku log import" in capsys.readouterr().err  # the notice: the log sheet is not the plan's
+    db = str(tmp_path / "log.sqlite")
+    assert main(["--data-dir", str(path), "log", "--db", db, "import", str(path)]) == 0
+    assert "3行、新規 3件" in capsys.readouterr().out
+    assert main(["--data-dir", str(path), "log", "--db", db, "import", str(path)]) == 0
+    assert "新規 0件、記録済み 3件" in capsys.readouterr().out
+    assert main(["log", "--db", db, "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(e["date"], e["kind"], e["participants"], e["line"]) for e in listed] == [
+        ("2024-05-01", "training", 30, 3),
+        ("2024-06-03", "meeting", 25, 4),
+        ("2024-06-10", "consultation", None, 5),
+    ]
+    assert listed[0]["by_profession"] == {"doctor": 4} and listed[2]["asker_profession"] == "care_manager"
+    log_rows.append(row(日付="2024-07-01", 市町村="kushiro", 取組ID="kushiro-2024-z", 種別="会議"))
+    bad = write_workbook(tmp_path / "bad.xlsx", NEW_CITY, extra_sheets={"活動記録": log_rows})
+    assert main(["--data-dir", str(bad), "log", "--db", db, "import", str(bad)]) == 1
+    program = chr(ord("A") + headers.index("取組ID"))
+    assert f"bad.xlsx 活動記録!{program}6 取組ID" in capsys.readouterr().err

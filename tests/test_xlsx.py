@@ -19,7 +19,7 @@ from zaitaku_core.framework import CareScene, NewItem, Phase
 from zaitaku_core.io import xlsx_import
 from zaitaku_core.io.city_folder import write_city_folder
 from zaitaku_core.io.xlsx_import import read_workbook
-from zaitaku_core.io.xlsx_schema import LABELS, LIST_SHEET, SHEETS, columns
+from zaitaku_core.io.xlsx_schema import LABELS, LIST_SHEET, LOG_SHEET, SHEETS, columns
 from zaitaku_core.io.xlsx_template import CityRecords, template_bytes
 from zaitaku_core.plugins import Registry, create_registry
 
@@ -89,7 +89,7 @@ def test_template_has_the_sheets_headers_help_and_dropdowns(tmp_path: Path) -> N
     path = tmp_path / "blank.xlsx"
     path.write_bytes(template_bytes(None, fiscal_year=2025))
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["使い方", LIST_SHEET, *(spec.name for spec in SHEETS)]
+    assert book.sheetnames == ["使い方", LIST_SHEET, *(spec.name for spec in SHEETS), LOG_SHEET]
     assert book[LIST_SHEET].sheet_state == "hidden"
     programs = book["取組"]
     headers = [cell.value for cell in programs[1]]

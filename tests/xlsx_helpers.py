@@ -136,6 +136,9 @@ def write_workbook(
         sheet = workbook.add_worksheet(name)
         for r, values in enumerate(rows):
             for c, value in enumerate(values):
-                sheet.write(r, c, value)
+                if isinstance(value, Formula):
+                    sheet.write_formula(r, c, value.formula, None, value.result if value.result is not None else "")
+                elif value is not None:
+                    sheet.write(r, c, value)
     workbook.close()
     return path

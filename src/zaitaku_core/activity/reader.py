@@ -41,8 +41,10 @@ from zaitaku_core.framework import CareScene, normalize_label
 __all__ = [
     "COLUMNS",
     "LOG_SHEET_NAMES",
+    "TEMPLATE_PROFESSIONS",
     "Column",
     "ProgramLookup",
+    "column_help",
     "decode_csv",
     "profession_header",
     "read_fields",
@@ -100,6 +102,34 @@ COLUMNS: tuple[Column, ...] = (
     Column("topic", "相談内容", "topic", ("相談の内容",), help_ja="相談のみ：内容の区分（個人が分かることは書かない）"),
     Column("case_id", "ケースID", "case_id", ("事例ID",), help_ja="相談のみ：匿名のケースID（氏名・電話番号は不可）"),
 )
+
+#: Professions that get a participants column of their own in the templates (others can be added by hand).
+TEMPLATE_PROFESSIONS: tuple[Profession, ...] = (
+    Profession.DOCTOR,
+    Profession.DENTIST,
+    Profession.PHARMACIST,
+    Profession.NURSE,
+    Profession.REHABILITATION,
+    Profession.CARE_MANAGER,
+    Profession.CARE_WORKER,
+    Profession.SOCIAL_WORKER,
+)
+
+_BY_FIELD = {column.field: column for column in COLUMNS}
+
+
+def column_help(field: str) -> str:
+    """The help text of a column (a field of :data:`COLUMNS`, or ``profession:CODE``) as the plan workbook's
+    log sheet writes it in its help row, below the header; a row of these texts is skipped when read.
+
+    >>> column_help("date")
+    '必須。2024-04-01、2024/4/1、令和6年4月1日'
+    """
+    if field.startswith("profession:"):
+        return "この職種の参加者数（分かるとき）"
+    column = _BY_FIELD[field]
+    return ("必須。" if column.required else "") + column.help_ja
+
 
 _PERSONAL_HEADERS = frozenset(
     normalize_label(text)
@@ -275,6 +305,7 @@ class _Rows:
         self.name, self.where, self.city, self.programs, self.today = name, where, city, programs, today
         self.index: dict[str, int] = {}
         self.headers: dict[str, str] = {}
+        self.helps: dict[int, str] = {}
         self.professions: list[tuple[int, Profession]] = []
         self.width = len(headers)
         problems: list[tuple[str, str]] = []
@@ -308,6 +339,7 @@ class _Rows:
                 continue
             self.index[field] = position
             self.headers[field] = text
+            self.helps[position] = column_help(field)
             if field.startswith("profession:"):
                 self.professions.append((position, Profession.parse(field.split(":", 1)[1])))
         for column in COLUMNS:
@@ -371,6 +403,11 @@ class _Rows:
         except _RowError as exc:
             return [(self._at(exc.field, self.index.get(exc.field, -1), row), exc.message)]
         return self.where(-1, row), row, item
+
+    def is_help_row(self, cells: Sequence[object]) -> bool:
+        """Whether ``cells`` are the help texts of their columns (the plan workbook's row below the header)."""
+        texts = [(position, text) for position, cell in enumerate(cells) if (text := _text(cell)) is not None]
+        return bool(texts) and all(self.helps.get(position) == text for position, text in texts)
 
     def _at(self, field: str, position: int, row: int) -> str:
         header = self.headers.get(field, "") if field else ""
@@ -575,7 +612,8 @@ def read_file(
     """The rows of the activity file at ``path``, each ``(where, line, Activity)`` or a ``RowProblem``.
 
     ``.xlsx``/``.xlsm`` files are read with openpyxl (cached values, never formulas) from the log sheet
-    (``sheet``, else the first of :data:`LOG_SHEET_NAMES`, else the only sheet); anything else as CSV.
+    (``sheet``, else the first of :data:`LOG_SHEET_NAMES`, else the only sheet), so the plan workbook
+    (``zaitaku template``) reads too: its help row below the header is skipped. Anything else is CSV.
     ``city`` fills (and must match) the city column; ``programs`` checks each program against the plan of
     the row's fiscal year; dates after ``today`` (Japan's date by default) are refused.
 
@@ -597,6 +635,8 @@ def read_file(
     rows = _Rows(headers, header_row, name=name, where=where, city=city, programs=programs, today=today)
     for number, cells in rows_iter:
         if not any(cells):
+            continue
+        if number == header_row + 1 and rows.is_help_row(cells):
             continue
         parsed = rows.parse(cells, number)
         if parsed is None:

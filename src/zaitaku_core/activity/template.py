@@ -3,7 +3,8 @@
 The workbook has the sheet 活動記録 that ``zaitaku log import`` reads (headers in row 1, one activity per
 row below, help on each header as a cell comment, dropdowns for the kinds, scenes, askers and
 professions) and a sheet 使い方 explaining it. Written with XlsxWriter, so the bytes are the same for the
-same arguments.
+same arguments. The plan workbook (:mod:`zaitaku_core.io.xlsx_template`) carries the same sheet, laid out
+as its other sheets are, from :func:`sheet_columns`.
 """
 
 from __future__ import annotations
@@ -11,24 +12,57 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from zaitaku_core.activity.reader import COLUMNS, LOG_SHEET_NAMES, profession_header
+from zaitaku_core.activity.reader import COLUMNS, LOG_SHEET_NAMES, TEMPLATE_PROFESSIONS, column_help, profession_header
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
-from zaitaku_core.framework import CareScene
+from zaitaku_core.framework import CareScene, LabeledEnum
 
-__all__ = ["template_csv", "template_xlsx"]
+__all__ = ["SheetColumn", "sheet_columns", "template_csv", "template_xlsx"]
 
-#: Professions that get a participants column of their own in the template (others can be added by hand).
-TEMPLATE_PROFESSIONS: tuple[Profession, ...] = (
-    Profession.DOCTOR,
-    Profession.DENTIST,
-    Profession.PHARMACIST,
-    Profession.NURSE,
-    Profession.REHABILITATION,
-    Profession.CARE_MANAGER,
-    Profession.CARE_WORKER,
-    Profession.SOCIAL_WORKER,
-)
+
+class SheetColumn(NamedTuple):
+    """A column of a log sheet: its field, header, help text, whether required, and its dropdown's vocabulary."""
+
+    field: str
+    header: str
+    help: str
+    required: bool
+    choices: type[LabeledEnum] | None
+
+
+_CHOICES: dict[str, type[LabeledEnum]] = {
+    "kind": ActivityKind,
+    "scenes": CareScene,
+    "asker": Asker,
+    "asker_profession": Profession,
+}
+
+
+def sheet_columns(lang: str = "ja") -> list[SheetColumn]:
+    """The columns of a log sheet, in order: every column of the log, then participants of the usual professions.
+
+    >>> [column.header for column in sheet_columns()][:3]
+    ['行ID', '日付', '市町村']
+    """
+    found = [
+        SheetColumn(
+            column.field,
+            column.en if lang == "en" else column.ja,
+            column_help(column.field),
+            column.required,
+            _CHOICES.get(column.field),
+        )
+        for column in COLUMNS
+    ]
+    found += [
+        SheetColumn(
+            f"profession:{p.code}", profession_header(p, lang), column_help(f"profession:{p.code}"), False, None
+        )
+        for p in TEMPLATE_PROFESSIONS
+    ]
+    return found
+
 
 _USAGE = (
     "活動記録シートの使い方",
@@ -47,8 +81,7 @@ _USAGE = (
 
 
 def _headers(lang: str) -> list[str]:
-    names = [column.en if lang == "en" else column.ja for column in COLUMNS]
-    return names + [profession_header(p, lang) for p in TEMPLATE_PROFESSIONS]
+    return [column.header for column in sheet_columns(lang)]
 
 
 def template_csv(lang: str = "ja") -> bytes:
@@ -56,7 +89,11 @@ def template_csv(lang: str = "ja") -> bytes:
     return ("\ufeff" + ",".join(_headers(lang)) + "\r\n").encode("utf-8")
 
 
-def _choices(members: Sequence[ActivityKind | Asker | Profession | CareScene], lang: str) -> list[str]:
+#: The columns whose help goes into a comment on the header (participants by profession need none).
+_BY_FIELD_HELP = frozenset(column.field for column in COLUMNS)
+
+
+def _choices(members: Sequence[LabeledEnum], lang: str) -> list[str]:
     return [member.en if lang == "en" else member.ja for member in members]
 
 
@@ -70,30 +107,21 @@ def template_xlsx(lang: str = "ja") -> bytes:
     sheet = workbook.add_worksheet(LOG_SHEET_NAMES[0] if lang == "ja" else LOG_SHEET_NAMES[1])
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    headers = _headers(lang)
-    lists = {
-        "kind": _choices(tuple(ActivityKind), lang),
-        "scenes": _choices(tuple(CareScene), lang),
-        "asker": _choices(tuple(Asker), lang),
-        "asker_profession": _choices(tuple(Profession), lang),
-    }
-    for position, header in enumerate(headers):
-        sheet.write_string(0, position, header, bold)
-        sheet.set_column(position, position, max(10, len(header) * 2))
-    for position, column in enumerate(COLUMNS):
-        help_text = column.help_ja + ("（必須）" if column.required else "")
-        if help_text:
-            sheet.write_comment(0, position, help_text, {"x_scale": 2})
+    for position, column in enumerate(sheet_columns(lang)):
+        sheet.write_string(0, position, column.header, bold)
+        sheet.set_column(position, position, 12 if column.field == "date" else max(10, len(column.header) * 2))
+        if column.field in _BY_FIELD_HELP:
+            sheet.write_comment(0, position, column.help, {"x_scale": 2})
         if column.field == "date":
             sheet.set_column(position, position, 12, day)
-        if column.field in lists:
+        if column.choices is not None:
             # 'information': a value off the list (two scenes, an alias) is allowed after a notice.
             sheet.data_validation(
                 1,
                 position,
                 5000,
                 position,
-                {"validate": "list", "source": lists[column.field], "error_type": "information"},
+                {"validate": "list", "source": _choices(tuple(column.choices), lang), "error_type": "information"},
             )
     sheet.freeze_panes(1, 0)
     usage = workbook.add_worksheet("使い方" if lang == "ja" else "how_to")

@@ -31,7 +31,8 @@ def template(ctx: click.Context, city: str | None, fiscal_year: str | None, outp
 
     Write the plan workbook for city staff: blank for a new city, or filled from CITY (an installed
     plugin or a folder city). One sheet per kind of record with Japanese headers, a help row and
-    dropdowns, and a 使い方 sheet. Fill it in, then ``zaitaku import``.
+    dropdowns, and a 使い方 sheet. Fill it in, then ``zaitaku import``. Its last sheet, 活動記録, keeps the
+    year's activities: ``zaitaku log import`` reads it from the same workbook.
     """
     from zaitaku_core.calendar import parse_fiscal_year
     from zaitaku_core.io.xlsx_template import CityRecords, template_bytes

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ValidationError
 from zaitaku_core.errors import WorkbookError, WorkbookProblem
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
+    LOG_SHEET,
     SHEETS,
     CellError,
     Column,
@@ -57,6 +58,7 @@ MAX_COLUMNS = 300
 #: How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS = 10
 _IGNORED_SHEETS = {normalize_header(LIST_SHEET), normalize_header("使い方")}
+_LOG_SHEET = normalize_header(LOG_SHEET)
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "number": ("数値として読めません: {value!r}", "not a number: {value!r}"),
@@ -92,6 +94,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "missing_sheet": (
         "シート「{name}」がありません（見つかったシート: {found}）",
         "no sheet {name!r} (found: {found})",
+    ),
+    "log_sheet": (
+        "シート「{name}」の活動は計画としては読みません。zaitaku log import で活動記録に取り込んでください",
+        "the activities of sheet {name!r} are not part of the plan; import them with zaitaku log import",
     ),
     "unknown_sheet": (
         "シート「{name}」は使いません。シート名を変えた場合は元の名前（{expected}）に戻してください",
@@ -652,6 +658,11 @@ def _read_sheets(values_book: Any, formula_book: Any, reader: _Reader, max_rows:
     missing = [spec.name for spec in SHEETS if spec.name not in out]
     for key, sheet in values_sheets.items():
         if key in expected or key in _IGNORED_SHEETS:
+            continue
+        if key == _LOG_SHEET:  # the activity log's sheet: read by zaitaku log import
+            below_help = sheet.iter_rows(min_row=3, max_row=52, values_only=True)
+            if any(not is_blank(value) for row in below_help for value in row):
+                reader.notice("log_sheet", sheet.title, "A3", None, name=sheet.title)
             continue
         if any(
             any(not is_blank(c.value) for c in row)

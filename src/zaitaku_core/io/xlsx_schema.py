@@ -42,6 +42,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
+from zaitaku_core.activity.reader import LOG_SHEET_NAMES
 from zaitaku_core.calendar import parse_date, parse_fiscal_year
 from zaitaku_core.errors import ZaitakuError
 from zaitaku_core.framework import LabeledEnum
@@ -60,6 +61,8 @@ from zaitaku_core.model import (
 __all__ = [
     "LABELS",
     "LIST_SHEET",
+    "LOG_SHEET",
+    "LOG_SHEET_DESCRIPTION",
     "SHEETS",
     "CellError",
     "Column",
@@ -74,6 +77,11 @@ __all__ = [
 
 #: The hidden sheet that holds the dropdown lists (ignored by the import).
 LIST_SHEET = "_選択肢"
+
+#: The activity-log sheet of the plan workbook: read by ``zaitaku log import``, not by the plan import (its
+#: columns are those of :mod:`zaitaku_core.activity.reader`, not of a model).
+LOG_SHEET = LOG_SHEET_NAMES[0]
+LOG_SHEET_DESCRIPTION = "会議・研修・講座・相談などの活動の記録（zaitaku log import で活動記録に取り込む）"
 
 #: Japanese header and help text of every model field, by model name then field name.
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

@@ -7,6 +7,10 @@ yes/no column, text format on text columns (so Excel does not turn ``1-2`` into 
 leading zero of ``012041``), and the dropdown lists on a hidden sheet. Text is always written as text,
 never as a formula, so a value such as ``=1+1`` stays the words it is. The bytes are deterministic.
 
+The last sheet, 活動記録, is the activity log's (:func:`zaitaku_core.activity.template.sheet_columns`), laid
+out the same way (header, help row, dropdowns) and empty: staff keep the year's activities in the same
+workbook as the plan, and ``zaitaku log import`` reads them from it.
+
 >>> data = template_bytes(None, fiscal_year=2024)
 >>> data[:2]
 b'PK'
@@ -25,6 +29,8 @@ from pydantic import BaseModel
 from zaitaku_core.framework import LabeledEnum
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
+    LOG_SHEET,
+    LOG_SHEET_DESCRIPTION,
     SHEETS,
     Column,
     Kind,
@@ -126,10 +132,15 @@ def _usage(sheets: Sequence[SheetSpec], city: City | None) -> list[str]:
         "  zaitaku import このファイル.xlsx -o 市町村のフォルダ",
         "  誤りがあれば、すべての誤りを「シート!セル 見出し: 内容」で表示し、何も書き込みません。",
         "  zaitaku --data-dir 市町村のフォルダ report 市町村ID --fy 2024 -o 報告書.html",
+        f"  「{LOG_SHEET}」シートの活動は計画の読み込みでは読まず、活動記録に取り込みます：",
+        "  zaitaku --data-dir 市町村のフォルダ log --db activities.sqlite import このファイル.xlsx",
+        "  同じファイルを取り込み直しても二重には数えません。訂正は --correct で（変更履歴に残ります）。",
+        "  氏名・電話番号など、個人が分かることは書かないでください。",
         "",
         "■ シート",
     ]
     lines += [f"・{sheet.name}：{sheet.description}" for sheet in sheets]
+    lines.append(f"・{LOG_SHEET}：{LOG_SHEET_DESCRIPTION}")
     return lines
 
 
@@ -183,6 +194,7 @@ def template_bytes(records: CityRecords | None, fiscal_year: int | None = None) 
 
     for sheet in SHEETS:
         _write_sheet(workbook, sheet, records, fiscal_year, styles, choices)
+    _write_log_sheet(workbook, styles, choices)
     lists.hide()
     workbook.close()
     return buffer.getvalue()
@@ -241,6 +253,32 @@ def _write_sheet(
             )
     worksheet.set_row(HELP_ROW - 1, 48)
     worksheet.freeze_panes(HELP_ROW, 1)
+    worksheet.set_landscape()
+    worksheet.set_paper(9)  # A4
+    worksheet.repeat_rows(0, HELP_ROW - 1)
+
+
+def _write_log_sheet(workbook: Any, styles: dict[str, Any], choices: Any) -> None:
+    """The empty activity-log sheet, laid out as the other sheets (header, help row, dropdowns)."""
+    from zaitaku_core.activity.template import sheet_columns
+
+    worksheet = workbook.add_worksheet(LOG_SHEET)
+    last = HELP_ROW + SPARE_ROWS
+    for col, column in enumerate(sheet_columns()):
+        worksheet.write_string(HEADER_ROW - 1, col, column.header, styles["required" if column.required else "header"])
+        worksheet.write_string(HELP_ROW - 1, col, column.help, styles["help"])
+        if column.field == "date":
+            worksheet.set_column(col, col, 14, styles["date"])
+        elif column.field.startswith("profession:") or column.field in {"count", "participants"}:
+            worksheet.set_column(col, col, 12, styles["plain"])
+        else:
+            worksheet.set_column(col, col, 24, styles["text"])
+        if column.choices is not None:
+            # 'information': two scenes in one cell, or a centre's own word for a kind, pass after a notice.
+            options = {"validate": "list", "source": choices(column.choices), "error_type": "information"}
+            worksheet.data_validation(HELP_ROW, col, last, col, options)
+    worksheet.set_row(HELP_ROW - 1, 48)
+    worksheet.freeze_panes(HELP_ROW, 2)
     worksheet.set_landscape()
     worksheet.set_paper(9)  # A4
     worksheet.repeat_rows(0, HELP_ROW - 1)
