@@ -66,6 +66,12 @@ WORDS = {
         "contacts": "連携の回数",
         "claims": "算定回数",
         "not_judged": "判定しない要件",
+        "summary": "年度ごとの回数（前々年度3月〜前年度2月）",
+        "no_summary": "集計できる年度がありません（加算のある年度の期間に事象がありません）",
+        "fiscal_year": "年度",
+        "verdict": "判定",
+        "at_least": "以上",
+        "per_month": "単位/月",
     },
     "en": {
         "after_hours": "after office hours or on a closed day",
@@ -109,6 +115,12 @@ WORDS = {
         "contacts": "contacts",
         "claims": "claims",
         "not_judged": "not judged here",
+        "summary": "yearly counts (March of the year before last to February of the last)",
+        "no_summary": "no fiscal year to count (no event in the period of a year the add-on exists)",
+        "fiscal_year": "fiscal year",
+        "verdict": "verdict",
+        "at_least": "at least",
+        "per_month": "units a month",
     },
 }
 
@@ -395,11 +407,44 @@ def _output_format(output: Path | None, given: str | None) -> str:
     return "csv"
 
 
-def _batch_calendar(office_closed: str | None, office_hours: str | None) -> Any:
+def _batch_calendar(
+    ctx: click.Context,
+    city: str | None,
+    calendar_id: str | None,
+    office_closed: str | None,
+    office_hours: str | None,
+    holidays_file: Path | None,
+) -> Any:
+    """The office calendar of a batch: the city's declared one (``--city``, ``--calendar``) or one built
+    from ``--office-closed`` and ``--office-hours``, closed also on the dates of ``--holidays``."""
     from zaitaku_core.calendar import BusinessCalendar
+    from zaitaku_core.io.holidays import read_closed_dates
 
-    opens, closes = _hours(office_hours) if office_hours else (time(8, 45), time(17, 30))
-    return BusinessCalendar.build(closed_weekdays=office_closed or "sat,sun", opens=opens, closes=closes)
+    if city is None:
+        if calendar_id is not None:
+            raise click.UsageError("--calendar names a calendar of the city given with --city")
+        opens, closes = _hours(office_hours) if office_hours else (time(8, 45), time(17, 30))
+        calendar = BusinessCalendar.build(closed_weekdays=office_closed or "sat,sun", opens=opens, closes=closes)
+    else:
+        if office_closed is not None or office_hours is not None:
+            raise click.UsageError("--city uses the city's calendar: give --office-closed/--office-hours without it")
+        specs = {spec.id: spec for spec in get_registry(ctx).office_calendars(city)}
+        if calendar_id is None and len(specs) != 1:
+            known = ", ".join(specs)
+            raise click.BadParameter(
+                f"{city} declares {len(specs)} office calendars{': ' + known if known else ''}; "
+                + ("give --calendar ID" if specs else "give --office-closed/--office-hours instead"),
+                param_hint="--city",
+            )
+        chosen = calendar_id if calendar_id is not None else next(iter(specs))
+        if chosen not in specs:
+            raise click.BadParameter(
+                f"no calendar {chosen!r} for {city}; known: {', '.join(specs) or 'none'}", param_hint="--calendar"
+            )
+        calendar = BusinessCalendar.from_spec(specs[chosen])
+    if holidays_file is not None:
+        calendar = calendar.with_closed(read_closed_dates(holidays_file))
+    return calendar
 
 
 def _tell_ignored(source: Any) -> None:
@@ -419,9 +464,12 @@ def _run_local(
     encoding: str,
     batch_size: int,
     calendar: Any,
+    options: Any,
+    counter: Any,
     quiet: bool,
 ) -> None:
-    """Stream EVENTS through the kernel into OUTPUT (atomically) or standard output."""
+    """Stream EVENTS through the kernel into OUTPUT (atomically) or standard output; every batch written
+    is counted by ``counter`` (an :class:`~zaitaku_core.handoff.summary.OfficeCounter`) when given."""
     from contextlib import ExitStack
 
     from zaitaku_core.handoff.engines.local import run_local
@@ -445,10 +493,18 @@ def _run_local(
 
         def open_sink(schema: Any) -> Any:
             writers.append(table_writer(fmt, stream, schema))
-            return writers[-1]
+            return writers[-1] if counter is None else _CountingSink(writers[-1], counter)
 
         spool = output.parent if output is not None else None  # the caps' spool lies beside the output
-        run_local(events, contacts, open_sink, calendar=calendar, advance=progress.advance_to, spool=spool)
+        run_local(
+            events,
+            contacts,
+            open_sink,
+            calendar=calendar,
+            options=options,
+            advance=progress.advance_to,
+            spool=spool,
+        )
         for writer in writers:
             writer.close()
         stream.flush()
@@ -456,8 +512,26 @@ def _run_local(
         click.echo(str(output), err=True)
 
 
+class _CountingSink:
+    """A sink that counts every batch of verdicts for the office summary, then hands it on."""
+
+    def __init__(self, sink: Any, counter: Any) -> None:
+        self.sink = sink
+        self.counter = counter
+
+    def write(self, batch: Any) -> None:
+        self.counter.add_arrow(batch)
+        self.sink.write(batch)
+
+
 def _run_dask(
-    events_path: Path, contacts_path: Path | None, output: Path | None, calendar: Any, scheduler: str | None
+    events_path: Path,
+    contacts_path: Path | None,
+    output: Path | None,
+    calendar: Any,
+    options: Any,
+    scheduler: str | None,
+    counter: Any,
 ) -> None:
     from zaitaku_core.errors import InputError
     from zaitaku_core.handoff.engines.dask import evaluate_dask
@@ -469,8 +543,82 @@ def _run_dask(
         )
     if output is None:
         raise click.UsageError("--engine dask writes a Parquet dataset: give -o FOLDER")
-    evaluate_dask(events_path, output, calendar=calendar, scheduler=scheduler)
+    evaluate_dask(events_path, output, calendar=calendar, options=options, scheduler=scheduler)
+    if counter is not None:  # the dataset read back batch by batch, only the columns the counts need
+        import pyarrow.dataset as pa_ds
+
+        dataset = pa_ds.dataset(str(output), format="parquet")
+        wanted = [n for n in dataset.schema.names if n == "at" or n.rpartition(".")[2] in _COUNTED]
+        for batch in dataset.to_batches(columns=wanted):
+            counter.add_arrow(batch)
     click.echo(str(output), err=True)
+
+
+_COUNTED = ("claimable", "tier", "claim_month")
+
+
+def _summary_text(years: Sequence[Any], lang: str) -> str:
+    """The office summary as a Markdown table (Japanese, or English with ``lang="en"``)."""
+    from zaitaku_core.calendar import FiscalYear
+    from zaitaku_core.handoff.rules import national_addons, office_addons
+
+    w = WORDS[lang]
+    names = {a.id: (a.name if lang == "ja" else a.name_en) for a in national_addons()}
+    lines: list[str] = []
+    for office in office_addons():
+        mine = [y for y in years if y.addon.id == office.id]
+        units = sorted({y.revision.units for y in mine if y.revision is not None})
+        title = office.name if lang == "ja" else f"{office.name_en} / {office.name}"
+        unit_text = f"（{'・'.join(map(str, units))} {w['per_month']}）" if units and lang == "ja" else ""
+        if units and lang == "en":
+            unit_text = f" ({', '.join(map(str, units))} {w['per_month']})"
+        lines.append(f"{title}{unit_text}: {w['summary']}")
+        if not mine:
+            lines.append(w["no_summary"])
+            continue
+        columns = list(dict.fromkeys((a, what) for y in mine for a, what, _, _ in y.counts))
+        header = [w["fiscal_year"], w["period"], *(f"{names[a]} {w[what]}" for a, what in columns), w["verdict"]]
+        lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        notes = []
+        for year in mine:
+            counts = {(a, what): (count, least) for a, what, count, least in year.counts}
+            cells = [
+                f"{counts[key][0]} / {counts[key][1]}{w['at_least']}"
+                if key in counts and lang == "ja"
+                else (f"{counts[key][0]} ({w['at_least']} {counts[key][1]})" if key in counts else "-")
+                for key in columns
+            ]
+            label = FiscalYear(year.fiscal_year).label(lang)
+            period = "〜".join(year.period) if lang == "ja" else " – ".join(year.period)
+            verdict = w["reached"] if year.met else w["not_reached"]
+            if not year.complete:
+                verdict += " *"
+                covered = "〜".join(year.covered) if lang == "ja" else " – ".join(year.covered)
+                notes.append(f"* {label}: {w['incomplete']} ({covered or '-'})")
+            lines.append("| " + " | ".join([label, period, *cells, verdict]) + " |")
+        lines += ["", *notes, f"{w['not_judged']}: {office.requires if lang == 'ja' else office.requires_en}"]
+    return "\n".join(lines) + "\n"
+
+
+def _write_summary(
+    counter: Any, fmt: str, lang: str, target: Path | None, to_stderr: bool, follow_symlinks: bool
+) -> None:
+    """Print the office summary, or write it (atomically) to ``target``."""
+    import json
+
+    from zaitaku_core.cli.common import write_atomically
+
+    years = counter.years()
+    if fmt == "json":
+        text = json.dumps({"office_addons": [y.to_dict() for y in years]}, ensure_ascii=False, indent=2, sort_keys=True)
+        text += "\n"
+    else:
+        text = _summary_text(years, lang)
+    if target is not None:
+        write_atomically(target, text.encode("utf-8"), follow_symlinks=follow_symlinks)
+        click.echo(str(target), err=True)
+    else:
+        click.echo(text, nl=False, err=to_stderr)
 
 
 @click.command("handoff-batch")
@@ -508,8 +656,41 @@ def _run_dask(
     help="local: this process, streaming; dask: a Dask cluster (Parquet in, partitioned Parquet out).",
 )
 @click.option("--scheduler", help="With --engine dask: the scheduler's address (default: a local cluster).")
+@click.option(
+    "--holidays",
+    "holidays_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The office's own closed dates: one date per line, or CSV with a date/日付 column (2024-08-13, "
+    "2024/8/13, 令和6年8月13日, R6.8.13; UTF-8 or cp932) / 事業所の休業日.",
+)
+@click.option(
+    "--city",
+    type=CITY,
+    help="Use the office calendar CITY's plugin declares (id, Japanese name or code) / 市町村の事業所カレンダー.",
+)
+@click.option("--calendar", "calendar_id", help="With --city: which of the city's calendars (if it has several).")
+@_reading_option
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Also print the yearly counts for 特定事業所医療介護連携加算 (to standard output with -o, else to "
+    "standard error) / 年度ごとの回数.",
+)
+@click.option(
+    "--summary-output",
+    type=click.Path(path_type=Path),
+    help="Write the summary to this file (atomically); implies --summary.",
+)
+@click.option(
+    "--summary-format",
+    type=click.Choice(["table", "json"]),
+    help="The summary as a table (default) or JSON (default for a --summary-output ending in .json).",
+)
+@lang_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar / 進捗を表示しない.")
+@click.pass_context
 def handoff_batch(
+    ctx: click.Context,
     events: Path,
     contacts_path: Path | None,
     output: Path | None,
@@ -521,6 +702,14 @@ def handoff_batch(
     batch_size: int,
     engine: str,
     scheduler: str | None,
+    holidays_file: Path | None,
+    city: str | None,
+    calendar_id: str | None,
+    readings: Sequence[str],
+    summary: bool,
+    summary_output: Path | None,
+    summary_format: str | None,
+    lang: str,
     quiet: bool,
 ) -> None:
     """Evaluate EVENTS (CSV or Parquet: kind, at[, admitted_at, subject]) into verdicts (CSV or Parquet).
@@ -530,12 +719,39 @@ def handoff_batch(
     ignored and never copied; a subject must be an opaque id. CSV cells are protected against spreadsheet
     formula injection. Japanese headers (種別, 日時 …) and dates (2024/06/14 10:00, 令和6年6月14日 10:00) are
     read; a bad cell is named by file, line and column, never by its value.
+
+    The office calendar is weekdays 08:45–17:30 closed on weekends, national holidays and 29 Dec – 3 Jan
+    (--office-closed, --office-hours), or the one a city declares (--city); --holidays adds the office's
+    own closed dates. --reading chooses a documented reading of the rules, as for zaitaku handoff.
+    --summary counts, while the verdicts are written, what 特定事業所医療介護連携加算 needs per fiscal year.
     """
-    calendar = _batch_calendar(office_closed, office_hours)
+    from zaitaku_core.handoff.summary import OfficeCounter
+
+    options = _options(readings)
+    calendar = _batch_calendar(ctx, city, calendar_id, office_closed, office_hours, holidays_file)
+    counter = OfficeCounter() if summary or summary_output is not None else None
+    if summary_output is not None:
+        summary_output = output_target(summary_output, follow_symlinks=follow_symlinks)
     if engine == "dask":
-        _run_dask(events, contacts_path, output, calendar, scheduler)
-        return
-    if output is not None:
-        output = output_target(output, follow_symlinks=follow_symlinks)  # a regular file only, never a FIFO
-    with cleanup_on_sigterm():  # the temporary output and spool go on SIGTERM too
-        _run_local(events, contacts_path, output, _output_format(output, fmt), encoding, batch_size, calendar, quiet)
+        _run_dask(events, contacts_path, output, calendar, options, scheduler, counter)
+    else:
+        if output is not None:
+            output = output_target(output, follow_symlinks=follow_symlinks)  # a regular file only, never a FIFO
+        with cleanup_on_sigterm():  # the temporary output and spool go on SIGTERM too
+            _run_local(
+                events,
+                contacts_path,
+                output,
+                _output_format(output, fmt),
+                encoding,
+                batch_size,
+                calendar,
+                options,
+                counter,
+                quiet,
+            )
+    if counter is not None:
+        as_json = summary_format == "json" or (
+            summary_format is None and summary_output is not None and summary_output.suffix.lower() == ".json"
+        )
+        _write_summary(counter, "json" if as_json else "table", lang, summary_output, output is None, follow_symlinks)

@@ -187,10 +187,12 @@ class HandoffOptions:
         values: dict[str, Any] = {}
         for name, value in pairs:
             if name not in READINGS:
-                raise InputError(f"unknown reading {name!r}; readings: {', '.join(READINGS)}")
+                raise InputError(
+                    f"unknown reading {name!r}{_did_you_mean(name, READINGS)}; readings: {', '.join(READINGS)}"
+                )
             choices = READINGS[name][0]
             if value not in choices:
-                raise InputError(f"reading {name} takes {' or '.join(choices)}")
+                raise InputError(f"reading {name} takes {' or '.join(choices)}{_did_you_mean(value, choices)}")
             values[name] = parse_flag(value) if choices[0] in ("true", "false") else value
         return cls(**values)
 
@@ -204,6 +206,14 @@ class HandoffOptions:
 
 
 DEFAULT_OPTIONS = HandoffOptions()
+
+
+def _did_you_mean(given: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``known`` to a mistyped ``given``, else ``""``."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(given.casefold(), list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 #: How far (in days) a window may reach from its event day; events must lie this far inside the calendar's

@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from zaitaku_core.handoff.rules import OfficeAddon, OfficeRevision, national_addons, office_addons
 
-__all__ = ["OfficeYear", "office_summary"]
+__all__ = ["OfficeCounter", "OfficeYear", "office_summary"]
 
 
 @attrs.frozen
@@ -71,64 +71,125 @@ class OfficeYear:
         }
 
 
-def _claim_months(result: Mapping[str, npt.NDArray[Any]], addon_id: str, at: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def _months(at: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Months since 1970-01 of event times (datetime64 or text, as :func:`evaluate_batch` reads them)."""
     from zaitaku_core.handoff.batch import _minutes
 
-    event_month = _minutes(np.asarray(at)).view("datetime64[m]").astype("datetime64[M]")
-    column = result.get(f"{addon_id}.claim_month")
-    if column is None:
-        return event_month
-    given = np.asarray(column).astype(str)
-    known = (given != "") & (given != "None")
-    months = event_month.copy()
-    if known.any():
-        months[known] = given[known].astype("datetime64[M]")
+    months: npt.NDArray[np.int64] = (
+        _minutes(np.asarray(at)).view("datetime64[m]").astype("datetime64[M]").astype(np.int64)
+    )
     return months
 
 
-def office_summary(result: Mapping[str, npt.NDArray[Any]], at: npt.NDArray[Any]) -> tuple[OfficeYear, ...]:
-    """Yearly counts of every office add-on from batch ``result`` (one office's events, times ``at``)."""
-    from zaitaku_core.handoff.batch import _minutes
+def _claim_months(
+    result: Mapping[str, npt.NDArray[Any]], addon_id: str, event_months: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    column = result.get(f"{addon_id}.claim_month")
+    if column is None:
+        return event_months
+    given = np.asarray(column).astype(str)
+    known = (given != "") & (given != "None")
+    months = event_months.copy()
+    if known.any():
+        months[known] = given[known].astype("datetime64[M]").astype(np.int64)
+    return months
 
-    addons = {a.id: a for a in national_addons()}
-    event_months = np.unique(_minutes(np.asarray(at)).view("datetime64[m]").astype("datetime64[M]")).astype(str)
-    out: list[OfficeYear] = []
-    for office in office_addons():
-        needed = {t.addon for rev in office.revisions for t in rev.thresholds}
-        per_year: dict[int, dict[tuple[str, str], int]] = {}
-        for addon_id in sorted(needed):
+
+def _label(months: int) -> str:
+    return str(np.datetime64(months, "M"))
+
+
+class OfficeCounter:
+    """The counts of every office add-on, fed batch by batch (a batch's results are not kept).
+
+    :meth:`add` takes the columns :func:`~zaitaku_core.handoff.evaluate_batch` returns (texts for tiers
+    and claim months) and the events' times; :meth:`add_arrow` a record batch of verdicts as
+    ``zaitaku handoff-batch`` writes them. :meth:`years` gives what :func:`office_summary` gives for all
+    the rows seen. Memory is a few counters per fiscal year and the set of months the events fall in.
+    """
+
+    def __init__(self) -> None:
+        addons = {a.id: a for a in national_addons()}
+        needed = sorted({t.addon for o in office_addons() for r in o.revisions for t in r.thresholds})
+        self._tiers = {a: {t.code: t.min_contacts for r in addons[a].revisions for t in r.tiers} for a in needed}
+        self._counts: dict[int, dict[tuple[str, str], int]] = {}
+        self._event_months: set[int] = set()
+
+    def add(self, result: Mapping[str, npt.NDArray[Any]], at: npt.NDArray[Any]) -> None:
+        """Count the claims of one batch of results (``at``: the times of its events)."""
+        event_months = _months(at)
+        self._event_months.update(int(m) for m in np.unique(event_months))
+        for addon_id, tiers in self._tiers.items():
             if f"{addon_id}.claimable" not in result:
                 continue
             claimed = np.asarray(result[f"{addon_id}.claimable"]).astype(bool)
-            months = _claim_months(result, addon_id, at)[claimed].astype(np.int64)  # months since 1970-01
-            year, month = months // 12 + 1970, months % 12 + 1
-            target = np.where(month >= 3, year + 1, year)  # March (T-1) … February (T) counts for FY T
-            tiers = {t.code: t.min_contacts for r in addons[addon_id].revisions for t in r.tiers}
-            contacts = np.ones(claimed.sum(), dtype=np.int64)
+            if not claimed.any():
+                continue
+            months = _claim_months(result, addon_id, event_months)[claimed]
+            target = months // 12 + 1970 + (months % 12 >= 2)  # March (T-1) … February (T) counts for FY T
+            contacts = np.ones(months.size, dtype=np.int64)
             if tiers:
                 codes = np.asarray(result[f"{addon_id}.tier"])[claimed]
                 contacts = np.array([tiers.get(str(c), 1) for c in codes], dtype=np.int64)
             for fiscal_year in np.unique(target):
                 mine = target == fiscal_year
-                counts = per_year.setdefault(int(fiscal_year), {})
-                counts[(addon_id, "claims")] = int(mine.sum())
-                counts[(addon_id, "contacts")] = int(contacts[mine].sum())
-        for fiscal_year in sorted(per_year):
-            revision = office.revision(date(fiscal_year, 4, 1))
-            thresholds = revision.thresholds if revision else ()
-            period = (f"{fiscal_year - 1}-03", f"{fiscal_year}-02")
-            inside = [m for m in event_months if period[0] <= m <= period[1]]
-            out.append(
-                OfficeYear(
-                    addon=office,
-                    fiscal_year=fiscal_year,
-                    period=period,
-                    revision=revision,
-                    counts=tuple(
-                        (t.addon, t.count, per_year[fiscal_year].get((t.addon, t.count), 0), t.at_least)
-                        for t in thresholds
-                    ),
-                    covered=(inside[0], inside[-1]) if inside else ("", ""),
+                counts = self._counts.setdefault(int(fiscal_year), {})
+                counts[(addon_id, "claims")] = counts.get((addon_id, "claims"), 0) + int(mine.sum())
+                counts[(addon_id, "contacts")] = counts.get((addon_id, "contacts"), 0) + int(contacts[mine].sum())
+
+    def add_arrow(self, batch: Any) -> None:
+        """Count a record batch of verdicts (the columns of
+        :func:`~zaitaku_core.handoff.engines.arrow.verdict_schema`, dictionary-encoded or plain)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        result: dict[str, npt.NDArray[Any]] = {}
+        for addon_id in self._tiers:
+            for part in ("claimable", "tier", "claim_month"):
+                name = f"{addon_id}.{part}"
+                if name not in batch.schema.names:
+                    continue
+                column = batch.column(name)
+                if part == "claimable":
+                    column = pc.fill_null(column, False)
+                elif pa.types.is_dictionary(column.type):
+                    column = column.dictionary_decode()
+                result[name] = column.to_numpy(zero_copy_only=False)
+        at = batch.column("at")
+        self.add(result, pc.cast(at, pa.timestamp("s")).to_numpy(zero_copy_only=False))
+
+    def years(self) -> tuple[OfficeYear, ...]:
+        """Every fiscal year with a revision in force whose counting period the rows seen touch."""
+        event_months = sorted(self._event_months)
+        touched = {m // 12 + 1970 + (m % 12 >= 2) for m in event_months} | set(self._counts)
+        out: list[OfficeYear] = []
+        for office in office_addons():
+            for fiscal_year in sorted(touched):
+                revision = office.revision(date(fiscal_year, 4, 1))
+                if revision is None:
+                    continue
+                period = (f"{fiscal_year - 1}-03", f"{fiscal_year}-02")
+                inside = [label for label in map(_label, event_months) if period[0] <= label <= period[1]]
+                counts = self._counts.get(fiscal_year, {})
+                out.append(
+                    OfficeYear(
+                        addon=office,
+                        fiscal_year=fiscal_year,
+                        period=period,
+                        revision=revision,
+                        counts=tuple(
+                            (t.addon, t.count, counts.get((t.addon, t.count), 0), t.at_least)
+                            for t in revision.thresholds
+                        ),
+                        covered=(inside[0], inside[-1]) if inside else ("", ""),
+                    )
                 )
-            )
-    return tuple(out)
+        return tuple(out)
+
+
+def office_summary(result: Mapping[str, npt.NDArray[Any]], at: npt.NDArray[Any]) -> tuple[OfficeYear, ...]:
+    """Yearly counts of every office add-on from batch ``result`` (one office's events, times ``at``): every
+    fiscal year with a revision of the add-on in force whose counting period the events or claims touch."""
+    counter = OfficeCounter()
+    counter.add(result, at)
+    return counter.years()

@@ -1,0 +1,78 @@
+"""An office's own closed dates (夏季休業, 創立記念日 …) read from a small text or CSV file.
+
+The file (``zaitaku handoff-batch --holidays FILE``) is either one date per line, or a CSV file whose
+header names a date column (``date``, ``日付``, ``休業日``, ``年月日``; other columns, such as a name, are
+ignored). Without such a header the first cell of every line is the date and any further cells are
+ignored. Blank lines and lines starting with ``#`` are skipped. Dates are written as the events reader
+accepts them: ``2024-08-13``, ``2024/8/13``, ``2024年8月13日``, ``令和6年8月13日``, ``R6.8.13``, full-width
+digits too. The encoding is UTF-8, UTF-8 with a BOM or cp932 (what Japanese Excel saves as CSV), detected
+as for the events.
+
+A line that is not a date is refused with one error naming the file and the line (the first line is
+line 1), never the text it holds.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY
+from zaitaku_core.calendar.era import parse_date
+from zaitaku_core.errors import EraDateError, FileAccessError, InputError
+from zaitaku_core.io.csv import detect_encoding
+
+__all__ = ["DATE_HEADERS", "read_closed_dates"]
+
+#: The header names of the date column (compared case-insensitively).
+DATE_HEADERS = ("date", "day", "closed", "holiday", "日付", "休業日", "休日", "年月日")
+_FORMS = "2024-08-13, 2024/8/13, 令和6年8月13日, R6.8.13"
+
+
+def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date, ...]:
+    """The dates in the file at ``path``, sorted and without repeats.
+
+    ``encoding`` is detected when not given (UTF-8, UTF-8 with a BOM, cp932).
+
+    Raises:
+        InputError: a line is not a date, or a date lies outside the business-day tables (the file and
+            line are named, the text is not).
+        FileAccessError: the file cannot be read.
+    """
+    where = {"file": str(path)}
+    try:
+        chosen = encoding or detect_encoding(path)
+        text = path.read_text(encoding=chosen)
+    except UnicodeDecodeError:
+        raise InputError(
+            f"文字コード {chosen} として読めない箇所があります / the file is not valid {chosen}", location=where
+        ) from None
+    except OSError as exc:
+        raise FileAccessError(f"cannot read the file: {exc.strerror or exc}", location=where) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    column: int | None = None
+    days: set[date] = set()
+    for number, cells in enumerate(csv.reader(text.splitlines()), start=1):
+        if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
+            continue
+        if column is None:
+            names = [cell.strip().casefold() for cell in cells]
+            found = next((i for i, name in enumerate(names) if name in DATE_HEADERS), None)
+            column = found if found is not None else 0
+            if found is not None:
+                continue  # the header line
+        cell = cells[column].strip() if column < len(cells) else ""
+        line = {**where, "line": str(number)}
+        try:
+            day = parse_date(cell)
+        except EraDateError:
+            raise InputError(f"日付として読めません / not a date (write e.g. {_FORMS})", location=line) from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise InputError(
+                f"日付が対応範囲外です / the date lies outside {FIRST_DAY.isoformat()} … {LAST_DAY.isoformat()}",
+                location=line,
+            )
+        days.add(day)
+    return tuple(sorted(days))
