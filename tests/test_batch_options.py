@@ -5,7 +5,6 @@ reading and the same office calendar (the holidays file's dates closed too)."""
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from test_batch_paths import (
     evaluate_arrow_contacts,
     event_table,
     nested_table,
+    sorted_verdicts,
+    spark_verdicts,
     write_csv,
 )
 
@@ -358,7 +359,9 @@ def test_the_streaming_counter_equals_the_whole_results_summary() -> None:
         counter.add(evaluate_batch(cols, cons, calendar=CALENDAR), cols["at"])
     assert counter.years() == whole
     arrow = OfficeCounter()
-    arrow.add_arrow(evaluate_arrow(office_table(), office_contacts(), calendar=CALENDAR))
+    arrow.add_arrow(
+        evaluate_arrow(office_table(), evaluate_arrow_contacts([log for _, log, _ in OFFICE]), calendar=CALENDAR)
+    )
     assert arrow.years() == whole
     assert [y.to_dict()["counts"][0]["count"] for y in whole] == [HAND_COUNT[y.fiscal_year]["discharge"] for y in whole]
 
@@ -371,20 +374,6 @@ def office_table() -> pa.Table:
             "at": pa.array([e.at for e, _, _ in OFFICE], pa.timestamp("s")),
             "admitted_at": pa.array([e.admitted_at for e, _, _ in OFFICE], pa.timestamp("s")),
             "service_start": pa.array([e.service_start for e, _, _ in OFFICE], pa.date32()),
-        }
-    )
-
-
-def office_contacts() -> pa.Table:
-    flat = [(i, c) for i, (_, log, _) in enumerate(OFFICE) for c in log]
-    return pa.table(
-        {
-            "event": [i for i, _ in flat],
-            "at": pa.array([c.at for _, c in flat], pa.timestamp("s")),
-            "from_party": [c.from_party.value for _, c in flat],
-            "to_party": [c.to_party.value for _, c in flat],
-            "means": [c.means.value for _, c in flat],
-            "conference": [c.conference for _, c in flat],
         }
     )
 
@@ -418,33 +407,10 @@ def test_dask_takes_the_reading_the_holidays_and_gives_the_summary(tmp_path: Pat
 
 @pytest.mark.skipif(_java() is None, reason="Spark needs Java (17 or later), which is not installed")
 def test_spark_takes_the_reading_and_the_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("pyspark", reason="the spark extra is not installed")
-    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    from zaitaku_core.handoff.engines.spark import evaluate_spark
-
     options = HandoffOptions.from_readings(["extension_unit=business_day", "day_count_start=next_day"])
-    n = 60
-    uncapped = [
-        evaluate(e, log, calendar=WITH_HOLIDAYS, options=options) for e, log in zip(EVENTS[:n], LOGS[:n], strict=True)
-    ]
-    capped = apply_monthly_caps([(e.subject, v) for e, v in zip(EVENTS[:n], uncapped, strict=True)])
-    order = sorted(range(n), key=lambda i: (EVENTS[i].subject, EVENTS[i].at))
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("zaitaku-test-options")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "Asia/Tokyo")
-        .getOrCreate()
-    )
-    try:
-        frame = spark.createDataFrame(nested_table().slice(0, n)).repartition(2)
-        result = evaluate_spark(frame, calendar=WITH_HOLIDAYS, options=options).toArrow()
-    finally:
-        spark.stop()
-    assert_same(result.sort_by([("subject", "ascending"), ("at", "ascending")]), [capped[i] for i in order])
+    uncapped = [evaluate(e, log, calendar=WITH_HOLIDAYS, options=options) for e, log in zip(EVENTS, LOGS, strict=True)]
+    result = spark_verdicts(monkeypatch, 60, calendar=WITH_HOLIDAYS, options=options)
+    assert_same(result, sorted_verdicts(60, uncapped))
 
 
 def test_a_closed_day_from_the_file_extends_the_admission_window(tmp_path: Path) -> None:

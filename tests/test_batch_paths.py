@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -181,8 +182,8 @@ def test_parquet_to_parquet(tmp_path: Path) -> None:
     assert_same(table)
 
 
-def evaluate_arrow_contacts() -> pa.Table:
-    flat = [(i, c) for i, log in enumerate(LOGS) for c in log]
+def evaluate_arrow_contacts(logs: list[list[Contact]] = LOGS) -> pa.Table:
+    flat = [(i, c) for i, log in enumerate(logs) for c in log]
     return pa.table(
         {
             "event": [i for i, _ in flat],
@@ -235,8 +236,9 @@ def _java() -> str | None:
     return java if probe.returncode == 0 else None
 
 
-@pytest.mark.skipif(_java() is None, reason="Spark needs Java (17 or later), which is not installed")
-def test_spark_map_in_arrow_gives_the_local_results(monkeypatch: pytest.MonkeyPatch) -> None:
+def spark_verdicts(monkeypatch: pytest.MonkeyPatch, n: int, **engine: Any) -> pa.Table:
+    """The first ``n`` events nested with their contacts, evaluated by Spark ``local[2]`` (``engine``: the
+    calendar and options), sorted by subject and time."""
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
     monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # the workers import zaitaku_core from this venv
     from pyspark.sql import SparkSession
@@ -252,15 +254,20 @@ def test_spark_map_in_arrow_gives_the_local_results(monkeypatch: pytest.MonkeyPa
         .getOrCreate()
     )
     try:
-        small = nested_table().slice(0, 60)
-        frame = spark.createDataFrame(small).repartition(2)
-        result = evaluate_spark(frame, calendar=CALENDAR).toArrow()
+        frame = spark.createDataFrame(nested_table().slice(0, n)).repartition(2)
+        result = evaluate_spark(frame, **engine).toArrow()
     finally:
         spark.stop()
-    assert_same(result.sort_by([("subject", "ascending"), ("at", "ascending")]), sorted_verdicts(60))
+    return result.sort_by([("subject", "ascending"), ("at", "ascending")])
 
 
-def sorted_verdicts(n: int) -> list[Verdict]:
-    capped = apply_monthly_caps([(e.subject, v) for e, v in zip(EVENTS[:n], UNCAPPED[:n], strict=True)])
+@pytest.mark.skipif(_java() is None, reason="Spark needs Java (17 or later), which is not installed")
+def test_spark_map_in_arrow_gives_the_local_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_same(spark_verdicts(monkeypatch, 60, calendar=CALENDAR), sorted_verdicts(60))
+
+
+def sorted_verdicts(n: int, uncapped: list[Verdict] = UNCAPPED) -> list[Verdict]:
+    """The verdicts of the first ``n`` events, capped, in the order of subject and time."""
+    capped = apply_monthly_caps([(e.subject, v) for e, v in zip(EVENTS[:n], uncapped[:n], strict=True)])
     order = sorted(range(n), key=lambda i: (EVENTS[i].subject, EVENTS[i].at))
     return [capped[i] for i in order]
