@@ -993,6 +993,7 @@ def build_reports(
     years = registry.city(city_id).fiscal_years if fiscal_years is None else fiscal_years
     checks = registry.checks()
     city_sections: tuple[Section, Section] | None = None
+    city_date: date | None = None
     shared_findings: tuple[Finding, ...] = ()
     counted: tuple[Indicator, ...] | None = None
     for year in years:
@@ -1002,11 +1003,13 @@ def build_reports(
             plan = plan.model_copy(update={"indicators": counted})
         if city_sections is None:
             city_sections = (_handoff(plan, lang, inferred), _indicators(plan, lang, actuals))
+            city_date = _city_date(plan)
             shared_findings = city_findings(plan, checks)
         findings = run_checks(plan, checks, city_findings=shared_findings)
         if actuals is not None:  # about any year of the indicators' table, which every report shows whole
             findings = (*findings, *actuals.findings)
-        yield _plan_report(registry, plan, findings, city_sections, lang, issued, inferred)
+        data_date = None if issued else _data_date(plan, city_date)
+        yield _plan_report(registry, plan, findings, city_sections, lang, issued, data_date, inferred)
 
 
 def _plan_report(
@@ -1016,6 +1019,7 @@ def _plan_report(
     city_sections: tuple[Section, Section],
     lang: Lang,
     issued: date | None,
+    data_date: date | None,
     inferred: bool = True,
 ) -> Report:
     groups = _by_item(plan)
@@ -1049,16 +1053,25 @@ def _plan_report(
         city_name=name,
         municipality_code=city.municipality.code,
         operators=tuple(o.name_en if lang == "en" and o.name_en else o.name for o in city.operators),
-        issued=issued or _data_date(plan),
+        issued=issued or data_date,
         issued_from="given" if issued else "data",
     )
 
 
-def _data_date(plan: Plan) -> date | None:
-    """The latest date the plan's data states (sources' publication, partial counts' as-of dates)."""
+def _data_date(plan: Plan, city_date: date | None) -> date | None:
+    """The latest date the plan's data states: its programs' sources' publication, or ``city_date``
+    (:func:`_city_date`, the same for every fiscal year of the city, so made once per city)."""
+    dates = [s.published for p in plan.programs for s in p.sources if s.published is not None]
+    if city_date is not None:
+        dates.append(city_date)
+    return max(dates, default=None)
+
+
+def _city_date(plan: Plan) -> date | None:
+    """The latest date of what a city states for all its years: the publication of the city's, tools',
+    indicators' and rules' sources, and partial counts' as-of dates."""
     sources = [
         *plan.city.sources,
-        *(s for p in plan.programs for s in p.sources),
         *(s for t in plan.tools for s in t.sources),
         *(s for i in plan.indicators for s in i.sources),
         *(r.source for r in plan.handoff_rules if r.source is not None),
