@@ -204,10 +204,18 @@ def _national_rules() -> str:
     out += "\n### Clauses, their sources and their status\n\n"
     out += _table(["add-on", "applies to", "decides", "clause", "source", "status"], clause_rows)
     docs = [
-        [d.id, d.type, d.number, d.date or "", f"{d.title}" + (f"<br>*{d.title_en}*" if d.title_en else "")]
+        [
+            d.id,
+            d.type,
+            d.number,
+            d.date or "",
+            f"[{d.title}]({d.url})" if d.url else d.title,
+            (f"{d.title_en}" if d.title_en else ""),
+            f"{d.checked}<br>*{d.checked_en}*" if d.checked else "not read in an official copy",
+        ]
         for d in documents().values()
     ]
-    out += "\n### Documents cited\n\n" + _table(["id", "type", "number", "date", "title"], docs)
+    out += "\n### Documents cited\n\n" + _table(["id", "type", "number", "date", "title", "English", "checked"], docs)
     readings = [[f"`{name}`", " / ".join(values), values[0], ja, en] for name, (values, ja, en) in READINGS.items()]
     out += "\n### Readings (`--reading NAME=VALUE`)\n\n" + _table(
         ["reading", "values", "default", "読み方", "reading"], readings

@@ -73,6 +73,9 @@ class Document:
     url: str = ""
     #: A short name where the title is long (老企第36号's notice).
     short: str = ""
+    #: What of the document itself was read in an official copy (title, number, date …), if anything.
+    checked: str = ""
+    checked_en: str = ""
 
 
 @attrs.frozen
@@ -289,6 +292,8 @@ def documents() -> dict[str, Document]:
             title_en=str(doc.get("title_en", "")),
             url=str(doc.get("url", "")),
             short=str(doc.get("short", "")),
+            checked=str(doc.get("checked", "")),
+            checked_en=str(doc.get("checked_en", "")),
         )
         for key, doc in _data()["documents"].items()
     }
