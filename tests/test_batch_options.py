@@ -441,3 +441,35 @@ def test_no_summary_year_is_said_plainly(tmp_path: Path) -> None:
     assert "no fiscal year to count" in printed
     assert json.loads(invoke(str(tmp_path / "e.csv"), "-o", str(tmp_path / "o.csv"), "--summary-format", "json",
                              "--summary"))["office_addons"] == []  # fmt: skip
+
+
+def test_the_scalar_command_reads_the_same_holidays_file(tmp_path: Path) -> None:
+    """``zaitaku handoff --holidays-file`` (its ``--holidays`` is the national-holidays switch) gives the verdict
+    ``handoff-batch --holidays`` gives for the same event: the closed-day case above."""
+    (tmp_path / "h.csv").write_text("日付,名称\n令和6年8月13日,お盆\n", encoding="cp932")
+    args = ["handoff", "tokushima", "--event", "admission", "--at", "2024-08-13T10:00", "--contact",
+            "2024-08-14T10:00:hospital", "--json"]  # fmt: skip
+    plain = json.loads(invoke_root(*args))
+    closed = json.loads(invoke_root(*args, "--holidays-file", str(tmp_path / "h.csv")))
+    assert (plain["after_hours"], plain["units"]) == (False, 200)
+    assert (closed["after_hours"], closed["units"]) == (True, 250)
+    (tmp_path / "e.csv").write_text("kind,at\nadmission,2024-08-13T10:00\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("event,at,to_party\n0,2024-08-14T10:00,hospital\n", encoding="utf-8")
+    for name in ("--holidays", "--holidays-file"):
+        invoke(str(tmp_path / "e.csv"), "--contacts", str(tmp_path / "c.csv"), name, str(tmp_path / "h.csv"),
+               "-o", str(tmp_path / "o.csv"))  # fmt: skip
+        row = read_csv(tmp_path / "o.csv").to_pylist()[0]
+        assert (row["after_hours"], row["units"]) == (closed["after_hours"], closed["units"])
+
+
+def invoke_root(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_summary_never_replaces_the_verdicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events, _, _ = write_office(tmp_path)
+    out = tmp_path / "v.csv"
+    assert main(["handoff-batch", str(events), "-o", str(out), "--summary-output", str(out), "-q"]) == 2
+    assert "--summary-output" in capsys.readouterr().err and not out.exists()

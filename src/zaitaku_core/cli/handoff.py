@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -22,6 +22,8 @@ from zaitaku_core.cli.common import (
 from zaitaku_core.cli.params import CITY
 
 __all__ = ["handoff", "handoff_batch"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 WORDS = {
     "ja": {
@@ -175,6 +177,19 @@ def _options(readings: Sequence[str]) -> Any:
         raise click.BadParameter(error.message, param_hint="--reading") from None
 
 
+def _holidays_option(*names: str) -> Callable[[F], F]:
+    """``--holidays-file FILE`` (and ``names``): the office's own closed dates (:mod:`zaitaku_core.io.holidays`).
+    ``zaitaku handoff`` keeps ``--holidays/--no-holidays`` for national holidays, so there it has this name only."""
+    return click.option(
+        *names,
+        "--holidays-file",
+        "holidays_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The office's own closed dates: one date per line, or CSV with a date/日付 column (2024-08-13, "
+        "2024/8/13, 令和6年8月13日, R6.8.13; UTF-8 or cp932) / 事業所の休業日.",
+    )
+
+
 def _reading_option(fn: Any) -> Any:
     return click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help())(fn)
 
@@ -319,6 +334,7 @@ def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
 @click.option("--holidays/--no-holidays", default=True, show_default=True, help="Closed on national holidays.")
 @click.option("--year-end/--no-year-end", default=True, show_default=True, help="Closed 29 Dec – 3 Jan.")
 @click.option("--calendar", "calendar_id", help="Use an office calendar the city's plugin declares.")
+@_holidays_option()
 @_reading_option
 @click.option("--explain", is_flag=True, help="Print the clauses that decided each add-on, with their sources.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -339,6 +355,7 @@ def handoff(
     holidays: bool,
     year_end: bool,
     calendar_id: str | None,
+    holidays_file: Path | None,
     readings: Sequence[str],
     explain: bool,
     as_json: bool,
@@ -375,6 +392,10 @@ def handoff(
         initial_addon=initial_addon,
     )
     calendar = _calendar(registry, city, calendar_id, office_closed, office_hours, holidays, year_end)
+    if holidays_file is not None:
+        from zaitaku_core.io.holidays import read_closed_dates
+
+        calendar = calendar.with_closed(read_closed_dates(holidays_file))
     tools = registry.tools(city)
     verdict = evaluate(
         event,
@@ -656,13 +677,7 @@ def _write_summary(
     help="local: this process, streaming; dask: a Dask cluster (Parquet in, partitioned Parquet out).",
 )
 @click.option("--scheduler", help="With --engine dask: the scheduler's address (default: a local cluster).")
-@click.option(
-    "--holidays",
-    "holidays_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The office's own closed dates: one date per line, or CSV with a date/日付 column (2024-08-13, "
-    "2024/8/13, 令和6年8月13日, R6.8.13; UTF-8 or cp932) / 事業所の休業日.",
-)
+@_holidays_option("--holidays")
 @click.option(
     "--city",
     type=CITY,
@@ -732,6 +747,10 @@ def handoff_batch(
     counter = OfficeCounter() if summary or summary_output is not None else None
     if summary_output is not None:
         summary_output = output_target(summary_output, follow_symlinks=follow_symlinks)
+        if output is not None and summary_output.resolve() == output.resolve():
+            raise click.BadParameter(
+                "the summary would replace the verdicts: give another file", param_hint="--summary-output"
+            )
     if engine == "dask":
         _run_dask(events, contacts_path, output, calendar, options, scheduler, counter)
     else:
