@@ -213,7 +213,7 @@ def run_local(
         rows, why = ledger.changes()
         sink = open_sink(schema)
         first = 0
-        with pa.memory_map(str(path)) as stream:
+        with pa.OSFile(str(path), "rb") as stream:  # not mapped: the pages read would count as resident
             spooled = pa.ipc.open_file(stream)
             for index in range(spooled.num_record_batches):
                 batch = spooled.get_batch(index)
