@@ -473,3 +473,18 @@ def test_the_summary_never_replaces_the_verdicts(tmp_path: Path, capsys: pytest.
     out = tmp_path / "v.csv"
     assert main(["handoff-batch", str(events), "-o", str(out), "--summary-output", str(out), "-q"]) == 2
     assert "--summary-output" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"2024-08-13," + b"x" * 200_000 + b"\n", b"2024-08-13\n\x00\x01\n", bytes(range(128, 256)) * 20],
+    ids=["a cell past the csv limit", "a NUL", "neither UTF-8 nor cp932"],
+)
+def test_a_hostile_holidays_file_is_one_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    (tmp_path / "h.csv").write_bytes(content)
+    (tmp_path / "e.csv").write_text("kind,at\nadmission,2024-08-13T10:00\n", encoding="utf-8")
+    assert main(["handoff-batch", str(tmp_path / "e.csv"), "--holidays", str(tmp_path / "h.csv"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "h.csv" in err and "xxxx" not in err

@@ -435,9 +435,11 @@ def _batch_calendar(
     office_closed: str | None,
     office_hours: str | None,
     holidays_file: Path | None,
+    encoding: str = "auto",
 ) -> Any:
     """The office calendar of a batch: the city's declared one (``--city``, ``--calendar``) or one built
-    from ``--office-closed`` and ``--office-hours``, closed also on the dates of ``--holidays``."""
+    from ``--office-closed`` and ``--office-hours``, closed also on the dates of ``--holidays`` (read in
+    ``--encoding`` when one is given)."""
     from zaitaku_core.calendar import BusinessCalendar
     from zaitaku_core.io.holidays import read_closed_dates
 
@@ -464,7 +466,9 @@ def _batch_calendar(
             )
         calendar = BusinessCalendar.from_spec(specs[chosen])
     if holidays_file is not None:
-        calendar = calendar.with_closed(read_closed_dates(holidays_file))
+        calendar = calendar.with_closed(
+            read_closed_dates(holidays_file, encoding=None if encoding == "auto" else encoding)
+        )
     return calendar
 
 
@@ -743,7 +747,7 @@ def handoff_batch(
     from zaitaku_core.handoff.summary import OfficeCounter
 
     options = _options(readings)
-    calendar = _batch_calendar(ctx, city, calendar_id, office_closed, office_hours, holidays_file)
+    calendar = _batch_calendar(ctx, city, calendar_id, office_closed, office_hours, holidays_file, encoding)
     counter = OfficeCounter() if summary or summary_output is not None else None
     if summary_output is not None:
         summary_output = output_target(summary_output, follow_symlinks=follow_symlinks)

@@ -54,7 +54,12 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
         text = text[1:]
     column: int | None = None
     days: set[date] = set()
-    for number, cells in enumerate(csv.reader(text.splitlines()), start=1):
+    for number, line_text in enumerate(text.splitlines(), start=1):
+        line = {**where, "line": str(number)}
+        try:
+            cells = next(csv.reader([line_text]), [])
+        except csv.Error:  # a stray quote or NUL, a cell past the csv module's size limit
+            raise InputError("CSV の行として読めません / not a CSV line", location=line) from None
         if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
             continue
         if column is None:
@@ -64,7 +69,6 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
             if found is not None:
                 continue  # the header line
         cell = cells[column].strip() if column < len(cells) else ""
-        line = {**where, "line": str(number)}
         try:
             day = parse_date(cell)
         except EraDateError:
