@@ -18,7 +18,7 @@ questions are list lookups; batch questions are NumPy gathers over ordinal array
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime, time
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -128,6 +128,7 @@ class BusinessCalendar:
     _closed: list[bool] = attrs.field(repr=False)
     _next_open: list[int] = attrs.field(repr=False)
     _arrays: dict[str, Any] = attrs.field(repr=False, factory=dict)
+    _derived: dict[Hashable, Any] = attrs.field(repr=False, factory=dict)
     #: Results memoised by callers that depend only on this calendar (immutable values only).
     memo: dict[Any, Any] = attrs.field(repr=False, factory=dict, eq=False)
     #: Closing time as minutes after midnight.
@@ -247,6 +248,12 @@ class BusinessCalendar:
             raise CalendarRangeError(f"no business day after {day.isoformat()} within the calendar's range")
         return date.fromordinal(_BASE + found)
 
+    def day_lists(self) -> tuple[list[bool], list[int]]:
+        """The day table as lists indexed by ``ordinal - FIRST_DAY.toordinal()``: whether each day is closed,
+        and the index of the next business day on or after it (the table size if none). For per-event code
+        that reads a day or two at a time (a list index is cheaper than a NumPy scalar); do not modify."""
+        return self._closed, self._next_open
+
     def closed_days(self, start: date, end: date) -> list[date]:
         """The closed days from ``start`` to ``end`` inclusive."""
         first, last = _index(start), _index(end)
@@ -263,6 +270,18 @@ class BusinessCalendar:
             self._arrays["closed"] = np.array(self._closed, dtype=bool)
             self._arrays["next_open"] = np.array(self._next_open, dtype=np.int32)
         return self._arrays
+
+    def derived(self, key: Hashable, build: Callable[..., Any], *args: Any) -> Any:
+        """A table derived from this calendar's day table (an add-on's windows for every day, say),
+        built by ``build(*args)`` on first use and kept with the calendar under ``key``.
+
+        Unlike ``memo`` (answers per event key, which a caller may clear), these are whole-table
+        precomputations or the rules they read, the same for every event.
+        """
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = build(*args)
+        return found
 
     def table_index(self, ordinals: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Indexes into the day table for an array of date ordinals.

@@ -28,8 +28,8 @@ and ``units`` (the sum of claimable units) per event.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,7 @@ from zaitaku_core.errors import CalendarRangeError, InputError
 from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
 from zaitaku_core.handoff.engine import (
     DEFAULT_OPTIONS,
+    EVENT_RANGE,
     WINDOW_REACH,
     HandoffOptions,
     check_contact_day,
@@ -61,6 +62,7 @@ _EVENT_INDEX = {kind: index for index, kind in enumerate(EventKind)}
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+CodeArray = npt.NDArray[np.int8]
 
 
 def columns_of(table: Any) -> dict[str, npt.NDArray[Any]]:
@@ -142,65 +144,138 @@ def _index_of(members: tuple[Any, ...], enum: type[LabeledEnum]) -> npt.NDArray[
     return np.array([every.index(enum.parse(m)) for m in members], dtype=np.int16)
 
 
+# -- the window tables: every add-on's windows for every day of a calendar, built once --------------------------
+
+#: A window end that no business day within the table can give (an extension in business days over a run of
+#: closed days reaching the table's end): gathering it raises the per-event API's CalendarRangeError.
+_MISSING = _NONE + 1
+_NAT_DAY = _NONE // 1440  # NaT minutes floor-divided into days
+
+
+class WindowTable(NamedTuple):
+    """An add-on's windows for an event on every day of a calendar's table, on each side of its closing
+    time: every array is indexed by ``2 * table index + after closing`` (the event's *key*).
+
+    Built once per calendar, add-on and reading by :func:`window_table`; a batch of events gathers from it
+    by key, and the per-event API answers a key it has not met from it too.
+    """
+
+    start: IntArray  #: epoch day; ``_NONE`` for an open start (before the event) or none in force
+    end: IntArray  #: epoch day; ``_NONE`` when none is in force, ``_MISSING`` (see above)
+    extended: BoolArray
+    revision: npt.NDArray[np.int8]  #: position in ``addon.revisions``; -1: none in force
+    not_in_force: CodeArray  #: the reason where ``revision`` is -1 (``not_modelled`` or ``not_in_force``)
+    missing: bool  #: some ``end`` is ``_MISSING``
+
+
+def window_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> WindowTable:
+    """The window table of ``addon`` on ``calendar`` under ``options`` (built on first use, then kept
+    with the calendar)."""
+    table: WindowTable = calendar.derived(
+        ("handoff.window_table", addon, options.key), _build_window_table, addon, calendar, options
+    )
+    return table
+
+
+def _build_window_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> WindowTable:
+    closed = calendar.arrays()["closed"]
+    size = closed.size
+    day = np.arange(size, dtype=np.int64) - _SHIFT
+    start = np.full(2 * size, _NONE, dtype=np.int64)
+    end = np.full(2 * size, _NONE, dtype=np.int64)
+    extended = np.zeros(2 * size, dtype=bool)
+    revision = np.full(2 * size, -1, dtype=np.int8)
+    # Only days an event may fall on (the checks refuse the others before any gather).
+    free = (day >= EVENT_RANGE[0].toordinal() - _EPOCH) & (day <= EVENT_RANGE[1].toordinal() - _EPOCH)
+    for r_index, rev in enumerate(addon.revisions):
+        taken = free & _in_force(rev, day)
+        free &= ~taken  # the first revision in force decides, as Addon.revision says
+        rows = np.flatnonzero(taken)
+        for late in (0, 1):
+            s, e, x = _window_arrays(rev, day[rows], bool(late), closed[rows], calendar, options)
+            at = 2 * rows + late
+            start[at], end[at], extended[at], revision[at] = s, e, x, r_index
+    not_in_force = np.repeat(_not_in_force_reason(addon, day), 2)
+    for array in (start, end, extended, revision, not_in_force):
+        array.flags.writeable = False
+    return WindowTable(start, end, extended, revision, not_in_force, bool((end == _MISSING).any()))
+
+
 def _window_arrays(
     revision: Revision,
     day: IntArray,
-    minute_of_day: IntArray,
+    late: bool,
     closed_day: BoolArray,
     calendar: BusinessCalendar,
     options: HandoffOptions,
-) -> tuple[IntArray, IntArray]:
-    """Window bounds (epoch days; ``_NONE`` for none) of ``revision`` for events on ``day``."""
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """(start, end, extended) of ``revision`` for events on ``day`` (epoch days; ``_NONE`` for an open
+    start), after closing time or not, as the per-event ``_rule_window`` computes them."""
     tables = calendar.arrays()
     closed, next_open = tables["closed"], tables["next_open"]
+    size = closed.size
     spec = revision.window
     first_day, last_day = window_days(spec, options)
     end = day + (last_day - 1)
     start = np.full(day.shape, _NONE, dtype=np.int64) if spec.before_event else day + (first_day - 1)
+    extended = np.zeros(day.shape, dtype=bool)
     if spec.extend is not None:
-        after_closing = ~closed_day & (minute_of_day >= calendar.closes_minute)
+        after_closing = ~closed_day & late
         if spec.extend.when == "after_hours":
             extended = after_closing | closed_day
         else:  # "after_hours_last_day_closed"
-            late = after_closing | (closed_day & options.after_hours_includes_closed_day)
-            extended = late & closed[end + _SHIFT]
+            late_or_closed = after_closing | (closed_day & options.after_hours_includes_closed_day)
+            extended = late_or_closed & closed[np.minimum(end + _SHIFT, size - 1)]
         moved = end
+        missing = np.zeros(day.shape, dtype=bool)
         for _ in range(spec.extend.days):
             moved = moved + 1
             if options.extension_unit == "business_day":
-                found = next_open[moved + _SHIFT].astype(np.int64)
-                missing = extended & (found >= len(closed))
-                if missing.any():  # as BusinessCalendar.next_business_day says it
-                    first = date.fromordinal(int(moved[int(missing.argmax())]) + _EPOCH)
-                    raise CalendarRangeError(f"no business day after {first.isoformat()} within the calendar's range")
-                moved = found - _SHIFT
-        end = np.where(extended, moved, end)
-    return start, end
+                index = moved + _SHIFT
+                found = np.where(index < size, next_open[np.minimum(index, size - 1)], size).astype(np.int64)
+                missing |= found >= size  # BusinessCalendar.next_business_day raises here
+                moved = np.minimum(found, size - 1) - _SHIFT
+        end = np.where(extended, np.where(missing, _MISSING, moved), end)
+    return start, end, extended
 
 
-def _revision_windows(
+def _raise_missing(
     addon: Addon,
-    rows: BoolArray,
-    day: IntArray,
-    minute_of_day: IntArray,
-    closed_day: BoolArray,
+    table: WindowTable,
+    key: IntArray,
+    minutes: IntArray,
     calendar: BusinessCalendar,
     options: HandoffOptions,
-) -> tuple[IntArray, IntArray, npt.NDArray[np.int64]]:
-    """(start, end, revision index or -1) of ``addon`` for every row; rows of other kinds get ``_NONE``."""
-    masks = [rows & _in_force(revision, day) for revision in addon.revisions]
-    for r_index, mask in enumerate(masks):
-        if mask.all():  # the common case: one revision for every row, no copying
-            s, e = _window_arrays(addon.revisions[r_index], day, minute_of_day, closed_day, calendar, options)
-            return s, e, np.full(day.shape, r_index, dtype=np.int64)
-    start = np.full(day.shape, _NONE, dtype=np.int64)
-    end = np.full(day.shape, _NONE, dtype=np.int64)
-    revision_of_row = np.full(day.shape, -1, dtype=np.int64)
-    for r_index, (revision, mask) in enumerate(zip(addon.revisions, masks, strict=True)):
-        if mask.any():
-            s, e = _window_arrays(revision, day[mask], minute_of_day[mask], closed_day[mask], calendar, options)
-            start[mask], end[mask], revision_of_row[mask] = s, e, r_index
-    return start, end, revision_of_row
+) -> None:
+    """Raise the per-event API's CalendarRangeError for the first row whose window end is ``_MISSING``."""
+    from zaitaku_core.handoff.engine import _rule_window
+
+    row = int(np.argmax(table.end[key] == _MISSING))
+    revision = addon.revisions[int(table.revision[key[row]])]
+    _rule_window(revision.window, datetime(1970, 1, 1) + timedelta(minutes=int(minutes[row])), calendar, options)
+    raise CalendarRangeError("no business day within the calendar's range")  # pragma: no cover - raised above
+
+
+def _event_keys(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
+    """(minutes, epoch day, key, after closing) of every event time; the key indexes a window table.
+
+    Raises:
+        InputError: an event without a time.
+        CalendarRangeError: an event so near the ends of the day table that its windows would leave it.
+    """
+    minutes = _minutes(at)
+    day = minutes // 1440
+    if day.size:
+        lowest = int(day.min())
+        if lowest == _NAT_DAY:
+            row = int(np.argmax(day == _NAT_DAY))
+            raise InputError(f"row {row}: an event needs its date and time ('at')")
+        check_event_day(_clipped_date(lowest))
+        check_event_day(_clipped_date(int(day.max())))
+    index = day + _SHIFT
+    late = (minutes - day * 1440) >= calendar.closes_minute
+    key = 2 * index + late
+    return minutes, day, key, late
 
 
 def batch_windows(
@@ -211,43 +286,63 @@ def batch_windows(
 ) -> dict[str, npt.NDArray[Any]]:
     """The window of the national add-ons for columns of events (``A.window_start``/``A.window_end``).
 
-    Only the add-ons of event kinds present in ``kinds`` get columns (memory stays proportional to need).
+    ``kinds`` are event kinds (codes, labels, or positions in :class:`~zaitaku_core.framework.EventKind`).
+    Only the add-ons of event kinds present in ``kinds`` get columns (memory stays proportional to need);
+    rows of other kinds get NaT. Each column is one gather from the add-on's window table.
     """
     calendar = calendar or BusinessCalendar.government()
     kind_codes = _codes(np.asarray(kinds), EventKind)
-    present = np.bincount(kind_codes, minlength=len(_EVENT_INDEX)) > 0
-    day, minute_of_day, closed_day = _days(np.asarray(at), calendar)
+    minutes, _, key, _ = _event_keys(np.asarray(at), calendar)
+    n = key.size
+    groups = _kind_groups(kind_codes)
     out: dict[str, npt.NDArray[Any]] = {}
     for addon in national_addons():
-        if not present[_EVENT_INDEX[addon.event]]:
+        rows = groups.get(_EVENT_INDEX[addon.event])
+        if rows is None:
             continue
-        rows = kind_codes == _EVENT_INDEX[addon.event]
-        start, end, _ = _revision_windows(addon, rows, day, minute_of_day, closed_day, calendar, options)
+        table = window_table(addon, calendar, options)
+        k = key if rows.size == n else key[rows]
+        if table.missing and (table.end[k] == _MISSING).any():
+            _raise_missing(addon, table, k, minutes if rows.size == n else minutes[rows], calendar, options)
+        if rows.size == n:
+            start, end = table.start[k], table.end[k]
+        else:
+            start = np.full(n, _NONE, dtype=np.int64)
+            end = np.full(n, _NONE, dtype=np.int64)
+            start[rows], end[rows] = table.start[k], table.end[k]
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(start), _as_dates(end)
     return out
 
 
-def _days(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, IntArray, BoolArray]:
-    """(epoch day, minute of the day, office closed that day) for every event time.
+def _kind_groups(kind_codes: npt.NDArray[np.int16]) -> dict[int, npt.NDArray[np.intp]]:
+    """The rows of each event kind present (ascending), by its position in EventKind."""
+    counts = np.bincount(kind_codes, minlength=len(_EVENT_INDEX))
+    present = np.flatnonzero(counts)
+    if present.size == 1:
+        return {int(present[0]): np.arange(kind_codes.size)}
+    order = np.argsort(kind_codes, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    return {int(k): order[bounds[k] : bounds[k + 1]] for k in present}
 
-    Raises:
-        CalendarRangeError: an event so near the ends of the day table that its windows would leave it.
-    """
-    minutes = _minutes(at)
-    day = minutes // 1440
-    if day.size:
-        _check_days(day, check_event_day)
-    closed_day = calendar.arrays()["closed"][day + _SHIFT]
-    return day, minutes % 1440, closed_day
+
+def _clipped_date(epoch_day: int) -> date:
+    """A date for an epoch day; days beyond what a date can hold are clipped to its ends (outside any
+    table all the same)."""
+    return date.fromordinal(min(max(epoch_day + _EPOCH, 1), date.max.toordinal()))
 
 
 def _check_days(day: IntArray, check: Any) -> None:
     """Run the per-event API's range ``check`` on the lowest and highest day (NaT ignored)."""
-    known = day[day != _NONE // 1440]
-    if known.size:
-        for value in (int(known.min()), int(known.max())):
-            # Days beyond what a date can hold are clipped to its ends: outside any table all the same.
-            check(date.fromordinal(min(max(value + _EPOCH, 1), date.max.toordinal())))
+    if not day.size:
+        return
+    lowest, highest = int(day.min()), int(day.max())
+    if lowest == _NAT_DAY:
+        known = day[day != _NAT_DAY]
+        if not known.size:
+            return
+        lowest = int(known.min())
+    for value in (lowest, highest):
+        check(_clipped_date(value))
 
 
 def _in_force(revision: Revision, day: IntArray) -> BoolArray:
@@ -269,94 +364,175 @@ TIERS: tuple[str, ...] = tuple(sorted({t.code for a in national_addons() for r i
 _TIER_TEXT = np.array(["", *TIERS], dtype=object)  # code + 1 -> text ("" for none)
 _REASON_TEXT = np.array(["", *(r.value for r in _REASONS)], dtype=object)
 _NO_CODE = np.int8(-1)
-CodeArray = npt.NDArray[np.int8]
 
 
 def _reason(member: Reason) -> int:
     return _REASONS.index(member)
 
 
-def _party_table(addon: Addon, revision: Revision) -> BoolArray:
-    """``table[stay + 1, party]``: whether ``party`` counts for an event whose place of stay is ``stay``
-    (``-1``: unknown), as :meth:`Addon.allowed_parties` says."""
-    table = np.zeros((len(_ACTORS) + 1, len(_ACTORS)), dtype=bool)
-    for stay in (None, *STAY_PLACES):
-        row = 0 if stay is None else _ACTORS.index(stay) + 1
-        table[row, _index_of(addon.allowed_parties(revision, stay), ActorKind)] = True
-    return table
+# -- judging: the per-event ``_judge`` as gathers over small tables ------------------------------------------------
+
+
+class _JudgePlan(NamedTuple):
+    """An add-on's rules as tables indexed by revision (the last slot, -1, for none in force)."""
+
+    senders: BoolArray  #: [party]: may send the contact
+    allowed: BoolArray  #: [revision, (place of stay + 1) * parties + party]: may receive it
+    by_stay: bool  #: whether ``allowed`` depends on the place of stay
+    means: tuple[bool, ...]  #: per revision: it names the means that count
+    means_of: BoolArray  #: ``means`` as an array with a last slot (False) for -1
+    tiered: tuple[bool, ...]  #: per revision: it has tiers
+    tiered_of: BoolArray  #: ``tiered`` as an array with a last slot (False) for -1
+    units: npt.NDArray[np.int64]  #: [revision]: the units of a revision without tiers (0 for -1 and tiers)
+    means_ok: BoolArray  #: [revision, means]: the means counts
+    conference_ok: BoolArray  #: [revision]: a conference counts whatever its means
+    most_days: int  #: the largest count of contact days any check compares with
+    needs_conference: bool  #: some check asks whether a conference was among the contacts
+
+
+def _judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
+    key = (id(addon), options.key)
+    found = _PLANS.get(key)
+    if found is None or found[0] is not addon:
+        found = _PLANS[key] = (addon, _build_judge_plan(addon, options))
+    return found[1]
+
+
+_PLANS: dict[tuple[int, tuple[Any, ...]], tuple[Addon, _JudgePlan]] = {}
+
+
+def _build_judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
+    parties = len(_ACTORS)
+    revisions = addon.revisions
+    senders = np.isin(np.arange(parties), _index_of(addon.contact_from, ActorKind))
+    allowed = np.zeros((len(revisions) + 1, parties + 1, parties), dtype=bool)
+    means_ok = np.ones((len(revisions) + 1, len(_MEANS)), dtype=bool)
+    means_ok[-1] = False
+    conference_ok = np.zeros(len(revisions) + 1, dtype=bool)
+    named: list[bool] = []
+    for r_index, revision in enumerate(revisions):
+        for stay in (None, *STAY_PLACES):
+            row = 0 if stay is None else _ACTORS.index(stay) + 1
+            allowed[r_index, row, _index_of(addon.allowed_parties(revision, stay), ActorKind)] = True
+        means = addon.means_of(revision)
+        named.append(bool(means))
+        if means:
+            means_ok[r_index] = np.isin(np.arange(len(_MEANS)), _index_of(means, ContactMeans))
+            if options.unrecorded_means_counts:
+                means_ok[r_index, _MEANS.index(ContactMeans.UNSPECIFIED)] = True
+            conference_ok[r_index] = "conference" in means
+    by_stay = bool((allowed != allowed[:, :1, :]).any())
+    thresholds = [addon.min_contact_days] + [t.min_contacts for r in revisions for t in r.tiers]
+    needs_conference = addon.conference_required or any(t.conference for r in revisions for t in r.tiers)
+    return _JudgePlan(
+        senders=senders,
+        allowed=allowed.reshape(len(revisions) + 1, -1),
+        by_stay=by_stay,
+        means=tuple(named),
+        means_of=np.array([*named, False]),
+        tiered=tuple(bool(r.tiers) for r in revisions),
+        tiered_of=np.array([*(bool(r.tiers) for r in revisions), False]),
+        units=np.array([*(0 if r.tiers else r.units for r in revisions), 0], dtype=np.int64),
+        means_ok=means_ok,
+        conference_ok=conference_ok,
+        most_days=max(thresholds),
+        needs_conference=needs_conference,
+    )
+
+
+class _Group(NamedTuple):
+    """The events of one kind and their contacts, numbered within the group."""
+
+    m: int
+    event: npt.NDArray[np.intp]  #: each contact's event (position in the group)
+    day: IntArray  #: each contact's day
+    from_party: npt.NDArray[np.int16]
+    to_party: npt.NDArray[np.int16]
+    means: npt.NDArray[np.int16]
+    conference: BoolArray
+    stay: npt.NDArray[np.int16]  #: per event: its place of stay (-1 unknown)
+    initial_addon: BoolArray  #: per event
 
 
 def _judge_columns(
     addon: Addon,
-    rows: BoolArray,
-    revision_of_row: npt.NDArray[np.int64],
+    plan: _JudgePlan,
+    revision: npt.NDArray[np.int8],
     start: IntArray,
     end: IntArray,
-    contacts: dict[str, npt.NDArray[Any]],
-    events: dict[str, npt.NDArray[Any]],
-    n: int,
+    g: _Group,
     options: HandoffOptions,
 ) -> tuple[npt.NDArray[np.int64], CodeArray, CodeArray]:
-    """(units, tier code, reason code) of ``addon`` per event (-1: none), with the checks of the per-event
-    ``_judge`` in its order (a reason set later here is one checked earlier there, so it wins)."""
-    units = np.zeros(n, dtype=np.int64)
-    tier = np.full(n, _NO_CODE, dtype=np.int8)
-    reason = np.full(n, _NO_CODE, dtype=np.int8)
-    event, c_day = contacts["event"], contacts["day"]
-    senders = np.isin(np.arange(len(_ACTORS)), _index_of(addon.contact_from, ActorKind))
-    stay_row = events["stay_in"][event] + 1
-    for r_index, revision in enumerate(addon.revisions):
-        mine = rows & (revision_of_row == r_index)
-        if not mine.any():
-            continue
-        allowed = _party_table(addon, revision)
-        c_mine = mine[event]
-        forward = senders[contacts["from_party"]] & allowed[stay_row, contacts["to_party"]]
-        if addon.either_direction:
-            forward |= allowed[stay_row, contacts["from_party"]] & senders[contacts["to_party"]]
-        qualifying = c_mine & forward
-        any_q = np.bincount(event[qualifying], minlength=n) > 0
-        means = addon.means_of(revision)
-        if means:
-            by_means = np.isin(contacts["means"], _index_of(means, ContactMeans))
-            if "conference" in means:
-                by_means |= contacts["conference"]
-            if options.unrecorded_means_counts:
-                by_means |= contacts["means"] == _MEANS.index(ContactMeans.UNSPECIFIED)
-            qualifying &= by_means
-        any_means = np.bincount(event[qualifying], minlength=n) > 0
-        c_start, c_end = start[event], end[event]
-        inside = qualifying & ((c_start == _NONE) | (c_day >= c_start)) & (c_day <= c_end)
-        pairs = np.unique(event[inside] * 200_000 + (c_day[inside] + 100_000))  # one count per event and day
-        days = np.bincount(pairs // 200_000, minlength=n)
-        conference = np.bincount(event[inside & contacts["conference"]], minlength=n) > 0
-        r_units = np.zeros(n, dtype=np.int64)
-        r_tier = np.full(n, _NO_CODE, dtype=np.int8)
-        r_reason = np.full(n, _NO_CODE, dtype=np.int8)
-        if addon.not_with_initial_addon:
-            r_reason[(days >= 1) & events["initial_addon"]] = _reason(Reason.INITIAL_ADDON)
-        if revision.tiers:
-            for t in sorted(revision.tiers, key=lambda t: t.units):  # ascending: the best tier wins last
-                ok = (days >= t.min_contacts) & (conference | (not t.conference))
-                better = ok & (t.units > r_units)
-                r_units[better] = t.units
-                r_tier[better] = TIERS.index(t.code)
+    """(units, tier code, reason code) of ``addon`` for the group's events, with the checks of the
+    per-event ``_judge`` in its order (a reason set later here is one checked earlier there, so it wins)."""
+    m = g.m
+    c_rev = revision[g.event]  # -1 (none in force) picks the tables' last slot: nothing qualifies
+    parties = len(_ACTORS)
+    stay_base = (g.stay[g.event].astype(np.intp) + 1) * parties if plan.by_stay else 0
+    forward = plan.senders[g.from_party] & plan.allowed[c_rev, stay_base + g.to_party]
+    if addon.either_direction:
+        forward |= plan.allowed[c_rev, stay_base + g.from_party] & plan.senders[g.to_party]
+    q = np.flatnonzero(forward)
+    q_event = g.event[q]
+    any_q = np.bincount(q_event, minlength=m) > 0
+    if any(plan.means):
+        q_rev = c_rev[q]
+        ok = plan.means_ok[q_rev, g.means[q]] | (plan.conference_ok[q_rev] & g.conference[q])
+        q, q_event = q[ok], q_event[ok]
+        any_means = np.bincount(q_event, minlength=m) > 0
+    else:
+        any_means = any_q
+    q_day = g.day[q]
+    inside = (q_day >= start[q_event]) & (q_day <= end[q_event])
+    in_event = q_event[inside]
+    if plan.most_days <= 1:  # every check compares the count with 0 or 1: whether there is a contact is enough
+        days = np.minimum(np.bincount(in_event, minlength=m), 1)
+    else:  # one count per event and day
+        in_day = q_day[inside]
+        if in_day.size:
+            low = int(in_day.min())
+            span = int(in_day.max()) - low + 1
+            pairs = np.unique(in_event.astype(np.int64) * span + (in_day - low))
+            days = np.bincount(pairs // span, minlength=m)
         else:
-            claim = days >= 1
-            if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
-                r_reason[claim] = _reason(Reason.NEEDS_24H_SYSTEM)
-            r_reason[claim & (days < addon.min_contact_days)] = _reason(Reason.TOO_FEW_CONTACTS)
-            if addon.conference_required:
-                r_reason[claim & ~conference] = _reason(Reason.NEEDS_CONFERENCE)
-            r_units[claim] = revision.units
-        r_reason[days == 0] = _reason(Reason.OUTSIDE_WINDOW)
-        if means:
-            r_reason[~any_means] = _reason(Reason.WRONG_MEANS)
-        r_reason[~any_q] = _reason(Reason.NO_CONTACT)
-        refused = r_reason >= 0
-        r_units[refused] = 0
-        r_tier[refused] = _NO_CODE
-        units[mine], tier[mine], reason[mine] = r_units[mine], r_tier[mine], r_reason[mine]
+            days = np.zeros(m, dtype=np.int64)
+    some = days >= 1
+    conference = (
+        np.bincount(in_event[g.conference[q][inside]], minlength=m) > 0 if plan.needs_conference else np.zeros(m, bool)
+    )
+    units = plan.units[revision] * some  # the revisions without tiers; -1 (none in force) has 0
+    tier = np.full(m, _NO_CODE, dtype=np.int8)
+    for r_index, rev in enumerate(addon.revisions):
+        if not rev.tiers:
+            continue
+        rows = np.flatnonzero(revision == r_index)
+        r_days, r_conference = days[rows], conference[rows]
+        r_units = np.zeros(rows.size, dtype=np.int64)
+        r_tier = np.full(rows.size, _NO_CODE, dtype=np.int8)
+        for t in sorted(rev.tiers, key=lambda t: t.units):  # ascending: the best tier wins last
+            better = (r_days >= t.min_contacts) & (r_conference | (not t.conference)) & (t.units > r_units)
+            r_units[better] = t.units
+            r_tier[better] = TIERS.index(t.code)
+        units[rows], tier[rows] = r_units, r_tier
+    # The reasons, the one checked last by the per-event _judge first (a later one here wins).
+    reason = np.full(m, _NO_CODE, dtype=np.int8)
+    if addon.not_with_initial_addon:
+        reason[some & g.initial_addon] = _reason(Reason.INITIAL_ADDON)
+    counted = some if not any(plan.tiered) else some & ~plan.tiered_of[revision]  # the checks without tiers
+    if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
+        reason[counted] = _reason(Reason.NEEDS_24H_SYSTEM)
+    if addon.min_contact_days > 1:
+        reason[counted & (days < addon.min_contact_days)] = _reason(Reason.TOO_FEW_CONTACTS)
+    if addon.conference_required:
+        reason[counted & ~conference] = _reason(Reason.NEEDS_CONFERENCE)
+    reason[~some] = _reason(Reason.OUTSIDE_WINDOW)
+    if any(plan.means):
+        wrong = ~any_means if all(plan.means) else ~any_means & plan.means_of[revision]
+        reason[wrong] = _reason(Reason.WRONG_MEANS)
+    reason[~any_q] = _reason(Reason.NO_CONTACT)
+    refused = reason >= 0
+    units[refused] = 0
+    tier[refused] = _NO_CODE
     return units, tier, reason
 
 
@@ -374,7 +550,7 @@ def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, np
             if not np.isin(codes, places).all():
                 raise InputError(f"stay_in must be one of {', '.join(p.value for p in STAY_PLACES)}")
             stay[given] = codes
-    service_start = np.full(n, _NONE // 1440, dtype=np.int64)
+    service_start = np.full(n, _NAT_DAY, dtype=np.int64)
     if "service_start" in columns:
         service_start = _minutes(columns["service_start"]) // 1440
         _check_days(service_start, check_contact_day)
@@ -391,6 +567,15 @@ def _not_in_force_reason(addon: Addon, day: IntArray) -> CodeArray:
     return reasons
 
 
+class _AddonResult(NamedTuple):
+    units: npt.NDArray[np.int64]
+    tier: CodeArray
+    reason: CodeArray
+    start: IntArray
+    end: IntArray
+    month: npt.NDArray[Any] | None  #: per-stay add-ons: the claim month (datetime64[M], NaT for none)
+
+
 def evaluate_batch(
     events: Any,
     contacts: Any = None,
@@ -402,10 +587,12 @@ def evaluate_batch(
 ) -> dict[str, npt.NDArray[Any]]:
     """Evaluate columns of events with their contacts; see the module documentation for the columns.
 
-    Each add-on is judged only on the rows of its event kind, in small-integer codes. With ``codes``,
-    ``A.tier`` and ``A.reason`` stay codes (``int8``: a position in ``zaitaku_core.handoff.batch.TIERS`` or in
-    :class:`~zaitaku_core.handoff.Reason`, ``-1`` for none), as the Arrow path writes them
-    (dictionary-encoded); otherwise they are texts.
+    Each add-on is judged only on the rows of its event kind, in small-integer codes; its windows are
+    gathers from its window table (every day of the calendar, built once per calendar and reading).
+    With ``codes``, ``A.tier`` and ``A.reason`` stay codes (``int8``: a position in
+    ``zaitaku_core.handoff.batch.TIERS`` or in :class:`~zaitaku_core.handoff.Reason`, ``-1`` for none) and
+    ``A.claim_month`` is ``datetime64[M]`` (NaT for none), as the Arrow path writes them;
+    otherwise they are texts.
 
     With a ``subject`` column and ``monthly_caps`` (the default), the monthly and per-stay caps are
     applied across the rows as :func:`~zaitaku_core.handoff.apply_monthly_caps` applies them to
@@ -424,107 +611,174 @@ def evaluate_batch(
             raise InputError(f"the events need a column {needed!r}; got {sorted(columns)}")
     n = len(columns["at"])
     kind_codes = _codes(columns["kind"], EventKind)
-    day, minute_of_day, closed_day = _days(columns["at"], calendar)
+    minutes, day, key, late = _event_keys(columns["at"], calendar)
     admitted = columns.get("admitted_at")
     admitted_day = _minutes(admitted) // 1440 if admitted is not None else None
     if admitted_day is not None:
         _check_days(admitted_day, check_contact_day)
     extra = _event_columns(columns, n)
     c = _contact_columns(contacts, n)
-    out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | (minute_of_day >= calendar.closes_minute)}
-    group_best: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
-    results: list[tuple[Addon, npt.NDArray[np.int64], CodeArray, CodeArray]] = []
-    present = np.bincount(kind_codes, minlength=len(_EVENT_INDEX))
-    kind_rows = {kind: np.flatnonzero(kind_codes == index) for kind, index in _EVENT_INDEX.items() if present[index]}
-    for addon in national_addons():
-        idx = kind_rows.get(addon.event, np.zeros(0, dtype=np.int64))
-        units, tier, reason, start, end, month = _judge_kind(
-            addon, idx, n, day, minute_of_day, closed_day, admitted_day, c, extra, calendar, options
+    closed_day = calendar.arrays()["closed"][day + _SHIFT]
+    out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | late}
+    total = np.zeros(n, dtype=np.int64)
+    results: dict[str, _AddonResult] = {}
+    groups = _kind_groups(kind_codes)
+    c_groups = _kind_groups(kind_codes[c["event"]]) if c["event"].size else {}
+    local = np.empty(n, dtype=np.intp) if len(groups) > 1 else None  # row -> position within its kind
+    for kind_index, rows in groups.items():
+        addons = [a for a in national_addons() if _EVENT_INDEX[a.event] == kind_index]
+        if not addons:
+            continue
+        whole = rows.size == n
+        if local is not None:
+            local[rows] = np.arange(rows.size)
+        c_rows = c_groups.get(kind_index, np.zeros(0, dtype=np.intp))
+        c_whole = c_rows.size == c["event"].size
+        c_event = c["event"] if c_whole else c["event"][c_rows]
+
+        def pick(values: npt.NDArray[Any], whole: bool, rows: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
+            return values if whole else values[rows]
+
+        group = _Group(
+            m=rows.size,
+            event=c_event if local is None else local[c_event],
+            day=pick(c["day"], c_whole, c_rows),
+            from_party=pick(c["from_party"], c_whole, c_rows),
+            to_party=pick(c["to_party"], c_whole, c_rows),
+            means=pick(c["means"], c_whole, c_rows),
+            conference=pick(c["conference"], c_whole, c_rows),
+            stay=pick(extra["stay_in"], whole, rows),
+            initial_addon=pick(extra["initial_addon"], whole, rows),
         )
-        out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(start), _as_dates(end)
-        if month is not None:
-            out[f"{addon.id}.claim_month"] = month
-        results.append((addon, units, tier, reason))
-        if addon.exclusive_group:
-            best_units, best_index = group_best.get(
-                addon.exclusive_group, (np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64))
+        k = pick(key, whole, rows)
+        kind_results = [
+            _judge_addon(
+                addon,
+                group,
+                k,
+                rows,
+                whole,
+                minutes,
+                admitted_day,
+                extra["service_start"],
+                calendar,
+                options,
             )
-            better = units > best_units
-            group_best[addon.exclusive_group] = (
-                np.where(better, units, best_units),
-                np.where(better, len(results) - 1, best_index),
-            )
-    for index, (addon, units, tier, reason) in enumerate(results):
-        if addon.exclusive_group:
-            _, best_index = group_best[addon.exclusive_group]
-            lost = (units > 0) & (best_index != index)
-            units = np.where(lost, 0, units)
-            tier = np.where(lost, _NO_CODE, tier)
-            reason = np.where(lost, np.int8(_reason(Reason.EXCLUSIVE)), reason)
-        out[f"{addon.id}.claimable"] = units > 0
-        out[f"{addon.id}.units"] = units
-        out[f"{addon.id}.tier"] = tier
-        out[f"{addon.id}.reason"] = reason
+            for addon in addons
+        ]
+        _exclusive(addons, kind_results)
+        kind_total = sum((r.units for r in kind_results[1:]), kind_results[0].units)
+        if whole:
+            total = kind_total
+        else:
+            total[rows] = kind_total
+        for addon, result in zip(addons, kind_results, strict=True):
+            results[addon.id] = result if whole else _scattered(result, rows, n)
+    for addon in national_addons():
+        result = results.get(addon.id) or _scattered(None, np.zeros(0, dtype=np.intp), n, addon.per_stay)
+        results[addon.id] = result
+        out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(result.start), _as_dates(result.end)
+        if result.month is not None:
+            out[f"{addon.id}.claim_month"] = result.month if codes else _month_text(result.month)
+    for addon in national_addons():
+        result = results[addon.id]
+        out[f"{addon.id}.claimable"] = result.units > 0
+        out[f"{addon.id}.units"] = result.units
+        out[f"{addon.id}.tier"] = result.tier
+        out[f"{addon.id}.reason"] = result.reason
+    out["units"] = total
     if monthly_caps and "subject" in columns:
-        apply_caps_columns(out, columns["subject"], (day * 1440 + minute_of_day).view("datetime64[m]"))
-    out["units"] = sum((out[f"{a.id}.units"] for a in national_addons()), np.zeros(n, dtype=np.int64))
+        apply_caps_columns(out, columns["subject"], minutes.view("datetime64[m]"))
     if not codes:
         for addon in national_addons():
-            out[f"{addon.id}.tier"] = _TIER_TEXT[out[f"{addon.id}.tier"].astype(np.int64) + 1]
-            out[f"{addon.id}.reason"] = _REASON_TEXT[out[f"{addon.id}.reason"].astype(np.int64) + 1]
+            out[f"{addon.id}.tier"] = _TIER_TEXT[out[f"{addon.id}.tier"].astype(np.intp) + 1]
+            out[f"{addon.id}.reason"] = _REASON_TEXT[out[f"{addon.id}.reason"].astype(np.intp) + 1]
     return out
 
 
-def _judge_kind(
+def _judge_addon(
     addon: Addon,
-    idx: npt.NDArray[np.int64],
-    n: int,
-    day: IntArray,
-    minute_of_day: IntArray,
-    closed_day: BoolArray,
+    group: _Group,
+    key: IntArray,
+    rows: npt.NDArray[np.intp],
+    whole: bool,
+    minutes: IntArray,
     admitted_day: IntArray | None,
-    c: dict[str, npt.NDArray[Any]],
-    extra: dict[str, npt.NDArray[Any]],
+    service_start: IntArray,
     calendar: BusinessCalendar,
     options: HandoffOptions,
-) -> tuple[npt.NDArray[np.int64], CodeArray, CodeArray, IntArray, IntArray, npt.NDArray[Any] | None]:
-    """(units, tier, reason, window start, window end, claim month) of ``addon`` for all ``n`` rows,
-    judged only on the rows ``idx`` of its event kind (with their contacts); the others get none."""
+) -> _AddonResult:
+    """``addon``'s result for the group's events (its windows gathered from its table by ``key``)."""
+    table = window_table(addon, calendar, options)
+    start, end, revision = table.start[key], table.end[key], table.revision[key]
+    if table.missing and (end == _MISSING).any():
+        _raise_missing(addon, table, key, minutes if whole else minutes[rows], calendar, options)
+    if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
+        admitted = admitted_day if whole else admitted_day[rows]
+        start = np.where((revision >= 0) & (admitted != _NAT_DAY), admitted, start)
+    units, tier, reason = _judge_columns(addon, _judge_plan(addon, options), revision, start, end, group, options)
+    not_in_force = revision < 0
+    if not_in_force.any():
+        reason = np.where(not_in_force, table.not_in_force[key], reason)
+    month = None
+    if addon.per_stay:
+        service = service_start if whole else service_start[rows]
+        known = (revision >= 0) & (service != _NAT_DAY)
+        month = np.where(known, service, _NONE).view("datetime64[D]").astype("datetime64[M]")
+    return _AddonResult(units, tier, reason, start, end, month)
+
+
+def _exclusive(addons: list[Addon], results: list[_AddonResult]) -> None:
+    """Within an exclusive group keep the claim with most units (the first in data order on a tie); the
+    others become ``exclusive`` (in place)."""
+    best: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+    for index, (addon, result) in enumerate(zip(addons, results, strict=True)):
+        if addon.exclusive_group:
+            units = result.units
+            best_units, best_index = best.get(
+                addon.exclusive_group, (np.zeros(units.size, dtype=np.int64), np.full(units.size, -1, dtype=np.int64))
+            )
+            better = units > best_units
+            best[addon.exclusive_group] = (np.where(better, units, best_units), np.where(better, index, best_index))
+    for index, (addon, result) in enumerate(zip(addons, results, strict=True)):
+        if addon.exclusive_group:
+            lost = (result.units > 0) & (best[addon.exclusive_group][1] != index)
+            if lost.any():
+                result.units[lost] = 0
+                result.tier[lost] = _NO_CODE
+                result.reason[lost] = _reason(Reason.EXCLUSIVE)
+
+
+def _scattered(result: _AddonResult | None, rows: npt.NDArray[np.intp], n: int, per_stay: bool = False) -> _AddonResult:
+    """A group's result spread over all ``n`` rows (the other rows: no claim, no window)."""
     units = np.zeros(n, dtype=np.int64)
     tier = np.full(n, _NO_CODE, dtype=np.int8)
     reason = np.full(n, _NO_CODE, dtype=np.int8)
     start = np.full(n, _NONE, dtype=np.int64)
     end = np.full(n, _NONE, dtype=np.int64)
-    month: npt.NDArray[Any] | None = np.full(n, "", dtype=object) if addon.per_stay else None
-    m = idx.size
-    if m == 0:
-        return units, tier, reason, start, end, month
-    mine = np.ones(m, dtype=bool)
-    sub_day = day[idx]
-    s, e, revision_of_row = _revision_windows(
-        addon, mine, sub_day, minute_of_day[idx], closed_day[idx], calendar, options
+    month = np.full(n, np.datetime64("NaT"), dtype="datetime64[M]") if per_stay else None
+    if result is None:
+        return _AddonResult(units, tier, reason, start, end, month)
+    units[rows], tier[rows], reason[rows], start[rows], end[rows] = (
+        result.units,
+        result.tier,
+        result.reason,
+        result.start,
+        result.end,
     )
-    if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
-        known = (revision_of_row >= 0) & (admitted_day[idx] != _NONE // 1440)
-        s = np.where(known, admitted_day[idx], s)
-    position = np.full(n, -1, dtype=np.int64)
-    position[idx] = np.arange(m)
-    keep = np.flatnonzero(position[c["event"]] >= 0)
-    sub_contacts = {name: values[keep] for name, values in c.items()}
-    sub_contacts["event"] = position[c["event"][keep]]
-    sub_extra = {name: values[idx] for name, values in extra.items()}
-    r_units, r_tier, r_reason = _judge_columns(addon, mine, revision_of_row, s, e, sub_contacts, sub_extra, m, options)
-    not_in_force = revision_of_row < 0
-    if not_in_force.any():
-        r_reason = np.where(not_in_force, _not_in_force_reason(addon, sub_day), r_reason)
-    units[idx], tier[idx], reason[idx], start[idx], end[idx] = r_units, r_tier, r_reason, s, e
-    if month is not None:
-        service = sub_extra["service_start"]
-        known = (revision_of_row >= 0) & (service != _NONE // 1440)
-        if known.any():
-            rows = idx[known]
-            month[rows] = service[known].view("datetime64[D]").astype("datetime64[M]").astype(str).astype(object)
-    return units, tier, reason, start, end, month
+    if result.month is not None:
+        month = np.full(n, np.datetime64("NaT"), dtype="datetime64[M]")
+        month[rows] = result.month
+    return _AddonResult(units, tier, reason, start, end, month)
+
+
+def _month_text(month: npt.NDArray[np.datetime64]) -> npt.NDArray[Any]:
+    """``YYYY-MM`` texts of months (``""`` for NaT), as objects."""
+    text = np.full(month.shape, "", dtype=object)
+    known = ~np.isnat(month)
+    if known.any():
+        text[known] = month[known].astype(str).astype(object)
+    return text
 
 
 def apply_caps_columns(out: dict[str, npt.NDArray[Any]], subject: npt.NDArray[Any], at: npt.NDArray[Any]) -> None:

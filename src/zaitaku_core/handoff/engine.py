@@ -62,6 +62,7 @@ CONFLICT_CODES: dict[str, tuple[Severity, str, str]] = {
 }
 
 _ONE_DAY = timedelta(days=1)
+_BASE = FIRST_DAY.toordinal()
 
 #: The care scene of the national add-ons of each event kind.
 SCENE_OF_EVENT = {
@@ -300,19 +301,99 @@ def windows(
         at = japan_wall_time(at)
     # The kind as given: a code or label string hashes in C; an EventKind member (equal to its code, but
     # hashed apart) simply gets its own entries.
-    key = (kind, at.toordinal(), at.hour * 60 + at.minute >= calendar.closes_minute, options.key)
+    late = at.hour * 60 + at.minute >= calendar.closes_minute
+    ordinal = at.toordinal()
+    key = (kind, ordinal, late, options.key)
     found: tuple[tuple[str, Window], ...] | None = calendar.memo.get(key)
     if found is None:
-        event_kind = EventKind.parse(kind)
-        day = at.date()
-        check_event_day(day)
-        found = tuple(
-            (addon.id, _rule_window(revision.window, at, calendar, options))
-            for addon in _addons_for(event_kind)
-            if (revision := addon.revision(day)) is not None
+        plan: _KindWindows = calendar.derived(
+            ("handoff.windows", kind, options.key), _KindWindows, kind, calendar, options
         )
-        calendar.memo[key] = found
+        found = calendar.memo[key] = plan.answer(ordinal, late, at)
     return found
+
+
+class _KindWindows:
+    """The windows of an event kind's add-ons under one reading, answered for any event key from the
+    calendar's day lists: a few integer sums and list lookups, no loop over days (the per-event path's
+    counterpart of the batch's window tables; both are checked against :func:`_rule_window`).
+
+    Windows are shared between keys that have the same one (a (Ⅰ) window of one day is the (Ⅰ) window
+    of an early event on the next business day, say), through the calendar's memo: clearing it forgets
+    them too.
+    """
+
+    __slots__ = ("_calendar", "_closed", "_first", "_last", "_next_open", "_options", "_rules")
+
+    def __init__(self, kind: EventKind | str, calendar: BusinessCalendar, options: HandoffOptions) -> None:
+        self._calendar, self._options = calendar, options
+        self._closed, self._next_open = calendar.day_lists()
+        self._first, self._last = EVENT_RANGE[0].toordinal(), EVENT_RANGE[1].toordinal()
+        # Per add-on: (first day, last day, start offset or None, end offset, extension, revision) per revision.
+        self._rules: list[tuple[str, list[tuple[int, int, int | None, int, str, int, Revision]]]] = []
+        for addon in _addons_for(EventKind.parse(kind)):
+            revisions = []
+            for revision in addon.revisions:
+                spec = revision.window
+                first_day, last_day = window_days(spec, options)
+                revisions.append(
+                    (
+                        revision.effective_from.toordinal(),
+                        revision.effective_to.toordinal() if revision.effective_to else date.max.toordinal(),
+                        None if spec.before_event else first_day - 1,
+                        last_day - 1,
+                        spec.extend.when if spec.extend else "",
+                        spec.extend.days if spec.extend else 0,
+                        revision,
+                    )
+                )
+            self._rules.append((addon.id, revisions))
+
+    def answer(self, ordinal: int, late: bool, at: datetime) -> tuple[tuple[str, Window], ...]:
+        """The windows for an event on day ``ordinal``, after closing time or not (``at`` names it in errors)."""
+        if not self._first <= ordinal <= self._last:
+            check_event_day(at.date())
+        index = ordinal - _BASE
+        closed = self._closed
+        closed_day = closed[index]
+        after_closing = late and not closed_day
+        options = self._options
+        seen = self._calendar.memo
+        out = []
+        for addon_id, revisions in self._rules:
+            for rule in revisions:
+                if rule[0] <= ordinal <= rule[1]:
+                    break
+            else:
+                continue
+            _, _, start_offset, end_offset, when, days, revision = rule
+            end = ordinal + end_offset
+            extended = False
+            if when == "after_hours":
+                extended = after_closing or closed_day
+            elif when:  # "after_hours_last_day_closed"
+                extended = (after_closing or (closed_day and options.after_hours_includes_closed_day)) and closed[
+                    end - _BASE
+                ]
+            if extended:
+                for _ in range(days):
+                    end += 1
+                    if options.extension_unit == "business_day":
+                        found = self._next_open[end - _BASE] if end - _BASE < len(closed) else len(closed)
+                        if found >= len(closed):  # as BusinessCalendar.next_business_day says it
+                            _rule_window(revision.window, at, self._calendar, options)
+                        end = found + _BASE
+            start = None if start_offset is None else ordinal + start_offset
+            shared = ("handoff.window", start, end, extended)
+            window = seen.get(shared)
+            if window is None:
+                window = seen[shared] = Window(
+                    start=None if start is None else date.fromordinal(start),
+                    end=date.fromordinal(end),
+                    extended=extended,
+                )
+            out.append((addon_id, window))
+        return tuple(out)
 
 
 @cache

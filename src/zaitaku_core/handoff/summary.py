@@ -87,6 +87,9 @@ def _claim_months(
     column = result.get(f"{addon_id}.claim_month")
     if column is None:
         return event_months
+    if np.asarray(column).dtype.kind == "M":  # months already (evaluate_batch with codes=True)
+        given_months = np.asarray(column).astype("datetime64[M]")
+        return np.where(np.isnat(given_months), event_months, given_months.astype(np.int64))
     given = np.asarray(column).astype(str)
     known = (given != "") & (given != "None")
     months = event_months.copy()

@@ -195,6 +195,14 @@ def _dates(days: npt.NDArray[np.datetime64]) -> pa.Array:
     return pa.array(numbers.astype(np.int32), pa.date32(), mask=missing if missing.any() else None)
 
 
+def _months(months: npt.NDArray[np.datetime64]) -> pa.Array:
+    """``datetime64[M]`` months (NaT for none) as ``YYYY-MM`` texts, formatted by Arrow, not cell by cell."""
+    days = months.astype("datetime64[D]")
+    missing = np.isnat(days)
+    dates = pa.array(days.view(np.int64).astype(np.int32), pa.date32(), mask=missing if missing.any() else None)
+    return pc.strftime(dates, format="%Y-%m")
+
+
 def _verdicts(events: pa.RecordBatch, result: dict[str, npt.NDArray[Any]]) -> pa.RecordBatch:
     schema = verdict_schema(events.schema)
     arrays: list[pa.Array] = []
@@ -211,8 +219,7 @@ def _verdicts(events: pa.RecordBatch, result: dict[str, npt.NDArray[Any]]) -> pa
         elif name.endswith(".reason"):
             arrays.append(_coded(result[name], _REASONS))
         elif name.endswith(".claim_month"):
-            months = result[name]
-            arrays.append(pa.array(months, pa.string(), mask=months == ""))
+            arrays.append(_months(result[name]))
         elif pa.types.is_date32(field.type):
             arrays.append(_dates(result[name]))
         else:

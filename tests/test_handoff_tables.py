@@ -1,0 +1,153 @@
+"""The precomputed window tables: the batch's gathers and the per-event answers from the day lists.
+
+Both paths answer an event from tables built once per calendar (``batch.window_table`` for columns,
+``engine._KindWindows`` for ``windows()``); the per-event ``_rule_window`` computes a window day by day
+and is the oracle here. The risks a table opens are its edges (the first and last days an event may fall
+on, a run of closed days reaching the table's end), the year end, holiday runs and revision boundaries.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zaitaku_core.calendar import LAST_DAY, BusinessCalendar
+from zaitaku_core.errors import CalendarRangeError, InputError
+from zaitaku_core.framework import EventKind
+from zaitaku_core.handoff import Contact, Event, HandoffOptions, evaluate, evaluate_batch, national_addons, windows
+from zaitaku_core.handoff.batch import batch_windows
+from zaitaku_core.handoff.engine import EVENT_RANGE, _rule_window
+from zaitaku_core.testing.handoff import assert_batch_equals_scalar
+from zaitaku_core.testing.strategies import office_calendar_specs
+
+KINDS = ["admission", "discharge", "outpatient_visit", "home_conference", "death", "sudden_change"]
+READINGS = st.builds(
+    HandoffOptions,
+    after_hours_includes_closed_day=st.booleans(),
+    extension_unit=st.sampled_from(["calendar_day", "business_day"]),
+    day_count_start=st.sampled_from(["event_day", "next_day"]),
+)
+# Any minute an event may fall on, the table's first and last such days included.
+anywhere = st.datetimes(datetime.combine(EVENT_RANGE[0], time()), datetime.combine(EVENT_RANGE[1], time(23, 59))).map(
+    lambda d: d.replace(second=0, microsecond=0)
+)
+edges = st.sampled_from([EVENT_RANGE[0], EVENT_RANGE[1]]).flatmap(
+    lambda day: st.integers(0, 1439).map(lambda m: datetime.combine(day, time()) + timedelta(minutes=m))
+)
+
+
+def expected(kind: str, at: datetime, calendar: BusinessCalendar, options: HandoffOptions) -> list[tuple[str, object]]:
+    """The windows day by day, as the per-event engine computed them before the tables."""
+    day = at.date()
+    return [
+        (addon.id, _rule_window(revision.window, at, calendar, options))
+        for addon in national_addons()
+        if addon.event is EventKind.parse(kind) and (revision := addon.revision(day)) is not None
+    ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(office_calendar_specs(), st.one_of(anywhere, edges), st.sampled_from(KINDS), READINGS)
+def test_tables_answer_as_the_day_by_day_windows(
+    spec: object, at: datetime, kind: str, options: HandoffOptions
+) -> None:
+    calendar = BusinessCalendar.from_spec(spec)  # type: ignore[arg-type]
+    want = expected(kind, at, calendar, options)
+    assert list(windows(kind, at, calendar, options)) == want
+    assert list(windows(EventKind.parse(kind), at, calendar, options)) == want  # the member: its own memo entries
+    got = batch_windows(np.array([kind]), np.array([at], dtype="datetime64[m]"), calendar, options)
+    for addon_id, window in want:
+        start, end = got[f"{addon_id}.window_start"][0], got[f"{addon_id}.window_end"][0]
+        assert (None if np.isnat(start) else start.astype(object)) == window.start  # type: ignore[attr-defined]
+        assert end.astype(object) == window.end  # type: ignore[attr-defined]
+
+
+def test_a_cold_memo_gives_the_same_windows_as_a_warm_one() -> None:
+    calendar = BusinessCalendar.build(closed_weekdays="sat,sun")
+    moments = [datetime(2024, 12, 27, 17, 0) + timedelta(hours=h) for h in range(0, 24 * 12, 5)]
+    warm = [windows("admission", m, calendar) for m in moments]
+    calendar.memo.clear()
+    assert [windows("admission", m, calendar) for m in moments] == warm
+
+
+def test_the_year_end_holiday_runs_and_revision_boundaries_in_one_batch() -> None:
+    # Every day around the year end (29 Dec - 3 Jan, then a weekend), Golden Week and the revisions of
+    # 2018-04-01, 2021-04-01 and 2024-04-01, on both sides of closing time, every kind, one batch: each row
+    # as the per-event engine answers it, under the reading that rolls extensions over closed days.
+    office = BusinessCalendar.build(closed_weekdays="sat,sun")
+    starts = [date(2017, 12, 24), date(2019, 4, 25), date(2021, 3, 25), date(2023, 12, 24), date(2024, 3, 25)]
+    days = [start + timedelta(days=d) for start in starts for d in range(16)]
+    events = [
+        Event(subject=f"s{i}", kind=kind, at=datetime.combine(day, clock))
+        for i, (day, clock, kind) in enumerate(
+            (day, clock, kind) for day in days for clock in (time(10, 0), time(19, 0)) for kind in KINDS[:5]
+        )
+    ]
+    logs = [[Contact(at=e.at + timedelta(days=1), to_party="hospital", means="in_person")] for e in events]
+    assert_batch_equals_scalar(events, logs, office, HandoffOptions(extension_unit="business_day"))
+
+
+@pytest.mark.parametrize("day", [EVENT_RANGE[0], EVENT_RANGE[1]])
+def test_the_first_and_last_event_days_are_answered(day: date) -> None:
+    event = Event(kind="admission", at=datetime.combine(day, time(19, 0)))
+    office = BusinessCalendar.build(closed_weekdays="sat,sun")
+    assert_batch_equals_scalar([event], [[]], office, HandoffOptions(extension_unit="business_day"))
+
+
+@pytest.mark.parametrize("day", [EVENT_RANGE[0] - timedelta(days=1), EVENT_RANGE[1] + timedelta(days=1)])
+def test_a_day_outside_the_table_is_refused_by_every_path(day: date) -> None:
+    at = datetime.combine(day, time(10, 0))
+    with pytest.raises(CalendarRangeError):
+        windows("admission", at)
+    with pytest.raises(CalendarRangeError):
+        evaluate(Event(kind="admission", at=at))
+    with pytest.raises(CalendarRangeError):
+        evaluate_batch({"kind": ["admission"], "at": np.array([at], dtype="datetime64[m]")})
+    with pytest.raises(CalendarRangeError):
+        batch_windows(np.array(["admission"]), np.array([at], dtype="datetime64[m]"))
+
+
+def test_no_business_day_left_in_the_table_is_the_same_error_everywhere() -> None:
+    # Closed from a month before the table's end: an after-hours admission on the last event day would have
+    # its (Ⅰ) window rolled to the next business day, and there is none. Every path says so alike.
+    closing = [LAST_DAY - timedelta(days=d) for d in range(40)]
+    office = BusinessCalendar.build(closed_weekdays="sat,sun", closed_dates=closing)
+    options = HandoffOptions(extension_unit="business_day")
+    at = datetime.combine(EVENT_RANGE[1], time(19, 0))
+    with pytest.raises(CalendarRangeError) as scalar:
+        evaluate(Event(kind="admission", at=at), calendar=office, options=options)
+    with pytest.raises(CalendarRangeError) as per_event:
+        windows("admission", at, office, options)
+    with pytest.raises(CalendarRangeError) as batch:
+        evaluate_batch(
+            {"kind": ["discharge", "admission"], "at": np.array([at, at], dtype="datetime64[m]")},
+            calendar=office,
+            options=options,
+        )
+    with pytest.raises(CalendarRangeError) as columns:
+        batch_windows(np.array(["admission"]), np.array([at], dtype="datetime64[m]"), office, options)
+    assert str(scalar.value) == str(per_event.value) == str(batch.value) == str(columns.value)
+    # Read in calendar days the same event needs no business day: answered.
+    assert [a for a, _ in windows("admission", at, office)] == ["admission_1", "admission_2"]
+
+
+def test_an_event_without_a_time_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="row 1"):
+        evaluate_batch({"kind": ["admission", "admission"], "at": np.array(["2024-06-12T10:00", "NaT"], "M8[m]")})
+
+
+def test_codes_give_months_and_texts_give_the_same_months_as_text() -> None:
+    events = {
+        "kind": ["discharge", "discharge", "admission"],
+        "at": np.array(["2024-06-20T11:00", "2017-06-20T11:00", "2024-06-20T11:00"], "M8[m]"),
+        "service_start": np.array(["2024-07-02", "2017-07-02", "2024-07-02"], "M8[D]"),
+    }
+    coded = evaluate_batch(events, codes=True)["discharge.claim_month"]
+    text = evaluate_batch(events)["discharge.claim_month"]
+    assert coded.dtype == np.dtype("M8[M]")
+    assert [str(m) for m in coded] == ["2024-07", "NaT", "NaT"]  # FY2017 precedes the modelled revisions
+    assert text.tolist() == ["2024-07", "", ""]
