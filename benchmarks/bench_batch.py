@@ -297,28 +297,19 @@ def bench_kernel(n: int, repeat: int) -> None:
     )
     admissions = np.zeros(n, dtype=np.int16)  # EventKind position of admission
     assert next(iter(EventKind)) is EventKind.ADMISSION
-    paired(
-        f"batch_windows {n:,} admissions (kinds as positions) vs gather",
-        lambda: timed(lambda: batch_windows(admissions, at, calendar, OPTIONS)),
-        lambda: timed(lambda: gather(at, next_open)),
-        repeat,
-        "<= 2x",
-    )
-    paired(
-        "  the same vs the stricter gather (days by integer division)",
-        lambda: timed(lambda: batch_windows(admissions, at, calendar, OPTIONS)),
-        lambda: timed(lambda: gather_int(at, next_open)),
-        repeat,
-        "shown",
-    )
     texts = np.full(n, "admission")
-    paired(
-        "  the same with the kinds as text vs gather",
-        lambda: timed(lambda: batch_windows(texts, at, calendar, OPTIONS)),
-        lambda: timed(lambda: gather(at, next_open)),
-        repeat,
-        "shown",
-    )
+    for name, kinds_given, floor, goal in (
+        (f"batch_windows {n:,} admissions (kinds as positions) vs gather", admissions, gather, "<= 2x"),
+        ("  the same vs the stricter gather (days by integer division)", admissions, gather_int, "shown"),
+        ("  the same with the kinds as text vs gather", texts, gather, "shown"),
+    ):
+        paired(
+            name,
+            lambda kinds_given=kinds_given: timed(lambda: batch_windows(kinds_given, at, calendar, OPTIONS)),
+            lambda floor=floor: timed(lambda: floor(at, next_open)),
+            repeat,
+            goal,
+        )
     government = BusinessCalendar.government()
     holidays = holiday_array()
     minutes = at.astype("datetime64[m]")
