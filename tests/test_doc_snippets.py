@@ -4,14 +4,17 @@ how-to pages, and the example of every hook specification (registered as a real 
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from zaitaku_core import hookspecs
+from zaitaku_core import errors, hookspecs
 from zaitaku_core.model import Severity
 from zaitaku_core.plugins import create_registry, hookimpl
 from zaitaku_core.validation import check
@@ -89,3 +92,123 @@ def test_every_hook_example_registers_and_validates() -> None:
     assert plan.programs and plan.tools and plan.indicators and plan.handoff_rules and plan.calendars
     assert "AS001" in {c.code for c in registry.checks()}
     assert registry.report_sections(plan, "ja")[0].id == "towns"
+
+
+# --- the staff guide's terminal sessions -----------------------------------------------------------------------
+
+#: The guide's pages in reading order: their sessions run one after another in one folder, as a reader who
+#: follows the guide would run them (the Excel page's city folder is what the validation page checks).
+GUIDE_PAGES = [
+    "docs/guide/install.md",
+    "docs/guide/excel.md",
+    "docs/guide/validate.md",
+    "docs/guide/report.md",
+    "docs/guide/log.md",
+    "docs/guide/help.md",
+]
+
+#: An error line's documentation address depends on where it runs (a local build, $ZAITAKU_DOCS_URL, the
+#: published site); the guide shows the published one. Compared without it, but with the code it points at.
+_DOCS_ADDRESS = re.compile(r"(詳細|see): \S+#([\w-]+) \([^)]*\)")
+
+
+def console_sessions(text: str) -> list[tuple[str, str]]:
+    """The ``$ command`` lines of the page's ``console`` blocks, each with the output shown below it."""
+    sessions: list[tuple[str, str]] = []
+    for block in re.findall(r"^```console\n(.*?)^```", text, flags=re.S | re.M):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            sessions.append((command, output))
+    return sessions
+
+
+def fill_in_the_workbook(folder: Path) -> None:
+    """What the reader does in Excel between ``zaitaku template`` and ``zaitaku import``: a new city's plan
+    (釧路市, the same rows the workbook tests use) typed into the template's sheets."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from xlsx_helpers import NEW_CITY, write_workbook
+
+    write_workbook(folder / "計画.xlsx", NEW_CITY)
+
+
+#: Steps a person takes by hand before a command (keyed by the command as the guide shows it).
+BY_HAND = {"zaitaku import 計画.xlsx": fill_in_the_workbook}
+
+
+def run_shown(command: str, folder: Path) -> str:
+    """Run ``command`` in a shell in ``folder`` as a terminal would show it: stdout and stderr in the order
+    written, with the installed ``zaitaku`` first on PATH and no ZAITAKU_* settings of the caller's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZAITAKU_")}
+    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}", PYTHONUNBUFFERED="1")
+    env.update(COLUMNS="100", LANG="C.UTF-8")
+    done = subprocess.run(
+        ["bash", "-c", command],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    return done.stdout
+
+
+def _comparable(output: str) -> str:
+    return _DOCS_ADDRESS.sub(r"\1: …#\2", output).rstrip("\n")
+
+
+def test_the_staff_guide_shows_what_the_commands_print(tmp_path: Path) -> None:
+    """Every command of the Japanese guide for city staff runs, and prints what the guide shows."""
+    shown = 0
+    for page in GUIDE_PAGES:
+        for command, expected in console_sessions((ROOT / page).read_text(encoding="utf-8")):
+            if command in BY_HAND:
+                BY_HAND[command](tmp_path)
+            actual = run_shown(command, tmp_path)
+            assert _comparable(actual) == _comparable(expected), (
+                f"{page}: `{command}` prints otherwise now; paste this (or run python tests/test_doc_snippets.py)"
+                f":\n{actual}"
+            )
+            shown += 1
+    assert shown >= 15
+
+
+def test_the_staff_guide_installs_with_the_readme_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    install = re.search(r"^python3 -m venv \.venv && .*$", readme, flags=re.M)
+    assert install, "the README's first command moved: update this test and docs/guide/install.md"
+    assert install.group(0) in (ROOT / "docs/guide/install.md").read_text(encoding="utf-8")
+
+
+def _as_published(output: str) -> str:
+    """``output`` with its documentation addresses as the published site's, ending with a line break."""
+    where = {"詳細": "公開サイト", "see": "published site"}
+    shown = _DOCS_ADDRESS.sub(lambda m: f"{m[1]}: {errors.DOCS_ERRORS_URL}#{m[2]} ({where[m[1]]})", output)
+    return shown if shown.endswith("\n") or not shown else shown + "\n"
+
+
+def _rewrite_guide() -> None:
+    """Run the guide's sessions and write what they print into its pages (``python tests/test_doc_snippets.py``),
+    keeping the documentation address of an error as the page shows it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        for page in GUIDE_PAGES:
+            path = ROOT / page
+            text = path.read_text(encoding="utf-8")
+
+            def fresh(block: re.Match[str]) -> str:
+                out = []
+                for chunk in re.split(r"^\$ ", block.group(1), flags=re.M)[1:]:
+                    command = chunk.partition("\n")[0]
+                    if command in BY_HAND:
+                        BY_HAND[command](Path(folder))
+                    actual = run_shown(command, Path(folder))
+                    out.append(f"$ {command}\n{_as_published(actual)}")
+                return "```console\n" + "".join(out) + "```"
+
+            path.write_text(re.sub(r"^```console\n(.*?)^```", fresh, text, flags=re.S | re.M), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    _rewrite_guide()
