@@ -488,3 +488,25 @@ def test_a_hostile_holidays_file_is_one_input_error(
     assert main(["handoff-batch", str(tmp_path / "e.csv"), "--holidays", str(tmp_path / "h.csv"), "-q"]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "h.csv" in err and "xxxx" not in err
+
+
+def test_the_summary_of_the_sample_equals_the_one_of_the_scalar_verdicts(tmp_path: Path) -> None:
+    """Over ten years of random events, counted batch by batch (64 rows) while the verdicts are written, the
+    summary equals :func:`office_summary` of the scalar engine's capped verdicts under the same calendar."""
+    import numpy as np
+
+    verdicts = scalar(HandoffOptions())
+    result: dict[str, object] = {}
+    for addon_id in ("discharge", "terminal_care"):
+        addons = [next((a for a in v.addons if a.addon_id == addon_id), None) for v in verdicts]
+        result[f"{addon_id}.claimable"] = np.array([a is not None and a.claimable for a in addons])
+        result[f"{addon_id}.tier"] = np.array([(a and a.tier) or "" for a in addons], dtype=object)
+        result[f"{addon_id}.claim_month"] = np.array([(a and a.claim_month) or "" for a in addons], dtype=object)
+    at = np.array([e.at.isoformat() for e in EVENTS], dtype="datetime64[m]")
+    expected = [y.to_dict() for y in office_summary(result, at)]  # type: ignore[arg-type]
+    assert sum(c["count"] for y in expected for c in y["counts"]) > 0
+    events, contacts = write_csv(tmp_path)
+    holidays = write_holidays(tmp_path / "h.csv")
+    printed = invoke(str(events), "--contacts", str(contacts), "--holidays", str(holidays), "--batch-size", "64",
+                     "-o", str(tmp_path / "o.parquet"), "--summary", "--summary-format", "json")  # fmt: skip
+    assert json.loads(printed)["office_addons"] == expected

@@ -72,12 +72,13 @@ class OfficeYear:
 
 
 def _months(at: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
-    """Months since 1970-01 of event times (datetime64 or text, as :func:`evaluate_batch` reads them)."""
-    from zaitaku_core.handoff.batch import _minutes
+    """Months since 1970-01 of event times (datetime64, or text read as :func:`evaluate_batch` reads it)."""
+    values = np.asarray(at)
+    if values.dtype.kind != "M":
+        from zaitaku_core.handoff.batch import _minutes
 
-    months: npt.NDArray[np.int64] = (
-        _minutes(np.asarray(at)).view("datetime64[m]").astype("datetime64[M]").astype(np.int64)
-    )
+        values = _minutes(values).view("datetime64[m]")
+    months: npt.NDArray[np.int64] = values.astype("datetime64[M]").astype(np.int64)
     return months
 
 
@@ -121,45 +122,64 @@ class OfficeCounter:
     def add(self, result: Mapping[str, npt.NDArray[Any]], at: npt.NDArray[Any]) -> None:
         """Count the claims of one batch of results (``at``: the times of its events)."""
         event_months = _months(at)
-        self._event_months.update(int(m) for m in np.unique(event_months))
+        self._event_months.update(np.unique(event_months).tolist())
         for addon_id, tiers in self._tiers.items():
             if f"{addon_id}.claimable" not in result:
                 continue
             claimed = np.asarray(result[f"{addon_id}.claimable"]).astype(bool)
-            if not claimed.any():
-                continue
-            months = _claim_months(result, addon_id, event_months)[claimed]
-            target = months // 12 + 1970 + (months % 12 >= 2)  # March (T-1) … February (T) counts for FY T
-            contacts = np.ones(months.size, dtype=np.int64)
+            contacts = None
             if tiers:
                 codes = np.asarray(result[f"{addon_id}.tier"])[claimed]
                 contacts = np.array([tiers.get(str(c), 1) for c in codes], dtype=np.int64)
-            for fiscal_year in np.unique(target):
-                mine = target == fiscal_year
-                counts = self._counts.setdefault(int(fiscal_year), {})
-                counts[(addon_id, "claims")] = counts.get((addon_id, "claims"), 0) + int(mine.sum())
-                counts[(addon_id, "contacts")] = counts.get((addon_id, "contacts"), 0) + int(contacts[mine].sum())
+            self._count(addon_id, _claim_months(result, addon_id, event_months)[claimed], contacts)
 
     def add_arrow(self, batch: Any) -> None:
         """Count a record batch of verdicts (the columns of
-        :func:`~zaitaku_core.handoff.engines.arrow.verdict_schema`, dictionary-encoded or plain)."""
+        :func:`~zaitaku_core.handoff.engines.arrow.verdict_schema`, dictionary-encoded or plain), column-wise:
+        tiers through their dictionary, claim months sliced as numbers, no Python object per row."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        result: dict[str, npt.NDArray[Any]] = {}
-        for addon_id in self._tiers:
-            for part in ("claimable", "tier", "claim_month"):
-                name = f"{addon_id}.{part}"
-                if name not in batch.schema.names:
-                    continue
-                column = batch.column(name)
-                if part == "claimable":
-                    column = pc.fill_null(column, False)
-                elif pa.types.is_dictionary(column.type):
-                    column = column.dictionary_decode()
-                result[name] = column.to_numpy(zero_copy_only=False)
-        at = batch.column("at")
-        self.add(result, pc.cast(at, pa.timestamp("s")).to_numpy(zero_copy_only=False))
+        names = batch.schema.names
+        at = pc.cast(batch.column("at"), pa.timestamp("s")).to_numpy(zero_copy_only=False)
+        event_months = at.astype("datetime64[M]").view(np.int64)
+        self._event_months.update(pc.unique(pa.array(event_months)).to_pylist())
+        for addon_id, tiers in self._tiers.items():
+            if f"{addon_id}.claimable" not in names:
+                continue
+            claimed = np.flatnonzero(pc.fill_null(batch.column(f"{addon_id}.claimable"), False).to_numpy(False))
+            if not claimed.size:
+                continue
+            rows = pa.array(claimed)
+            months = event_months[claimed]
+            if f"{addon_id}.claim_month" in names:  # "YYYY-MM", or null: the event's month
+                given = batch.column(f"{addon_id}.claim_month").take(rows)
+                known = pc.fill_null(pc.greater(pc.utf8_length(given), 0), False).to_numpy(zero_copy_only=False)
+                text = pc.if_else(known, given, "1970-01")
+                year = pc.cast(pc.utf8_slice_codeunits(text, 0, 4), pa.int64()).to_numpy()
+                month = pc.cast(pc.utf8_slice_codeunits(text, 5, 7), pa.int64()).to_numpy()
+                months = np.where(known, (year - 1970) * 12 + month - 1, months)
+            contacts = None
+            if tiers:
+                tier = batch.column(f"{addon_id}.tier").take(rows)
+                if not pa.types.is_dictionary(tier.type):
+                    tier = pc.dictionary_encode(tier)
+                lut = np.array([tiers.get(str(v), 1) for v in tier.dictionary.to_pylist()] + [1], dtype=np.int64)
+                contacts = lut[tier.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)]
+            self._count(addon_id, months.astype(np.int64), contacts)
+
+    def _count(self, addon_id: str, months: npt.NDArray[np.int64], contacts: npt.NDArray[np.int64] | None) -> None:
+        """Add claims in ``months`` (months since 1970-01), with ``contacts`` each (1 if not given)."""
+        if not months.size:
+            return
+        target = months // 12 + 1970 + (months % 12 >= 2)  # March (T-1) … February (T) counts for FY T
+        years, which = np.unique(target, return_inverse=True)
+        claims = np.bincount(which)
+        linked = np.bincount(which, weights=contacts) if contacts is not None else claims
+        for fiscal_year, n, m in zip(years.tolist(), claims.tolist(), linked.tolist(), strict=True):
+            counts = self._counts.setdefault(int(fiscal_year), {})
+            counts[(addon_id, "claims")] = counts.get((addon_id, "claims"), 0) + int(n)
+            counts[(addon_id, "contacts")] = counts.get((addon_id, "contacts"), 0) + int(m)
 
     def years(self) -> tuple[OfficeYear, ...]:
         """Every fiscal year with a revision in force whose counting period the rows seen touch."""
