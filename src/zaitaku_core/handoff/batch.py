@@ -86,10 +86,12 @@ def _minutes(values: npt.NDArray[Any]) -> IntArray:
     """Minutes since 1970-01-01 of Japanese wall time (NaT's integer for a missing value).
 
     Text with an offset (``…+09:00``, ``…Z``) is converted to Japanese wall time, as the per-event API
-    does; only those cells are parsed one by one.
+    does; only those cells are parsed one by one. ``datetime64[m]`` values are read in place (the result
+    may share their memory: read it, do not write it).
     """
     if values.dtype.kind == "M":
-        return values.astype("datetime64[m]").astype(np.int64)
+        minutes: IntArray = values.astype("datetime64[m]", copy=False).view(np.int64)
+        return minutes
     text = np.char.strip(values.astype(str))
     if text.size:
         # An offset is a "Z", a "+", or a "-" after the date's own (YYYY-MM-DD puts its last at index 7).
@@ -256,26 +258,39 @@ def _raise_missing(
     raise CalendarRangeError("no business day within the calendar's range")  # pragma: no cover - raised above
 
 
-def _event_keys(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
-    """(minutes, epoch day, key, after closing) of every event time; the key indexes a window table.
+def _event_keys(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, IntArray]:
+    """(minutes, key) of every event time; the key, ``2 * table index + after closing``, indexes a window
+    table.
+
+    The key is the sum of two floor divisions: ``minutes // 1440`` is the day, and ``(minutes - closing)
+    // 1440`` is the same day after closing time and the day before until then, so their sum is twice
+    the day, less one before closing (two passes over the events, no remainder, no mask).
 
     Raises:
         InputError: an event without a time.
         CalendarRangeError: an event so near the ends of the day table that its windows would leave it.
     """
     minutes = _minutes(at)
-    day = minutes // 1440
-    if day.size:
-        lowest = int(day.min())
-        if lowest == _NAT_DAY:
-            row = int(np.argmax(day == _NAT_DAY))
+    if minutes.size:
+        lowest = int(minutes.min())
+        if lowest == _NONE:
+            row = int(np.argmax(minutes == _NONE))
             raise InputError(f"row {row}: an event needs its date and time ('at')")
-        check_event_day(_clipped_date(lowest))
-        check_event_day(_clipped_date(int(day.max())))
-    index = day + _SHIFT
-    late = (minutes - day * 1440) >= calendar.closes_minute
-    key = 2 * index + late
-    return minutes, day, key, late
+        check_event_day(_clipped_date(lowest // 1440))
+        check_event_day(_clipped_date(int(minutes.max()) // 1440))
+    key = minutes - calendar.closes_minute
+    np.floor_divide(key, 1440, out=key)
+    key += minutes // 1440
+    key += 2 * _SHIFT + 1
+    return minutes, key
+
+
+def _after_hours(calendar: BusinessCalendar) -> BoolArray:
+    """By event key: the office is closed that day, or it is after closing time."""
+    closed = calendar.arrays()["closed"]
+    table: BoolArray = np.repeat(closed, 2) | np.tile(np.array([False, True]), closed.size)
+    table.flags.writeable = False
+    return table
 
 
 def batch_windows(
@@ -292,7 +307,7 @@ def batch_windows(
     """
     calendar = calendar or BusinessCalendar.government()
     kind_codes = _codes(np.asarray(kinds), EventKind)
-    minutes, _, key, _ = _event_keys(np.asarray(at), calendar)
+    minutes, key = _event_keys(np.asarray(at), calendar)
     n = key.size
     groups = _kind_groups(kind_codes)
     out: dict[str, npt.NDArray[Any]] = {}
@@ -440,6 +455,13 @@ def _build_judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
     )
 
 
+def _marked(index: npt.NDArray[np.intp], m: int) -> BoolArray:
+    """Whether each of ``m`` positions appears in ``index``."""
+    out = np.zeros(m, dtype=bool)
+    out[index] = True
+    return out
+
+
 class _Group(NamedTuple):
     """The events of one kind and their contacts, numbered within the group."""
 
@@ -474,19 +496,20 @@ def _judge_columns(
         forward |= plan.allowed[c_rev, stay_base + g.from_party] & plan.senders[g.to_party]
     q = np.flatnonzero(forward)
     q_event = g.event[q]
-    any_q = np.bincount(q_event, minlength=m) > 0
+    any_q = _marked(q_event, m)
     if any(plan.means):
         q_rev = c_rev[q]
         ok = plan.means_ok[q_rev, g.means[q]] | (plan.conference_ok[q_rev] & g.conference[q])
         q, q_event = q[ok], q_event[ok]
-        any_means = np.bincount(q_event, minlength=m) > 0
+        any_means = _marked(q_event, m)
     else:
         any_means = any_q
     q_day = g.day[q]
     inside = (q_day >= start[q_event]) & (q_day <= end[q_event])
     in_event = q_event[inside]
+    days: npt.NDArray[Any]
     if plan.most_days <= 1:  # every check compares the count with 0 or 1: whether there is a contact is enough
-        days = np.minimum(np.bincount(in_event, minlength=m), 1)
+        days = _marked(in_event, m)
     else:  # one count per event and day
         in_day = q_day[inside]
         if in_day.size:
@@ -496,11 +519,10 @@ def _judge_columns(
             days = np.bincount(pairs // span, minlength=m)
         else:
             days = np.zeros(m, dtype=np.int64)
-    some = days >= 1
-    conference = (
-        np.bincount(in_event[g.conference[q][inside]], minlength=m) > 0 if plan.needs_conference else np.zeros(m, bool)
-    )
-    units = plan.units[revision] * some  # the revisions without tiers; -1 (none in force) has 0
+    some = days if days.dtype == np.bool_ else days >= 1
+    conference = _marked(in_event[g.conference[q][inside]], m) if plan.needs_conference else np.zeros(m, bool)
+    units = plan.units[revision]  # the revisions without tiers; -1 (none in force) has 0
+    units *= some
     tier = np.full(m, _NO_CODE, dtype=np.int8)
     for r_index, rev in enumerate(addon.revisions):
         if not rev.tiers:
@@ -611,15 +633,15 @@ def evaluate_batch(
             raise InputError(f"the events need a column {needed!r}; got {sorted(columns)}")
     n = len(columns["at"])
     kind_codes = _codes(columns["kind"], EventKind)
-    minutes, day, key, late = _event_keys(columns["at"], calendar)
+    minutes, key = _event_keys(columns["at"], calendar)
     admitted = columns.get("admitted_at")
     admitted_day = _minutes(admitted) // 1440 if admitted is not None else None
     if admitted_day is not None:
         _check_days(admitted_day, check_contact_day)
     extra = _event_columns(columns, n)
     c = _contact_columns(contacts, n)
-    closed_day = calendar.arrays()["closed"][day + _SHIFT]
-    out: dict[str, npt.NDArray[Any]] = {"after_hours": closed_day | late}
+    after_hours: BoolArray = calendar.derived("handoff.after_hours", _after_hours, calendar)
+    out: dict[str, npt.NDArray[Any]] = {"after_hours": after_hours[key]}
     total = np.zeros(n, dtype=np.int64)
     results: dict[str, _AddonResult] = {}
     groups = _kind_groups(kind_codes)
@@ -717,9 +739,8 @@ def _judge_addon(
         admitted = admitted_day if whole else admitted_day[rows]
         start = np.where((revision >= 0) & (admitted != _NAT_DAY), admitted, start)
     units, tier, reason = _judge_columns(addon, _judge_plan(addon, options), revision, start, end, group, options)
-    not_in_force = revision < 0
-    if not_in_force.any():
-        reason = np.where(not_in_force, table.not_in_force[key], reason)
+    not_in_force = np.flatnonzero(revision < 0)
+    reason[not_in_force] = table.not_in_force[key[not_in_force]]
     month = None
     if addon.per_stay:
         service = service_start if whole else service_start[rows]
@@ -730,23 +751,25 @@ def _judge_addon(
 
 def _exclusive(addons: list[Addon], results: list[_AddonResult]) -> None:
     """Within an exclusive group keep the claim with most units (the first in data order on a tie); the
-    others become ``exclusive`` (in place)."""
-    best: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+    others become ``exclusive`` (in place). A claim loses to an earlier one with as many units or more,
+    and to a later one with more."""
+    losers: list[tuple[_AddonResult, BoolArray]] = []  # all found before any is changed
     for index, (addon, result) in enumerate(zip(addons, results, strict=True)):
-        if addon.exclusive_group:
-            units = result.units
-            best_units, best_index = best.get(
-                addon.exclusive_group, (np.zeros(units.size, dtype=np.int64), np.full(units.size, -1, dtype=np.int64))
-            )
-            better = units > best_units
-            best[addon.exclusive_group] = (np.where(better, units, best_units), np.where(better, index, best_index))
-    for index, (addon, result) in enumerate(zip(addons, results, strict=True)):
-        if addon.exclusive_group:
-            lost = (result.units > 0) & (best[addon.exclusive_group][1] != index)
-            if lost.any():
-                result.units[lost] = 0
-                result.tier[lost] = _NO_CODE
-                result.reason[lost] = _reason(Reason.EXCLUSIVE)
+        if not addon.exclusive_group:
+            continue
+        lost: BoolArray | None = None
+        for other, (rival, rival_result) in enumerate(zip(addons, results, strict=True)):
+            if other == index or rival.exclusive_group != addon.exclusive_group:
+                continue
+            beaten = rival_result.units >= result.units if other < index else rival_result.units > result.units
+            lost = beaten if lost is None else lost | beaten
+        if lost is not None:
+            losers.append((result, lost & (result.units > 0)))
+    for result, lost in losers:
+        if lost.any():
+            result.units[lost] = 0
+            result.tier[lost] = _NO_CODE
+            result.reason[lost] = _reason(Reason.EXCLUSIVE)
 
 
 def _scattered(result: _AddonResult | None, rows: npt.NDArray[np.intp], n: int, per_stay: bool = False) -> _AddonResult:
