@@ -212,7 +212,9 @@ def _national_rules() -> str:
             d.date or "",
             f"[{d.title}]({d.url})" if d.url else d.title,
             (f"{d.title_en}" if d.title_en else ""),
-            f"{d.checked}<br>*{d.checked_en}*" if d.checked else "not read in an official copy",
+            f"{d.checked}<br>*{d.checked_en}*"
+            if d.checked
+            else ("" if d.id == "engine" else "not read in an official copy"),
         ]
         for d in documents().values()
     ]
