@@ -57,6 +57,7 @@ class OfficeYear:
         return {
             "addon_id": self.addon.id,
             "name": self.addon.name,
+            "name_en": self.addon.name_en,
             "fiscal_year": self.fiscal_year,
             "period": list(self.period),
             "units": self.revision.units if self.revision else None,
@@ -68,6 +69,7 @@ class OfficeYear:
             "covered": list(self.covered),
             "complete": self.complete,
             "not_judged": self.addon.requires,
+            "not_judged_en": self.addon.requires_en,
         }
 
 
