@@ -472,8 +472,13 @@ class _Group(NamedTuple):
     to_party: npt.NDArray[np.int16]
     means: npt.NDArray[np.int16]
     conference: BoolArray
-    stay: npt.NDArray[np.int16]  #: per event: its place of stay (-1 unknown)
-    initial_addon: BoolArray  #: per event
+    rows: npt.NDArray[np.intp] | None  #: the group's rows among all events (None: all of them)
+    extra: dict[str, npt.NDArray[Any]]  #: the optional event columns of all events
+
+    def of_events(self, name: str) -> npt.NDArray[Any]:
+        """An optional event column for the group's events (gathered only by the add-ons that read it)."""
+        values = self.extra[name]
+        return values if self.rows is None else values[self.rows]
 
 
 def _judge_columns(
@@ -490,7 +495,7 @@ def _judge_columns(
     m = g.m
     c_rev = revision[g.event]  # -1 (none in force) picks the tables' last slot: nothing qualifies
     parties = len(_ACTORS)
-    stay_base = (g.stay[g.event].astype(np.intp) + 1) * parties if plan.by_stay else 0
+    stay_base = (g.of_events("stay_in")[g.event].astype(np.intp) + 1) * parties if plan.by_stay else 0
     forward = plan.senders[g.from_party] & plan.allowed[c_rev, stay_base + g.to_party]
     if addon.either_direction:
         forward |= plan.allowed[c_rev, stay_base + g.from_party] & plan.senders[g.to_party]
@@ -539,7 +544,7 @@ def _judge_columns(
     # The reasons, the one checked last by the per-event _judge first (a later one here wins).
     reason = np.full(m, _NO_CODE, dtype=np.int8)
     if addon.not_with_initial_addon:
-        reason[some & g.initial_addon] = _reason(Reason.INITIAL_ADDON)
+        reason[some & g.of_events("initial_addon")] = _reason(Reason.INITIAL_ADDON)
     counted = some if not any(plan.tiered) else some & ~plan.tiered_of[revision]  # the checks without tiers
     if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
         reason[counted] = _reason(Reason.NEEDS_24H_SYSTEM)
@@ -669,8 +674,8 @@ def evaluate_batch(
             to_party=pick(c["to_party"], c_whole, c_rows),
             means=pick(c["means"], c_whole, c_rows),
             conference=pick(c["conference"], c_whole, c_rows),
-            stay=pick(extra["stay_in"], whole, rows),
-            initial_addon=pick(extra["initial_addon"], whole, rows),
+            rows=None if whole else rows,
+            extra=extra,
         )
         k = pick(key, whole, rows)
         kind_results = [

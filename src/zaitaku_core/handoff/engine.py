@@ -317,10 +317,6 @@ class _KindWindows:
     """The windows of an event kind's add-ons under one reading, answered for any event key from the
     calendar's day lists: a few integer sums and list lookups, no loop over days (the per-event path's
     counterpart of the batch's window tables; both are checked against :func:`_rule_window`).
-
-    Windows are shared between keys that have the same one (a (Ⅰ) window of one day is the (Ⅰ) window
-    of an early event on the next business day, say), through the calendar's memo: clearing it forgets
-    them too.
     """
 
     __slots__ = ("_calendar", "_closed", "_first", "_last", "_next_open", "_options", "_rules")
@@ -329,21 +325,28 @@ class _KindWindows:
         self._calendar, self._options = calendar, options
         self._closed, self._next_open = calendar.day_lists()
         self._first, self._last = EVENT_RANGE[0].toordinal(), EVENT_RANGE[1].toordinal()
-        # Per add-on: (first day, last day, start offset or None, end offset, extension, revision) per revision.
-        self._rules: list[tuple[str, list[tuple[int, int, int | None, int, str, int, Revision]]]] = []
+        business = options.extension_unit == "business_day"
+        closed_is_late = options.after_hours_includes_closed_day
+        # Per add-on and revision: first and last day in force, start offset (None: open), end offset,
+        # extension (0 none, 1 after hours, 2 after hours and the last day closed), its days, whether they
+        # are business days, whether a closed day counts as after hours for it, the revision.
+        self._rules: list[tuple[str, list[tuple[int, int, int | None, int, int, int, bool, bool, Revision]]]] = []
         for addon in _addons_for(EventKind.parse(kind)):
             revisions = []
             for revision in addon.revisions:
                 spec = revision.window
                 first_day, last_day = window_days(spec, options)
+                when = spec.extend.when if spec.extend else ""
                 revisions.append(
                     (
                         revision.effective_from.toordinal(),
                         revision.effective_to.toordinal() if revision.effective_to else date.max.toordinal(),
                         None if spec.before_event else first_day - 1,
                         last_day - 1,
-                        spec.extend.when if spec.extend else "",
+                        {"": 0, "after_hours": 1}.get(when, 2),
                         spec.extend.days if spec.extend else 0,
+                        business,
+                        closed_is_late,
                         revision,
                     )
                 )
@@ -353,12 +356,9 @@ class _KindWindows:
         """The windows for an event on day ``ordinal``, after closing time or not (``at`` names it in errors)."""
         if not self._first <= ordinal <= self._last:
             check_event_day(at.date())
-        index = ordinal - _BASE
         closed = self._closed
-        closed_day = closed[index]
+        closed_day = closed[ordinal - _BASE]
         after_closing = late and not closed_day
-        options = self._options
-        seen = self._calendar.memo
         out = []
         for addon_id, revisions in self._rules:
             for rule in revisions:
@@ -366,33 +366,21 @@ class _KindWindows:
                     break
             else:
                 continue
-            _, _, start_offset, end_offset, when, days, revision = rule
+            _, _, start_offset, end_offset, when, days, business, closed_is_late, revision = rule
             end = ordinal + end_offset
-            extended = False
-            if when == "after_hours":
-                extended = after_closing or closed_day
-            elif when:  # "after_hours_last_day_closed"
-                extended = (after_closing or (closed_day and options.after_hours_includes_closed_day)) and closed[
-                    end - _BASE
-                ]
+            extended = when == 1 and (after_closing or closed_day)
+            if when == 2:
+                extended = (after_closing or (closed_day and closed_is_late)) and closed[end - _BASE]
             if extended:
                 for _ in range(days):
                     end += 1
-                    if options.extension_unit == "business_day":
+                    if business:
                         found = self._next_open[end - _BASE] if end - _BASE < len(closed) else len(closed)
                         if found >= len(closed):  # as BusinessCalendar.next_business_day says it
-                            _rule_window(revision.window, at, self._calendar, options)
+                            _rule_window(revision.window, at, self._calendar, self._options)
                         end = found + _BASE
-            start = None if start_offset is None else ordinal + start_offset
-            shared = ("handoff.window", start, end, extended)
-            window = seen.get(shared)
-            if window is None:
-                window = seen[shared] = Window(
-                    start=None if start is None else date.fromordinal(start),
-                    end=date.fromordinal(end),
-                    extended=extended,
-                )
-            out.append((addon_id, window))
+            start = None if start_offset is None else date.fromordinal(ordinal + start_offset)
+            out.append((addon_id, Window(start, date.fromordinal(end), extended)))
         return tuple(out)
 
 
