@@ -209,12 +209,31 @@ def test_dask_on_a_local_cluster_gives_the_local_results(tmp_path: Path) -> None
     folder = tmp_path / "events"
     folder.mkdir()
     table = nested_table()
-    for part in range(3):  # a dataset of three files
-        pq.write_table(table.slice(part * 100, 100), folder / f"part-{part}.parquet")
+    for part in range(12):  # a dataset of twelve files: part-10 must come back after part-9
+        pq.write_table(table.slice(part * 25, 25), folder / f"part-{part:02d}.parquet")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as c:
         run(str(folder), "-o", str(tmp_path / "out"), "--engine", "dask", "--scheduler", c.scheduler_address)
-    result = pq.read_table(tmp_path / "out")  # grouped by subject: the caps' shuffle does not keep the order
-    assert_same(result.sort_by([("subject", "ascending"), ("at", "ascending")]), sorted_verdicts(len(EVENTS)))
+    result = pq.read_table(tmp_path / "out")  # in the events' order, through the caps' shuffle by subject
+    assert_same(result)
+    assert "zaitaku_row" not in result.column_names  # the place each event carried is not left behind
+
+
+def test_dask_unordered_keeps_each_events_place(tmp_path: Path) -> None:
+    pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
+    import dask
+
+    from zaitaku_core.handoff.engines.dask import ROW, evaluate_dask
+
+    folder = tmp_path / "events"
+    folder.mkdir()
+    table = nested_table()
+    for part in range(3):
+        pq.write_table(table.slice(part * 100, 100), folder / f"part-{part}.parquet")
+    with dask.config.set(scheduler="synchronous"):
+        evaluate_dask(folder, tmp_path / "out", calendar=CALENDAR, ordered=False)
+    result = pq.read_table(tmp_path / "out")
+    assert result.column(ROW).to_pylist() != sorted(result.column(ROW).to_pylist())  # grouped by subject
+    assert_same(result.sort_by(ROW))
 
 
 def test_dask_refuses_to_replace_a_folder_of_other_files(tmp_path: Path) -> None:
@@ -236,9 +255,10 @@ def _java() -> str | None:
     return java if probe.returncode == 0 else None
 
 
-def spark_verdicts(monkeypatch: pytest.MonkeyPatch, n: int, **engine: Any) -> pa.Table:
+def spark_verdicts(monkeypatch: pytest.MonkeyPatch, n: int, *, as_given: bool = False, **engine: Any) -> pa.Table:
     """The first ``n`` events nested with their contacts, evaluated by Spark ``local[2]`` (``engine``: the
-    calendar and options), sorted by subject and time."""
+    calendar and options), sorted by subject and time; ``as_given``: in the order the engine returns them
+    (the events' order, in as many partitions as ``local[2]`` makes, not reshuffled first)."""
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
     monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # the workers import zaitaku_core from this venv
     from pyspark.sql import SparkSession
@@ -254,16 +274,18 @@ def spark_verdicts(monkeypatch: pytest.MonkeyPatch, n: int, **engine: Any) -> pa
         .getOrCreate()
     )
     try:
-        frame = spark.createDataFrame(nested_table().slice(0, n)).repartition(2)
+        frame = spark.createDataFrame(nested_table().slice(0, n))
+        frame = frame if as_given else frame.repartition(2)
         result = evaluate_spark(frame, **engine).toArrow()
     finally:
         spark.stop()
-    return result.sort_by([("subject", "ascending"), ("at", "ascending")])
+    return result if as_given else result.sort_by([("subject", "ascending"), ("at", "ascending")])
 
 
 @pytest.mark.skipif(_java() is None, reason="Spark needs Java (17 or later), which is not installed")
 def test_spark_map_in_arrow_gives_the_local_results(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert_same(spark_verdicts(monkeypatch, 60, calendar=CALENDAR), sorted_verdicts(60))
+    in_order = spark_verdicts(monkeypatch, 60, as_given=True, calendar=CALENDAR)
+    assert_same(in_order, apply_monthly_caps([(e.subject, v) for e, v in zip(EVENTS[:60], UNCAPPED, strict=False)]))
 
 
 def sorted_verdicts(n: int, uncapped: list[Verdict] = UNCAPPED) -> list[Verdict]:

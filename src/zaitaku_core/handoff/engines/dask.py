@@ -5,10 +5,15 @@ Each partition's rows are handed to the same Arrow kernel as the local engine
 (:func:`~zaitaku_core.handoff.engines.arrow.evaluate_arrow`) with ``map_partitions``, so the verdicts are
 identical; contacts travel with their event in a nested ``contacts`` column (a list of structs), which
 keeps every partition self-contained. With a ``subject`` column the events are first shuffled so that
-each subject's events share a partition, where the monthly and per-stay caps are applied (a tie between
-two claims of one subject at the same minute goes to the one first in its partition, which a shuffle may
-order differently from the file); the result's rows are then grouped by subject, not in the file's
-order. Partitions keep Arrow types end to end (``dtype_backend="pyarrow"``).
+each subject's events share a partition, where the monthly and per-stay caps are applied. Each event
+carries its place in the dataset (its partition's number and its row there) through the shuffle: a
+partition is judged in the file's order (so a tie between two claims of one subject at the same minute
+goes to the earlier row, as in the local path), and the verdicts are put back in the file's order by a
+second shuffle on that number, into as many partitions as were read, named ``part-000000.parquet`` … so
+that reading the folder gives the rows in the order of the events. ``ordered=False`` skips that second
+shuffle (its cost is measured by ``benchmarks/bench_batch.py --only dask``): the rows then come out
+grouped by subject, each with its ``zaitaku_row`` (the event's place: a number that sorts in the file's
+order). Partitions keep Arrow types end to end (``dtype_backend="pyarrow"``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as pa_ds
 
@@ -28,7 +34,11 @@ from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow, verdict_schema
 
-__all__ = ["evaluate_dask", "evaluate_partition", "replaced_folder"]
+__all__ = ["ROW", "evaluate_dask", "evaluate_partition", "replaced_folder"]
+
+#: The column that carries an event's place through the shuffle: its partition's number << 40 | its row.
+ROW = "zaitaku_row"
+_ROW_BITS = 40  # rows per partition below 2**40; partitions below 2**23
 
 
 def _import_dask() -> Any:
@@ -46,14 +56,37 @@ def _plain(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema])
 
 
+def _numbered(frame: Any, partition_info: dict[str, Any] | None = None) -> Any:
+    """``frame`` with its rows' places in the dataset (:data:`ROW`)."""
+    import pandas as pd
+
+    first = (partition_info["number"] if partition_info else 0) << _ROW_BITS
+    places = pa.array(np.arange(first, first + len(frame), dtype=np.int64))
+    return frame.assign(**{ROW: pd.arrays.ArrowExtensionArray(places)})
+
+
 def evaluate_partition(frame: Any, calendar: BusinessCalendar, options: HandoffOptions) -> Any:
-    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame."""
+    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame.
+
+    With a :data:`ROW` column the partition is judged in that order, and the verdicts carry it.
+    """
     import pandas as pd
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    places = None
+    if ROW in table.column_names:
+        table = table.sort_by(ROW)
+        places = table.column(ROW)
+        table = table.drop_columns([ROW])
     verdicts = evaluate_arrow(table, calendar=calendar, options=options)
     plain = pa.Table.from_batches([verdicts]).cast(_plain(verdicts.schema))
+    if places is not None:
+        plain = plain.append_column(ROW, places)
     return plain.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _part_name(index: int) -> str:
+    return f"part-{index:06d}.parquet"  # read back in this order: part-000010 after part-000009
 
 
 def evaluate_dask(
@@ -64,12 +97,14 @@ def evaluate_dask(
     options: HandoffOptions = DEFAULT_OPTIONS,
     scheduler: str | None = None,
     client: Any = None,
+    ordered: bool = True,
 ) -> int:
     """Evaluate the Parquet dataset ``events`` on Dask into the partitioned Parquet dataset ``output``.
 
     ``scheduler`` is the address of a running scheduler (``tcp://host:8786``); ``client`` an existing
     ``distributed.Client``. With neither, Dask's own default scheduler runs the tasks in this process.
-    Returns the number of events.
+    ``ordered=False`` leaves the verdicts of a dataset with subjects grouped by subject, with a :data:`ROW`
+    column, instead of in the events' order. Returns the number of events.
 
     Raises:
         InputError: Dask is not installed, or a cell cannot be read (named by row and column).
@@ -86,7 +121,13 @@ def evaluate_dask(
     try:
         frame = dd.read_parquet(str(events), dtype_backend="pyarrow")
         names = list(frame.columns)
-        if "subject" in names:  # the caps count a subject's claims across all its events
+        if ROW in names:
+            raise InputError(f"the events may not have a column named {ROW!r} (the engine adds it)")
+        schema = _plain(verdict_schema(pa.schema([(name, pa.string()) for name in names])))
+        parts = frame.npartitions
+        grouped = "subject" in names
+        if grouped:  # the caps count a subject's claims across all its events
+            frame = frame.map_partitions(_numbered, meta=frame._meta.assign(**{ROW: pd.Series(dtype="int64[pyarrow]")}))
             dictionaries = {  # a shuffle moves plain Arrow columns, not dictionaries
                 name: pd.ArrowDtype(dtype.pyarrow_dtype.value_type)
                 for name, dtype in frame.dtypes.items()
@@ -95,12 +136,15 @@ def evaluate_dask(
             frame = (frame.astype(dictionaries) if dictionaries else frame).shuffle(
                 on="subject", shuffle_method="tasks"
             )
-        schema = _plain(verdict_schema(pa.schema([(name, pa.string()) for name in names])))
-
+            schema = schema.append(pa.field(ROW, pa.int64()))
         meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
         verdicts = frame.map_partitions(evaluate_partition, calendar, options, meta=meta)
+        if grouped and ordered:  # back to the file's order, partition for partition
+            divisions = [part << _ROW_BITS for part in range(parts)] + [(parts << _ROW_BITS) - 1]
+            verdicts = verdicts.set_index(ROW, divisions=divisions).reset_index(drop=True)
+            schema = schema.remove(schema.get_field_index(ROW))
         with replaced_folder(Path(output)) as folder:
-            verdicts.to_parquet(str(folder), write_index=False, schema=schema)
+            verdicts.to_parquet(str(folder), write_index=False, schema=schema, name_function=_part_name)
         return int(pa_ds.dataset(str(output), format="parquet").count_rows())
     finally:
         if own_client is not None:

@@ -5,7 +5,12 @@ Java 17 or later). Every Arrow batch Spark hands over goes through the same kern
 (:func:`~zaitaku_core.handoff.engines.arrow.evaluate_arrow`); contacts travel nested in each event's
 ``contacts`` column (an array of structs), so every partition is self-contained; with a ``subject``
 column the events are repartitioned by subject first, so the monthly and per-stay caps see all of a
-subject's events.
+subject's events (a partition is judged whole, not per Arrow batch). Each event carries its place in the
+DataFrame given (``monotonically_increasing_id``) through that shuffle: a partition is judged in that
+order (a tie between two claims of one subject at the same minute goes to the earlier row, as in the
+local path), and the verdicts are sorted back into it. ``ordered=False`` skips that sort (a second
+shuffle): the rows then come grouped by subject, each with its ``zaitaku_row`` (a number that sorts in
+the DataFrame's order).
 
 Spark has no Arrow dictionaries: kinds, tiers and reasons come back as strings, and times as
 ``TIMESTAMP_NTZ`` (Japan wall time). A Spark ``TIMESTAMP`` (an instant) given as ``at`` is read in Japan
@@ -20,8 +25,10 @@ from typing import Any
 import pyarrow as pa
 
 from zaitaku_core.calendar.business import BusinessCalendar
+from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow, verdict_schema
+from zaitaku_core.handoff.engines.dask import ROW
 
 __all__ = ["evaluate_spark", "spark_schema"]
 
@@ -59,16 +66,41 @@ def _plain(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def evaluate_spark(
-    events: Any, *, calendar: BusinessCalendar | None = None, options: HandoffOptions = DEFAULT_OPTIONS
+    events: Any,
+    *,
+    calendar: BusinessCalendar | None = None,
+    options: HandoffOptions = DEFAULT_OPTIONS,
+    ordered: bool = True,
 ) -> Any:
-    """The verdicts (a Spark DataFrame, :func:`spark_schema`) of the Spark DataFrame ``events``."""
+    """The verdicts (a Spark DataFrame, :func:`spark_schema`) of the Spark DataFrame ``events``, in its
+    order (``ordered=False``: grouped by subject, with a ``zaitaku_row`` column)."""
+    from pyspark.sql import functions as F  # noqa: N812 - pyspark's own convention
+    from pyspark.sql import types as T  # noqa: N812
+
     calendar = calendar or BusinessCalendar.government()
+    columns = list(events.columns)
+    if ROW in columns:
+        raise InputError(f"the events may not have a column named {ROW!r} (the engine adds it)")
+    schema = spark_schema(columns)
+    if "subject" not in columns:  # no caps across rows: each Arrow batch on its own, in place
 
-    def evaluate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            if batch.num_rows:
-                yield _plain(evaluate_arrow(batch, calendar=calendar, options=options))
+        def each(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            for batch in batches:
+                if batch.num_rows:
+                    yield _plain(evaluate_arrow(batch, calendar=calendar, options=options))
 
-    if "subject" in events.columns:
-        events = events.repartition("subject")
-    return events.mapInArrow(evaluate, spark_schema(list(events.columns)))
+        return events.mapInArrow(each, schema)
+
+    def whole(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        parts = [batch for batch in batches if batch.num_rows]
+        if not parts:
+            return
+        table = pa.Table.from_batches(parts)  # the caps need all of a subject's rows: the partition at once
+        places = table.column(ROW)
+        verdicts = _plain(evaluate_arrow(table.drop_columns([ROW]), calendar=calendar, options=options))
+        yield verdicts.append_column(ROW, places.combine_chunks())
+
+    numbered = events.withColumn(ROW, F.monotonically_increasing_id())
+    grouped = numbered.repartition("subject").sortWithinPartitions(ROW)
+    result = grouped.mapInArrow(whole, schema.add(T.StructField(ROW, T.LongType(), nullable=False)))
+    return result.orderBy(ROW).drop(ROW) if ordered else result
