@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -162,8 +163,8 @@ sink.close()
 """
 
 
-def child(args: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of a fresh process running ``args``."""
+def child(args: list[str]) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MB, CPU seconds) of a fresh process running ``args``."""
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -172,7 +173,7 @@ def child(args: list[str]) -> tuple[float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({process.returncode}): {error[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def seconds(value: float) -> str:
@@ -207,7 +208,7 @@ def bench_cli(folder: Path, n: int, repeat: int) -> None:
         peaks: list[float] = []
 
         def ours(source: str = source, target: Path = target, peaks: list[float] = peaks) -> float:
-            seconds, peak = child([zaitaku, "handoff-batch", str(paths[source]), "-o", str(target), "--quiet"])
+            seconds, peak, _ = child([zaitaku, "handoff-batch", str(paths[source]), "-o", str(target), "--quiet"])
             peaks.append(peak)
             return seconds
 
@@ -376,6 +377,11 @@ def bench_per_event(repeat: int) -> None:
     )
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bench_dask(folder: Path, n: int, repeat: int) -> None:
     from distributed import Client, LocalCluster
 
@@ -390,17 +396,36 @@ def bench_dask(folder: Path, n: int, repeat: int) -> None:
             pq.write_table(table.slice(part * (n // parts), n // parts), dataset / f"part-{part}.parquet")
     zaitaku = str(Path(sys.executable).with_name("zaitaku"))
     calendar = BusinessCalendar.build(closed_weekdays="sat,sun")
+    cpu: dict[str, list[float]] = {"single": [], "ordered": [], "unordered": []}
+    wall: dict[str, list[float]] = {"single": [], "ordered": [], "unordered": []}
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
         client.run(lambda: __import__("zaitaku_core.handoff.engines.arrow"))  # warm the workers' imports
 
-        def on_dask() -> float:
-            return timed(lambda: evaluate_dask(dataset, folder / "dask-out", calendar=calendar, client=client))
+        def cluster_cpu() -> float:  # the workers' processes, and this one (client and scheduler)
+            return sum(client.run(_cpu_seconds).values()) + _cpu_seconds()
+
+        def on_dask(ordered: bool = True) -> float:
+            key = "ordered" if ordered else "unordered"
+            before = cluster_cpu()
+            seconds = timed(
+                lambda: evaluate_dask(
+                    dataset, folder / f"dask-{key}", calendar=calendar, client=client, ordered=ordered
+                )
+            )
+            cpu[key].append(cluster_cpu() - before)
+            wall[key].append(seconds)
+            return seconds
 
         def single() -> float:
-            return child([zaitaku, "handoff-batch", str(dataset), "-o", str(folder / "single.parquet"), "--quiet"])[0]
+            seconds, _, used = child(
+                [zaitaku, "handoff-batch", str(dataset), "-o", str(folder / "single.parquet"), "-q"]
+            )
+            cpu["single"].append(used)
+            wall["single"].append(seconds)
+            return seconds
 
         ratio = paired(
             f"Dask LocalCluster(2 workers) vs one process, {n:,} events",
@@ -409,9 +434,25 @@ def bench_dask(folder: Path, n: int, repeat: int) -> None:
             repeat,
             "printed as one process / Dask",
         )
+        for _ in range(repeat):
+            on_dask(ordered=False)
+    median = {key: statistics.median(values) for key, values in cpu.items()}
     print(
-        f"  scaling efficiency on 2 workers: {ratio / 2:.0%} (1 process: {n / 1e6:.1f}M events; 100% = twice "
-        "as fast; this machine has 2 cores, shared)"
+        f"  scaling efficiency on 2 workers, wall clock: {ratio / 2:.0%} (100% = twice as fast as one process; "
+        "this machine has 2 cores, shared: see the load)"
+    )
+    print(
+        f"  CPU seconds: one process {median['single']:.1f}, Dask in the events' order {median['ordered']:.1f} "
+        f"({median['ordered'] / median['single']:.2f}x), Dask grouped by subject (ordered=False) "
+        f"{median['unordered']:.1f} ({median['unordered'] / median['single']:.2f}x); efficiency on idle cores "
+        f"at most {median['single'] / median['ordered']:.0%} (ordered), {median['single'] / median['unordered']:.0%}"
+        " (grouped)"
+    )
+    print(
+        f"  per core: {n / median['single'] / 1e6:.2f}M events per CPU second in one process (Parquet in, Parquet "
+        f"out, caps included); Dask {n / median['ordered'] / 1e6:.2f}M (ordered), "
+        f"{n / median['unordered'] / 1e6:.2f}M (grouped); wall clock Dask ordered "
+        f"{statistics.median(wall['ordered']):.1f} s, grouped {statistics.median(wall['unordered']):.1f} s"
     )
 
 

@@ -141,7 +141,7 @@ def evaluate_dask(
         verdicts = frame.map_partitions(evaluate_partition, calendar, options, meta=meta)
         if grouped and ordered:  # back to the file's order, partition for partition
             divisions = [part << _ROW_BITS for part in range(parts)] + [(parts << _ROW_BITS) - 1]
-            verdicts = verdicts.set_index(ROW, divisions=divisions).reset_index(drop=True)
+            verdicts = verdicts.set_index(ROW, divisions=divisions, shuffle_method="tasks").reset_index(drop=True)
             schema = schema.remove(schema.get_field_index(ROW))
         with replaced_folder(Path(output)) as folder:
             verdicts.to_parquet(str(folder), write_index=False, schema=schema, name_function=_part_name)
