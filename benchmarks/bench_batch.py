@@ -396,8 +396,8 @@ def bench_dask(folder: Path, n: int, repeat: int) -> None:
             pq.write_table(table.slice(part * (n // parts), n // parts), dataset / f"part-{part}.parquet")
     zaitaku = str(Path(sys.executable).with_name("zaitaku"))
     calendar = BusinessCalendar.build(closed_weekdays="sat,sun")
-    cpu: dict[str, list[float]] = {"single": [], "ordered": [], "unordered": []}
-    wall: dict[str, list[float]] = {"single": [], "ordered": [], "unordered": []}
+    cpu: dict[str, list[float]] = {"single": [], "dask": []}
+    wall: dict[str, list[float]] = {"single": [], "dask": []}
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
@@ -407,16 +407,11 @@ def bench_dask(folder: Path, n: int, repeat: int) -> None:
         def cluster_cpu() -> float:  # the workers' processes, and this one (client and scheduler)
             return sum(client.run(_cpu_seconds).values()) + _cpu_seconds()
 
-        def on_dask(ordered: bool = True) -> float:
-            key = "ordered" if ordered else "unordered"
+        def on_dask() -> float:
             before = cluster_cpu()
-            seconds = timed(
-                lambda: evaluate_dask(
-                    dataset, folder / f"dask-{key}", calendar=calendar, client=client, ordered=ordered
-                )
-            )
-            cpu[key].append(cluster_cpu() - before)
-            wall[key].append(seconds)
+            seconds = timed(lambda: evaluate_dask(dataset, folder / "dask-out", calendar=calendar, client=client))
+            cpu["dask"].append(cluster_cpu() - before)
+            wall["dask"].append(seconds)
             return seconds
 
         def single() -> float:
@@ -434,25 +429,19 @@ def bench_dask(folder: Path, n: int, repeat: int) -> None:
             repeat,
             "printed as one process / Dask",
         )
-        for _ in range(repeat):
-            on_dask(ordered=False)
     median = {key: statistics.median(values) for key, values in cpu.items()}
     print(
         f"  scaling efficiency on 2 workers, wall clock: {ratio / 2:.0%} (100% = twice as fast as one process; "
         "this machine has 2 cores, shared: see the load)"
     )
     print(
-        f"  CPU seconds: one process {median['single']:.1f}, Dask in the events' order {median['ordered']:.1f} "
-        f"({median['ordered'] / median['single']:.2f}x), Dask grouped by subject (ordered=False) "
-        f"{median['unordered']:.1f} ({median['unordered'] / median['single']:.2f}x); efficiency on idle cores "
-        f"at most {median['single'] / median['ordered']:.0%} (ordered), {median['single'] / median['unordered']:.0%}"
-        " (grouped)"
+        f"  CPU seconds: one process {median['single']:.1f}, Dask (workers, client and scheduler) "
+        f"{median['dask']:.1f}, {median['dask'] / median['single']:.2f}x the work: efficiency on idle cores "
+        f"at most {median['single'] / median['dask']:.0%}"
     )
     print(
         f"  per core: {n / median['single'] / 1e6:.2f}M events per CPU second in one process (Parquet in, Parquet "
-        f"out, caps included); Dask {n / median['ordered'] / 1e6:.2f}M (ordered), "
-        f"{n / median['unordered'] / 1e6:.2f}M (grouped); wall clock Dask ordered "
-        f"{statistics.median(wall['ordered']):.1f} s, grouped {statistics.median(wall['unordered']):.1f} s"
+        f"out, caps included), {n / median['dask'] / 1e6:.2f}M on Dask"
     )
 
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from zaitaku_core.calendar import BusinessCalendar
 from zaitaku_core.cli import cli
-from zaitaku_core.handoff import Contact, ContactMeans, Event, Verdict, apply_monthly_caps, evaluate
+from zaitaku_core.handoff import Contact, ContactMeans, Event, Reason, Verdict, apply_monthly_caps, evaluate
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow
 
 CALENDAR = BusinessCalendar.build(closed_weekdays="sat,sun")  # handoff-batch's default office
@@ -111,18 +111,18 @@ def write_csv(folder: Path, *, japanese: bool = False) -> tuple[Path, Path]:
     return events, contacts
 
 
-def event_table() -> pa.Table:
+def event_table(events: list[Event] = EVENTS) -> pa.Table:
     return pa.table(
         {
-            "subject": [e.subject for e in EVENTS],
-            "kind": pa.array([e.kind.value for e in EVENTS]).dictionary_encode(),
-            "at": pa.array([e.at for e in EVENTS], pa.timestamp("us")),
-            "admitted_at": pa.array([e.admitted_at for e in EVENTS], pa.timestamp("us")),
+            "subject": [e.subject for e in events],
+            "kind": pa.array([e.kind.value for e in events]).dictionary_encode(),
+            "at": pa.array([e.at for e in events], pa.timestamp("us")),
+            "admitted_at": pa.array([e.admitted_at for e in events], pa.timestamp("us")),
         }
     )
 
 
-def nested_table() -> pa.Table:
+def nested_table(events: list[Event] = EVENTS, logs: list[list[Contact]] = LOGS) -> pa.Table:
     contacts = [
         [
             {
@@ -134,9 +134,33 @@ def nested_table() -> pa.Table:
             }
             for c in log
         ]
-        for log in LOGS
+        for log in logs
     ]
-    return event_table().append_column("contacts", pa.array(contacts))
+    return event_table(events).append_column("contacts", pa.array(contacts))
+
+
+def crowded_sample(n: int, seed: int) -> tuple[list[Event], list[list[Contact]]]:
+    """Admissions and discharges of three subjects in one month, each with a contact the same day that
+    earns its add-on: the monthly and per-stay caps take many claims back."""
+    rng = random.Random(seed)
+    events, logs = [], []
+    for i in range(n):
+        at = datetime(2024, 6, 3, 9) + timedelta(days=rng.randrange(25), minutes=rng.randrange(600))
+        kind = rng.choice(["admission", "discharge"])
+        admitted = at - timedelta(days=rng.randrange(3, 20)) if kind == "discharge" else None
+        events.append(Event(subject=f"S-{i % 3}", kind=kind, at=at, admitted_at=admitted))
+        logs.append(
+            [
+                Contact(
+                    at=(at + timedelta(hours=1)).replace(second=0),
+                    from_party="care_manager",
+                    to_party=rng.choice(["hospital", "hospital_liaison"]),
+                    means=ContactMeans.IN_PERSON,
+                    conference=rng.random() < 0.5,
+                )
+            ]
+        )
+    return events, logs
 
 
 def run(*args: str) -> None:
@@ -215,25 +239,40 @@ def test_dask_on_a_local_cluster_gives_the_local_results(tmp_path: Path) -> None
         run(str(folder), "-o", str(tmp_path / "out"), "--engine", "dask", "--scheduler", c.scheduler_address)
     result = pq.read_table(tmp_path / "out")  # in the events' order, through the caps' shuffle by subject
     assert_same(result)
-    assert "zaitaku_row" not in result.column_names  # the place each event carried is not left behind
 
 
-def test_dask_unordered_keeps_each_events_place(tmp_path: Path) -> None:
+def test_dask_in_process_caps_across_partitions_and_leaves_no_scratch(tmp_path: Path) -> None:
     pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
     import dask
 
-    from zaitaku_core.handoff.engines.dask import ROW, evaluate_dask
+    from zaitaku_core.handoff.engines.dask import evaluate_dask
 
+    events, logs = crowded_sample(60, seed=5)
+    uncapped = [evaluate(e, log, calendar=CALENDAR) for e, log in zip(events, logs, strict=True)]
+    expected = apply_monthly_caps([(e.subject, v) for e, v in zip(events, uncapped, strict=True)])
+    taken = [a.reason for v in expected for a in v.addons if a.reason in (Reason.MONTHLY_CAP, Reason.STAY_CAP)]
+    assert len(taken) > 10  # the sample bites: many claims are taken back, across the files
     folder = tmp_path / "events"
     folder.mkdir()
-    table = nested_table()
-    for part in range(3):
-        pq.write_table(table.slice(part * 100, 100), folder / f"part-{part}.parquet")
+    table = nested_table(events, logs)
+    for part in range(3):  # every subject has events in each file: its caps count across them
+        pq.write_table(table.slice(part * 20, 20), folder / f"part-{part}.parquet")
     with dask.config.set(scheduler="synchronous"):
-        evaluate_dask(folder, tmp_path / "out", calendar=CALENDAR, ordered=False)
-    result = pq.read_table(tmp_path / "out")
-    assert result.column(ROW).to_pylist() != sorted(result.column(ROW).to_pylist())  # grouped by subject
-    assert_same(result.sort_by(ROW))
+        assert evaluate_dask(folder, tmp_path / "out", calendar=CALENDAR) == len(events)
+    assert_same(pq.read_table(tmp_path / "out"), expected)
+    pq.write_table(event_table(events), tmp_path / "all.parquet")
+    pq.write_table(evaluate_arrow_contacts(logs), tmp_path / "contacts.parquet")
+    run(
+        str(tmp_path / "all.parquet"),
+        "--contacts",
+        str(tmp_path / "contacts.parquet"),
+        "-o",
+        str(tmp_path / "local.parquet"),
+    )
+    # the local path agrees, value for value (it keeps dictionaries where Dask's pandas partitions cannot)
+    assert pq.read_table(tmp_path / "local.parquet").to_pylist() == pq.read_table(tmp_path / "out").to_pylist()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"part-00000{i}.parquet" for i in range(3)]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_dask_refuses_to_replace_a_folder_of_other_files(tmp_path: Path) -> None:

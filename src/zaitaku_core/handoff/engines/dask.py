@@ -2,18 +2,19 @@
 
 Needs the ``dask`` extra (``pip install 'zaitaku-core[dask]'``: ``dask[dataframe]`` and ``distributed``).
 Each partition's rows are handed to the same Arrow kernel as the local engine
-(:func:`~zaitaku_core.handoff.engines.arrow.evaluate_arrow`) with ``map_partitions``, so the verdicts are
-identical; contacts travel with their event in a nested ``contacts`` column (a list of structs), which
-keeps every partition self-contained. With a ``subject`` column the events are first shuffled so that
-each subject's events share a partition, where the monthly and per-stay caps are applied. Each event
-carries its place in the dataset (its partition's number and its row there) through the shuffle: a
-partition is judged in the file's order (so a tie between two claims of one subject at the same minute
-goes to the earlier row, as in the local path), and the verdicts are put back in the file's order by a
-second shuffle on that number, into as many partitions as were read, named ``part-000000.parquet`` … so
-that reading the folder gives the rows in the order of the events. ``ordered=False`` skips that second
-shuffle (its cost is measured by ``benchmarks/bench_batch.py --only dask``): the rows then come out
-grouped by subject, each with its ``zaitaku_row`` (the event's place: a number that sorts in the file's
-order). Partitions keep Arrow types end to end (``dtype_backend="pyarrow"``).
+(:func:`~zaitaku_core.handoff.engines.arrow.evaluate_arrow`), so the verdicts are identical; contacts
+travel with their event in a nested ``contacts`` column (a list of structs), which keeps every partition
+self-contained. The verdicts are written one file per partition read, ``part-000000.parquet`` …, so that
+reading the folder gives them in the events' order. Partitions keep Arrow types end to end
+(``dtype_backend="pyarrow"``).
+
+The monthly and per-stay caps count a subject's claims across all its events, which may lie in any
+partition. As the local engine does with its spool, and without shuffling the events: with a ``subject``
+column each partition is judged without them and written to a scratch file, returning the few columns
+the caps need for its rows with a capped claim (:class:`~zaitaku_core.handoff.engines.local.CapLedger`);
+the caps are decided over the whole dataset in the client, in the events' order (a tie goes to the
+earlier row, as in the local path); then each partition's scratch file is rewritten with the claims they
+take back. The client holds only the rows with a capped claim.
 """
 
 from __future__ import annotations
@@ -28,17 +29,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as pa_ds
+import pyarrow.parquet as pq
 
 from zaitaku_core.calendar.business import BusinessCalendar
 from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow, verdict_schema
+from zaitaku_core.handoff.engines.local import CapLedger, apply_caps
 
-__all__ = ["ROW", "evaluate_dask", "evaluate_partition", "replaced_folder"]
+__all__ = ["evaluate_dask", "evaluate_partition", "replaced_folder"]
 
-#: The column that carries an event's place through the shuffle: its partition's number << 40 | its row.
-ROW = "zaitaku_row"
-_ROW_BITS = 40  # rows per partition below 2**40; partitions below 2**23
+_ROW_BITS = 40  # a row's place in the dataset: its partition's number << 40 | its row there
 
 
 def _import_dask() -> Any:
@@ -56,33 +57,37 @@ def _plain(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema])
 
 
-def _numbered(frame: Any, partition_info: dict[str, Any] | None = None) -> Any:
-    """``frame`` with its rows' places in the dataset (:data:`ROW`)."""
-    import pandas as pd
-
-    first = (partition_info["number"] if partition_info else 0) << _ROW_BITS
-    places = pa.array(np.arange(first, first + len(frame), dtype=np.int64))
-    return frame.assign(**{ROW: pd.arrays.ArrowExtensionArray(places)})
-
-
 def evaluate_partition(frame: Any, calendar: BusinessCalendar, options: HandoffOptions) -> Any:
-    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame.
-
-    With a :data:`ROW` column the partition is judged in that order, and the verdicts carry it.
-    """
+    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame."""
     import pandas as pd
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    places = None
-    if ROW in table.column_names:
-        table = table.sort_by(ROW)
-        places = table.column(ROW)
-        table = table.drop_columns([ROW])
     verdicts = evaluate_arrow(table, calendar=calendar, options=options)
     plain = pa.Table.from_batches([verdicts]).cast(_plain(verdicts.schema))
-    if places is not None:
-        plain = plain.append_column(ROW, places)
     return plain.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _judge(frame: Any, index: int, scratch: str, calendar: BusinessCalendar, options: HandoffOptions) -> CapLedger:
+    """First pass over partition ``index``: its verdicts without the caps to a scratch file; its ledger."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    verdicts = evaluate_arrow(table, calendar=calendar, options=options, monthly_caps=False)
+    pq.write_table(pa.Table.from_batches([verdicts], verdicts.schema), f"{scratch}/{index}.parquet")
+    ledger = CapLedger()
+    ledger.add(index << _ROW_BITS, verdicts)
+    return ledger
+
+
+def _capped(index: int, scratch: str, folder: str, rows: Any, why: dict[str, Any], schema: pa.Schema) -> int:
+    """Second pass over partition ``index``: its scratch file with the claims the caps take back."""
+    source = f"{scratch}/{index}.parquet"
+    table = pq.read_table(source)
+    batch = table.combine_chunks().to_batches()[0] if table.num_rows else None
+    if batch is not None and rows.size:
+        batch = apply_caps(batch, index << _ROW_BITS, rows, why)
+    result = pa.Table.from_batches([batch]) if batch is not None else table
+    pq.write_table(result.cast(schema), f"{folder}/{_part_name(index)}")
+    Path(source).unlink()
+    return int(result.num_rows)
 
 
 def _part_name(index: int) -> str:
@@ -97,14 +102,12 @@ def evaluate_dask(
     options: HandoffOptions = DEFAULT_OPTIONS,
     scheduler: str | None = None,
     client: Any = None,
-    ordered: bool = True,
 ) -> int:
     """Evaluate the Parquet dataset ``events`` on Dask into the partitioned Parquet dataset ``output``.
 
     ``scheduler`` is the address of a running scheduler (``tcp://host:8786``); ``client`` an existing
     ``distributed.Client``. With neither, Dask's own default scheduler runs the tasks in this process.
-    ``ordered=False`` leaves the verdicts of a dataset with subjects grouped by subject, with a :data:`ROW`
-    column, instead of in the events' order. Returns the number of events.
+    Returns the number of events.
 
     Raises:
         InputError: Dask is not installed, or a cell cannot be read (named by row and column).
@@ -121,34 +124,54 @@ def evaluate_dask(
     try:
         frame = dd.read_parquet(str(events), dtype_backend="pyarrow")
         names = list(frame.columns)
-        if ROW in names:
-            raise InputError(f"the events may not have a column named {ROW!r} (the engine adds it)")
         schema = _plain(verdict_schema(pa.schema([(name, pa.string()) for name in names])))
-        parts = frame.npartitions
-        grouped = "subject" in names
-        if grouped:  # the caps count a subject's claims across all its events
-            frame = frame.map_partitions(_numbered, meta=frame._meta.assign(**{ROW: pd.Series(dtype="int64[pyarrow]")}))
-            dictionaries = {  # a shuffle moves plain Arrow columns, not dictionaries
-                name: pd.ArrowDtype(dtype.pyarrow_dtype.value_type)
-                for name, dtype in frame.dtypes.items()
-                if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype)
-            }
-            frame = (frame.astype(dictionaries) if dictionaries else frame).shuffle(
-                on="subject", shuffle_method="tasks"
-            )
-            schema = schema.append(pa.field(ROW, pa.int64()))
-        meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
-        verdicts = frame.map_partitions(evaluate_partition, calendar, options, meta=meta)
-        if grouped and ordered:  # back to the file's order, partition for partition
-            divisions = [part << _ROW_BITS for part in range(parts)] + [(parts << _ROW_BITS) - 1]
-            verdicts = verdicts.set_index(ROW, divisions=divisions, shuffle_method="tasks").reset_index(drop=True)
-            schema = schema.remove(schema.get_field_index(ROW))
-        with replaced_folder(Path(output)) as folder:
-            verdicts.to_parquet(str(folder), write_index=False, schema=schema, name_function=_part_name)
+        if "subject" not in names:  # no caps across partitions: one pass
+            meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+            verdicts = frame.map_partitions(evaluate_partition, calendar, options, meta=meta)
+            with replaced_folder(Path(output)) as folder:
+                verdicts.to_parquet(str(folder), write_index=False, schema=schema, name_function=_part_name)
+        else:
+            with replaced_folder(Path(output)) as folder:
+                _two_passes(frame, folder, schema, calendar, options, client)
         return int(pa_ds.dataset(str(output), format="parquet").count_rows())
     finally:
         if own_client is not None:
             own_client.close()  # type: ignore[no-untyped-call]
+
+
+def _two_passes(
+    frame: Any, folder: Path, schema: pa.Schema, calendar: BusinessCalendar, options: HandoffOptions, client: Any
+) -> None:
+    """Judge every partition into a scratch file, decide the caps over the whole dataset, then write."""
+    from dask.delayed import delayed
+
+    scratch = folder / "_scratch"
+    scratch.mkdir()
+    parts = frame.to_delayed()
+    judge = delayed(_judge, pure=False)
+    ledgers = _compute(
+        client, [judge(part, index, str(scratch), calendar, options) for index, part in enumerate(parts)]
+    )
+    ledger = CapLedger()
+    for part in ledgers:
+        ledger.extend(part)
+    rows, why = ledger.changes()
+    capped = delayed(_capped, pure=False)
+    writes = []
+    for index in range(len(parts)):
+        lo, hi = (int(i) for i in np.searchsorted(rows, [index << _ROW_BITS, (index + 1) << _ROW_BITS]))
+        mine = {a: reasons[lo:hi] for a, reasons in why.items()}
+        writes.append(capped(index, str(scratch), str(folder), rows[lo:hi], mine, schema))
+    _compute(client, writes)
+    scratch.rmdir()
+
+
+def _compute(client: Any, tasks: list[Any]) -> list[Any]:
+    from dask.base import compute
+
+    if client is not None:
+        return list(client.gather(client.compute(tasks)))
+    return list(compute(*tasks))  # type: ignore[no-untyped-call]
 
 
 @contextmanager

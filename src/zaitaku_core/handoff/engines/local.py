@@ -29,7 +29,7 @@ from zaitaku_core.handoff.engines.arrow import evaluate_typed, verdict_schema
 from zaitaku_core.handoff.rules import national_addons
 from zaitaku_core.io.events import TableSource
 
-__all__ = ["BatchSink", "SortedContacts", "run_local"]
+__all__ = ["BatchSink", "CapLedger", "SortedContacts", "apply_caps", "run_local"]
 
 #: The add-ons whose claims a cap may take back (monthly caps, and once per stay).
 _CAPPED = tuple(a.id for a in national_addons() if a.monthly_cap or a.per_stay)
@@ -83,7 +83,7 @@ class SortedContacts:
         )
 
 
-class _CapLedger:
+class CapLedger:
     """The rows with a capped claim, over the whole run: row, subject, time and the capped units."""
 
     def __init__(self) -> None:
@@ -104,6 +104,14 @@ class _CapLedger:
         for a, values in units.items():
             self.units[a].append(values[claimed].astype(np.int64))
 
+    def extend(self, other: CapLedger) -> None:
+        """Append ``other``'s rows (which must all come after this ledger's)."""
+        self.rows += other.rows
+        self.subjects += other.subjects
+        self.minutes += other.minutes
+        for a in _CAPPED:
+            self.units[a] += other.units[a]
+
     def changes(self) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.int8]]]:
         """(rows whose claims a cap takes back, sorted; per add-on the reason code there, -1 for none)."""
         if not self.rows:
@@ -123,8 +131,9 @@ class _CapLedger:
         return rows[taken], {a: out[f"{a}.reason"][taken] for a in _CAPPED}
 
 
-def _apply(batch: pa.RecordBatch, first: int, rows: npt.NDArray[np.int64], why: dict[str, Any]) -> pa.RecordBatch:
-    """``batch`` (rows ``first`` …) with the claims the caps take back set to zero, with their reason."""
+def apply_caps(batch: pa.RecordBatch, first: int, rows: npt.NDArray[np.int64], why: dict[str, Any]) -> pa.RecordBatch:
+    """``batch`` (rows ``first`` …) with the claims the caps take back set to zero, with their reason
+    (``rows`` and ``why`` as :meth:`CapLedger.changes` gives them)."""
     lo, hi = (int(i) for i in np.searchsorted(rows, [first, first + batch.num_rows]))
     if lo == hi:
         return batch
@@ -200,7 +209,7 @@ def run_local(
         return total
     with tempfile.TemporaryDirectory(prefix=".zaitaku-spool-", dir=spool) as folder:
         path = Path(folder) / "verdicts.arrow"
-        ledger = _CapLedger()
+        ledger = CapLedger()
         total = 0
         compressed = pa.ipc.IpcWriteOptions(compression="lz4")
         with pa.OSFile(str(path), "wb") as stream, pa.ipc.new_file(stream, schema, options=compressed) as writer:
@@ -217,7 +226,7 @@ def run_local(
             spooled = pa.ipc.open_file(stream)
             for index in range(spooled.num_record_batches):
                 batch = spooled.get_batch(index)
-                sink.write(_apply(batch, first, rows, why))
+                sink.write(apply_caps(batch, first, rows, why))
                 first += batch.num_rows
     return total
 

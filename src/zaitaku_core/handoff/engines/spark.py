@@ -28,9 +28,11 @@ from zaitaku_core.calendar.business import BusinessCalendar
 from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow, verdict_schema
-from zaitaku_core.handoff.engines.dask import ROW
 
-__all__ = ["evaluate_spark", "spark_schema"]
+__all__ = ["ROW", "evaluate_spark", "spark_schema"]
+
+#: The column that carries an event's place in the DataFrame through the shuffle by subject.
+ROW = "zaitaku_row"
 
 
 def spark_schema(columns: list[str]) -> Any:
