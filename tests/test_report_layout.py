@@ -244,3 +244,17 @@ def test_compare_has_scene_and_shared_indicator_charts(registry: Registry) -> No
         ("徳島市（令和6年度）", 2, 1, "partial", date(2024, 9, 30)),
         ("徳島市（令和6年度）", 2, 1, "partial", date(2024, 9, 30)),
     ]
+
+
+def test_the_sample_pdfs_are_printed_from_todays_report() -> None:
+    """docs/howto/samples shows what the report is: the HTML each sample PDF was printed from is today's."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "report_samples.py"
+    spec = importlib.util.spec_from_file_location("report_samples", script)
+    assert spec is not None and spec.loader is not None
+    report_samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report_samples)
+    recorded = report_samples.SOURCES.read_text(encoding="utf-8")
+    assert recorded == report_samples.source_digests(), (
+        "the sample PDFs in docs/howto/samples are older than the report: run "
+        ".venv/bin/python scripts/report_samples.py (needs the pdf extra and poppler-utils) and commit them"
+    )
