@@ -6,7 +6,7 @@ from datetime import date
 from typing import ClassVar
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.framework import ActorKind, CareScene, NewItem, OldItem, Phase
 from zaitaku_core.model import (
@@ -200,3 +200,28 @@ def test_json_schemas_cover_the_public_models() -> None:
     program_schema = schemas["Program"]
     assert program_schema["additionalProperties"] is False
     assert "ア" in program_schema["$defs"]["OldItem"]["enum"]
+
+
+def _public_models() -> list[type[BaseModel]]:
+    import zaitaku_core.model as model
+
+    found = [getattr(model, name) for name in model.__all__]
+    return [cls for cls in found if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.model_fields]
+
+
+def test_every_field_of_every_public_model_has_a_japanese_label_and_a_description() -> None:
+    """The one source of the Japanese labels (the workbook's headers, the JSON Schema's titles, the API
+    reference) and of the English descriptions: none is left out."""
+    for cls in _public_models():
+        for name, info in cls.model_fields.items():
+            assert info.title and (not info.title.isascii() or info.title in {"ID", "URL"}), (cls.__name__, name)
+            assert info.description and info.description.endswith((".", ")")), (cls.__name__, name)
+
+
+def test_the_json_schema_carries_the_japanese_label_and_the_description_of_each_field() -> None:
+    program = json_schemas()["Program"]
+    title = program["properties"]["title"]
+    assert title["title"] == "取組名" and title["description"] == "The program's name as the source writes it."
+    city = json_schemas()["City"]["properties"]
+    assert city["id"]["title"] == "市町村ID" and city["id"]["pattern"] == r"^[a-z0-9][a-z0-9_.\-]*$"
+    assert city["municipality"]["title"] == "市町村"  # beside a $ref too

@@ -138,7 +138,7 @@ def _fiscal_year(value: Any) -> Any:
 
 
 #: A fiscal year as the Gregorian year it starts in; accepts ``2024``, ``"令和6年度"``, ``"R6"``, ``"FY2024"``.
-FiscalYearInt = Annotated[int, BeforeValidator(_fiscal_year), Field(ge=1868, le=2200)]
+FiscalYearInt = Annotated[int, Field(ge=1868, le=2200), BeforeValidator(_fiscal_year)]
 
 #: A 全国地方公共団体コード with its check digit verified (six digits).
 MunicipalCode = Annotated[str, BeforeValidator(codes.validate)]
@@ -159,12 +159,12 @@ class Source(FrozenModel):
     A bare string is read as the document's title: ``source = "第9期介護保険事業計画"``.
     """
 
-    title: Text
-    section: str | None = None
-    page: str | None = None
-    url: str | None = None
-    published: date | None = None
-    note: str | None = None
+    title: Text = Field(title="文書名", description="The document's title as it is published.")
+    section: str | None = Field(None, title="節", description="The chapter or section the fact is read in.")
+    page: str | None = Field(None, title="ページ", description="The page (as printed, so text: ``12``, ``資料3-2``).")
+    url: str | None = Field(None, title="URL", description="Where the document can be read.")
+    published: date | None = Field(None, title="公表日", description="The document's publication date.")
+    note: str | None = Field(None, title="注記", description="How the document was read, where that matters.")
 
     @model_validator(mode="before")
     @classmethod
@@ -195,9 +195,19 @@ class Provenance(FrozenModel):
     '第9期計画'
     """
 
-    basis: Basis = Basis.INFERRED
-    reason: str | None = None
-    source: Source | None = None
+    basis: Basis = Field(
+        Basis.INFERRED,
+        title="根拠",
+        description="Whether the fact is stated in a source or inferred by the data author (the default).",
+    )
+    reason: str | None = Field(
+        None,
+        title="理由",
+        description="Why an inferred fact was inferred (an inference without one is reported by ZK017).",
+    )
+    source: Source | None = Field(
+        None, title="出典", description="The document, section or page the fact is read in, where known."
+    )
 
     @property
     def unexplained(self) -> bool:
@@ -213,7 +223,11 @@ class ProvenancedModel(FrozenModel):
     """Base of the records that carry provenance per field: ``provenance = {founders = {basis = "inferred",
     reason = "…"}}``. Keys are the record's own field names, or ``"record"`` for the whole record."""
 
-    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    provenance: dict[str, Provenance] = Field(
+        default_factory=dict,
+        title="根拠",
+        description="Provenance per field, keyed by the record's own field names, or ``record`` for the whole record.",
+    )
 
     @model_validator(mode="after")
     def _provenance_keys(self) -> Self:
@@ -236,18 +250,22 @@ class Variant(FrozenModel):
     and lists the others here with where they occur, so nothing is silently "fixed".
     """
 
-    text: Text
-    where: str | None = None
-    note: str | None = None
+    text: Text = Field(title="表記", description="The other spelling, as the source writes it.")
+    where: str | None = Field(None, title="箇所", description="Where in the source it occurs.")
+    note: str | None = Field(None, title="備考", description="A remark on the variant.")
 
 
 class Municipality(FrozenModel):
     """A municipality, identified by its 全国地方公共団体コード (JIS X 0402)."""
 
-    code: MunicipalCode
-    name: Text
-    prefecture: Text
-    name_en: str | None = None
+    code: MunicipalCode = Field(
+        title="コード", description="The 全国地方公共団体コード: six digits, the check digit verified."
+    )
+    name: Text = Field(title="名称", description="The municipality's Japanese name (旭川市).")
+    prefecture: Text = Field(
+        title="都道府県", description="The prefecture's Japanese name; must match the code's prefecture."
+    )
+    name_en: str | None = Field(None, title="英語名", description="The municipality's English name.")
 
     @model_validator(mode="after")
     def _prefecture_matches_code(self) -> Self:
@@ -260,19 +278,19 @@ class Municipality(FrozenModel):
 class Organization(FrozenModel):
     """A named organisation that owns actions or runs tools (医師会, 長寿社会課, 地域包括支援センター …)."""
 
-    name: Text
-    kind: ActorKind
-    name_en: str | None = None
-    note: str | None = None
+    name: Text = Field(title="名称", description="The organisation's name as the source writes it.")
+    kind: ActorKind = Field(title="種別", description="What kind of actor it is (市町村の担当課, 医師会 …).")
+    name_en: str | None = Field(None, title="英語名", description="Its English name.")
+    note: str | None = Field(None, title="備考", description="A remark on the organisation.")
 
 
 class SceneAim(FrozenModel):
     """The 目指すべき姿 a city (or one of its plan periods) sets for one care scene, in its own words."""
 
-    scene: CareScene
-    text: Text
-    label: str | None = None
-    source: Source | None = None
+    scene: CareScene = Field(title="場面", description="The care scene the aim is for.")
+    text: Text = Field(title="目指すべき姿", description="The aim, in the plan's own words.")
+    label: str | None = Field(None, title="見出し", description="The plan's own heading for the aim, where it has one.")
+    source: Source | None = Field(None, title="出典", description="Where the aim is stated.")
 
 
 def _scene_aims(value: Any) -> Any:
@@ -303,7 +321,7 @@ def _plan_period(value: Any) -> Any:
 
 
 #: A 介護保険事業計画 period (第n期) by its number; accepts ``9``, ``"第9期"``, ``"第９期"``.
-PlanPeriodInt = Annotated[int, BeforeValidator(_plan_period), Field(ge=1, le=67)]
+PlanPeriodInt = Annotated[int, Field(ge=1, le=67), BeforeValidator(_plan_period)]
 
 
 class PeriodPlan(FrozenModel):
@@ -311,11 +329,13 @@ class PeriodPlan(FrozenModel):
     aim and its 目指すべき姿 per care scene. Where given, they stand for the city's own in that period's
     fiscal years (:meth:`Plan.aim`, :meth:`Plan.scene_aim`)."""
 
-    period: PlanPeriodInt
-    title: str | None = None
-    aim: str | None = None
-    scene_aims: SceneAims = ()
-    sources: tuple[Source, ...] = ()
+    period: PlanPeriodInt = Field(title="期", description="The plan period's number (9 for 第9期).")
+    title: str | None = Field(None, title="名称", description="The plan document's title.")
+    aim: str | None = Field(None, title="目指す姿", description="The general aim the period's plan states.")
+    scene_aims: SceneAims = Field(
+        (), title="場面ごとの目指すべき姿", description="The 目指すべき姿 per care scene the period's plan states."
+    )
+    sources: tuple[Source, ...] = Field((), title="出典", description="The documents of the period's plan.")
 
     @property
     def plan_period(self) -> PlanPeriod:
@@ -338,22 +358,50 @@ class City(ProvenancedModel):
     without one is reported as information, ``ZK018``), and ``periods`` what a 第n期 plan states as a whole.
     """
 
-    id: Identifier
-    municipality: Municipality
-    covers: tuple[Municipality, ...] = ()
-    fiscal_years: tuple[FiscalYearInt, ...] = Field(min_length=1)
-    operators: tuple[Organization, ...] = ()
-    organizations: tuple[Organization, ...] = ()
-    aim: str | None = None
-    scene_aims: SceneAims = ()
-    periods: tuple[PeriodPlan, ...] = ()
-    sources: tuple[Source, ...] = ()
-    #: The plan document's own words for report headings, by report key (``{item = "必須項目"}``): reports
-    #: in Japanese use them, so a city's officials read their own column names.
-    headings: dict[str, Text] = Field(default_factory=dict)
-    #: Other statements the plan makes about itself as a whole, verbatim.
-    notes: tuple[Text, ...] = ()
-    metadata: Metadata = Field(default_factory=dict)
+    id: Identifier = Field(title="市町村ID", description="The short name used on the command line (``asahikawa``).")
+    municipality: Municipality = Field(title="市町村", description="The municipality the plugin is for.")
+    covers: tuple[Municipality, ...] = Field(
+        (),
+        title="同じルールの市町村",
+        description="Other municipalities the plugin serves (towns that adopted the city's handoff rules).",
+    )
+    fiscal_years: tuple[FiscalYearInt, ...] = Field(
+        min_length=1,
+        title="計画の年度",
+        description="The fiscal years the city has a plan for; another year is an error unless allowed explicitly.",
+    )
+    operators: tuple[Organization, ...] = Field(
+        (), title="受託者", description="Who runs the program: the city's section, or the contractor it commissions."
+    )
+    organizations: tuple[Organization, ...] = Field(
+        (), title="関係機関等", description="The named organisations that own programs' actions or run tools."
+    )
+    aim: str | None = Field(None, title="目指すべき姿", description="The general aim of the program.")
+    scene_aims: SceneAims = Field(
+        (),
+        title="場面ごとの目指すべき姿",
+        description="The 目指すべき姿 per care scene (a scene without one is reported as information, ZK018).",
+    )
+    periods: tuple[PeriodPlan, ...] = Field(
+        (), title="計画期間", description="What the plan of each 第n期 states as a whole."
+    )
+    sources: tuple[Source, ...] = Field((), title="出典", description="The documents the city's data is read from.")
+    headings: dict[str, Text] = Field(
+        default_factory=dict,
+        title="報告書の見出し",
+        description=(
+            'The plan document\'s own words for report headings, by report key (``{item = "必須項目"}``); '
+            "reports in Japanese use them."
+        ),
+    )
+    notes: tuple[Text, ...] = Field(
+        (),
+        title="計画全体についての記述",
+        description="Other statements the plan makes about itself as a whole, verbatim.",
+    )
+    metadata: Metadata = Field(
+        default_factory=dict, title="その他", description="Free JSON metadata: never interpreted, never executed."
+    )
 
     @property
     def name(self) -> str:
@@ -412,9 +460,16 @@ class Frequency(FrozenModel):
     '随時'
     """
 
-    kind: FrequencyKind
-    count: int | None = Field(default=None, ge=1)
-    text: str | None = None
+    kind: FrequencyKind = Field(
+        title="種類", description="How often: per year, month or week, every N years, all year, as needed, once."
+    )
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        title="回数",
+        description="N, for the counted kinds (年N回, 月N回, 週N回, N年ごと); none for the others.",
+    )
+    text: str | None = Field(None, title="表記", description="The frequency as the source writes it.")
 
     @model_validator(mode="before")
     @classmethod
@@ -513,9 +568,15 @@ class ActionRole(LabeledEnum):
 class Action(FrozenModel):
     """What one owner (or several owners jointly, as a 【…・…】 heading names them) does in a program."""
 
-    role: ActionRole
-    owners: tuple[Text, ...] = Field(min_length=1)
-    text: Text
+    role: ActionRole = Field(
+        title="区分", description="Whose action it is: the municipality's, the contracted operator's, or partners'."
+    )
+    owners: tuple[Text, ...] = Field(
+        min_length=1,
+        title="担当",
+        description="The organisation or organisations that own the action (several for a joint 【…・…】 heading).",
+    )
+    text: Text = Field(title="内容", description="What the owners do.")
 
 
 def _scene_tag(value: Any) -> Any:
@@ -531,7 +592,7 @@ class SceneTag(Provenance):
     A bare scene (``"看取り"``) is read as an inferred tag without a reason, which ``ZK017`` reports.
     """
 
-    scene: CareScene
+    scene: CareScene = Field(title="場面", description="The care scene the record serves.")
 
 
 #: Scene tags, each given as a mapping or as a bare scene.
@@ -568,24 +629,46 @@ def _derive_item_codes(data: Any) -> Any:
 class _ProgramContent(ProvenancedModel):
     """The fields a program states, whether for one fiscal year or once for a span of years."""
 
-    id: Identifier
-    title: Text
-    old_item: OldItem | None = None
-    new_item: NewItem | None = None
-    phase: Phase | None = None
-    number: str | None = None
-    item_label: str | None = None
-    phase_label: str | None = None
-    scenes: SceneTags = ()
-    overview: str | None = None
-    direction: str | None = None
-    target: str | None = None
-    actions: tuple[Action, ...] = ()
-    frequency: Frequency | None = None
-    tools: tuple[Identifier, ...] = ()
-    variants: tuple[Variant, ...] = ()
-    sources: tuple[Source, ...] = ()
-    metadata: Metadata = Field(default_factory=dict)
+    id: Identifier = Field(title="ID", description="The program's stable id, the same in every fiscal year it runs.")
+    title: Text = Field(title="取組名", description="The program's name as the source writes it.")
+    old_item: OldItem | None = Field(
+        None,
+        title="旧項目",
+        description="The national item in the old lettering (ア〜ク); derived from ``new_item`` where unambiguous.",
+    )
+    new_item: NewItem | None = Field(
+        None,
+        title="新項目",
+        description="The national item in the new lettering (ア(ア)…ウ); derived from ``old_item`` where unambiguous.",
+    )
+    phase: Phase | None = Field(
+        None,
+        title="区分（PDCA）",
+        description="The PDCA phase; derived from the new item, given only for an old ク item.",
+    )
+    number: str | None = Field(None, title="番号", description="The program's number as printed (``1``, ``①``).")
+    item_label: str | None = Field(
+        None, title="資料の項目の表記", description="The national item as the source writes it."
+    )
+    phase_label: str | None = Field(None, title="資料の区分の表記", description="The phase as the source writes it.")
+    scenes: SceneTags = Field(
+        (), title="場面", description="The care scenes the program serves, each with its provenance."
+    )
+    overview: str | None = Field(None, title="取組の概要", description="取組の概要: what the program is.")
+    direction: str | None = Field(None, title="今後の方針", description="今後の方針: where it is going.")
+    target: str | None = Field(None, title="実施目標", description="This year's 実施目標.")
+    actions: tuple[Action, ...] = Field((), title="担当", description="What each owner does.")
+    frequency: Frequency | None = Field(None, title="実施回数", description="How often it is carried out (実施回数).")
+    tools: tuple[Identifier, ...] = Field(
+        (), title="連携ツール", description="The ids of the collaboration tools it uses."
+    )
+    variants: tuple[Variant, ...] = Field(
+        (), title="資料の別の表記", description="Other spellings the source uses for the program."
+    )
+    sources: tuple[Source, ...] = Field((), title="出典", description="Where the program is stated.")
+    metadata: Metadata = Field(
+        default_factory=dict, title="その他", description="Free JSON metadata: never interpreted, never executed."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -611,10 +694,21 @@ class Program(_ProgramContent):
     them beside the national codes. ``variants`` lists other spellings the source uses for the program.
     """
 
-    fiscal_year: FiscalYearInt
-    new_this_year: bool = False
-    new_passages: tuple[Text, ...] = ()
-    span: tuple[FiscalYearInt, ...] = ()
+    fiscal_year: FiscalYearInt = Field(title="年度", description="The fiscal year of this program.")
+    new_this_year: bool = Field(
+        False, title="今年度の新規", description="Whether the source marks the program as new this year."
+    )
+    new_passages: tuple[Text, ...] = Field(
+        (), title="新規の記述", description="The passages the source marks as new this year (needs ``new_this_year``)."
+    )
+    span: tuple[FiscalYearInt, ...] = Field(
+        (),
+        title="計画期間の年度",
+        description=(
+            "The fiscal years of the period program this year's program was made from (empty for a program "
+            "declared for its year alone)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _new_passages_flag(self) -> Self:
@@ -635,19 +729,35 @@ class ProgramYear(FrozenModel):
     period's for that year (a new ``target``, a ``frequency``), and ``new_passages`` mark text new that year
     (``new_this_year`` then follows unless given)."""
 
-    fiscal_year: FiscalYearInt
-    title: Text | None = None
-    number: str | None = None
-    overview: str | None = None
-    direction: str | None = None
-    target: str | None = None
-    frequency: Frequency | None = None
-    scenes: SceneTags | None = None
-    actions: tuple[Action, ...] | None = None
-    tools: tuple[Identifier, ...] | None = None
-    new_this_year: bool | None = None
-    new_passages: tuple[Text, ...] = ()
-    note: str | None = None
+    fiscal_year: FiscalYearInt = Field(
+        title="年度", description="The fiscal year the overrides apply to; inside the program's span."
+    )
+    title: Text | None = Field(None, title="取組名", description="The program's name in this year, if it differs.")
+    number: str | None = Field(None, title="番号", description="The program's number in this year, if it differs.")
+    overview: str | None = Field(None, title="取組の概要", description="取組の概要 in this year, if it differs.")
+    direction: str | None = Field(None, title="今後の方針", description="今後の方針 in this year, if it differs.")
+    target: str | None = Field(None, title="実施目標", description="This year's 実施目標.")
+    frequency: Frequency | None = Field(None, title="実施回数", description="How often it is carried out in this year.")
+    scenes: SceneTags | None = Field(
+        None, title="場面", description="The care scenes it serves in this year, if they differ."
+    )
+    actions: tuple[Action, ...] | None = Field(
+        None, title="担当", description="What each owner does in this year, if it differs."
+    )
+    tools: tuple[Identifier, ...] | None = Field(
+        None, title="連携ツール", description="The tools it uses in this year, if they differ."
+    )
+    new_this_year: bool | None = Field(
+        None,
+        title="今年度の新規",
+        description="Whether the program is new this year (follows ``new_passages`` unless given).",
+    )
+    new_passages: tuple[Text, ...] = Field(
+        (), title="新規の記述", description="The passages the source marks as new this year."
+    )
+    note: str | None = Field(
+        None, title="備考", description="A remark on this year (kept in the year's program as ``metadata.year_note``)."
+    )
 
 
 class PeriodProgram(_ProgramContent):
@@ -666,9 +776,13 @@ class PeriodProgram(_ProgramContent):
     True
     """
 
-    period: PlanPeriodInt | None = None
-    fiscal_years: tuple[FiscalYearInt, ...] = ()
-    years: tuple[ProgramYear, ...] = ()
+    period: PlanPeriodInt | None = Field(
+        None, title="計画期間", description="The plan period the program is stated for (第9期: its three fiscal years)."
+    )
+    fiscal_years: tuple[FiscalYearInt, ...] = Field(
+        (), title="年度", description="Any span of fiscal years, instead of or within ``period``."
+    )
+    years: tuple[ProgramYear, ...] = Field((), title="年度ごとの変更", description="What changes in one fiscal year.")
 
     @model_validator(mode="after")
     def _span(self) -> Self:
@@ -758,12 +872,18 @@ class Member(FrozenModel):
     ``title`` the role as written (委員長) where it says more than ``role``.
     """
 
-    organization: Text
-    kind: ActorKind | None = None
-    role: MemberRole = MemberRole.MEMBER
-    title: str | None = None
-    seats: int | None = Field(default=None, ge=1, le=1000)
-    note: str | None = None
+    organization: Text = Field(
+        title="組織", description="The organisation (or kind of provider) as the source writes it."
+    )
+    kind: ActorKind | None = Field(None, title="種別", description="What kind of actor it is.")
+    role: MemberRole = Field(
+        MemberRole.MEMBER, title="役割", description="The part it plays in the body (chair, member, secretariat …)."
+    )
+    title: str | None = Field(
+        None, title="職名", description="Its role as the source writes it (委員長), where that says more than ``role``."
+    )
+    seats: int | None = Field(default=None, ge=1, le=1000, title="人数", description="How many seats it holds.")
+    note: str | None = Field(None, title="備考", description="A remark on the member.")
 
 
 class StaffKind(LabeledEnum):
@@ -779,12 +899,14 @@ class StaffRole(FrozenModel):
     """A staff post placed in a body: a coordinator (在宅医療・介護連携コーディネーター), its employer,
     qualifications and number."""
 
-    role: StaffKind
-    title: str | None = None
-    employer: str | None = None
-    qualifications: tuple[Text, ...] = ()
-    count: int | None = Field(default=None, ge=1, le=1000)
-    note: str | None = None
+    role: StaffKind = Field(title="職", description="The kind of post (coordinator, manager, staff, adviser).")
+    title: str | None = Field(None, title="職名", description="The post's title as the source writes it.")
+    employer: str | None = Field(None, title="所属", description="Who employs the staff.")
+    qualifications: tuple[Text, ...] = Field(
+        (), title="資格", description="The qualifications the post asks for or its holders have."
+    )
+    count: int | None = Field(default=None, ge=1, le=1000, title="人数", description="How many people hold the post.")
+    note: str | None = Field(None, title="備考", description="A remark on the post.")
 
 
 class HeldEvent(FrozenModel):
@@ -793,12 +915,14 @@ class HeldEvent(FrozenModel):
     ``fiscal_years`` empty means every year the body exists.
     """
 
-    name: Text
-    kind: BodyKind = BodyKind.MEETING
-    frequency: Frequency | None = None
-    fiscal_years: tuple[FiscalYearInt, ...] = ()
-    program: Identifier | None = None
-    note: str | None = None
+    name: Text = Field(title="名称", description="The event's name.")
+    kind: BodyKind = Field(BodyKind.MEETING, title="種別", description="What kind of event.")
+    frequency: Frequency | None = Field(None, title="回数", description="How often it is held.")
+    fiscal_years: tuple[FiscalYearInt, ...] = Field(
+        (), title="年度", description="The fiscal years it is held (empty: every year the body exists)."
+    )
+    program: Identifier | None = Field(None, title="取組", description="The id of the program it belongs to, if any.")
+    note: str | None = Field(None, title="備考", description="A remark on the event.")
 
 
 class Body(ProvenancedModel):
@@ -812,24 +936,40 @@ class Body(ProvenancedModel):
     guides are :class:`Tool` records, not bodies.
     """
 
-    id: Identifier
-    name: Text
-    kind: BodyKind
-    name_en: str | None = None
-    description: str | None = None
-    parent: Identifier | None = None
-    members: tuple[Member, ...] = ()
-    founders: tuple[Text, ...] = ()
-    commissioner: str | None = None
-    contractor: str | None = None
-    staff: tuple[StaffRole, ...] = ()
-    programs: tuple[Identifier, ...] = ()
-    events: tuple[HeldEvent, ...] = ()
-    tools: tuple[Identifier, ...] = ()
-    scenes: SceneTags = ()
-    established: FiscalYearInt | None = None
-    sources: tuple[Source, ...] = ()
-    metadata: Metadata = Field(default_factory=dict)
+    id: Identifier = Field(title="ID", description="The body's stable id.")
+    name: Text = Field(title="名称", description="The body's name as the source writes it.")
+    kind: BodyKind = Field(
+        title="種別", description="What kind of body: council, working group, centre, desk, network, event series …."
+    )
+    name_en: str | None = Field(None, title="英語名", description="Its English name.")
+    description: str | None = Field(None, title="説明", description="What the body does.")
+    parent: Identifier | None = Field(
+        None, title="上部組織", description="The id of the body it belongs to (a working group's council)."
+    )
+    members: tuple[Member, ...] = Field(
+        (), title="構成員", description="The organisations that sit in it, with their roles."
+    )
+    founders: tuple[Text, ...] = Field(
+        (), title="設置者", description="The organisations that set it up (several for a joint foundation)."
+    )
+    commissioner: str | None = Field(None, title="委託元", description="Who commissions it (委託元).")
+    contractor: str | None = Field(
+        None, title="受託者", description="Who runs it under that contract (委託先); differs from the commissioner."
+    )
+    staff: tuple[StaffRole, ...] = Field(
+        (), title="配置職員", description="The staff posts placed in it (a coordinator)."
+    )
+    programs: tuple[Identifier, ...] = Field((), title="取組", description="The ids of the programs it holds.")
+    events: tuple[HeldEvent, ...] = Field(
+        (), title="開催する会議・行事", description="The events it holds apart from its programs."
+    )
+    tools: tuple[Identifier, ...] = Field((), title="連携ツール", description="The ids of the tools it runs.")
+    scenes: SceneTags = Field((), title="場面", description="The care scenes it serves.")
+    established: FiscalYearInt | None = Field(None, title="設置年度", description="The fiscal year it was set up.")
+    sources: tuple[Source, ...] = Field((), title="出典", description="Where the body is stated.")
+    metadata: Metadata = Field(
+        default_factory=dict, title="その他", description="Free JSON metadata: never interpreted, never executed."
+    )
 
     @model_validator(mode="after")
     def _own_parent(self) -> Self:
@@ -859,24 +999,40 @@ class Tool(ProvenancedModel):
     the tool, verbatim; ``variants`` other spellings of the name that the source uses.
     """
 
-    id: Identifier
-    name: Text
-    kind: ToolKind
-    description: str | None = None
-    number: str | None = None
-    filled_by: tuple[ActorKind, ...] = ()
-    operated_by: tuple[Text, ...] = ()
-    evidence_for: tuple[Text, ...] = ()
-    uses: tuple[Text, ...] = ()
-    scenes: SceneTags = ()
-    renewal: Frequency | None = None
-    parts: tuple[Identifier, ...] = ()
-    binding: bool | None = None
-    status: tuple[Text, ...] = ()
-    notes: tuple[Text, ...] = ()
-    variants: tuple[Variant, ...] = ()
-    sources: tuple[Source, ...] = ()
-    metadata: Metadata = Field(default_factory=dict)
+    id: Identifier = Field(title="ID", description="The tool's stable id.")
+    name: Text = Field(title="名称", description="The tool's name as the source writes it.")
+    kind: ToolKind = Field(title="種別", description="What kind of tool: form, notebook, ICT, guide, list ….")
+    description: str | None = Field(None, title="説明", description="What the tool is.")
+    number: str | None = Field(None, title="番号", description="The tool's number as printed.")
+    filled_by: tuple[ActorKind, ...] = Field((), title="記入者", description="Who fills it in.")
+    operated_by: tuple[Text, ...] = Field((), title="運営・作成", description="The organisations that run or made it.")
+    evidence_for: tuple[Text, ...] = Field(
+        (), title="根拠資料となる加算", description="The add-ons it serves as evidence for."
+    )
+    uses: tuple[Text, ...] = Field(
+        (), title="用途", description="The cases in which the source says the tool may be used, in its words."
+    )
+    scenes: SceneTags = Field((), title="場面", description="The care scenes it serves.")
+    renewal: Frequency | None = Field(None, title="更新頻度", description="How often it is revised.")
+    parts: tuple[Identifier, ...] = Field((), title="構成するツール", description="The ids of the tools it is made of.")
+    binding: bool | None = Field(
+        None, title="拘束力", description="Whether it is binding (empty: the source does not say)."
+    )
+    status: tuple[Text, ...] = Field(
+        (),
+        title="位置づけ",
+        description="What the source says of the tool's standing (標準様式, 強制的な効力はありません).",
+    )
+    notes: tuple[Text, ...] = Field(
+        (), title="その他の記述", description="The source's other statements about the tool, verbatim."
+    )
+    variants: tuple[Variant, ...] = Field(
+        (), title="資料の別の表記", description="Other spellings of the name that the source uses."
+    )
+    sources: tuple[Source, ...] = Field((), title="出典", description="Where the tool is stated.")
+    metadata: Metadata = Field(
+        default_factory=dict, title="その他", description="Free JSON metadata: never interpreted, never executed."
+    )
 
 
 # --- indicators ---------------------------------------------------------------------------------------------
@@ -960,7 +1116,7 @@ def _bounded_decimal(value: Any) -> Any:
 
 
 #: A non-negative, finite number of bounded size, read without ever working on a huge one.
-Amount = Annotated[Decimal, BeforeValidator(_bounded_decimal), Field(ge=0)]
+Amount = Annotated[Decimal, Field(ge=0), BeforeValidator(_bounded_decimal)]
 
 
 class IndicatorValue(FrozenModel):
@@ -975,13 +1131,27 @@ class IndicatorValue(FrozenModel):
     reported with a code rather than refused outright.
     """
 
-    fiscal_year: FiscalYearInt
-    kind: ValueKind
-    value: Amount | None = None
-    frequency: Frequency | None = None
-    status: ValueStatus = ValueStatus.FINAL
-    as_of: date | None = None
-    note: str | None = None
+    fiscal_year: FiscalYearInt = Field(title="年度", description="The fiscal year the value is for.")
+    kind: ValueKind = Field(title="計画値／実績値", description="Plan target or actual.")
+    value: Amount | None = Field(
+        None,
+        title="値",
+        description="The number: finite, not negative, within the unit's maximum; empty when cancelled.",
+    )
+    frequency: Frequency | None = Field(
+        None,
+        title="回数の表記",
+        description="A target given as a frequency (年1回, 通年), instead of or beside a number.",
+    )
+    status: ValueStatus = Field(
+        ValueStatus.FINAL,
+        title="状態",
+        description="Final, cancelled (中止), provisional (予定) or partial (途中集計).",
+    )
+    as_of: date | None = Field(
+        None, title="時点", description="The date a partial or provisional value was counted to (9月末現在)."
+    )
+    note: str | None = Field(None, title="備考", description="A remark on the value.")
 
     @property
     def plan_period(self) -> PlanPeriod | None:
@@ -1021,15 +1191,32 @@ class Derivation(FrozenModel):
     (<ActivityKind.TRAINING: 'training'>, <ActivityKind.LECTURE: 'lecture'>)
     """
 
-    measure: DerivationMeasure = DerivationMeasure.ACTIVITIES
-    programs: tuple[Identifier, ...] = ()
-    kinds: tuple[ActivityKind, ...] = ()
-    scenes: tuple[CareScene, ...] = ()
-    askers: tuple[Asker, ...] = ()
-    asker_professions: tuple[Profession, ...] = ()
-    professions: tuple[Profession, ...] = ()
-    bodies: tuple[Text, ...] = ()
-    note: str | None = None
+    measure: DerivationMeasure = Field(
+        DerivationMeasure.ACTIVITIES,
+        title="数えるもの",
+        description=(
+            "What is counted: activities, participants, distinct consultation cases, or participants of some "
+            "professions."
+        ),
+    )
+    programs: tuple[Identifier, ...] = Field(
+        (), title="取組", description="Count only entries of these programs (default: the indicator's programs)."
+    )
+    kinds: tuple[ActivityKind, ...] = Field((), title="活動の種類", description="Count only activities of these kinds.")
+    scenes: tuple[CareScene, ...] = Field(
+        (), title="場面", description="Count only entries that served any of these care scenes."
+    )
+    askers: tuple[Asker, ...] = Field((), title="相談者", description="Count only consultations from these askers.")
+    asker_professions: tuple[Profession, ...] = Field(
+        (), title="相談者の職種", description="Count only consultations from professionals of these professions."
+    )
+    professions: tuple[Profession, ...] = Field(
+        (),
+        title="参加者の職種",
+        description="The professions whose participants are counted (exactly with ``profession_participants``).",
+    )
+    bodies: tuple[Text, ...] = Field((), title="会議体", description="Count only activities held by these bodies.")
+    note: str | None = Field(None, title="備考", description="A remark on the derivation.")
 
     @model_validator(mode="after")
     def _professions_match_measure(self) -> Self:
@@ -1046,17 +1233,22 @@ class Derivation(FrozenModel):
 class Indicator(ProvenancedModel):
     """An indicator of the plan with its values per fiscal year."""
 
-    id: Identifier
-    name: Text
-    unit: Unit
-    type: IndicatorType
-    programs: tuple[Identifier, ...] = ()
-    scenes: SceneTags = ()
-    values: tuple[IndicatorValue, ...] = ()
-    description: str | None = None
-    sources: tuple[Source, ...] = ()
-    #: How the actual is counted from the activity log, if it is (``zaitaku report --log``).
-    derive: Derivation | None = None
+    id: Identifier = Field(title="ID", description="The indicator's stable id.")
+    name: Text = Field(title="指標名", description="The indicator's name as the source writes it.")
+    unit: Unit = Field(title="単位", description="The unit of its values.")
+    type: IndicatorType = Field(title="指標の種類", description="Structure, process or outcome indicator.")
+    programs: tuple[Identifier, ...] = Field((), title="取組", description="The ids of the programs it measures.")
+    scenes: SceneTags = Field((), title="場面", description="The care scenes it concerns.")
+    values: tuple[IndicatorValue, ...] = Field(
+        (), title="値", description="Its plan targets and actuals per fiscal year."
+    )
+    description: str | None = Field(None, title="説明", description="What the indicator measures.")
+    sources: tuple[Source, ...] = Field((), title="出典", description="Where the indicator is stated.")
+    derive: Derivation | None = Field(
+        None,
+        title="活動記録からの集計",
+        description="How the actual is counted from the activity log, if it is (``zaitaku report --log``).",
+    )
 
     @model_validator(mode="after")
     def _values_fit_the_unit(self) -> Self:
@@ -1102,10 +1294,22 @@ class DeadlineKind(LabeledEnum):
 class Deadline(FrozenModel):
     """When a contact is due, relative to the event (or to ``anchor``, e.g. 退院の目途が立った時)."""
 
-    kind: DeadlineKind
-    days: int | None = Field(default=None, ge=0)
-    anchor: str | None = None
-    text: str | None = None
+    kind: DeadlineKind = Field(
+        title="種類",
+        description=(
+            "How the deadline is expressed: not stated, as soon as possible, before, on the day, within N "
+            "days or N business days."
+        ),
+    )
+    days: int | None = Field(
+        default=None, ge=0, title="日数", description="N, for the kinds counted in days; none for the others."
+    )
+    anchor: str | None = Field(
+        None,
+        title="起点",
+        description="What the deadline counts from, where not the event itself (退院の目途が立った時).",
+    )
+    text: str | None = Field(None, title="表記", description="The deadline as the source writes it.")
 
     @model_validator(mode="after")
     def _days_matches_kind(self) -> Self:
@@ -1134,22 +1338,34 @@ class HandoffRule(ProvenancedModel):
     the source's words.
     """
 
-    id: Identifier
-    number: str | None = None
-    title: Text
-    text: str | None = None
-    scene: CareScene
-    event: EventKind
-    who: WhoContacts = WhoContacts.FIXED
-    contact_from: tuple[ActorKind, ...] = Field(min_length=1)
-    contact_to: tuple[ActorKind, ...] = Field(min_length=1)
-    deadline: Deadline
-    tools: tuple[Identifier, ...] = ()
-    basis: RuleBasis
-    binding: bool
-    applies_to: tuple[MunicipalCode, ...] = ()
-    source: Source | None = None
-    note: str | None = None
+    id: Identifier = Field(title="ID", description="The rule's stable id.")
+    number: str | None = Field(None, title="番号", description="The rule's number as the source prints it (①).")
+    title: Text = Field(title="ルール名", description="The rule's heading as the source names it (入院時).")
+    text: str | None = Field(None, title="本文", description="The rule in the source's words.")
+    scene: CareScene = Field(title="場面", description="The care scene the rule belongs to.")
+    event: EventKind = Field(title="きっかけ", description="The care event that starts the contact.")
+    who: WhoContacts = Field(
+        WhoContacts.FIXED,
+        title="連絡する者",
+        description="Who starts the contact: the named sender, or whichever side learns of the event first.",
+    )
+    contact_from: tuple[ActorKind, ...] = Field(
+        min_length=1, title="連絡元", description="Who contacts (one side of the rule)."
+    )
+    contact_to: tuple[ActorKind, ...] = Field(
+        min_length=1, title="連絡先", description="Who is contacted (the other side)."
+    )
+    deadline: Deadline = Field(title="期限", description="When the contact is due.")
+    tools: tuple[Identifier, ...] = Field(
+        (), title="連携ツール", description="The ids of the tools (forms) used for the contact."
+    )
+    basis: RuleBasis = Field(title="根拠", description="Where the rule comes from: national, prefectural or municipal.")
+    binding: bool = Field(title="拘束力", description="Whether the rule binds (false for guidance, 目安).")
+    applies_to: tuple[MunicipalCode, ...] = Field(
+        (), title="対象市町村", description="The municipal codes the rule applies to (empty: the whole city)."
+    )
+    source: Source | None = Field(None, title="出典", description="Where the rule is stated.")
+    note: str | None = Field(None, title="備考", description="A remark on the rule.")
 
     @model_validator(mode="after")
     def _parties(self) -> Self:
@@ -1164,16 +1380,24 @@ class OfficeCalendarSpec(FrozenModel):
     The handoff engine turns it into a fast day table (:mod:`zaitaku_core.calendar`).
     """
 
-    id: Identifier
-    name: Text
-    closed_weekdays: tuple[Annotated[int, Field(ge=0, le=6)], ...] = (5, 6)
-    national_holidays_closed: bool = True
-    year_end_closed: bool = True
-    closed_dates: tuple[date, ...] = ()
-    open_dates: tuple[date, ...] = ()
-    opens: time = time(8, 45)
-    closes: time = time(17, 30)
-    note: str | None = None
+    id: Identifier = Field(title="ID", description="The calendar's stable id.")
+    name: Text = Field(title="名称", description="The calendar's name.")
+    closed_weekdays: tuple[Annotated[int, Field(ge=0, le=6)], ...] = Field(
+        (5, 6), title="休業日の曜日", description="The weekdays offices are closed (0 = Monday … 6 = Sunday)."
+    )
+    national_holidays_closed: bool = Field(
+        True, title="祝日の休業", description="Whether offices close on national holidays."
+    )
+    year_end_closed: bool = Field(
+        True, title="年末年始の休業", description="Whether offices close over the year end (29 December – 3 January)."
+    )
+    closed_dates: tuple[date, ...] = Field((), title="休業日", description="Other dates offices are closed.")
+    open_dates: tuple[date, ...] = Field(
+        (), title="開業日", description="Dates offices are open although the rules above would close them."
+    )
+    opens: time = Field(time(8, 45), title="始業時刻", description="The time offices open.")
+    closes: time = Field(time(17, 30), title="終業時刻", description="The time offices close.")
+    note: str | None = Field(None, title="備考", description="A remark on the calendar.")
 
 
 # --- validation findings and report sections ----------------------------------------------------------------
@@ -1193,15 +1417,21 @@ class Finding(FrozenModel):
     ``fiscal_year`` is the year the finding is about: the plan's, or the year of the value it names.
     """
 
-    code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,4}\d{3}$")]
-    severity: Severity
-    message_ja: Text
-    message_en: Text
-    city: str | None = None
-    fiscal_year: FiscalYearInt | None = None
-    program: str | None = None
-    field: str | None = None
-    plugin: str | None = None
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,4}\d{3}$")] = Field(
+        title="コード", description="The check's stable code (``ZK001``)."
+    )
+    severity: Severity = Field(title="重要度", description="Error, warning or info.")
+    message_ja: Text = Field(title="内容（日本語）", description="The finding in Japanese.")
+    message_en: Text = Field(title="内容（英語）", description="The finding in English.")
+    city: str | None = Field(None, title="市町村", description="The city it is about.")
+    fiscal_year: FiscalYearInt | None = Field(
+        None, title="年度", description="The fiscal year it is about: the plan's, or the year of the value it names."
+    )
+    program: str | None = Field(None, title="取組", description="The program it is about, if any.")
+    field: str | None = Field(None, title="項目", description="The field it is about, if any.")
+    plugin: str | None = Field(
+        None, title="プラグイン", description="The plugin whose check found it, if not the core's."
+    )
 
     def message(self, lang: str = "ja") -> str:
         """The message in ``lang``."""
@@ -1211,13 +1441,15 @@ class Finding(FrozenModel):
 class ReportSection(FrozenModel):
     """An extra report section a plugin contributes: a titled table and/or paragraph."""
 
-    id: Identifier
-    title_ja: Text
-    title_en: Text
-    text_ja: str | None = None
-    text_en: str | None = None
-    columns: tuple[str, ...] = ()
-    rows: tuple[tuple[str, ...], ...] = ()
+    id: Identifier = Field(title="ID", description="The section's stable id.")
+    title_ja: Text = Field(title="見出し（日本語）", description="Its title in Japanese.")
+    title_en: Text = Field(title="見出し（英語）", description="Its title in English.")
+    text_ja: str | None = Field(None, title="本文（日本語）", description="Its paragraph in Japanese.")
+    text_en: str | None = Field(None, title="本文（英語）", description="Its paragraph in English.")
+    columns: tuple[str, ...] = Field((), title="列", description="The table's column headings.")
+    rows: tuple[tuple[str, ...], ...] = Field(
+        (), title="行", description="The table's rows, each as wide as ``columns``."
+    )
 
     @model_validator(mode="after")
     def _row_width(self) -> Self:
@@ -1238,15 +1470,26 @@ class Plan(FrozenModel):
     with values across the years) is told from a broken one.
     """
 
-    city: City
-    fiscal_year: FiscalYearInt
-    programs: tuple[Program, ...] = ()
-    bodies: tuple[Body, ...] = ()
-    tools: tuple[Tool, ...] = ()
-    indicators: tuple[Indicator, ...] = ()
-    handoff_rules: tuple[HandoffRule, ...] = ()
-    calendars: tuple[OfficeCalendarSpec, ...] = ()
-    other_year_program_ids: tuple[Identifier, ...] = ()
+    city: City = Field(title="市町村", description="The city.")
+    fiscal_year: FiscalYearInt = Field(title="年度", description="The fiscal year.")
+    programs: tuple[Program, ...] = Field((), title="取組", description="The year's programs.")
+    bodies: tuple[Body, ...] = Field((), title="組織・会議体", description="The bodies that run the program.")
+    tools: tuple[Tool, ...] = Field((), title="連携ツール", description="The collaboration tools.")
+    indicators: tuple[Indicator, ...] = Field((), title="指標", description="The indicators with their values.")
+    handoff_rules: tuple[HandoffRule, ...] = Field(
+        (), title="入退院等のルール", description="The city's handoff rules."
+    )
+    calendars: tuple[OfficeCalendarSpec, ...] = Field(
+        (), title="営業日カレンダー", description="The office calendars the handoff rules count business days by."
+    )
+    other_year_program_ids: tuple[Identifier, ...] = Field(
+        (),
+        title="他の年度の取組ID",
+        description=(
+            "Ids the plan's indicators and bodies name that are programs of another fiscal year of the city "
+            "(told apart from broken references)."
+        ),
+    )
 
     @property
     def period(self) -> PeriodPlan | None:

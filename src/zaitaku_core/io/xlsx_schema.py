@@ -1,11 +1,13 @@
 """The workbook layout of a city's plan, derived from the models: sheets, columns, cell forms.
 
-This module owns the one mapping from model fields to what city staff see in Excel: the Japanese header
-and the short help text of every column (:data:`LABELS`), the sheets and the data file each one fills
-(:data:`SHEETS`), and how a value is written into a cell and read back (:func:`encode` and
-:func:`decode`). Nothing here is hand-listed per column: the columns of a sheet are the fields of its
-model (:func:`columns`), so a field added to a model appears in the template and is read by the import
-as soon as it exists (with its English field name as header until :data:`LABELS` gives it a Japanese one).
+This module owns the one mapping from model fields to what city staff see in Excel: the header of every
+column (the field's Japanese label, its ``title`` in :mod:`zaitaku_core.model`, the one place Japanese
+labels are written, which the JSON Schema and the API reference show too) and its short help text
+(:data:`HELP`), the sheets and the data file each one fills (:data:`SHEETS`), and how a value is written
+into a cell and read back (:func:`encode` and :func:`decode`). Nothing here is hand-listed per column: the
+columns of a sheet are the fields of its model (:func:`columns`), so a field added to a model appears in
+the template and is read by the import as soon as it exists (headed by its English field name, with its
+description as help, until it has a Japanese ``title``).
 
 How a field becomes cells:
 
@@ -38,7 +40,7 @@ from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import attrs
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
@@ -59,7 +61,7 @@ from zaitaku_core.model import (
 )
 
 __all__ = [
-    "LABELS",
+    "HELP",
     "LIST_SHEET",
     "LOG_SHEET",
     "LOG_SHEET_DESCRIPTION",
@@ -83,209 +85,135 @@ LIST_SHEET = "_選択肢"
 LOG_SHEET = LOG_SHEET_NAMES[0]
 LOG_SHEET_DESCRIPTION = "会議・研修・講座・相談などの活動の記録（zaitaku log import で活動記録に取り込む）"
 
-#: Japanese header and help text of every model field, by model name then field name.
-LABELS: dict[str, dict[str, tuple[str, str]]] = {
+#: The help text under a column's header (the header itself is the field's Japanese label, its ``title`` in
+#: :mod:`zaitaku_core.model`), by model name then field name; a field of a base model is listed once, on the base.
+HELP: dict[str, dict[str, str]] = {
     "City": {
-        "id": ("市町村ID", "半角英小文字で（例：asahikawa）。コマンドで使う短い名前"),
-        "municipality": ("市町村", ""),
-        "covers": ("同じルールの市町村", ""),
-        "fiscal_years": ("計画の年度", "1行に1年度（2024 または 令和6年度）"),
-        "operators": ("受託者", "事業を受託する組織"),
-        "organizations": ("関係機関等", "取組の担当となる組織"),
-        "aim": ("目指すべき姿", "市町村が目指す姿（全体）"),
-        "scene_aims": ("場面ごとの目指すべき姿", "4つの場面それぞれの目指すべき姿"),
-        "headings": ("報告書の見出し（JSON）", "計画書の見出しの言葉（JSON形式、通常は空欄）"),
-        "notes": ("計画全体についての記述", "資料のとおり（1行に1つ）"),
-        "periods": ("計画期間", "第9期 など"),
-        "sources": ("出典", ""),
-        "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
+        "id": "半角英小文字で（例：asahikawa）。コマンドで使う短い名前",
+        "fiscal_years": "1行に1年度（2024 または 令和6年度）",
+        "operators": "事業を受託する組織",
+        "organizations": "取組の担当となる組織",
+        "aim": "市町村が目指す姿（全体）",
+        "scene_aims": "4つの場面それぞれの目指すべき姿",
+        "headings": "計画書の見出しの言葉（JSON形式、通常は空欄）",
+        "notes": "資料のとおり（1行に1つ）",
+        "periods": "第9期 など",
+        "metadata": "JSON形式の補足情報（通常は空欄）",
     },
     "ProvenancedModel": {
-        "provenance": ("根拠（JSON）", "推定した事実の根拠・出典（JSON形式、通常は空欄）"),
+        "provenance": "推定した事実の根拠・出典（JSON形式、通常は空欄）",
     },
     "Provenance": {
-        "basis": ("根拠", "資料に明記／データ作成者の解釈"),
-        "reason": ("理由", ""),
-        "source": ("出典", ""),
+        "basis": "資料に明記／データ作成者の解釈",
     },
-    "SceneAim": {"scene": ("場面", ""), "text": ("目指すべき姿", ""), "label": ("見出し", ""), "source": ("出典", "")},
     "PeriodPlan": {
-        "period": ("期", "第9期 など"),
-        "title": ("名称", ""),
-        "aim": ("目指す姿", ""),
-        "scene_aims": ("場面ごとの目指すべき姿", ""),
-        "sources": ("出典", ""),
+        "period": "第9期 など",
     },
     "Body": {
-        "id": ("ID", "半角英小文字・数字・-_.（例：kyogikai）"),
-        "name": ("名称", "協議会・部会・センターなどの名称（資料のとおり）"),
-        "kind": ("種別", "一覧から選択"),
-        "name_en": ("英語名", ""),
-        "description": ("説明", ""),
-        "parent": ("上部組織", "親の会議体のID（部会のときの協議会など）"),
-        "members": ("構成員", ""),
-        "founders": ("設置者", "1行に1組織（市と医師会の共同設置なら2行）"),
-        "commissioner": ("委託元", ""),
-        "contractor": ("受託者", ""),
-        "staff": ("配置職員", ""),
-        "programs": ("取組", "取組のID（1行に1つ）"),
-        "events": ("開催する会議・行事", ""),
-        "tools": ("連携ツール", "ツールのID（1行に1つ）"),
-        "scenes": ("場面", ""),
-        "established": ("設置年度", "2024 または 令和6年度"),
-        "sources": ("出典", ""),
-        "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
-    },
-    "Member": {
-        "organization": ("組織", ""),
-        "kind": ("種別", ""),
-        "role": ("役割", ""),
-        "title": ("職名", ""),
-        "seats": ("人数", ""),
-        "note": ("備考", ""),
-    },
-    "StaffRole": {
-        "role": ("職", ""),
-        "title": ("職名", ""),
-        "employer": ("所属", ""),
-        "qualifications": ("資格", ""),
-        "count": ("人数", ""),
-        "note": ("備考", ""),
-    },
-    "HeldEvent": {
-        "name": ("名称", ""),
-        "kind": ("種別", ""),
-        "frequency": ("回数", ""),
-        "fiscal_years": ("年度", ""),
-        "program": ("取組", ""),
-        "note": ("備考", ""),
+        "id": "半角英小文字・数字・-_.（例：kyogikai）",
+        "name": "協議会・部会・センターなどの名称（資料のとおり）",
+        "kind": "一覧から選択",
+        "parent": "親の会議体のID（部会のときの協議会など）",
+        "founders": "1行に1組織（市と医師会の共同設置なら2行）",
+        "programs": "取組のID（1行に1つ）",
+        "tools": "ツールのID（1行に1つ）",
+        "established": "2024 または 令和6年度",
+        "metadata": "JSON形式の補足情報（通常は空欄）",
     },
     "Municipality": {
-        "code": ("コード", "全国地方公共団体コード6桁（例：012041）"),
-        "name": ("名称", "例：旭川市"),
-        "prefecture": ("都道府県", "例：北海道"),
-        "name_en": ("英語名", "例：Asahikawa"),
+        "code": "全国地方公共団体コード6桁（例：012041）",
+        "name": "例：旭川市",
+        "prefecture": "例：北海道",
+        "name_en": "例：Asahikawa",
     },
     "Organization": {
-        "name": ("名称", "組織・会議体の名称（資料のとおり）"),
-        "kind": ("種別", "一覧から選択"),
-        "name_en": ("英語名", ""),
-        "note": ("備考", ""),
+        "name": "組織・会議体の名称（資料のとおり）",
+        "kind": "一覧から選択",
     },
-    "Source": {
-        "title": ("文書名", ""),
-        "section": ("節", ""),
-        "page": ("ページ", ""),
-        "url": ("URL", ""),
-        "published": ("公表日", ""),
-        "note": ("注記", ""),
-    },
-    "SceneTag": {"scene": ("場面", ""), "reason": ("理由", "")},
     "Action": {
-        "role": ("区分", "一覧から選択"),
-        "owners": ("担当", "1行に1組織（【…・…】の共同の担当は複数行）"),
-        "text": ("内容", "この担当の取組"),
+        "role": "一覧から選択",
+        "owners": "1行に1組織（【…・…】の共同の担当は複数行）",
+        "text": "この担当の取組",
     },
     "Program": {
-        "id": ("ID", "半角英小文字・数字・-_.（例：kushiro-2024-a）。2行目以降の担当は空欄で続ける"),
-        "title": ("取組名", "資料のとおりの項目名"),
-        "fiscal_year": ("年度", "2024 または 令和6年度"),
-        "old_item": ("旧項目", "旧(ア)〜(ク)。新項目だけでも可"),
-        "new_item": ("新項目", "ア(ア)〜ウ。旧項目だけでも可"),
-        "phase": ("区分（PDCA）", "新項目から自動。旧クのときだけ選択"),
-        "number": ("番号", "資料の番号（①など）"),
-        "scenes": ("場面", "例：入退院支援｜相談窓口一覧を作成"),
-        "overview": ("取組の概要", ""),
-        "direction": ("今後の方針", ""),
-        "target": ("実施目標", ""),
-        "actions": ("担当", ""),
-        "frequency": ("実施回数", "年1回・月2回・通年・随時・単発など"),
-        "new_this_year": ("今年度の新規", "はい／いいえ"),
-        "new_passages": ("新規の記述", "今年度新しく加わった文（1行に1つ）"),
-        "tools": ("連携ツール", "連携ツールのID（1行に1つ、またはカンマ区切り）"),
-        "span": ("計画期間の年度", "期間で定めた取組の年度（1行に1つ）"),
-        "item_label": ("資料の項目の表記", "取組項目を資料がどう書いているか"),
-        "phase_label": ("資料の区分の表記", "PDCA区分を資料がどう書いているか"),
-        "variants": ("資料の別の表記", "同じものの別の書き方"),
-        "sources": ("出典", ""),
-        "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
+        "id": "半角英小文字・数字・-_.（例：kushiro-2024-a）。2行目以降の担当は空欄で続ける",
+        "title": "資料のとおりの項目名",
+        "fiscal_year": "2024 または 令和6年度",
+        "old_item": "旧(ア)〜(ク)。新項目だけでも可",
+        "new_item": "ア(ア)〜ウ。旧項目だけでも可",
+        "phase": "新項目から自動。旧クのときだけ選択",
+        "number": "資料の番号（①など）",
+        "scenes": "例：入退院支援｜相談窓口一覧を作成",
+        "frequency": "年1回・月2回・通年・随時・単発など",
+        "new_this_year": "はい／いいえ",
+        "new_passages": "今年度新しく加わった文（1行に1つ）",
+        "tools": "連携ツールのID（1行に1つ、またはカンマ区切り）",
+        "span": "期間で定めた取組の年度（1行に1つ）",
+        "item_label": "取組項目を資料がどう書いているか",
+        "phase_label": "PDCA区分を資料がどう書いているか",
+        "variants": "同じものの別の書き方",
+        "metadata": "JSON形式の補足情報（通常は空欄）",
     },
     "Tool": {
-        "id": ("ID", "半角英小文字・数字・-_.（例：nyuin-sheet）"),
-        "name": ("名称", "資料のとおりの名称"),
-        "kind": ("種別", "一覧から選択"),
-        "description": ("説明", ""),
-        "number": ("番号", "資料の番号（①など）"),
-        "filled_by": ("記入者", "1行に1つ（一覧の名称）"),
-        "operated_by": ("運営・作成", "1行に1組織"),
-        "evidence_for": ("根拠資料となる加算", "1行に1つ"),
-        "variants": ("資料の別の表記", "同じものの別の書き方"),
-        "uses": ("用途", "1行に1つ"),
-        "scenes": ("場面", ""),
-        "renewal": ("更新頻度", "3年ごと・年1回など"),
-        "parts": ("構成するツール", "ツールのID（1行に1つ）"),
-        "binding": ("拘束力", "はい／いいえ／空欄（不明）"),
-        "status": ("位置づけ", "資料のとおり（標準様式 など、1行に1つ）"),
-        "notes": ("その他の記述", "資料のとおり（1行に1つ）"),
-        "sources": ("出典", ""),
-        "metadata": ("その他（JSON）", "JSON形式の補足情報（通常は空欄）"),
+        "id": "半角英小文字・数字・-_.（例：nyuin-sheet）",
+        "name": "資料のとおりの名称",
+        "kind": "一覧から選択",
+        "number": "資料の番号（①など）",
+        "filled_by": "1行に1つ（一覧の名称）",
+        "operated_by": "1行に1組織",
+        "evidence_for": "1行に1つ",
+        "variants": "同じものの別の書き方",
+        "uses": "1行に1つ",
+        "renewal": "3年ごと・年1回など",
+        "parts": "ツールのID（1行に1つ）",
+        "binding": "はい／いいえ／空欄（不明）",
+        "status": "資料のとおり（標準様式 など、1行に1つ）",
+        "notes": "資料のとおり（1行に1つ）",
+        "metadata": "JSON形式の補足情報（通常は空欄）",
     },
-    "Variant": {"text": ("表記", ""), "where": ("箇所", ""), "note": ("備考", "")},
     "Deadline": {
-        "kind": ("種類", "一覧から選択"),
-        "days": ("日数", "N日以内・N営業日以内のときのN"),
-        "anchor": ("起点", "例：退院の目途が立ち次第"),
-        "text": ("表記", "資料のとおりの表現"),
+        "kind": "一覧から選択",
+        "days": "N日以内・N営業日以内のときのN",
+        "anchor": "例：退院の目途が立ち次第",
+        "text": "資料のとおりの表現",
     },
     "HandoffRule": {
-        "id": ("ID", "半角英小文字・数字・-_."),
-        "title": ("ルール名", ""),
-        "number": ("番号", "資料の番号"),
-        "text": ("本文", "資料のとおりのルールの文"),
-        "scene": ("場面", "一覧から選択"),
-        "event": ("きっかけ", "一覧から選択"),
-        "who": ("連絡する者", "一覧から選択"),
-        "contact_from": ("連絡元", "1行に1つ（一覧の名称）"),
-        "contact_to": ("連絡先", "1行に1つ（一覧の名称）"),
-        "deadline": ("期限", ""),
-        "tools": ("連携ツール", "ツールのID（1行に1つ）"),
-        "basis": ("根拠", "一覧から選択"),
-        "binding": ("拘束力", "はい（決まり）／いいえ（目安）"),
-        "applies_to": ("対象市町村", "市町村コード（1行に1つ。空欄は市全体）"),
-        "source": ("出典", ""),
-        "note": ("備考", ""),
+        "id": "半角英小文字・数字・-_.",
+        "number": "資料の番号",
+        "text": "資料のとおりのルールの文",
+        "scene": "一覧から選択",
+        "event": "一覧から選択",
+        "who": "一覧から選択",
+        "contact_from": "1行に1つ（一覧の名称）",
+        "contact_to": "1行に1つ（一覧の名称）",
+        "tools": "ツールのID（1行に1つ）",
+        "basis": "一覧から選択",
+        "binding": "はい（決まり）／いいえ（目安）",
+        "applies_to": "市町村コード（1行に1つ。空欄は市全体）",
     },
     "Indicator": {
-        "id": ("ID", "半角英小文字・数字・-_.。2行目以降の値は空欄で続ける"),
-        "name": ("指標名", ""),
-        "unit": ("単位", "一覧から選択"),
-        "type": ("指標の種類", "一覧から選択"),
-        "programs": ("取組", "取組のID（1行に1つ）"),
-        "scenes": ("場面", ""),
-        "values": ("値", ""),
-        "derive": ("活動記録からの集計", ""),
-        "description": ("説明", ""),
-        "sources": ("出典", ""),
+        "id": "半角英小文字・数字・-_.。2行目以降の値は空欄で続ける",
+        "unit": "一覧から選択",
+        "type": "一覧から選択",
+        "programs": "取組のID（1行に1つ）",
     },
     "Derivation": {
-        "measure": ("数えるもの", "活動記録から実績値を数えるとき：一覧から選択"),
-        "programs": ("取組", "取組のID（空欄は指標の取組）"),
-        "kinds": ("活動の種類", "1行に1つ"),
-        "scenes": ("場面", "1行に1つ"),
-        "askers": ("相談者", "1行に1つ"),
-        "asker_professions": ("相談者の職種", "1行に1つ"),
-        "professions": ("参加者の職種", "1行に1つ"),
-        "bodies": ("会議体", "1行に1つ"),
-        "note": ("備考", ""),
+        "measure": "活動記録から実績値を数えるとき：一覧から選択",
+        "programs": "取組のID（空欄は指標の取組）",
+        "kinds": "1行に1つ",
+        "scenes": "1行に1つ",
+        "askers": "1行に1つ",
+        "asker_professions": "1行に1つ",
+        "professions": "1行に1つ",
+        "bodies": "1行に1つ",
     },
     "IndicatorValue": {
-        "fiscal_year": ("年度", "2024 または 令和6年度"),
-        "kind": ("計画値／実績値", "一覧から選択"),
-        "value": ("値", "数値（中止のときは空欄）"),
-        "frequency": ("回数の表記", "年1回・通年など（数値の代わり・併記）"),
-        "status": ("状態", "確定・中止・予定・途中集計"),
-        "as_of": ("時点", "途中集計の日付（令和6年9月30日 など）"),
-        "note": ("備考", ""),
+        "fiscal_year": "2024 または 令和6年度",
+        "kind": "一覧から選択",
+        "value": "数値（中止のときは空欄）",
+        "frequency": "年1回・通年など（数値の代わり・併記）",
+        "status": "確定・中止・予定・途中集計",
+        "as_of": "途中集計の日付（令和6年9月30日 など）",
     },
 }
 
@@ -390,8 +318,14 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
 )
 
-_FY_VALIDATOR = get_args(FiscalYearInt)[1].func
-_CODE_VALIDATOR = get_args(MunicipalCode)[1].func
+
+def _before_validator(alias: Any) -> Any:
+    """The function of the BeforeValidator in a constrained alias of the models (``FiscalYearInt``)."""
+    return next(item.func for item in get_args(alias)[1:] if isinstance(item, BeforeValidator))
+
+
+_FY_VALIDATOR = _before_validator(FiscalYearInt)
+_CODE_VALIDATOR = _before_validator(MunicipalCode)
 
 
 def normalize_header(text: str) -> str:
@@ -457,11 +391,12 @@ def _scalar_kind(annotation: Any, metadata: Sequence[Any]) -> Kind | None:
 
 
 def _label(model: type[BaseModel], name: str, info: FieldInfo) -> tuple[str, str]:
-    for cls in model.__mro__:  # a field inherited from a base is labelled once, on the base
-        found = LABELS.get(cls.__name__, {}).get(name)
-        if found is not None:
-            return found
-    return name, info.description or ""
+    """The header and help of a field's column: its Japanese title and :data:`HELP`'s text."""
+    if info.title is None:
+        return name, info.description or ""
+    # A field inherited from a base has its help once, on the base.
+    helps = (HELP[cls.__name__][name] for cls in model.__mro__ if name in HELP.get(cls.__name__, {}))
+    return info.title, next(helps, "")
 
 
 def _field_columns(
@@ -513,7 +448,7 @@ def _field_columns(
                         path, header, layout, Kind.LINES, required, fields=fields, item_model=element, child=child
                     )
                     continue
-        yield Column(path, header, help_text or "JSON形式", Kind.JSON, required, child=child)
+        yield Column(path, f"{header}（JSON）", help_text or "JSON形式", Kind.JSON, required, child=child)
 
 
 _NESTED = {Kind.LINES, Kind.JSON}
