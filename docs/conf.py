@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "myst_parser",
     "sphinx_click",
+    "sphinxcontrib.autodoc_pydantic",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "_generated", "README.md"]
@@ -48,6 +50,19 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
 autodoc_default_options = {"members": True, "show-inheritance": False}
+# Pydantic models through autodoc_pydantic: each field with its type, default, Japanese label, description and
+# constraints (see LabelledFieldDocumenter below). Sphinx 9's new autodoc does not take third-party documenters
+# yet: the class-based one does.
+autodoc_use_legacy_class_based = True
+autodoc_pydantic_model_show_json = False
+autodoc_pydantic_model_show_config_summary = False
+autodoc_pydantic_model_show_validator_summary = False
+autodoc_pydantic_model_show_validator_members = False
+autodoc_pydantic_model_show_field_summary = False  # each field is listed below the model anyway
+autodoc_pydantic_model_member_order = "bysource"
+autodoc_pydantic_field_list_validators = False
+autodoc_pydantic_field_doc_policy = "description"
+autodoc_pydantic_field_show_constraints = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_attr_annotations = True
@@ -66,6 +81,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(HookImpl|HookspecMarker|HookimplMarker|TypeVar|M|F|_F|Lang|NoneType|PydanticUndefined)"),
     (r"py:.*", r"(str|int|float|bool|bytes|dict|list|tuple|set|frozenset|object|type|None|Exception)"),
     (r"py:.*", r"(ValueError|LookupError|BinaryIO|Protocol|TracebackType|BaseException)"),
+    # pydantic's own names in the signatures autodoc_pydantic writes, and aliases of the handoff and report
+    # models (their fields show the alias's name).
+    (r"py:.*", r"(StringConstraints|Field|ConfigDict|JapanTime|Flag|Cell)"),
     (r"py:.*", r"(sqlalchemy|sa|alembic|openpyxl|xlsxwriter)(\..*)?|Engine|Connection|ColumnElement|FromClause"),
     (r"py:.*", r"(pyarrow|pa|pandas|pd|dask|distributed|pyspark)(\..*)?"),
     # The metadata pydantic renders for constrained aliases (``pattern=^…$``, ``min_length=1``, …) and
@@ -268,6 +286,74 @@ def _generate(app: Sphinx) -> None:
             path.write_text(text, encoding="utf-8")
 
 
+# --- pydantic fields -----------------------------------------------------------------------------------------
+
+#: JSON Schema keywords shown as a field's constraints, with the words they are shown as.
+_CONSTRAINTS = {
+    "pattern": "pattern",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+}
+
+
+def _constraints(schema: dict[str, Any], where: str = "") -> list[tuple[str, Any]]:
+    """The constraints of a field's JSON Schema: its own, those of its items (``each item``), of a value that
+    may also be null, and of a mapping's values (``each value``)."""
+    found = [(f"{where}{word}", schema[key]) for key, word in _CONSTRAINTS.items() if key in schema]
+    options = [s for s in schema.get("anyOf", ()) if s.get("type") != "null"]
+    if len(options) == 1:
+        found += _constraints(options[0], where)
+    if isinstance(schema.get("items"), dict):
+        found += _constraints(schema["items"], "each item: ")
+    if isinstance(schema.get("additionalProperties"), dict):
+        found += _constraints(schema["additionalProperties"], "each value: ")
+    return found
+
+
+@cache
+def _properties(model: type) -> dict[str, Any]:
+    """The JSON Schema of each field of ``model`` (a pydantic model), as :func:`zaitaku_core.model.json_schemas`
+    exports it."""
+    properties: dict[str, Any] = model.model_json_schema()["properties"]
+    return properties
+
+
+def _field_documenter() -> type:
+    from sphinxcontrib.autodoc_pydantic.directives.autodocumenters import PydanticFieldDocumenter
+
+    class LabelledFieldDocumenter(PydanticFieldDocumenter):  # type: ignore[misc]
+        """A pydantic field as the reference shows it: its Japanese label (the field's ``title``, also the plan
+        workbook's header and the JSON Schema's title) above its English description, and its constraints as
+        the exported JSON Schema states them (the field's own and its items'), written as literals."""
+
+        def add_description(self) -> None:
+            title = self.pydantic.inspect.fields.get_property_from_field_info(self.pydantic_field_name, "title")
+            if title:
+                self.add_line(f"**{title}** — ", self.get_sourcename())
+            super().add_description()
+
+        def add_constraints(self) -> None:
+            schema = _properties(self.pydantic.model).get(self.pydantic_field_name, {})
+            constraints = _constraints(schema)
+            if constraints:
+                source = self.get_sourcename()
+                self.add_line("", source)
+                self.add_line(":Constraints:", source)
+                for word, value in constraints:
+                    self.add_line(f"   - {word} ``{value}``", source)
+                self.add_line("", source)
+
+    return LabelledFieldDocumenter
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _generate)
+    app.setup_extension("sphinxcontrib.autodoc_pydantic")
+    app.add_autodocumenter(_field_documenter(), override=True)
     return {"parallel_read_safe": True}

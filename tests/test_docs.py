@@ -69,8 +69,57 @@ def test_every_error_code_has_its_anchor(site: Path) -> None:
     assert errors.DOCS_ERRORS_URL.endswith("reference/errors.html")
 
 
+def _address_in_error_line(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[str, str]:
+    """The documentation address (with its anchor) and the kind the CLI's error line names, as a user sees it."""
+    from zaitaku_core.cli import main
+
+    assert main(["--lang", "en", *args]) == 1
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    found = re.search(r"see: (\S+) \(([^)]*)\)$", line)
+    assert found, line
+    return found[1], found[2]
+
+
+def test_the_error_line_points_at_a_section_that_exists(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The address an error prints resolves: to a build of this site when one is configured or found beside
+    the source, else to the published site, whose page and anchor are those of this build."""
+    page = site / "reference" / "errors.html"
+    monkeypatch.setenv(errors.DOCS_URL_VARIABLE, page.as_uri())
+    address, kind = _address_in_error_line(capsys, "report", "nowhere", "--fy", "2024")
+    assert kind == "configured documentation"
+    file, anchor = address.split("#")
+    assert file == page.as_uri() and f'id="{anchor}"' in text_of(site, "reference/errors.html"), address
+    monkeypatch.delenv(errors.DOCS_URL_VARIABLE)
+    address, kind = _address_in_error_line(capsys, "report", "asahikawa", "--fy", "2030")
+    file, anchor = address.split("#")
+    assert anchor == "undeclared-fiscal-year" and f'id="{anchor}"' in text_of(site, "reference/errors.html")
+    if kind == "local documentation build":  # a build in docs/_build/html beside the source
+        assert Path(file.removeprefix("file://")).is_file(), address
+    else:
+        assert kind == "published site" and file == errors.DOCS_ERRORS_URL
+        assert file.endswith("/" + page.relative_to(site).as_posix())
+
+
+def test_the_model_reference_shows_each_field_with_its_label_and_constraints(site: Path) -> None:
+    page = text_of(site, "reference/api.html")
+    field = page[page.index('id="zaitaku_core.model.City.id"') :][:3000]
+    assert "<strong>市町村ID</strong>" in field and "The short name used on the command line" in field
+    assert "^[a-z0-9][a-z0-9_.\\-]*$" in field and "max_length" in field
+    assert 'id="zaitaku_core.model.IndicatorValue.fiscal_year"' in page
+
+
 def test_pages_of_every_kind_are_built(site: Path) -> None:
-    for page in ["tutorial/index", "howto/embed", "howto/add-a-city", "explanation/handoff", "reference/glossary"]:
+    for page in [
+        "guide/index",
+        "guide/validate",
+        "tutorial/index",
+        "howto/embed",
+        "howto/add-a-city",
+        "explanation/handoff",
+        "reference/glossary",
+    ]:
         assert (site / f"{page}.html").is_file(), page
     assert "看取り" in text_of(site, "reference/glossary.html")
 
