@@ -282,6 +282,24 @@ def bench_kernel(n: int, repeat: int) -> None:
         repeat,
         "<= 10x",
     )
+    batch = 131_072  # the rows per batch zaitaku handoff-batch streams by default
+
+    def in_batches() -> None:
+        for low in range(0, n, batch):
+            high = min(low + batch, n)
+            first, last = np.searchsorted(coded_contacts["event"], [low, high])
+            part = {name: values[first:last] for name, values in coded_contacts.items()}
+            part["event"] = part["event"] - low
+            rows = {name: values[low:high] for name, values in coded_events.items()}
+            evaluate_batch(rows, part, calendar=calendar, codes=True)
+
+    paired(
+        f"  the same in batches of {batch:,} rows (as handoff-batch streams them) vs gather",
+        lambda: timed(in_batches),
+        lambda: timed(lambda: gather(at, next_open)),
+        repeat,
+        "shown",
+    )
     paired(
         "  the same with text in and text out (the NumPy API's convenience form) vs gather",
         lambda: timed(lambda: evaluate_batch(text_events, text_contacts, calendar=calendar)),

@@ -173,10 +173,18 @@ class WindowTable(NamedTuple):
 def window_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> WindowTable:
     """The window table of ``addon`` on ``calendar`` under ``options`` (built on first use, then kept
     with the calendar)."""
-    table: WindowTable = calendar.derived(
-        ("handoff.window_table", addon, options.key), _build_window_table, addon, calendar, options
+    # Keyed by the add-on's identity (hashing its rules and clauses on every call costs more than the
+    # gathers of a small batch); the add-on is kept beside the table so that the identity stays its own.
+    found: tuple[Addon, WindowTable] = calendar.derived(
+        ("handoff.window_table", id(addon), options.key), _addon_and_table, addon, calendar, options
     )
-    return table
+    if found[0] is not addon:  # pragma: no cover - only if an add-on died and another took its id
+        return _build_window_table(addon, calendar, options)
+    return found[1]
+
+
+def _addon_and_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> tuple[Addon, WindowTable]:
+    return addon, _build_window_table(addon, calendar, options)
 
 
 def _build_window_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> WindowTable:
