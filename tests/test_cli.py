@@ -67,6 +67,8 @@ def test_schema_export(tmp_path: Path) -> None:
     status, out = invoke(None, "schema", "-o", str(tmp_path))
     assert (tmp_path / "City.schema.json").exists()
     status, out = invoke(None, "schema", "Nope")
+    assert status != 0 and "モデル 'Nope' はありません" in out
+    status, out = invoke(None, "--lang", "en", "schema", "Nope")
     assert status != 0 and "unknown model 'Nope'" in out
 
 

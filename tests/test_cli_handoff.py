@@ -71,7 +71,7 @@ def test_bad_contact_is_a_clear_error() -> None:
         cli,
         ["handoff", "asahikawa", "--event", "admission", "--at", "2025-01-03T19:10", "--contact", "tomorrow:hospital"],
     )
-    assert result.exit_code == 2 and "write a contact as 2025-01-04T10:00:hospital" in result.output
+    assert result.exit_code == 2 and "連絡は 2025-01-04T10:00:hospital[:conference] のように" in result.output
 
 
 def test_batch_csv(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_batch_csv(tmp_path: Path) -> None:
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["units"] for r in rows] == ["250", "200", "750"]
     assert "name" not in rows[0] and "山田" not in out.read_text(encoding="utf-8-sig")  # other columns dropped
-    assert "columns ignored and not copied: name" in result.output
+    assert "読み込まない列（出力にも写しません）: name" in result.output
     assert rows[2]["discharge.tier"] == "(Ⅱ)ロ"
     assert rows[0]["admission_2.reason"] == "exclusive"
 

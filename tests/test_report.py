@@ -202,7 +202,7 @@ def test_cli_writes_atomically_and_infers_the_format(registry: Registry, tmp_pat
     runner.invoke(cli, ["report", "fixture", "--fy", "R6", "-o", str(tmp_path / "r.md")], obj=registry)
     assert (tmp_path / "r.md").stat().st_mode & 0o777 == 0o640
     result = runner.invoke(cli, ["report", "fixture", "--fy", "2024", "-o", str(tmp_path / "r.docx")], obj=registry)
-    assert result.exit_code != 0 and "give --format" in result.output
+    assert result.exit_code != 0 and "--format を指定してください" in result.output
     result = runner.invoke(cli, ["compare", "fixture", "--lang", "en"], obj=registry)
     assert result.exit_code == 0 and "Counts" in result.output
 

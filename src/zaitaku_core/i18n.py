@@ -3,7 +3,7 @@ error words), in Japanese and English, and the choice of language.
 
 Texts are written in the code in English, marked with :func:`N_` (or :func:`NP_` when one English text
 needs two translations, told apart by a context) and looked up when they are shown, with
-:func:`translate` / :func:`text`. The catalogues are GNU gettext files under ``zaitaku_core/locale``:
+:func:`translate` / :func:`tr`. The catalogues are GNU gettext files under ``zaitaku_core/locale``:
 ``<lang>/LC_MESSAGES/zaitaku.po`` (edited by translators) and its compiled ``zaitaku.mo`` (read here by the
 standard :mod:`gettext` module, so nothing heavier than the standard library is imported at run time).
 Babel extracts, updates and compiles them (``python scripts/catalogue.py``; see the translators' page of
@@ -15,7 +15,7 @@ other language English), else Japanese (no locale, or the ``C``/``POSIX`` locale
 
 >>> translate("Overview by national item", "ja")
 '取組項目別の概要'
->>> text("as of {date}", "ja", date="2024年6月1日")
+>>> tr("as of {date}", "ja", date="2024年6月1日")
 '2024年6月1日現在'
 >>> translate(NP_("count", "Programs"), "ja"), translate("Programs", "ja")
 ('取組数', '取組')
@@ -41,7 +41,7 @@ __all__ = [
     "Lang",
     "catalogue",
     "resolve_lang",
-    "text",
+    "tr",
     "translate",
 ]
 
@@ -116,7 +116,7 @@ def translate(message: str, lang: str) -> str:
     return found.pgettext(context, plain) if separator else found.gettext(message)
 
 
-def text(message: str, lang: str, **values: object) -> str:
+def tr(message: str, lang: str, **values: object) -> str:
     """:func:`translate`, then fill the ``{name}`` placeholders with ``values``."""
     translated = translate(message, lang)
     return translated.format(**values) if values else translated

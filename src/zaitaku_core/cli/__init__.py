@@ -16,61 +16,64 @@ from pathlib import Path
 import click
 
 from zaitaku_core import __version__
+from zaitaku_core.cli.helptext import VERSION_OPTION_HELP, TranslatedGroup, help_language
+from zaitaku_core.i18n import N_, translate
 
 __all__ = ["COMMANDS", "COMPLETE_VARIABLE", "DEBUG_KEY", "LANG_KEY", "NEEDS_EVERY_PLUGIN_KEY", "cli", "main"]
 
-#: Every command, as name -> (module, click command attribute, short help shown by ``zaitaku --help``).
+#: Every command, as name -> (module, click command attribute, short help shown by ``zaitaku --help``, in English
+#: and marked for the message catalogue: it is shown in the user's language).
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "cities": ("zaitaku_core.cli.catalog", "cities", "List the cities served by the installed plugins."),
-    "compare": ("zaitaku_core.cli.report", "compare", "Compare cities side by side on the national framework."),
+    "cities": ("zaitaku_core.cli.catalog", "cities", N_("List the cities served by the installed plugins.")),
+    "compare": ("zaitaku_core.cli.report", "compare", N_("Compare cities side by side on the national framework.")),
     "completion": (
         "zaitaku_core.cli.completion",
         "completion",
-        "Print the shell completion script for bash, zsh or fish.",
+        N_("Print the shell completion script for bash, zsh or fish."),
     ),
     "import": (
         "zaitaku_core.cli.xlsx",
         "import_workbook",
-        "Read a plan workbook (.xlsx) into a city folder, with every problem by sheet and cell.",
+        N_("Read a plan workbook (.xlsx) into a city folder, with every problem by sheet and cell."),
     ),
     "handoff": (
         "zaitaku_core.cli.handoff",
         "handoff",
-        "Who contacts whom by when for an event, and what can be billed.",
+        N_("Who contacts whom by when for an event, and what can be billed."),
     ),
     "handoff-batch": (
         "zaitaku_core.cli.handoff",
         "handoff_batch",
-        "Evaluate a CSV of events (and contacts) into a CSV of verdicts.",
+        N_("Evaluate a CSV of events (and contacts) into a CSV of verdicts."),
     ),
     "log": (
         "zaitaku_core.cli.log",
         "log",
-        "Keep the activity log (add, import, list, summary) from which actuals are counted.",
+        N_("Keep the activity log (add, import, list, summary) from which actuals are counted."),
     ),
     "new-city": (
         "zaitaku_core.cli.scaffold",
         "new_city",
-        "Scaffold a new city plugin package (data files, entry point, tests, README).",
+        N_("Scaffold a new city plugin package (data files, entry point, tests, README)."),
     ),
-    "plan": ("zaitaku_core.cli.catalog", "plan", "Show a city's plan for a fiscal year, by phase and item."),
-    "plugins": ("zaitaku_core.cli.catalog", "plugins", "List installed plugins, their cities and hooks."),
+    "plan": ("zaitaku_core.cli.catalog", "plan", N_("Show a city's plan for a fiscal year, by phase and item.")),
+    "plugins": ("zaitaku_core.cli.catalog", "plugins", N_("List installed plugins, their cities and hooks.")),
     "report": (
         "zaitaku_core.cli.report",
         "report",
-        "Write a city's report for a fiscal year (md, html, json, csv, xlsx).",
+        N_("Write a city's report for a fiscal year (md, html, pdf, json, csv, xlsx)."),
     ),
-    "schema": ("zaitaku_core.cli.catalog", "schema", "Export the JSON Schema of the public models."),
+    "schema": ("zaitaku_core.cli.catalog", "schema", N_("Export the JSON Schema of the public models.")),
     "template": (
         "zaitaku_core.cli.xlsx",
         "template",
-        "Write the plan workbook (.xlsx) for city staff: blank, or filled from a city.",
+        N_("Write the plan workbook (.xlsx) for city staff: blank, or filled from a city."),
     ),
-    "validate": ("zaitaku_core.cli.report", "validate", "Validate cities' plans against the check catalogue."),
+    "validate": ("zaitaku_core.cli.report", "validate", N_("Validate cities' plans against the check catalogue.")),
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(TranslatedGroup):
     """A click group that imports a command's module only when that command is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -102,40 +105,47 @@ class LazyGroup(click.Group):
             ctx.fail(f"コマンド {name!r} はありません。" + (f"もしかして: {'、'.join(close)}" if close else ""))
         return super().resolve_command(ctx, args)
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
+    def summaries(self, ctx: click.Context) -> list[tuple[str, str]]:
+        """Each command's summary from :data:`COMMANDS`, in the help's language (no command module imported)."""
+        lang = help_language(ctx)
+        return [(name, translate(COMMANDS[name][2], lang)) for name in self.list_commands(ctx)]
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="zaitaku")
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_(
+        """zaitaku: plan, run and evaluate a municipality's home-medical-care and long-term-care collaboration
+        program (在宅医療・介護連携推進事業), with one plugin per city.
+
+        Help and messages are in Japanese or English: --lang, else $ZAITAKU_LANG, else the locale
+        (LANG=ja_JP.UTF-8), else Japanese.
+
+        Exit status: 0 success, 1 invalid data, failed validation or a failed plugin, 2 wrong command line,
+        3 internal error (please report it), 130 interrupted."""
+    ),
+)
+@click.version_option(__version__, prog_name="zaitaku", help=VERSION_OPTION_HELP)
 @click.option(
     "--lang",
     type=click.Choice(["ja", "en"]),
     default=None,
-    help="Language of output and errors (default: $ZAITAKU_LANG, else ja) / 出力とエラーの言語.",
+    help=N_("Language of help, output and errors (default: $ZAITAKU_LANG, else the locale, else ja)."),
 )
-@click.option("--debug", is_flag=True, help="Show the traceback of an error / エラーのトレースバックを表示.")
+@click.option("--debug", is_flag=True, help=N_("Show the traceback of an error."))
 @click.option(
     "--data-dir",
     "data_dirs",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="A city folder or plan workbook (.xlsx), or a folder of them, to use as well as the installed cities "
-    "(repeatable; also ZAITAKU_DATA_PATH). / 市町村フォルダ・ワークブック",
+    help=N_(
+        "A city folder or plan workbook (.xlsx), or a folder of them, to use as well as the installed cities "
+        "(repeatable; also ZAITAKU_DATA_PATH)."
+    ),
 )
 @click.pass_context
 def cli(ctx: click.Context, lang: str | None, debug: bool, data_dirs: tuple[Path, ...]) -> None:
-    """zaitaku: 在宅医療・介護連携推進事業の計画・実施・評価を支援するツール.
-
-    Plan, run and evaluate the home-medical-care and long-term-care collaboration program of a
-    Japanese municipality, with one plugin per city.
-
-    Exit status / 終了コード: 0 success / 成功, 1 invalid data, failed validation or a failed plugin /
-    データの誤り・検証の不合格・プラグインの失敗, 2 wrong command line / コマンドの誤り, 3 internal error /
-    内部エラー (please report / 報告してください).
-    """
+    """The ``zaitaku`` group: sets the language, --debug and the city folders for every command."""
     from zaitaku_core.cli.errors import resolve_lang
 
     ctx.meta[LANG_KEY] = resolve_lang(lang)

@@ -14,24 +14,31 @@ from zaitaku_core.cli.common import (
     echo_json,
     fail_on_plugin_failures,
     get_registry,
+    json_format_option,
     lang_option,
     write_atomically,
 )
+from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.framework import NewItem, Phase
+from zaitaku_core.i18n import N_, tr, translate
 from zaitaku_core.model import json_schemas
 
 __all__ = ["cities", "plan", "plugins", "schema"]
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List installed plugins: name, version, cities and the hooks each implements.
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """List installed plugins: name, version, cities and the hooks each implements.
 
-    A plugin that failed to load is listed with its error, and the exit status is 1.
-    """
+        A plugin that failed to load is listed with its error, and the exit status is 1."""
+    ),
+)
+@json_format_option
+@lang_option
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool, lang: str) -> None:
     registry = get_registry(ctx)
     infos = registry.plugins()
     if as_json:
@@ -41,22 +48,25 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         version = f" {info.version}" if info.version else ""
         click.echo(f"{info.name}{version}")
         if info.error:
-            click.echo(f"  error: {info.error}")
+            click.echo("  " + tr(N_("error: {error}"), lang, error=info.error))
             continue
-        click.echo(f"  cities: {', '.join(info.cities) or '-'}")
-        click.echo(f"  hooks:  {', '.join(info.hooks) or '-'}")
+        click.echo("  " + tr(N_("cities: {cities}"), lang, cities=", ".join(info.cities) or "-"))
+        click.echo("  " + tr(N_("hooks: {hooks}"), lang, hooks=", ".join(info.hooks) or "-"))
     fail_on_plugin_failures(ctx, registry)
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """List the cities served by the installed plugins, with the towns that share their rules.
+
+        A plugin that failed to load is named on standard error, and the exit status is 1."""
+    ),
+)
+@json_format_option
 @lang_option
 @click.pass_context
 def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
-    """List the cities served by the installed plugins, with the towns that share their rules.
-
-    A plugin that failed to load is named on standard error, and the exit status is 1.
-    """
     registry = get_registry(ctx)
     found = registry.cities()
     if as_json:
@@ -66,23 +76,25 @@ def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
         years = ", ".join(str(fy) for fy in city.fiscal_years)
         click.echo(f"{city.id}\t{city.municipality.code}\t{city.municipality.prefecture} {name}\tFY {years}")
         if city.covers:
-            label = "covers" if lang == "en" else "同じルールの市町村"
-            click.echo(f"\t{label}: {'、'.join(m.name for m in city.covers)}")
+            click.echo("\t" + tr(N_("covers: {towns}"), lang, towns="、".join(m.name for m in city.covers)))
     fail_on_plugin_failures(ctx, registry)
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """Show CITY's plan for a fiscal year: its programs grouped by PDCA phase and item.
+
+        A fiscal year the city does not declare is an error (exit 1) unless --allow-undeclared is given."""
+    ),
+)
 @click.argument("city", type=CITY)
-@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help=N_("Fiscal year: 2024, 令和6年度, R6 …"))
+@json_format_option
 @allow_undeclared_option
 @lang_option
 @click.pass_context
 def plan(ctx: click.Context, city: str, fiscal_year: int, as_json: bool, allow_undeclared: bool, lang: str) -> None:
-    """Show CITY's plan for a fiscal year: its programs grouped by PDCA phase and item.
-
-    A fiscal year the city does not declare is an error (exit 1) unless --allow-undeclared is given.
-    """
     fy = FiscalYear(fiscal_year)
     the_plan = get_registry(ctx).plan(city, fy.year, allow_undeclared=allow_undeclared)
     if as_json:
@@ -102,25 +114,31 @@ def plan(ctx: click.Context, city: str, fiscal_year: int, as_json: bool, allow_u
                 click.echo(f"    - {program.number or ''}{program.title}{old}")
     unphased = [p for p in the_plan.programs if p.phase is None]
     if unphased:
-        click.echo("\n" + ("(no national item)" if lang == "en" else "（国の取組項目なし）"))
+        click.echo("\n" + translate(N_("(no national item)"), lang))
         for program in unphased:
             click.echo(f"    - {program.number or ''}{program.title}")
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_("Export the JSON Schema of the public models (all, or MODEL) for systems in other languages."),
+)
 @click.argument("model", required=False)
 @click.option(
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write one <Model>.schema.json per model into this directory.",
+    help=N_("Write one <Model>.schema.json per model into this directory."),
 )
-def schema(model: str | None, output: Path | None) -> None:
-    """Export the JSON Schema of the public models (all, or MODEL) for systems in other languages."""
+@lang_option
+def schema(model: str | None, output: Path | None, lang: str) -> None:
     schemas = json_schemas()
     if model is not None:
         if model not in schemas:
-            raise click.BadParameter(f"unknown model {model!r}; choose from {', '.join(sorted(schemas))}")
+            choices = ", ".join(sorted(schemas))
+            raise click.BadParameter(
+                tr(N_("unknown model {model!r}; choose from {choices}"), lang, model=model, choices=choices)
+            )
         schemas = {model: schemas[model]}
     if output is None:
         echo_json(schemas if model is None else schemas[model])

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from zaitaku_core.errors import FileAccessError
+from zaitaku_core.i18n import N_
 from zaitaku_core.plugins import Registry, create_registry
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "fail_on_plugin_failures",
     "follow_symlinks_option",
     "get_registry",
+    "json_format_option",
     "lang_option",
     "output_target",
     "write_atomically",
@@ -75,7 +77,41 @@ def lang_option(fn: F) -> F:
         type=click.Choice(["ja", "en"]),
         default=None,
         callback=_resolve_lang,
-        help="Output language (default: zaitaku --lang, $ZAITAKU_LANG, else ja) / 出力言語.",
+        help=N_("Language of help, output and errors (default: zaitaku --lang, $ZAITAKU_LANG, the locale, else ja)."),
+    )(fn)
+
+
+def _format_chosen(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value == "json":
+        ctx.params["as_json"] = True
+    return value
+
+
+def _json_alias(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    return bool(value or ctx.params.get("as_json", False))
+
+
+def json_format_option(fn: F) -> F:
+    """``--format text|json`` (text by default): the one flag of every command that can print JSON, as
+    ``report --format json`` writes a JSON report. ``--json`` is kept as a deprecated alias, said so in the
+    help and the CLI reference, not on standard error: scripts that read ``2>&1`` as JSON keep working. The
+    command receives ``as_json: bool``."""
+    fn = click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        callback=_json_alias,
+        help=N_("Deprecated: the same as --format json."),
+    )(fn)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        expose_value=False,
+        callback=_format_chosen,
+        help=N_("Print text, or JSON for other programs."),
     )(fn)
 
 
@@ -84,7 +120,7 @@ def allow_undeclared_option(fn: F) -> F:
     return click.option(
         "--allow-undeclared",
         is_flag=True,
-        help="市町村が宣言していない年度も受け付ける / accept a fiscal year the city does not declare.",
+        help=N_("Accept a fiscal year the city does not declare (an error otherwise)."),
     )(fn)
 
 
@@ -219,5 +255,5 @@ def follow_symlinks_option(fn: F) -> F:
     return click.option(
         "--follow-symlinks",
         is_flag=True,
-        help="If -o is a symbolic link, write the file it points at (else refused) / リンク先に書き込む.",
+        help=N_("If -o is a symbolic link, write the file it points at (else refused)."),
     )(fn)

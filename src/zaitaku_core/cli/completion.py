@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import click
 
+from zaitaku_core.cli.helptext import TranslatedCommand
+from zaitaku_core.i18n import N_
+
 __all__ = ["SHELLS", "completion"]
 
 #: The shells a script is written for, with the line that installs it (written to standard error).
@@ -19,15 +22,18 @@ SHELLS: dict[str, str] = {
 }
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """Print the completion script for SHELL (bash, zsh or fish).
+
+        Install it once: bash ``eval "$(zaitaku completion bash)"`` in ~/.bashrc; zsh the same in ~/.zshrc;
+        fish ``zaitaku completion fish > ~/.config/fish/completions/zaitaku.fish``. Then <Tab> completes
+        commands, options, city ids and the fiscal years of the city named before ``--fy``."""
+    ),
+)
 @click.argument("shell", type=click.Choice(sorted(SHELLS)))
 def completion(shell: str) -> None:
-    """Print the completion script for SHELL (bash, zsh or fish) / シェル補完のスクリプトを出力します.
-
-    Install it once: bash ``eval "$(zaitaku completion bash)"`` in ~/.bashrc; zsh the same in ~/.zshrc;
-    fish ``zaitaku completion fish > ~/.config/fish/completions/zaitaku.fish``. Then <Tab> completes
-    commands, options, city ids and the fiscal years of the city named before ``--fy``.
-    """
     from click.shell_completion import get_completion_class
 
     from zaitaku_core.cli import COMPLETE_VARIABLE, cli

@@ -16,129 +16,88 @@ from zaitaku_core.cli.common import (
     echo_json,
     follow_symlinks_option,
     get_registry,
+    json_format_option,
     lang_option,
     output_target,
 )
+from zaitaku_core.cli.helptext import FilledHelpOption, TranslatedCommand, current_language
 from zaitaku_core.cli.params import CITY
+from zaitaku_core.i18n import N_, NP_, tr, translate
 
 __all__ = ["handoff", "handoff_batch"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-WORDS = {
-    "ja": {
-        "after_hours": "営業時間外または休業日",
-        "yes": "はい",
-        "no": "いいえ",
-        "calendar": "事業所カレンダー",
-        "obligations": "連携（誰が・誰に・いつまでに・様式）",
-        "addons": "算定（加算）",
-        "total": "合計",
-        "units": "単位",
-        "claimable": "算定可",
-        "not_claimable": "算定不可",
-        "met": "実施済み",
-        "open": "未実施",
-        "national": "国の基準",
-        "city": "市のルール",
-        "guidance": "目安",
-        "binding": "義務",
-        "until": "期限",
-        "forms": "様式",
-        "billing": "算定要件",
-        "first": "先に把握した方が連絡",
-        "default": "市独自のルールがないため、国の基準（既定）を適用",
-        "conflicts": "国の基準と市のルールの食い違い",
-        "before": "事前を含む",
-        "extended": "時間外のため延長",
-        "closed": "休業",
-        "holidays": "祝日",
-        "year_end": "12/29〜1/3",
-        "explain": "判断の根拠（国の基準の条項と出典）",
-        "seen_at": "確認元",
-        "no_clause": "該当する条項の記録なし",
-        "modelled_from": "収録は",
-        "claim_month": "算定月",
-        "readings": "読み方",
-        "interpretation": "zaitaku-core の解釈（national_rules.toml）",
-        "period": "期間",
-        "reached": "要件の回数を満たす",
-        "not_reached": "要件の回数に届かない",
-        "incomplete": "データが期間の一部のみ",
-        "contacts": "連携の回数",
-        "claims": "算定回数",
-        "not_judged": "判定しない要件",
-        "summary": "年度ごとの回数（前々年度3月〜前年度2月）",
-        "no_summary": "集計できる年度がありません（加算のある年度の期間に事象がありません）",
-        "fiscal_year": "年度",
-        "verdict": "判定",
-        "at_least": "以上",
-        "per_month": "単位/月",
-    },
-    "en": {
-        "after_hours": "after office hours or on a closed day",
-        "yes": "yes",
-        "no": "no",
-        "calendar": "office calendar",
-        "obligations": "Who contacts whom, by when, on which form",
-        "addons": "Billing (add-ons)",
-        "total": "total",
-        "units": "units",
-        "claimable": "claimable",
-        "not_claimable": "not claimable",
-        "met": "done",
-        "open": "not done",
-        "national": "national",
-        "city": "city",
-        "guidance": "guidance",
-        "binding": "binding",
-        "until": "until",
-        "forms": "forms",
-        "billing": "billing condition",
-        "first": "whoever learns first contacts the other",
-        "default": "the city has no rules of its own: national defaults apply",
-        "conflicts": "Where the city rules and the national rules differ",
-        "before": "earlier counts too",
-        "extended": "extended: after hours",
-        "closed": "closed",
-        "holidays": "holidays",
-        "year_end": "29 Dec–3 Jan",
-        "explain": "Why (the clauses of the national rules that decided, with their sources)",
-        "seen_at": "seen at",
-        "no_clause": "no clause recorded",
-        "modelled_from": "modelled from",
-        "claim_month": "claim month",
-        "readings": "reading",
-        "interpretation": "zaitaku-core's interpretation (national_rules.toml)",
-        "period": "period",
-        "reached": "thresholds reached",
-        "not_reached": "thresholds not reached",
-        "incomplete": "the data covers part of the period only",
-        "contacts": "contacts",
-        "claims": "claims",
-        "not_judged": "not judged here",
-        "summary": "yearly counts (March of the year before last to February of the last)",
-        "no_summary": "no fiscal year to count (no event in the period of a year the add-on exists)",
-        "fiscal_year": "fiscal year",
-        "verdict": "verdict",
-        "at_least": "at least",
-        "per_month": "units a month",
-    },
+#: The words of ``zaitaku handoff``'s output (English, translated through the message catalogue).
+WORDS: dict[str, str] = {
+    "after_hours": NP_("handoff", "after office hours or on a closed day"),
+    "yes": NP_("handoff", "yes"),
+    "no": NP_("handoff", "no"),
+    "calendar": NP_("handoff", "office calendar"),
+    "obligations": NP_("handoff", "Who contacts whom, by when, on which form"),
+    "addons": NP_("handoff", "Billing (add-ons)"),
+    "total": NP_("handoff", "total"),
+    "units": NP_("handoff", "units"),
+    "claimable": NP_("handoff", "claimable"),
+    "not_claimable": NP_("handoff", "not claimable"),
+    "met": NP_("handoff", "done"),
+    "open": NP_("handoff", "not done"),
+    "national": NP_("handoff", "national"),
+    "city": NP_("handoff", "city"),
+    "guidance": NP_("handoff", "guidance"),
+    "binding": NP_("handoff", "binding"),
+    "until": NP_("handoff", "until"),
+    "forms": NP_("handoff", "forms"),
+    "billing": NP_("handoff", "billing condition"),
+    "first": NP_("handoff", "whoever learns first contacts the other"),
+    "default": NP_("handoff", "the city has no rules of its own: national defaults apply"),
+    "conflicts": NP_("handoff", "Where the city rules and the national rules differ"),
+    "before": NP_("handoff", "earlier counts too"),
+    "extended": NP_("handoff", "extended: after hours"),
+    "closed": NP_("handoff", "closed"),
+    "holidays": NP_("handoff", "holidays"),
+    "year_end": NP_("handoff", "29 Dec–3 Jan"),
+    "explain": NP_("handoff", "Why (the clauses of the national rules that decided, with their sources)"),
+    "seen_at": NP_("handoff", "seen at"),
+    "no_clause": NP_("handoff", "no clause recorded"),
+    "modelled_from": NP_("handoff", "modelled from"),
+    "claim_month": NP_("handoff", "claim month"),
+    "readings": NP_("handoff", "reading"),
+    "interpretation": NP_("handoff", "zaitaku-core's interpretation (national_rules.toml)"),
+    "period": NP_("handoff", "period"),
+    "reached": NP_("handoff", "thresholds reached"),
+    "not_reached": NP_("handoff", "thresholds not reached"),
+    "incomplete": NP_("handoff", "the data covers part of the period only"),
+    "contacts": NP_("handoff", "contacts"),
+    "claims": NP_("handoff", "claims"),
+    "not_judged": NP_("handoff", "not judged here"),
+    "summary": NP_("handoff", "yearly counts (March of the year before last to February of the last)"),
+    "no_summary": NP_("handoff", "no fiscal year to count (no event in the period of a year the add-on exists)"),
+    "fiscal_year": NP_("handoff", "fiscal year"),
+    "verdict": NP_("handoff", "verdict"),
+    "at_least": NP_("handoff", "at least"),
+    "per_month": NP_("handoff", "units a month"),
 }
 
 
 #: How each status of a clause is named (``national_rules.toml``: confirmed, secondary, reading).
-STATUS_WORDS = {
-    "ja": {"confirmed": "原文確認済み", "secondary": "二次資料", "reading": "読み方"},
-    "en": {"confirmed": "confirmed", "secondary": "secondary source", "reading": "reading"},
+STATUS_WORDS: dict[str, str] = {
+    "confirmed": NP_("clause status", "confirmed"),
+    "secondary": NP_("clause status", "secondary source"),
+    "reading": NP_("clause status", "reading"),
 }
+
+
+def _words(lang: str) -> dict[str, str]:
+    return {key: translate(word, lang) for key, word in WORDS.items()}
 
 
 def _parse_moment(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date and time such as 2025-01-03T19:10") from None
+        message = N_("{text!r} is not a date and time such as 2025-01-03T19:10")
+        raise click.BadParameter(tr(message, current_language(), text=text)) from None
 
 
 _CONTACT = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2})((?::[A-Za-z_]+)+)$")
@@ -148,7 +107,8 @@ def _parse_contact(text: str) -> dict[str, Any]:
     """``TIME:party[:conference|:means]`` — e.g. ``2025-01-04T10:00:hospital`` or ``…:hospital:conference``."""
     match = _CONTACT.match(text.strip())
     if not match:
-        raise click.BadParameter(f"{text!r}: write a contact as 2025-01-04T10:00:hospital[:conference]")
+        message = N_("{text!r}: write a contact as 2025-01-04T10:00:hospital[:conference]")
+        raise click.BadParameter(tr(message, current_language(), text=text))
     party, *extras = match.group(2).lstrip(":").split(":")
     contact: dict[str, Any] = {"at": _parse_moment(match.group(1)), "to_party": party}
     for extra in extras:
@@ -159,11 +119,15 @@ def _parse_contact(text: str) -> dict[str, Any]:
     return contact
 
 
-def _readings_help() -> str:
+def _readings(lang: str) -> dict[str, str]:
+    """The documented readings, for the help of --reading in ``lang``."""
     from zaitaku_core.handoff.engine import READINGS
 
-    lines = [f"{name}={'|'.join(values)} ({values[0]}): {ja} / {en}" for name, (values, ja, en) in READINGS.items()]
-    return "A documented reading of the rules, NAME=VALUE (repeatable) / 規定の読み方. " + "; ".join(lines)
+    lines = [
+        f"{name}={'|'.join(values)} ({values[0]}): {en if lang == 'en' else ja}"
+        for name, (values, ja, en) in READINGS.items()
+    ]
+    return {"readings": "; ".join(lines)}
 
 
 def _options(readings: Sequence[str]) -> Any:
@@ -185,20 +149,31 @@ def _holidays_option(*names: str) -> Callable[[F], F]:
         "--holidays-file",
         "holidays_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="The office's own closed dates: one date per line, or CSV with a date/日付 column (2024-08-13, "
-        "2024/8/13, 令和6年8月13日, R6.8.13; UTF-8 or cp932) / 事業所の休業日.",
+        help=N_(
+            "The office's own closed dates: one date per line, or CSV with a date/日付 column (2024-08-13, "
+            "2024/8/13, 令和6年8月13日, R6.8.13; UTF-8 or cp932)."
+        ),
     )
 
 
 def _reading_option(fn: Any) -> Any:
-    return click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE", help=_readings_help())(fn)
+    return click.option(
+        "--reading",
+        "readings",
+        cls=FilledHelpOption,
+        help_fill=_readings,
+        multiple=True,
+        metavar="NAME=VALUE",
+        help=N_("A documented reading of the rules, NAME=VALUE (repeatable): {readings}"),
+    )(fn)
 
 
 def _hours(text: str) -> tuple[time, time]:
     try:
         opens, closes = (time.fromisoformat(part) for part in text.split("-"))
     except ValueError:
-        raise click.BadParameter(f"{text!r}: write office hours as 08:45-17:30") from None
+        message = N_("{text!r}: write office hours as 08:45-17:30")
+        raise click.BadParameter(tr(message, current_language(), text=text)) from None
     return opens, closes
 
 
@@ -216,7 +191,9 @@ def _calendar(
     if calendar_id:
         specs = {spec.id: spec for spec in registry.office_calendars(city)}
         if calendar_id not in specs:
-            raise click.BadParameter(f"no calendar {calendar_id!r} for {city}; known: {', '.join(specs) or 'none'}")
+            known = ", ".join(specs) or "-"
+            message = N_("no calendar {calendar!r} for {city}; known: {known}")
+            raise click.BadParameter(tr(message, current_language(), calendar=calendar_id, city=city, known=known))
         return BusinessCalendar.from_spec(specs[calendar_id])
     opens, closes = _hours(hours) if hours else (time(8, 45), time(17, 30))
     return BusinessCalendar.build(
@@ -229,7 +206,7 @@ def _calendar(
 
 
 def _print_verdict(verdict: Any, city_name: str, tool_names: dict[str, str], lang: str) -> None:
-    w = WORDS[lang]
+    w = _words(lang)
     click.echo(f"{city_name}  {verdict.event_kind.label(lang)}  {verdict.at:%Y-%m-%d %H:%M}")
     click.echo(f"{w['after_hours']}: {w['yes'] if verdict.after_hours else w['no']}")
     click.echo(f"\n{w['obligations']}")
@@ -283,7 +260,7 @@ def _print_verdict(verdict: Any, city_name: str, tool_names: dict[str, str], lan
 def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
     from zaitaku_core.handoff.explain import explain
 
-    w = WORDS[lang]
+    w = _words(lang)
     click.echo(f"\n{w['explain']}")
     for item in explain(verdict):
         addon = item.addon
@@ -299,7 +276,7 @@ def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
         for clause in item.clauses:
             text = clause.text if lang == "ja" or not clause.text_en else clause.text_en
             source = clause.source
-            click.echo(f"    [{STATUS_WORDS[lang][clause.status]}] {text}")
+            click.echo(f"    [{translate(STATUS_WORDS[clause.status], lang)}] {text}")
             if source.id == "engine":  # the engine's own reading: name it and the value chosen
                 chosen = options.as_readings().get(clause.part)
                 if chosen:
@@ -316,28 +293,45 @@ def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
                 click.echo(f"      {w['seen_at']}: {clause.seen_at}")
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """Who must contact whom, by when, on which form, for an event in CITY, and what can be billed.
+
+        Example: zaitaku handoff asahikawa --event admission --at 2025-01-03T19:10 --office-closed sat,sun
+        --contact 2025-01-04T10:00:hospital"""
+    ),
+)
 @click.argument("city", type=CITY)
-@click.option("--event", "kind", required=True, help="admission, discharge, outpatient_visit, home_conference, death …")
-@click.option("--at", "at", required=True, help="When it happened: 2025-01-03T19:10.")
-@click.option("--admitted-at", help="For a discharge: when the stay began.")
+@click.option(
+    "--event",
+    "kind",
+    required=True,
+    help=N_("The event: admission, discharge, outpatient_visit, home_conference, death …"),
+)
+@click.option("--at", "at", required=True, help=N_("When it happened: 2025-01-03T19:10."))
+@click.option("--admitted-at", help=N_("For a discharge: when the stay began."))
 @click.option(
     "--stay-in",
-    help="For a discharge: where the person stayed: hospital, clinic, community_nursing_home "
-    "(地域密着型介護老人福祉施設) or ltc_facility (介護保険施設).",
+    help=N_(
+        "For a discharge: where the person stayed: hospital, clinic, community_nursing_home "
+        "(地域密着型介護老人福祉施設) or ltc_facility (介護保険施設)."
+    ),
 )
-@click.option("--service-start", help="For a discharge: the day home services began (the claim month).")
-@click.option("--initial-addon", is_flag=True, help="初回加算 is claimed in that month (excludes 退院・退所加算).")
-@click.option("--contact", "contacts", multiple=True, help="What the care manager did: TIME:party[:conference|:means].")
-@click.option("--office-closed", help="The office's closed weekdays (default sat,sun).")
-@click.option("--office-hours", help="Office hours, e.g. 08:45-17:30 (the default).")
-@click.option("--holidays/--no-holidays", default=True, show_default=True, help="Closed on national holidays.")
-@click.option("--year-end/--no-year-end", default=True, show_default=True, help="Closed 29 Dec – 3 Jan.")
-@click.option("--calendar", "calendar_id", help="Use an office calendar the city's plugin declares.")
+@click.option("--service-start", help=N_("For a discharge: the day home services began (the claim month)."))
+@click.option("--initial-addon", is_flag=True, help=N_("初回加算 is claimed in that month (excludes 退院・退所加算)."))
+@click.option(
+    "--contact", "contacts", multiple=True, help=N_("What the care manager did: TIME:party[:conference|:means].")
+)
+@click.option("--office-closed", help=N_("The office's closed weekdays (default sat,sun)."))
+@click.option("--office-hours", help=N_("Office hours, e.g. 08:45-17:30 (the default)."))
+@click.option("--holidays/--no-holidays", default=True, show_default=True, help=N_("Closed on national holidays."))
+@click.option("--year-end/--no-year-end", default=True, show_default=True, help=N_("Closed 29 Dec – 3 Jan."))
+@click.option("--calendar", "calendar_id", help=N_("Use an office calendar the city's plugin declares."))
 @_holidays_option()
 @_reading_option
-@click.option("--explain", is_flag=True, help="Print the clauses that decided each add-on, with their sources.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--explain", is_flag=True, help=N_("Print the clauses that decided each add-on, with their sources."))
+@json_format_option
 @lang_option
 @click.pass_context
 def handoff(
@@ -361,11 +355,6 @@ def handoff(
     as_json: bool,
     lang: str,
 ) -> None:
-    """Who must contact whom, by when, on which form, for an event in CITY, and what can be billed.
-
-    Example: zaitaku handoff asahikawa --event admission --at 2025-01-03T19:10 --office-closed sat,sun
-    --contact 2025-01-04T10:00:hospital
-    """
     from zaitaku_core.calendar.era import parse_date
     from zaitaku_core.errors import EraDateError
     from zaitaku_core.handoff import Contact, Event, evaluate
@@ -378,7 +367,7 @@ def handoff(
         start = parse_date(service_start) if service_start else None
     except EraDateError:
         raise click.BadParameter(
-            "write a date such as 2024-07-01 or 令和6年7月1日", param_hint="--service-start"
+            tr(N_("write a date such as 2024-07-01 or 令和6年7月1日"), lang), param_hint="--service-start"
         ) from None
     parsed_contacts = [_parse_contact(text) for text in contacts]
     registry = get_registry(ctx)
@@ -445,24 +434,31 @@ def _batch_calendar(
 
     if city is None:
         if calendar_id is not None:
-            raise click.UsageError("--calendar names a calendar of the city given with --city")
+            message = N_("--calendar names a calendar of the city given with --city")
+            raise click.UsageError(tr(message, current_language()))
         opens, closes = _hours(office_hours) if office_hours else (time(8, 45), time(17, 30))
         calendar = BusinessCalendar.build(closed_weekdays=office_closed or "sat,sun", opens=opens, closes=closes)
     else:
         if office_closed is not None or office_hours is not None:
-            raise click.UsageError("--city uses the city's calendar: give --office-closed/--office-hours without it")
+            message = N_("--city uses the city's calendar: give --office-closed/--office-hours without it")
+            raise click.UsageError(tr(message, current_language()))
         specs = {spec.id: spec for spec in get_registry(ctx).office_calendars(city)}
         if calendar_id is None and len(specs) != 1:
             known = ", ".join(specs)
+            message = (
+                N_("{city} declares {n} office calendars: {known}; give --calendar ID")
+                if specs
+                else N_("{city} declares no office calendar; give --office-closed/--office-hours instead")
+            )
             raise click.BadParameter(
-                f"{city} declares {len(specs)} office calendars{': ' + known if known else ''}; "
-                + ("give --calendar ID" if specs else "give --office-closed/--office-hours instead"),
-                param_hint="--city",
+                tr(message, current_language(), city=city, n=len(specs), known=known), param_hint="--city"
             )
         chosen = calendar_id if calendar_id is not None else next(iter(specs))
         if chosen not in specs:
+            message = N_("no calendar {calendar!r} for {city}; known: {known}")
+            known = ", ".join(specs) or "-"
             raise click.BadParameter(
-                f"no calendar {chosen!r} for {city}; known: {', '.join(specs) or 'none'}", param_hint="--calendar"
+                tr(message, current_language(), calendar=chosen, city=city, known=known), param_hint="--calendar"
             )
         calendar = BusinessCalendar.from_spec(specs[chosen])
     if holidays_file is not None:
@@ -474,11 +470,8 @@ def _batch_calendar(
 
 def _tell_ignored(source: Any) -> None:
     if source.unknown:
-        click.echo(
-            f"zaitaku: {source.path.name}: 読み込まない列（出力にも写しません） / columns ignored and not copied: "
-            f"{', '.join(source.unknown)}",
-            err=True,
-        )
+        message = N_("zaitaku: {file}: columns ignored and not copied: {columns}")
+        click.echo(tr(message, current_language(), file=source.path.name, columns=", ".join(source.unknown)), err=True)
 
 
 def _run_local(
@@ -562,12 +555,13 @@ def _run_dask(
     from zaitaku_core.handoff.engines.dask import evaluate_dask
 
     if contacts_path is not None:
-        raise InputError(
-            "--engine dask では連絡記録を事象の contacts 列に入れてください / with --engine dask, give the contacts "
-            "nested in the events' 'contacts' column (a list of structs), not --contacts"
+        message = N_(
+            "with --engine dask, give the contacts nested in the events' 'contacts' column (a list of structs), "
+            "not --contacts"
         )
+        raise InputError(tr(message, current_language()))
     if output is None:
-        raise click.UsageError("--engine dask writes a Parquet dataset: give -o FOLDER")
+        raise click.UsageError(tr(N_("--engine dask writes a Parquet dataset: give -o FOLDER"), current_language()))
     evaluate_dask(events_path, output, calendar=calendar, options=options, scheduler=scheduler)
     if counter is not None:  # the dataset read back batch by batch, only the columns the counts need
         import pyarrow.dataset as pa_ds
@@ -587,7 +581,7 @@ def _summary_text(years: Sequence[Any], lang: str) -> str:
     from zaitaku_core.calendar import FiscalYear
     from zaitaku_core.handoff.rules import national_addons, office_addons
 
-    w = WORDS[lang]
+    w = _words(lang)
     names = {a.id: (a.name if lang == "ja" else a.name_en) for a in national_addons()}
     lines: list[str] = []
     for office in office_addons():
@@ -646,67 +640,98 @@ def _write_summary(
         click.echo(text, nl=False, err=to_stderr)
 
 
-@click.command("handoff-batch")
+@click.command(
+    "handoff-batch",
+    cls=TranslatedCommand,
+    help=N_(
+        """Evaluate EVENTS (CSV or Parquet: kind, at[, admitted_at, subject]) into verdicts (CSV or Parquet).
+
+        The output has, per event, its subject, kind and times, after_hours, units and per add-on claimable,
+        units, tier, reason and its window. Other columns are ignored and never copied; a subject must be an
+        opaque id. CSV cells are protected against spreadsheet formula injection. Japanese headers (種別, 日時 …)
+        and dates (2024/06/14 10:00, 令和6年6月14日 10:00) are read; a bad cell is named by file, line and
+        column, never by its value.
+
+        The office calendar is weekdays 08:45–17:30 closed on weekends, national holidays and 29 Dec – 3 Jan
+        (--office-closed, --office-hours), or the one a city declares (--city); --holidays adds the office's
+        own closed dates. --reading chooses a documented reading of the rules, as for zaitaku handoff.
+        --summary counts, while the verdicts are written, what 特定事業所医療介護連携加算 needs per fiscal year."""
+    ),
+)
 @click.argument("events", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--contacts",
     "contacts_path",
     type=click.Path(exists=True, path_type=Path),
-    help="Contacts (CSV or Parquet): event (row number of EVENTS, from 0), at, to_party[, from_party, means, "
-    "conference] / 連絡記録.",
+    help=N_(
+        "Contacts (CSV or Parquet): event (row number of EVENTS, from 0), at, to_party[, from_party, means, "
+        "conference]."
+    ),
 )
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="File to write (atomically); a folder with --engine dask."
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help=N_("File to write (atomically); a folder with --engine dask."),
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(_FORMATS), help="Output format (default: from the suffix of -o, else csv)."
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    help=N_("Output format (default: from the suffix of -o, else csv)."),
 )
 @click.option(
     "--encoding",
     default="auto",
     show_default=True,
-    help="Encoding of CSV input: auto (UTF-8, UTF-8 with BOM or cp932), utf-8, utf-8-sig, cp932 / 文字コード.",
+    help=N_("Encoding of CSV input: auto (UTF-8, UTF-8 with BOM or cp932), utf-8, utf-8-sig, cp932."),
 )
 @follow_symlinks_option
-@click.option("--office-closed", help="The office's closed weekdays (default sat,sun).")
-@click.option("--office-hours", help="Office hours, e.g. 08:45-17:30 (the default).")
+@click.option("--office-closed", help=N_("The office's closed weekdays (default sat,sun)."))
+@click.option("--office-hours", help=N_("Office hours, e.g. 08:45-17:30 (the default)."))
 @click.option(
-    "--batch-size", default=131_072, show_default=True, type=click.IntRange(1, 10_000_000), help="Rows per batch."
+    "--batch-size",
+    default=131_072,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help=N_("Rows per batch."),
 )
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),
     default="local",
     show_default=True,
-    help="local: this process, streaming; dask: a Dask cluster (Parquet in, partitioned Parquet out).",
+    help=N_("local: this process, streaming; dask: a Dask cluster (Parquet in, partitioned Parquet out)."),
 )
-@click.option("--scheduler", help="With --engine dask: the scheduler's address (default: a local cluster).")
+@click.option("--scheduler", help=N_("With --engine dask: the scheduler's address (default: a local cluster)."))
 @_holidays_option("--holidays")
 @click.option(
     "--city",
     type=CITY,
-    help="Use the office calendar CITY's plugin declares (id, Japanese name or code) / 市町村の事業所カレンダー.",
+    help=N_("Use the office calendar CITY's plugin declares (id, Japanese name or code)."),
 )
-@click.option("--calendar", "calendar_id", help="With --city: which of the city's calendars (if it has several).")
+@click.option("--calendar", "calendar_id", help=N_("With --city: which of the city's calendars (if it has several)."))
 @_reading_option
 @click.option(
     "--summary",
     is_flag=True,
-    help="Also print the yearly counts for 特定事業所医療介護連携加算 (to standard output with -o, else to "
-    "standard error) / 年度ごとの回数.",
+    help=N_(
+        "Also print the yearly counts for 特定事業所医療介護連携加算 (to standard output with -o, else to "
+        "standard error)."
+    ),
 )
 @click.option(
     "--summary-output",
     type=click.Path(path_type=Path),
-    help="Write the summary to this file (atomically); implies --summary.",
+    help=N_("Write the summary to this file (atomically); implies --summary."),
 )
 @click.option(
     "--summary-format",
     type=click.Choice(["table", "json"]),
-    help="The summary as a table (default) or JSON (default for a --summary-output ending in .json).",
+    help=N_("The summary as a table (default) or JSON (default for a --summary-output ending in .json)."),
 )
 @lang_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar / 進捗を表示しない.")
+@click.option("-q", "--quiet", is_flag=True, help=N_("No progress bar."))
 @click.pass_context
 def handoff_batch(
     ctx: click.Context,
@@ -731,19 +756,6 @@ def handoff_batch(
     lang: str,
     quiet: bool,
 ) -> None:
-    """Evaluate EVENTS (CSV or Parquet: kind, at[, admitted_at, subject]) into verdicts (CSV or Parquet).
-
-    入院・退院などの事象の表を一括で評価します。The output has, per event, its subject, kind and times,
-    after_hours, units and per add-on claimable, units, tier, reason and its window. Other columns are
-    ignored and never copied; a subject must be an opaque id. CSV cells are protected against spreadsheet
-    formula injection. Japanese headers (種別, 日時 …) and dates (2024/06/14 10:00, 令和6年6月14日 10:00) are
-    read; a bad cell is named by file, line and column, never by its value.
-
-    The office calendar is weekdays 08:45–17:30 closed on weekends, national holidays and 29 Dec – 3 Jan
-    (--office-closed, --office-hours), or the one a city declares (--city); --holidays adds the office's
-    own closed dates. --reading chooses a documented reading of the rules, as for zaitaku handoff.
-    --summary counts, while the verdicts are written, what 特定事業所医療介護連携加算 needs per fiscal year.
-    """
     from zaitaku_core.handoff.summary import OfficeCounter
 
     options = _options(readings)
@@ -752,9 +764,8 @@ def handoff_batch(
     if summary_output is not None:
         summary_output = output_target(summary_output, follow_symlinks=follow_symlinks)
         if output is not None and summary_output.resolve() == output.resolve():
-            raise click.BadParameter(
-                "the summary would replace the verdicts: give another file", param_hint="--summary-output"
-            )
+            message = tr(N_("the summary would replace the verdicts: give another file"), current_language())
+            raise click.BadParameter(message, param_hint="--summary-output")
     if engine == "dask":
         _run_dask(events, contacts_path, output, calendar, options, scheduler, counter)
     else:

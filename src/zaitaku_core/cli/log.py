@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from zaitaku_core.cli.common import echo_json, emit, follow_symlinks_option, get_registry
+from zaitaku_core.cli.common import (
+    echo_json,
+    emit,
+    follow_symlinks_option,
+    get_registry,
+    json_format_option,
+    lang_option,
+)
+from zaitaku_core.cli.helptext import TranslatedGroup, current_language
+from zaitaku_core.i18n import N_, NP_, tr, translate
 
 if TYPE_CHECKING:
     from zaitaku_core.activity.reader import ProgramLookup
@@ -34,10 +43,8 @@ def open_log(target: str, *, create: bool = True) -> ActivityLog:
     try:
         from zaitaku_core.activity.store import ActivityLog
     except ImportError as exc:
-        raise ActivityLogError(
-            "活動記録には追加の部品が必要です: pip install 'zaitaku-core[log]' / "
-            f"the log extra is not installed ({exc.name})"
-        ) from None
+        message = N_("the log extra is not installed ({module}): pip install 'zaitaku-core[log]'")
+        raise ActivityLogError(tr(message, current_language(), module=exc.name)) from None
     return ActivityLog.open(target, create=create)
 
 
@@ -70,20 +77,23 @@ def _fiscal_year(value: str | None) -> int | None:
     return parse_fiscal_year(value).year
 
 
-@click.group()
+@click.group(
+    cls=TranslatedGroup,
+    help=N_(
+        """Keep and count the activity log: meetings, trainings, courses, consultations and more.
+
+        The log is an SQLite file by default (created, and migrated to the current schema, when opened), or a
+        PostgreSQL URL (postgresql+psycopg://user@host/db) for a centre with several staff."""
+    ),
+)
 @click.option(
     "--db",
     default=lambda: os.environ.get(LOG_ENV, "activities.sqlite"),
     show_default=f"${LOG_ENV} or activities.sqlite",
-    help="活動記録：SQLite のファイル、またはデータベースのURL / the log: an SQLite file or a database URL.",
+    help=N_("The log: an SQLite file or a database URL."),
 )
 @click.pass_context
 def log(ctx: click.Context, db: str) -> None:
-    """活動記録（会議・研修・講座・相談など）を記録し、集計する / keep and count the activity log.
-
-    The log is an SQLite file by default (created, and migrated to the current schema, when opened), or a
-    PostgreSQL URL (postgresql+psycopg://user@host/db) for a centre with several staff.
-    """
     ctx.meta[_DB_KEY] = db
 
 
@@ -94,28 +104,38 @@ def _lookup(ctx: click.Context, check_plan: bool) -> ProgramLookup | None:
 _CORRECT = click.option(
     "--correct",
     is_flag=True,
-    help="行IDが同じで内容の違う記録を訂正し、削除した記録を戻す（変更履歴に残る）/ correct entries whose row id "
-    "is in the log with other content, and bring back deleted ones (kept in the audit trail).",
+    help=N_(
+        "Correct entries whose row id is in the log with other content, and bring back deleted ones (kept in "
+        "the audit trail)."
+    ),
 )
 
 _PLAN_CHECK = click.option(
     "--plan-check/--no-plan-check",
     default=True,
     show_default=True,
-    help="取組IDを計画と照合する / check every program id against the city's plan for the row's fiscal year.",
+    help=N_("Check every program id against the city's plan for the row's fiscal year."),
 )
 
 
-@log.command("import")
+@log.command(
+    "import",
+    help=N_(
+        """Import the activities of FILE (CSV or XLSX), all or nothing.
+
+        Every row is checked; any error (listed with file, line or cell, and field) writes nothing. Rows already
+        in the log are not counted twice, so importing the same file again changes nothing. A row whose row id
+        is in the log with other content is refused, unless --correct is given: then the entry is corrected,
+        and the change kept in the audit trail (zaitaku log changes)."""
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--city", help="市町村ID（列がないとき、すべての行に）/ the city of every row (when there is no column).")
-@click.option(
-    "--encoding", help="CSVの文字コード（既定：UTF-8、だめなら cp932）/ CSV encoding (default: UTF-8, else cp932)."
-)
-@click.option("--sheet", help="XLSXのシート名（既定：活動記録）/ the workbook's log sheet (default: 活動記録).")
+@click.option("--city", help=N_("The city of every row (when the file has no city column)."))
+@click.option("--encoding", help=N_("CSV encoding (default: UTF-8, else cp932)."))
+@click.option("--sheet", help=N_("The workbook's log sheet (default: 活動記録)."))
 @_PLAN_CHECK
 @_CORRECT
-@click.option("--json", "as_json", is_flag=True, help="結果をJSONで / print the result as JSON.")
+@json_format_option
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -127,13 +147,6 @@ def import_(
     correct: bool,
     as_json: bool,
 ) -> None:
-    """ファイル（CSV・XLSX）の活動を取り込む / import the activities of FILE (CSV or XLSX), all or nothing.
-
-    Every row is checked; any error (listed with file, line or cell, and field) writes nothing. Rows already
-    in the log are not counted twice, so importing the same file again changes nothing. A row whose row id
-    is in the log with other content is refused, unless --correct is given: then the entry is corrected,
-    and the change kept in the audit trail (zaitaku log changes).
-    """
     from zaitaku_core.activity.reader import read_file
     from zaitaku_core.activity.store import file_sha256
 
@@ -152,45 +165,50 @@ def import_(
             }
         )
         return
-    text = (
-        f"{result.source}: {result.rows}行、新規 {result.inserted}件、記録済み {result.already_present}件",
-        f"{result.rows} rows, {result.inserted} new, {result.already_present} already in the log",
-    )
-    extra = [
-        (f"訂正 {result.corrected}件", f"{result.corrected} corrected", result.corrected),
-        (f"復元 {result.restored}件", f"{result.restored} restored", result.restored),
-        (
-            f"削除済みのため除外 {result.kept_deleted}件",
-            f"{result.kept_deleted} left out as deleted",
-            result.kept_deleted,
-        ),
+    lang = current_language()
+    parts = [
+        tr(
+            N_("{source}: {rows} rows, {inserted} new, {present} already in the log"),
+            lang,
+            source=result.source,
+            rows=result.rows,
+            inserted=result.inserted,
+            present=result.already_present,
+        )
     ]
-    ja = "、".join([text[0], *(j for j, _, n in extra if n)])
-    en = ", ".join([text[1], *(e for _, e, n in extra if n)])
-    click.echo(f"{ja} / {en}")
+    for message, n in (
+        (N_("{n} corrected"), result.corrected),
+        (N_("{n} restored"), result.restored),
+        (N_("{n} left out as deleted"), result.kept_deleted),
+    ):
+        if n:
+            parts.append(tr(message, lang, n=n))
+    click.echo(("、" if lang == "ja" else ", ").join(parts))
 
 
-@log.command()
-@click.option("--city", required=True, help="市町村ID / city id.")
-@click.option("--program", required=True, help="取組ID / program id.")
-@click.option("--date", "day", required=True, help="日付（2024-04-01、令和6年4月1日）/ date.")
-@click.option("--kind", required=True, help="種別（会議・研修・講座・イベント・相談・発行…）/ kind of activity.")
-@click.option("--count", type=int, help="件数（既定 1）/ how many activities the entry stands for.")
-@click.option("--title", help="名称 / title (no personal names).")
-@click.option("--participants", type=int, help="参加者数 / participants.")
+@log.command(
+    help=N_("Record one activity (with --id and --correct: correct the entry of that row id)."),
+)
+@click.option("--city", required=True, help=N_("City id."))
+@click.option("--program", required=True, help=N_("Program id."))
+@click.option("--date", "day", required=True, help=N_("Date (2024-04-01, 令和6年4月1日)."))
+@click.option("--kind", required=True, help=N_("Kind of activity (会議, 研修, 講座, イベント, 相談, 発行 …)."))
+@click.option("--count", type=int, help=N_("How many activities the entry stands for (default 1)."))
+@click.option("--title", help=N_("Title (no personal names)."))
+@click.option("--participants", type=int, help=N_("Number of participants."))
 @click.option(
     "--by-profession",
     multiple=True,
     metavar="職種=人数",
-    help="職種別の参加者数（医師=3）、繰り返し可 / participants of a profession, repeatable.",
+    help=N_("Participants of a profession (医師=3); repeatable."),
 )
-@click.option("--scene", "scenes", multiple=True, help="場面、繰り返し可 / care scene served, repeatable.")
-@click.option("--body", help="実施主体 / the body that held it.")
-@click.option("--asker", help="相談者の区分（専門職・本人・家族・その他）/ who asked (consultations).")
-@click.option("--asker-profession", help="相談者の職種 / the asking professional's profession.")
-@click.option("--topic", help="相談内容 / topic of the consultation.")
-@click.option("--case-id", help="匿名のケースID / an opaque case id.")
-@click.option("--id", "row_id", help="行ID（再登録の照合用）/ a row id making the entry idempotent.")
+@click.option("--scene", "scenes", multiple=True, help=N_("Care scene served; repeatable."))
+@click.option("--body", help=N_("The body that held it."))
+@click.option("--asker", help=N_("Who asked, for a consultation (専門職, 本人, 家族, その他)."))
+@click.option("--asker-profession", help=N_("The asking professional's profession."))
+@click.option("--topic", help=N_("Topic of the consultation."))
+@click.option("--case-id", help=N_("An opaque case id."))
+@click.option("--id", "row_id", help=N_("A row id, which makes recording the entry again change nothing."))
 @_PLAN_CHECK
 @_CORRECT
 @click.pass_context
@@ -203,7 +221,6 @@ def add(
     correct: bool,
     **fields: Any,
 ) -> None:
-    """活動を1件記録する / record one activity (with --id and --correct: correct the entry of that row id)."""
     from zaitaku_core.activity.reader import profession_header, read_fields
     from zaitaku_core.activity.vocabulary import Profession
     from zaitaku_core.errors import InputError
@@ -216,9 +233,8 @@ def add(
     for item in by_profession:
         name, sep, number = item.partition("=")
         if not sep:
-            raise click.BadParameter(
-                f"職種=人数 の形で書いてください / write PROFESSION=N: {item!r}", param_hint="--by-profession"
-            )
+            message = tr(N_("write PROFESSION=N (医師=3): {item!r}"), current_language(), item=item)
+            raise click.BadParameter(message, param_hint="--by-profession")
         try:
             profession = Profession.parse(name.strip())
         except InputError as exc:
@@ -227,27 +243,29 @@ def add(
     item_ = read_fields(values, source="zaitaku log add", programs=_lookup(ctx, plan_check))
     result = _log(ctx).import_entries([("zaitaku log add", 1, item_)], source="zaitaku log add", correct=correct)
     if result.corrected:
-        state = "訂正しました / corrected"
+        state = N_("corrected")
     elif result.restored:
-        state = "削除した記録を戻しました / restored"
+        state = N_("restored")
     elif result.kept_deleted:
-        state = "削除済みの記録です（戻すには --correct）/ deleted earlier (to bring it back, --correct)"
+        state = N_("deleted earlier (to bring it back, --correct)")
     else:
-        state = "記録しました / recorded" if result.inserted else "記録済みです / already in the log"
-    click.echo(f"{state}: {item_.city} {item_.program} {item_.date.isoformat()} {item_.kind.ja}")
+        state = N_("recorded") if result.inserted else N_("already in the log")
+    lang = current_language()
+    kind = item_.kind.label(lang)
+    click.echo(f"{tr(state, lang)}: {item_.city} {item_.program} {item_.date.isoformat()} {kind}")
 
 
 def _filters(fn: Any) -> Any:
-    fn = click.option("--city", help="市町村ID / city id.")(fn)
-    fn = click.option("--fy", "fiscal_year", help="年度（2024、令和6年度）/ fiscal year.")(fn)
-    return click.option("--json", "as_json", is_flag=True, help="JSONで出力 / print JSON.")(fn)
+    fn = click.option("--city", help=N_("City id."))(fn)
+    fn = click.option("--fy", "fiscal_year", help=N_("Fiscal year (2024, 令和6年度)."))(fn)
+    return json_format_option(fn)
 
 
-@log.command("list")
+@log.command("list", help=N_("List logged activities by date (tab-separated, or JSON)."))
 @_filters
-@click.option("--program", help="取組ID / program id.")
-@click.option("--kind", help="種別 / kind of activity.")
-@click.option("--limit", type=click.IntRange(min=1), help="最大件数 / at most this many entries.")
+@click.option("--program", help=N_("Program id."))
+@click.option("--kind", help=N_("Kind of activity."))
+@click.option("--limit", type=click.IntRange(min=1), help=N_("At most this many entries."))
 @click.pass_context
 def list_(
     ctx: click.Context,
@@ -258,7 +276,6 @@ def list_(
     kind: str | None,
     limit: int | None,
 ) -> None:
-    """記録された活動を日付順に表示する / list logged activities by date (tab-separated, or JSON)."""
     from zaitaku_core.activity.store import activity_record
     from zaitaku_core.activity.vocabulary import ActivityKind
 
@@ -288,44 +305,45 @@ def _echo_cells(values: list[Any]) -> None:
     click.echo("\t".join(str(neutralize(cell.replace("\t", " ").replace("\n", " "))) for cell in cells))
 
 
-@log.command()
-@click.option("--city", required=True, help="市町村ID / city id.")
-@click.option("--id", "row_ids", multiple=True, help="削除する記録の行ID、繰り返し可 / row id of an entry, repeatable.")
+@log.command(
+    help=N_(
+        """Delete entries of the log, all named or none.
+
+        Each deletion is kept in the audit trail (zaitaku log changes) with the entry as it was. Importing a
+        file that still holds a deleted row leaves it out; import it with --correct to bring it back."""
+    ),
+)
+@click.option("--city", required=True, help=N_("City id."))
+@click.option("--id", "row_ids", multiple=True, help=N_("Row id of an entry to delete; repeatable."))
 @click.option(
     "--entry",
     "entries",
     type=int,
     multiple=True,
-    help="削除する記録の番号（log list の entry）、繰り返し可 / entry number (from log list), repeatable.",
+    help=N_("Number of an entry to delete (the entry column of log list); repeatable."),
 )
-@click.option("--reason", required=True, help="削除の理由（変更履歴に残る）/ why (kept in the audit trail).")
-@click.option("--json", "as_json", is_flag=True, help="削除した記録をJSONで / print the deleted entries as JSON.")
+@click.option("--reason", required=True, help=N_("Why (kept in the audit trail)."))
+@json_format_option
 @click.pass_context
 def delete(
     ctx: click.Context, city: str, row_ids: tuple[str, ...], entries: tuple[int, ...], reason: str, as_json: bool
 ) -> None:
-    """記録を削除する（すべてか、何もしないか）/ delete entries of the log, all named or none.
-
-    Each deletion is kept in the audit trail (zaitaku log changes) with the entry as it was. Importing a
-    file that still holds a deleted row leaves it out; import it with --correct to bring it back.
-    """
     from zaitaku_core.activity.store import activity_record
 
     if not row_ids and not entries:
-        raise click.UsageError("--id か --entry で記録を指定してください / name the entries with --id or --entry")
+        raise click.UsageError(tr(N_("name the entries with --id or --entry"), current_language()))
     deleted = _log(ctx).delete(city, row_ids=row_ids, entries=entries, reason=reason)
     if as_json:
         echo_json([activity_record(item) for item in deleted])
         return
-    click.echo(f"{len(deleted)}件を削除しました / deleted {len(deleted)} entries")
+    click.echo(tr(N_("deleted {n} entries"), current_language(), n=len(deleted)))
 
 
-@log.command()
-@click.option("--city", help="市町村ID / city id.")
-@click.option("--json", "as_json", is_flag=True, help="JSONで出力 / print JSON.")
+@log.command(help=N_("The audit trail: entries corrected, deleted and restored, oldest first."))
+@click.option("--city", help=N_("City id."))
+@json_format_option
 @click.pass_context
 def changes(ctx: click.Context, city: str | None, as_json: bool) -> None:
-    """訂正・削除・復元の履歴 / the audit trail: entries corrected, deleted and restored, oldest first."""
     records = [
         {
             "number": change.number,
@@ -350,11 +368,24 @@ def changes(ctx: click.Context, city: str | None, as_json: bool) -> None:
         _echo_cells([record[c] for c in columns])
 
 
-@log.command()
+#: The columns of ``zaitaku log summary``'s table.
+_SUMMARY_HEADERS = (
+    NP_("log summary", "City"),
+    NP_("log summary", "Fiscal year"),
+    NP_("log summary", "Program"),
+    NP_("log summary", "Kind"),
+    NP_("log summary", "Entries"),
+    NP_("log summary", "Activities"),
+    NP_("log summary", "Participants"),
+    NP_("log summary", "First"),
+    NP_("log summary", "Last"),
+)
+
+
+@log.command(help=N_("Totals per city, fiscal year, program and kind: entries, activities, participants."))
 @_filters
 @click.pass_context
 def summary(ctx: click.Context, city: str | None, fiscal_year: str | None, as_json: bool) -> None:
-    """市町村・年度・取組・種別ごとの件数と参加者数 / totals per city, fiscal year, program and kind."""
     rows = _log(ctx).summary(city=city, fiscal_year=_fiscal_year(fiscal_year))
     records = [
         {
@@ -373,31 +404,29 @@ def summary(ctx: click.Context, city: str | None, fiscal_year: str | None, as_js
     if as_json:
         echo_json(records)
         return
-    click.echo("市町村\t年度\t取組ID\t種別\t記録数\t件数\t参加者数\t最初\t最後")
+    lang = current_language()
+    click.echo("\t".join(translate(header, lang) for header in _SUMMARY_HEADERS))
     for row in rows:
         click.echo(
-            f"{row.city}\t{row.fiscal_year}\t{row.program}\t{row.kind.ja}\t{row.entries}\t{row.activities}\t"
+            f"{row.city}\t{row.fiscal_year}\t{row.program}\t{row.kind.label(lang)}\t{row.entries}\t{row.activities}\t"
             f"{row.participants}\t{row.first.isoformat()}\t{row.last.isoformat()}"
         )
 
 
-@log.command()
+@log.command(help=N_("Write an empty activity file (XLSX or CSV) to fill in; its headers in the language of --lang."))
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="書き出すファイル（.xlsx / .csv）.",
+    help=N_("The file to write (.xlsx or .csv)."),
 )
 @follow_symlinks_option
-@click.option(
-    "--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True, help="見出しの言語 / headers."
-)
+@lang_option
 def template(output: Path, follow_symlinks: bool, lang: str) -> None:
-    """記入用の活動記録ファイル（XLSX・CSV）を書き出す / write an empty activity file to fill in."""
     from zaitaku_core.activity.template import template_csv, template_xlsx
 
     suffix = output.suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
-        raise click.BadParameter("拡張子は .xlsx か .csv / the suffix must be .xlsx or .csv", param_hint="-o")
+        raise click.BadParameter(tr(N_("the suffix must be .xlsx or .csv"), lang), param_hint="-o")
     emit(template_xlsx(lang) if suffix == ".xlsx" else template_csv(lang), output, follow_symlinks=follow_symlinks)

@@ -18,8 +18,10 @@ from zaitaku_core.cli.common import (
     get_registry,
     lang_option,
 )
+from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.cli.terminal import terminal_safe
+from zaitaku_core.i18n import N_, tr
 
 __all__ = ["compare", "report", "validate"]
 
@@ -27,14 +29,12 @@ FORMAT_CHOICE = click.Choice(["md", "html", "pdf", "json", "csv", "xlsx"])
 _BINARY = frozenset({"pdf", "xlsx"})
 
 
-def _emit_report(data: bytes, fmt: str, output: Path | None, *, follow_symlinks: bool = False) -> None:
+def _emit_report(data: bytes, fmt: str, output: Path | None, lang: str, *, follow_symlinks: bool = False) -> None:
     """Write a report to ``output``, or to standard output: there, a terminal gets text only, with control
     and bidirectional-override characters taken out (a pipe or a file gets the bytes as they are)."""
     if output is None and sys.stdout.isatty():
         if fmt in _BINARY:
-            raise click.UsageError(
-                f"{fmt} は端末に出力できません。-o でファイルを指定してください / give -o FILE for {fmt}"
-            )
+            raise click.UsageError(tr(N_("{fmt} cannot be written to a terminal: give -o FILE."), lang, fmt=fmt))
         data = terminal_safe(data.decode("utf-8")).encode("utf-8")
     emit(data, output, follow_symlinks=follow_symlinks)
 
@@ -44,18 +44,22 @@ def _issued_option(fn: click.decorators.FC) -> click.decorators.FC:
         "--date",
         "issued",
         type=click.DateTime(["%Y-%m-%d"]),
-        help="作成日 (YYYY-MM-DD) in the title block; default: the latest date in the city's data, so a rerun "
-        "gives the same bytes.",
+        help=N_(
+            "Date of issue (作成日, YYYY-MM-DD) in the title block; default: the latest date in the city's data, "
+            "so a rerun gives the same bytes."
+        ),
     )(fn)
 
 
 def _show_ids_option(fn: click.decorators.FC) -> click.decorators.FC:
     return click.option(
-        "--show-ids", is_flag=True, help="Keep the identifier columns in HTML, PDF and Markdown (always in the others)."
+        "--show-ids",
+        is_flag=True,
+        help=N_("Keep the identifier columns in HTML, PDF and Markdown (always in the others)."),
     )(fn)
 
 
-def _format(fmt: str | None, output: Path | None) -> str:
+def _format(fmt: str | None, output: Path | None, lang: str) -> str:
     if fmt:
         return fmt
     suffix = output.suffix.lstrip(".").lower() if output else ""
@@ -64,17 +68,38 @@ def _format(fmt: str | None, output: Path | None) -> str:
     if suffix in FORMAT_CHOICE.choices:
         return suffix
     if output is not None:
-        raise click.BadParameter(f"cannot tell the format from {output.name!r}; give --format", param_hint="-o")
+        raise click.BadParameter(
+            tr(N_("cannot tell the format from {name!r}; give --format"), lang, name=output.name), param_hint="-o"
+        )
     return "md"
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """Validate CITIES (all installed cities when none is named) against the check catalogue.
+
+        A city whose plugin data cannot be read is reported (one line) and the others are validated all the
+        same. Exits with status 1 when an error is found (or a warning, with --strict), when a city could not
+        be validated, or when a plugin failed to load (its checks would be missing)."""
+    ),
+)
 @click.argument("cities", nargs=-1, type=CITY)
 @click.option(
-    "--fy", "fiscal_year", type=FISCAL_YEAR, help="Fiscal year (2024, 令和6年度, R6); default: every year of each city."
+    "--fy",
+    "fiscal_year",
+    type=FISCAL_YEAR,
+    help=N_("Fiscal year (2024, 令和6年度, R6); default: every year of each city."),
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help=N_("Print text, or JSON for other programs."),
+)
+@click.option("--strict", is_flag=True, help=N_("Fail on warnings as well as errors."))
 @allow_undeclared_option
 @lang_option
 @click.pass_context
@@ -87,13 +112,6 @@ def validate(
     allow_undeclared: bool,
     lang: str,
 ) -> int:
-    """Validate CITIES (all installed cities when none is named) against the check catalogue.
-
-    A city whose plugin data cannot be read is reported (one line) and the others are validated all the
-    same.
-    Exits with status 1 when an error is found (or a warning, with --strict), when a city could not be
-    validated, or when a plugin failed to load (its checks would be missing).
-    """
     from zaitaku_core.cli.errors import echo_error
     from zaitaku_core.errors import PluginError
     from zaitaku_core.model import Finding, Severity
@@ -121,23 +139,35 @@ def validate(
         summary = ", ".join(f"{s.label(lang)} {n}" for s, n in counts.items())
         failed = unreadable + len(registry.errors)
         if failed:
-            summary += f", {'not validated' if lang == 'en' else '検証できなかったもの'} {failed}"
-        click.echo(f"{len(ids)} {'cities' if lang == 'en' else '市町村'}: {summary}", err=True)
+            summary += tr(N_(", not validated {n}"), lang, n=failed)
+        click.echo(tr(N_("{n} cities: {summary}"), lang, n=len(ids), summary=summary), err=True)
     fail_on_plugin_failures(ctx, registry)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     ctx.exit(1 if unreadable or any(f.severity in failing for f in findings) else 0)
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings.
+
+        Facts the data author inferred rather than read in a source are marked （推定） with their reasons;
+        --no-inferred leaves them out. A fiscal year the city does not declare is an error (exit 1) unless
+        --allow-undeclared is given. HTML and PDF print on A4 with a title block and page numbers; PDF needs
+        the pdf extra (WeasyPrint). With --log, the actuals of indicators that declare a derivation are counted
+        from the activity log (the current year partial as of the log's last day, or --as-of), and the report
+        says which and up to when."""
+    ),
+)
 @click.argument("city", type=CITY)
-@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help="Fiscal year: 2024, 令和6年度, R6 …")
-@click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
+@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help=N_("Fiscal year: 2024, 令和6年度, R6 …"))
+@click.option("--format", "fmt", type=FORMAT_CHOICE, help=N_("Output format (default: from -o's suffix, else md)."))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("File to write (atomically)."))
 @click.option(
     "--no-inferred",
     "no_inferred",
     is_flag=True,
-    help="推定した事実（資料に明記のない読み取り）を載せない / Leave out facts the data author inferred.",
+    help=N_("Leave out facts the data author inferred (readings the sources do not state)."),
 )
 @allow_undeclared_option
 @_issued_option
@@ -146,11 +176,9 @@ def validate(
     "--log",
     "log_target",
     metavar="FILE|URL",
-    help="活動記録から実績値を集計する / count the actuals of indicators that declare it from this activity log.",
+    help=N_("Count the actuals of indicators that declare a derivation from this activity log."),
 )
-@click.option(
-    "--as-of", "as_of", help="集計の基準日（既定：記録の最終日）/ count up to this date (default: the log's last)."
-)
+@click.option("--as-of", "as_of", help=N_("Count up to this date (default: the last day in the log)."))
 @follow_symlinks_option
 @lang_option
 @click.pass_context
@@ -169,15 +197,6 @@ def report(
     follow_symlinks: bool,
     lang: str,
 ) -> None:
-    """Write CITY's report for a fiscal year: overview, coverage, programs, tools, rules, indicators, findings.
-
-    Facts the data author inferred rather than read in a source are marked （推定） with their reasons;
-    --no-inferred leaves them out. A fiscal year the city does not declare is an error (exit 1) unless
-    --allow-undeclared is given. HTML and PDF print on A4 with a title block and page numbers; PDF needs
-    the pdf extra (WeasyPrint). With --log, the actuals of indicators that declare a derivation are counted
-    from the activity log (the current year partial as of the log's last day, or --as-of), and the report
-    says which and up to when.
-    """
     from zaitaku_core.report import build_report, render
 
     registry = get_registry(ctx)
@@ -191,7 +210,7 @@ def report(
         with open_log(log_target, create=False) as log:
             actuals = compute_actuals(log, city, registry.indicators(city), as_of=day)
     elif as_of is not None:
-        raise click.BadParameter("--as-of は --log と一緒に使います / --as-of needs --log", param_hint="--as-of")
+        raise click.BadParameter(tr(N_("--as-of needs --log"), lang), param_hint="--as-of")
     built = build_report(
         registry,
         city,
@@ -202,15 +221,26 @@ def report(
         actuals=actuals,
         inferred=not no_inferred,
     )
-    fmt = _format(fmt, output)
-    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, follow_symlinks=follow_symlinks)
+    fmt = _format(fmt, output, lang)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, lang, follow_symlinks=follow_symlinks)
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """Compare CITIES on the national framework: items and scenes covered (with charts), the indicators they
+        share, numbers of programs, tools, rules.
+
+        Every city is read for the same fiscal year: --fy, or the latest year all of them declare (said on
+        standard error)."""
+    ),
+)
 @click.argument("cities", nargs=-1, required=True, type=CITY)
-@click.option("--fy", "fiscal_year", type=FISCAL_YEAR, help="Fiscal year; default: the latest year all CITIES declare.")
-@click.option("--format", "fmt", type=FORMAT_CHOICE, help="Output format (default: from -o's suffix, else md).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (atomically).")
+@click.option(
+    "--fy", "fiscal_year", type=FISCAL_YEAR, help=N_("Fiscal year; default: the latest year all CITIES declare.")
+)
+@click.option("--format", "fmt", type=FORMAT_CHOICE, help=N_("Output format (default: from -o's suffix, else md)."))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("File to write (atomically)."))
 @allow_undeclared_option
 @_show_ids_option
 @follow_symlinks_option
@@ -227,12 +257,6 @@ def compare(
     follow_symlinks: bool,
     lang: str,
 ) -> None:
-    """Compare CITIES on the national framework: items and scenes covered (with charts), the indicators they
-    share, numbers of programs, tools, rules.
-
-    Every city is read for the same fiscal year: --fy, or the latest year all of them declare (said on
-    standard error).
-    """
     from zaitaku_core.calendar import FiscalYear
     from zaitaku_core.report import compare_cities, render, shared_fiscal_year
 
@@ -241,14 +265,10 @@ def compare(
     if year is None:
         year = shared_fiscal_year(registry, cities)
         fy = FiscalYear(year)
-        message = (
-            f"{fy.label('en')}: the latest fiscal year all cities declare"
-            if lang == "en"
-            else f"{fy.label()}（FY{year}）: 全市町村が宣言している最新の年度"
-        )
-        click.echo(message, err=True)
+        label = fy.label("en") if lang == "en" else f"{fy.label()}（FY{year}）"
+        click.echo(tr(N_("{fy}: the latest fiscal year all cities declare"), lang, fy=label), err=True)
     built = compare_cities(
         registry, cities, year, lang=cast(Literal["ja", "en"], lang), allow_undeclared=allow_undeclared
     )
-    fmt = _format(fmt, output)
-    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, follow_symlinks=follow_symlinks)
+    fmt = _format(fmt, output, lang)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, lang, follow_symlinks=follow_symlinks)

@@ -21,9 +21,11 @@ import click
 
 from zaitaku_core import __version__, codes
 from zaitaku_core.calendar import PlanPeriod, parse_fiscal_year
-from zaitaku_core.cli.common import cleanup_on_sigterm, current_umask
+from zaitaku_core.cli.common import cleanup_on_sigterm, current_umask, lang_option
+from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.errors import FileAccessError, InputError
 from zaitaku_core.framework import CareScene, NewItem
+from zaitaku_core.i18n import N_, tr
 
 __all__ = ["MAX_ID_LENGTH", "MAX_NAME_LENGTH", "new_city", "scaffold_city", "scaffold_city_folder"]
 
@@ -232,37 +234,45 @@ def _write(
         raise
 
 
-@click.command("new-city")
+@click.command(
+    "new-city",
+    cls=TranslatedCommand,
+    help=N_(
+        """Create a city plugin package ``zaitaku-ID``: data files, entry point, tests, README; or, with
+        ``--folder``, a city folder ``ID`` of data files only.
+
+        Then: ``cd zaitaku-ID && python -m pip install -e ".[test]" && python -m pytest``; for a folder:
+        ``zaitaku --data-dir ID validate``."""
+    ),
+)
 @click.argument("city_id", metavar="ID")
-@click.option("--code", required=True, help="全国地方公共団体コード, six digits with its check digit (e.g. 012041).")
-@click.option("--name", required=True, help="The municipality's name as written (e.g. 旭川市).")
-@click.option("--fy", "fiscal_year", default="2024", show_default=True, help="First fiscal year of the plan.")
+@click.option(
+    "--code", required=True, help=N_("全国地方公共団体コード, six digits with its check digit (e.g. 012041).")
+)
+@click.option("--name", required=True, help=N_("The municipality's name as written (e.g. 旭川市)."))
+@click.option("--fy", "fiscal_year", default="2024", show_default=True, help=N_("First fiscal year of the plan."))
 @click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("."),
     show_default=True,
-    help="Where to create the zaitaku-ID folder (or, with --folder, the ID folder).",
+    help=N_("Where to create the zaitaku-ID folder (or, with --folder, the ID folder)."),
 )
 @click.option(
     "--folder",
     "as_folder",
     is_flag=True,
-    help="Write a city folder of data files (no package): use it with zaitaku --data-dir. / データだけのフォルダを作成",
+    help=N_("Write a city folder of data files (no package): use it with zaitaku --data-dir."),
 )
-def new_city(city_id: str, code: str, name: str, fiscal_year: str, directory: Path, as_folder: bool) -> None:
-    """Create a city plugin package ``zaitaku-ID``: data files, entry point, tests, README; or, with
-    ``--folder``, a city folder ``ID`` of data files only.
-
-    Then: ``cd zaitaku-ID && python -m pip install -e ".[test]" && python -m pytest``; for a folder:
-    ``zaitaku --data-dir ID validate``.
-    """
+@lang_option
+def new_city(city_id: str, code: str, name: str, fiscal_year: str, directory: Path, as_folder: bool, lang: str) -> None:
     if as_folder:
         target = scaffold_city_folder(city_id, code=code, name=name, fiscal_year=fiscal_year, directory=directory)
-        click.echo(f"created {target}")
-        click.echo(f"next: zaitaku --data-dir {target} validate {city_id}")
+        click.echo(tr(N_("created {path}"), lang, path=target))
+        click.echo(tr(N_("next: {step}"), lang, step=f"zaitaku --data-dir {target} validate {city_id}"))
         return
     target = scaffold_city(city_id, code=code, name=name, fiscal_year=fiscal_year, directory=directory)
-    click.echo(f"created {target}")
-    click.echo(f'next: cd {target} && python -m pip install -e ".[test]" && python -m pytest')
+    click.echo(tr(N_("created {path}"), lang, path=target))
+    step = f'cd {target} && python -m pip install -e ".[test]" && python -m pytest'
+    click.echo(tr(N_("next: {step}"), lang, step=step))

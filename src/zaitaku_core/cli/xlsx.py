@@ -7,33 +7,39 @@ from pathlib import Path
 import click
 
 from zaitaku_core.cli.common import emit, get_registry, lang_option
+from zaitaku_core.cli.helptext import TranslatedCommand
+from zaitaku_core.i18n import N_, tr
 
 __all__ = ["import_workbook", "template"]
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        """Write the plan workbook (.xlsx) for city staff: blank for a new city, or filled from CITY (an
+        installed plugin or a folder city).
+
+        One sheet per kind of record with Japanese headers, a help row and dropdowns, and a 使い方 sheet.
+        Fill it in, then ``zaitaku import``. Its last sheet, 活動記録, keeps the year's activities:
+        ``zaitaku log import`` reads it from the same workbook."""
+    ),
+)
 @click.argument("city", required=False)
 @click.option(
     "--fy",
     "fiscal_year",
-    help="Fiscal year: of the programs to include (default: every year of CITY), or of a new plan. / 年度",
+    help=N_("Fiscal year: of the programs to include (default: every year of CITY), or of a new plan."),
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="The workbook to write (.xlsx, atomically). / 出力するファイル",
+    help=N_("The workbook to write (.xlsx, atomically)."),
 )
+@lang_option
 @click.pass_context
-def template(ctx: click.Context, city: str | None, fiscal_year: str | None, output: Path) -> None:
-    """計画ワークブック（.xlsx）を作成します。CITY を指定すると、その市町村のデータを記入した状態で作成します。
-
-    Write the plan workbook for city staff: blank for a new city, or filled from CITY (an installed
-    plugin or a folder city). One sheet per kind of record with Japanese headers, a help row and
-    dropdowns, and a 使い方 sheet. Fill it in, then ``zaitaku import``. Its last sheet, 活動記録, keeps the
-    year's activities: ``zaitaku log import`` reads it from the same workbook.
-    """
+def template(ctx: click.Context, city: str | None, fiscal_year: str | None, output: Path, lang: str) -> None:
     from zaitaku_core.calendar import parse_fiscal_year
     from zaitaku_core.io.xlsx_template import CityRecords, template_bytes
 
@@ -45,24 +51,27 @@ def template(ctx: click.Context, city: str | None, fiscal_year: str | None, outp
     emit(template_bytes(records, fiscal_year=year), output)
 
 
-@click.command("import")
+@click.command(
+    "import",
+    cls=TranslatedCommand,
+    help=N_(
+        """Read a plan workbook, validate every cell and record through the models, and write the city
+        folder of TOML files (use it with ``zaitaku --data-dir DIR``).
+
+        Every problem is listed at once as ``シート!セル 見出し: 内容``; nothing is written unless the whole
+        workbook is valid. Without ``-o`` the workbook is only checked."""
+    ),
+)
 @click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    help="The city folder to write (default: only check the workbook). / 出力する市町村フォルダ",
+    help=N_("The city folder to write (default: only check the workbook)."),
 )
-@click.option("--force", is_flag=True, help="Replace an existing city folder. / 既存の市町村フォルダを置き換える")
+@click.option("--force", is_flag=True, help=N_("Replace an existing city folder."))
 @lang_option
 def import_workbook(workbook: Path, output: Path | None, force: bool, lang: str) -> None:
-    """計画ワークブックを読み込み、市町村フォルダ（TOMLファイル）に書き出します。
-
-    Read a plan workbook, validate every cell and record through the models, and write the city
-    folder of TOML files (use it with ``zaitaku --data-dir DIR``). Every problem is listed at once as
-    ``シート!セル 見出し: 内容``; nothing is written unless the whole workbook is valid. Without ``-o``
-    the workbook is only checked.
-    """
     from zaitaku_core.errors import WorkbookError
     from zaitaku_core.io.city_folder import write_city_folder
     from zaitaku_core.io.xlsx_import import read_workbook
@@ -76,11 +85,7 @@ def import_workbook(workbook: Path, output: Path | None, force: bool, lang: str)
     for notice in result.notices:
         click.echo(str(notice), err=True)
     if output is None:
-        click.echo(
-            f"{workbook}: OK ({result.city_id})"
-            if lang == "en"
-            else f"{workbook}: 問題はありません（{result.city_id}）"
-        )
+        click.echo(tr(N_("{workbook}: OK ({city})"), lang, workbook=workbook, city=result.city_id))
         return
     header = (
         f"Written by zaitaku import from {workbook.name}. Edit the workbook and import it again, or edit this file."
@@ -89,4 +94,4 @@ def import_workbook(workbook: Path, output: Path | None, force: bool, lang: str)
     for path in written:
         click.echo(str(path), err=True)
     next_step = f"zaitaku --data-dir {output} report {result.city_id} --fy … -o report.html"
-    click.echo(f"next: {next_step}" if lang == "en" else f"次に: {next_step}")
+    click.echo(tr(N_("next: {step}"), lang, step=next_step))

@@ -15,7 +15,7 @@ from typing import Literal
 
 from zaitaku_core.calendar import FiscalYear, PlanPeriod
 from zaitaku_core.errors import FiscalYearError
-from zaitaku_core.i18n import N_, text
+from zaitaku_core.i18n import N_, tr
 from zaitaku_core.model import IndicatorValue, Plan, ValueStatus
 from zaitaku_core.report.model import Bar, BarStatus, Chart
 
@@ -50,7 +50,7 @@ _TEXT: dict[str, str] = {
 
 
 def _t(key: str, lang: Lang, **values: object) -> str:
-    return text(_TEXT[key], lang, **values)
+    return tr(_TEXT[key], lang, **values)
 
 
 def number(value: Decimal | None) -> int | float | None:

@@ -39,7 +39,7 @@ from datetime import date
 
 from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.errors import ExportLimitError, MissingDependencyError
-from zaitaku_core.i18n import N_, text
+from zaitaku_core.i18n import N_, tr
 from zaitaku_core.report.charts import plan_period_label
 from zaitaku_core.report.model import Bar, Cell, Chart, Mark, Report, Table
 
@@ -129,7 +129,7 @@ _WORDS: dict[str, str] = {
 
 
 def _w(key: str, lang: str, **values: object) -> str:
-    return text(_WORDS[key], lang, **values)
+    return tr(_WORDS[key], lang, **values)
 
 
 def _facts(report: Report) -> list[tuple[str, str]]:

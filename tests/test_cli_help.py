@@ -1,0 +1,128 @@
+"""Every command's help in both languages, as a user asks for it: ``LANG=ja_JP.UTF-8 zaitaku CMD --help`` is
+Japanese, ``zaitaku --lang en CMD --help`` and ``zaitaku CMD --help --lang en`` English; and the one flag for
+JSON output (``--format json``; ``--json`` a deprecated alias)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import click
+import pytest
+
+from zaitaku_core.cli import cli, main
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+
+
+def _paths() -> list[tuple[str, ...]]:
+    ctx = click.Context(cli)
+    found: list[tuple[str, ...]] = [()]
+
+    def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
+            found.append((*prefix, name))
+            if isinstance(command, click.Group):
+                walk(command, (*prefix, name))
+
+    walk(cli, ())
+    return found
+
+
+PATHS = _paths()
+
+
+def _help(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    """The rows of each section (``オプション:`` …): a row starts at its term and runs to the next term."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line and not line.startswith(" ") and line.endswith(":"):
+            current = sections.setdefault(line[:-1], [])
+        elif current is not None and re.match(r"^  \S", line):
+            current.append(line.strip())
+        elif current is not None and line.startswith("   ") and current:
+            current[-1] += " " + line.strip()
+    return sections
+
+
+def test_every_command_is_covered() -> None:
+    names = {" ".join(path) for path in PATHS}
+    assert {"", "report", "validate", "handoff-batch", "log", "log import"} <= names
+    assert len(PATHS) >= 20
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "zaitaku")
+def test_help_is_japanese_in_a_japanese_locale(
+    path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    text = _help(capsys, [*path, "--help"])
+    assert text.startswith("使い方: zaitaku")
+    description = text.split("\n\n")[1]
+    assert JAPANESE.search(description), description
+    sections = _sections(text)
+    assert sections["オプション"], text
+    for row in sections["オプション"] + sections.get("コマンド", []):
+        assert JAPANESE.search(row), f"zaitaku {' '.join(path)}: not in Japanese: {row}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "zaitaku")
+def test_help_is_english_with_lang_en(
+    path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    text = _help(capsys, ["--lang", "en", *path, "--help"])
+    assert text.startswith("Usage: zaitaku")
+    sections = _sections(text)
+    assert sections["Options"], text
+    for row in sections["Options"] + sections.get("Commands", []):
+        assert ENGLISH_WORD.search(row.split("  ", 1)[-1]), f"zaitaku {' '.join(path)}: {row}"
+    if path and re.search(r"^  --lang ", text, re.M):  # a command's own --lang counts too, even after --help
+        assert _help(capsys, [*path, "--help", "--lang", "en"]) == text
+
+
+def test_environment_language_and_locale_choose_the_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert _help(capsys, ["report", "--help"]).startswith("Usage:")
+    monkeypatch.setenv("ZAITAKU_LANG", "ja")
+    assert _help(capsys, ["report", "--help"]).startswith("使い方:")
+    monkeypatch.delenv("ZAITAKU_LANG")
+    monkeypatch.setenv("LANG", "C.UTF-8")  # no language named: Japanese first
+    assert _help(capsys, ["report", "--help"]).startswith("使い方:")
+
+
+def test_japanese_help_fits_an_80_column_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    import unicodedata
+
+    text = _help(capsys, ["--lang", "ja", "report", "--help"])
+    widths = [sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in text.splitlines()]
+    assert max(widths) <= 80
+
+
+@pytest.mark.parametrize("path", [("plugins",), ("cities",), ("plan", "asahikawa", "--fy", "2024")])
+def test_format_json_is_the_flag_and_json_its_deprecated_alias(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*path, "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    expected = json.loads(captured.out)
+    assert captured.err == ""
+    assert main([*path, "--json"]) == 0  # the deprecated alias: the same JSON, nothing on standard error
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == expected and captured.err == ""
+    assert main([*path, "--help"]) == 0
+    assert "非推奨: --format json と同じです。" in capsys.readouterr().out
+    assert main([*path, "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    assert out and not out.lstrip().startswith(("[", "{"))
