@@ -40,6 +40,7 @@ from zaitaku_core.handoff.engines.local import CapLedger, apply_caps
 __all__ = ["evaluate_dask", "evaluate_partition", "replaced_folder"]
 
 _ROW_BITS = 40  # a row's place in the dataset: its partition's number << 40 | its row there
+_SCRATCH = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def _import_dask() -> Any:
@@ -71,7 +72,8 @@ def _judge(frame: Any, index: int, scratch: str, calendar: BusinessCalendar, opt
     """First pass over partition ``index``: its verdicts without the caps to a scratch file; its ledger."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     verdicts = evaluate_arrow(table, calendar=calendar, options=options, monthly_caps=False)
-    pq.write_table(pa.Table.from_batches([verdicts], verdicts.schema), f"{scratch}/{index}.parquet")
+    with pa.ipc.new_file(f"{scratch}/{index}.arrow", verdicts.schema, options=_SCRATCH) as writer:
+        writer.write_batch(verdicts)  # Arrow IPC: exact types, no re-encoding, as the local engine's spool
     ledger = CapLedger()
     ledger.add(index << _ROW_BITS, verdicts)
     return ledger
@@ -79,15 +81,14 @@ def _judge(frame: Any, index: int, scratch: str, calendar: BusinessCalendar, opt
 
 def _capped(index: int, scratch: str, folder: str, rows: Any, why: dict[str, Any], schema: pa.Schema) -> int:
     """Second pass over partition ``index``: its scratch file with the claims the caps take back."""
-    source = f"{scratch}/{index}.parquet"
-    table = pq.read_table(source)
-    batch = table.combine_chunks().to_batches()[0] if table.num_rows else None
-    if batch is not None and rows.size:
+    source = Path(scratch) / f"{index}.arrow"
+    with pa.OSFile(str(source), "rb") as stream:
+        batch = pa.ipc.open_file(stream).get_batch(0)
+    if rows.size:
         batch = apply_caps(batch, index << _ROW_BITS, rows, why)
-    result = pa.Table.from_batches([batch]) if batch is not None else table
-    pq.write_table(result.cast(schema), f"{folder}/{_part_name(index)}")
-    Path(source).unlink()
-    return int(result.num_rows)
+    pq.write_table(pa.Table.from_batches([batch]).cast(schema), f"{folder}/{_part_name(index)}")
+    source.unlink()
+    return int(batch.num_rows)
 
 
 def _part_name(index: int) -> str:
