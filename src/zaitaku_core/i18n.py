@@ -27,7 +27,7 @@ import gettext
 import os
 from functools import cache
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 __all__ = [
     "CONTEXT_SEPARATOR",
@@ -38,8 +38,10 @@ __all__ = [
     "LOCALE_VARIABLES",
     "NP_",
     "N_",
+    "ByLanguage",
     "Lang",
     "catalogue",
+    "ja_en",
     "resolve_lang",
     "tr",
     "translate",
@@ -120,3 +122,23 @@ def tr(message: str, lang: str, **values: object) -> str:
     """:func:`translate`, then fill the ``{name}`` placeholders with ``values``."""
     translated = translate(message, lang)
     return translated.format(**values) if values else translated
+
+
+class ByLanguage(NamedTuple):
+    """A value that reads differently in each language, for :func:`ja_en`: an enum member's labels, or a
+    title in Japanese where the English names the id."""
+
+    ja: str
+    en: str
+
+
+def ja_en(message: str, **values: object) -> tuple[str, str]:
+    """``message`` in Japanese and in English, each with its placeholders filled: the pair that a validation
+    finding or a check's title holds. A :class:`ByLanguage` value fills each language with its own.
+
+    >>> ja_en(N_("No program serves the care scene {scene!r}."), scene=ByLanguage("看取り", "end-of-life care"))
+    ('4つの場面のうち「看取り」に対応する取組がありません。', "No program serves the care scene 'end-of-life care'.")
+    """
+    ja = {key: value.ja if isinstance(value, ByLanguage) else value for key, value in values.items()}
+    en = {key: value.en if isinstance(value, ByLanguage) else value for key, value in values.items()}
+    return translate(message, "ja").format(**ja), translate(message, "en").format(**en)

@@ -21,6 +21,7 @@ from zaitaku_core.checks import CheckScope as CheckScope
 from zaitaku_core.checks import check as check
 from zaitaku_core.framework import CareScene, NewItem
 from zaitaku_core.hookspecs import hookimpl
+from zaitaku_core.i18n import N_, NP_, ByLanguage, ja_en, translate
 from zaitaku_core.model import (
     WHOLE_RECORD,
     Basis,
@@ -48,100 +49,112 @@ __all__ = [
 
 
 # --- the core catalogue -----------------------------------------------------------------------------------------
+# Titles and messages are English in the code and translated through the message catalogue (zaitaku_core.i18n):
+# ja_en gives the (Japanese, English) pair a Finding holds; a ByLanguage value fills each language with its own.
+
+
+def _labels(member: Any) -> ByLanguage:
+    """A framework label (an enum member's ``.ja`` and ``.en``) for :func:`~zaitaku_core.i18n.ja_en`."""
+    return ByLanguage(member.ja, member.en)
+
+
 # Checks that loop over every indicator value read the enum member they compare with into a local first:
 # reading a member from its Enum class costs about 0.1 us on Python 3.11, and these loops run 60 times a plan.
 
 
-@check("ZK001", Severity.WARNING, "国の取組項目に対応付けられていない取組", "Program not mapped to a national item")
+@check("ZK001", Severity.WARNING, *ja_en(N_("Program not mapped to a national item")))
 def _program_has_item(self: Check, plan: Plan) -> Iterator[Finding]:
     for program in plan.programs:
         if program.old_item is None and program.new_item is None:
             yield self.finding(
                 plan,
-                f"取組「{program.title}」に国の取組項目（旧ア〜ク／ア(ア)〜ウ）が指定されていません。",
-                f"Program {program.title!r} names no national item (old ア–ク or new ア(ア)–ウ).",
+                *ja_en(
+                    N_("Program {title!r} names no national item (old ア–ク or new ア(ア)–ウ)."), title=program.title
+                ),
                 program=program.id,
                 field="new_item",
             )
 
 
-@check("ZK002", Severity.WARNING, "必須の取組項目に取組がない", "A required national item has no program")
+@check("ZK002", Severity.WARNING, *ja_en(N_("A required national item has no program")))
 def _required_items_covered(self: Check, plan: Plan) -> Iterator[Finding]:
     covered = {p.new_item for p in plan.programs}
     for item in NewItem:
         if item.required and item not in covered:
             yield self.finding(
                 plan,
-                f"必須の取組項目 {item.value}「{item.ja}」に対応する取組がありません。",
-                f"The required item {item.value} ({item.en}) has no program.",
+                *ja_en(N_("The required item {item} ({label}) has no program."), item=item.value, label=_labels(item)),
             )
 
 
-@check("ZK003", Severity.WARNING, "取組のない場面", "A care scene no program serves")
+@check("ZK003", Severity.WARNING, *ja_en(N_("A care scene no program serves")))
 def _scenes_served(self: Check, plan: Plan) -> Iterator[Finding]:
     served = {tag.scene for program in plan.programs for tag in program.scenes}
     for scene in CareScene:
         if scene not in served:
             yield self.finding(
                 plan,
-                f"4つの場面のうち「{scene.ja}」に対応する取組がありません。",
-                f"No program serves the care scene {scene.en!r}.",
+                *ja_en(N_("No program serves the care scene {scene!r}."), scene=_labels(scene)),
             )
 
 
-@check("ZK004", Severity.ERROR, "計画期間を越える目標値", "Target beyond the plan period", scope="city")
+@check("ZK004", Severity.ERROR, *ja_en(N_("Target beyond the plan period")), scope="city")
 def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     # Targets of earlier periods are history. A target may reach to the end of the plan period of the latest
     # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
     period = PlanPeriod.of(max(plan.city.fiscal_years))
     last = period.last.year
+    span = ByLanguage(f"{period.label()}（{period.first.year}〜{last}年度）", period.label("en"))
     target = ValueKind.PLAN
     for indicator, index, value in plan.indicator_values:
         if value.kind is target and value.fiscal_year > last:
             yield self.finding(
                 plan,
-                f"指標「{indicator.name}」の目標値（{value.fiscal_year}年度）が{period.label()}"
-                f"（{period.first.year}〜{period.last.year}年度）を越えています。",
-                f"Indicator {indicator.name!r} has a target for FY{value.fiscal_year}, beyond {period.label('en')}.",
+                *ja_en(
+                    N_("Indicator {name!r} has a target for FY{year}, beyond {period}."),
+                    name=indicator.name,
+                    year=value.fiscal_year,
+                    period=span,
+                ),
                 fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}]",
             )
 
 
-@check("ZK005", Severity.ERROR, "中止の実績に数値がある", "A cancelled value carries a number", scope="city")
+@check("ZK005", Severity.ERROR, *ja_en(N_("A cancelled value carries a number")), scope="city")
 def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
     cancelled = ValueStatus.CANCELLED
     for indicator, index, value in plan.indicator_values:
         if value.status is cancelled and value.value is not None:
             yield self.finding(
                 plan,
-                f"指標「{indicator.name}」の{value.fiscal_year}年度は中止ですが、数値 {value.value} があります。",
-                f"Indicator {indicator.name!r}: FY{value.fiscal_year} is cancelled but has the number {value.value}.",
+                *ja_en(
+                    N_("Indicator {name!r}: FY{year} is cancelled but has the number {value}."),
+                    name=indicator.name,
+                    year=value.fiscal_year,
+                    value=value.value,
+                ),
                 fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}].value",
             )
 
 
-@check(
-    "ZK006",
-    Severity.ERROR,
-    "途中集計の基準日が不正",
-    "A partial value's as-of date is missing or outside its year",
-    scope="city",
-)
+@check("ZK006", Severity.ERROR, *ja_en(N_("A partial value's as-of date is missing or outside its year")), scope="city")
 def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
     partial = ValueStatus.PARTIAL
     for indicator, index, value in plan.indicator_values:
         if value.status is not partial:
             continue
         if value.as_of is None or fiscal_year_of(value.as_of) != value.fiscal_year:
-            when = value.as_of.isoformat() if value.as_of else "なし"
+            when = value.as_of.isoformat() if value.as_of else None
+            message = N_(
+                "Indicator {name!r}: the partial FY{year} value needs an as-of date inside that fiscal year "
+                "(got {as_of})."
+            )
+            as_of = ByLanguage(when or translate(N_("none"), "ja"), str(when))
             yield self.finding(
                 plan,
-                f"指標「{indicator.name}」の{value.fiscal_year}年度は途中集計ですが、基準日（{when}）が"
-                "その年度内にありません。",
-                f"Indicator {indicator.name!r}: the partial FY{value.fiscal_year} value needs an as-of date "
-                f"inside that fiscal year (got {value.as_of}).",
+                *ja_en(message, name=indicator.name, year=value.fiscal_year, as_of=as_of),
                 fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}].as_of",
             )
@@ -150,8 +163,7 @@ def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
 @check(
     "ZK007",
     Severity.ERROR,
-    "基準日が途中集計・予定値以外に付いている",
-    "An as-of date on a value that is neither partial nor provisional",
+    *ja_en(N_("An as-of date on a value that is neither partial nor provisional")),
     scope="city",
 )
 def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
@@ -161,16 +173,21 @@ def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
         if value.as_of is not None and value.status not in dated:
             yield self.finding(
                 plan,
-                f"指標「{indicator.name}」の{value.fiscal_year}年度の値は{value.status.ja}ですが、基準日があります。"
-                "途中集計なら status を partial に、見込みなら provisional にしてください。",
-                f"Indicator {indicator.name!r}: FY{value.fiscal_year} is {value.status.en} but has an as-of "
-                "date; mark it partial if it is counted up to that date, provisional if it is an estimate.",
+                *ja_en(
+                    N_(
+                        "Indicator {name!r}: FY{year} is {status} but has an as-of date; mark it partial if it is "
+                        "counted up to that date, provisional if it is an estimate."
+                    ),
+                    name=indicator.name,
+                    year=value.fiscal_year,
+                    status=_labels(value.status),
+                ),
                 fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}].status",
             )
 
 
-@check("ZK008", Severity.ERROR, "IDの重複", "Duplicate id")
+@check("ZK008", Severity.ERROR, *ja_en(N_("Duplicate id")))
 def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
     groups = {
         "programs": [p.id for p in plan.programs],
@@ -186,13 +203,14 @@ def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
             if count > 1:
                 yield self.finding(
                     plan,
-                    f"{field} の ID「{identifier}」が {count} 回使われています。",
-                    f"The id {identifier!r} is used {count} times in {field}.",
+                    *ja_en(
+                        N_("The id {id!r} is used {count} times in {field}."), id=identifier, count=count, field=field
+                    ),
                     field=field,
                 )
 
 
-@check("ZK009", Severity.ERROR, "存在しないツールの参照", "Reference to a tool that does not exist")
+@check("ZK009", Severity.ERROR, *ja_en(N_("Reference to a tool that does not exist")))
 def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
     known = {tool.id for tool in plan.tools}
     refs = [("programs", p.id, "tools", p.tools) for p in plan.programs if not known.issuperset(p.tools)]
@@ -203,14 +221,13 @@ def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
             if tool_id not in known:
                 yield self.finding(
                     plan,
-                    f"{owner} が参照するツール「{tool_id}」がありません。",
-                    f"{owner} refers to the tool {tool_id!r}, which does not exist.",
+                    *ja_en(N_("{owner} refers to the tool {tool!r}, which does not exist."), owner=owner, tool=tool_id),
                     program=owner if field == "programs" else None,
                     field=f"{field}[{owner}].{attribute}",
                 )
 
 
-@check("ZK010", Severity.ERROR, "存在しない取組を参照する指標", "Indicator linked to a program that does not exist")
+@check("ZK010", Severity.ERROR, *ja_en(N_("Indicator linked to a program that does not exist")))
 def _indicator_programs(self: Check, plan: Plan) -> Iterator[Finding]:
     # A program of another declared year is not missing: an indicator spans the years, its programs need not.
     known = {program.id for program in plan.programs}.union(plan.other_year_program_ids)
@@ -219,27 +236,29 @@ def _indicator_programs(self: Check, plan: Plan) -> Iterator[Finding]:
             if program_id not in known:
                 yield self.finding(
                     plan,
-                    f"指標「{indicator.name}」が参照する取組「{program_id}」が{plan.fiscal_year}年度の計画にありません。",
-                    f"Indicator {indicator.name!r} links to program {program_id!r}, not in the FY{plan.fiscal_year} "
-                    "plan.",
+                    *ja_en(
+                        N_("Indicator {name!r} links to program {program!r}, not in the FY{year} plan."),
+                        name=indicator.name,
+                        program=program_id,
+                        year=plan.fiscal_year,
+                    ),
                     field=f"indicators[{indicator.id}].programs",
                 )
 
 
-@check("ZK011", Severity.ERROR, "連絡の期限が空", "A handoff rule with an empty window", scope="city")
+@check("ZK011", Severity.ERROR, *ja_en(N_("A handoff rule with an empty window")), scope="city")
 def _rule_window(self: Check, plan: Plan) -> Iterator[Finding]:
     for rule in plan.handoff_rules:
         empty = rule.deadline.kind is DeadlineKind.BUSINESS_DAYS and rule.deadline.days == 0
         if empty or not rule.contact_from or not rule.contact_to:
             yield self.finding(
                 plan,
-                f"ルール「{rule.title}」には連絡する側・される側と、空でない期限が必要です。",
-                f"Rule {rule.title!r} needs a party at each end and a non-empty window.",
+                *ja_en(N_("Rule {title!r} needs a party at each end and a non-empty window."), title=rule.title),
                 field=f"handoff_rules[{rule.id}]",
             )
 
 
-@check("ZK012", Severity.WARNING, "市のルール同士の矛盾", "City handoff rules that contradict each other", scope="city")
+@check("ZK012", Severity.WARNING, *ja_en(N_("City handoff rules that contradict each other")), scope="city")
 def _rule_conflicts(self: Check, plan: Plan) -> Iterator[Finding]:
     rules = sorted(plan.handoff_rules, key=lambda r: r.id)
     for index, first in enumerate(rules):
@@ -253,23 +272,21 @@ def _rule_conflicts(self: Check, plan: Plan) -> Iterator[Finding]:
             )
             different_deadline = ends_a == ends_b and first.deadline != second.deadline
             if reversed_direction or different_deadline:
-                why_ja = "連絡の向きが逆" if reversed_direction else "期限が異なる"
-                why_en = "opposite directions" if reversed_direction else "different deadlines"
+                why = N_("opposite directions") if reversed_direction else N_("different deadlines")
                 yield self.finding(
                     plan,
-                    f"「{first.title}」と「{second.title}」は同じ{first.event.ja}について{why_ja}ルールです。",
-                    f"Rules {first.id!r} and {second.id!r} give {why_en} for the same event ({first.event.en}).",
+                    *ja_en(
+                        N_("Rules {first} and {second} give {why} for the same event ({event})."),
+                        first=ByLanguage(first.title, repr(first.id)),
+                        second=ByLanguage(second.title, repr(second.id)),
+                        why=ByLanguage(*ja_en(why)),
+                        event=_labels(first.event),
+                    ),
                     field=f"handoff_rules[{first.id}]",
                 )
 
 
-@check(
-    "ZK013",
-    Severity.ERROR,
-    "市町村外に適用されるルール",
-    "A rule applied outside the plugin's municipalities",
-    scope="city",
-)
+@check("ZK013", Severity.ERROR, *ja_en(N_("A rule applied outside the plugin's municipalities")), scope="city")
 def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
     served = {plan.city.municipality.code, *(m.code for m in plan.city.covers)}
     for rule in plan.handoff_rules:
@@ -277,27 +294,34 @@ def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
             if code not in served:
                 yield self.finding(
                     plan,
-                    f"ルール「{rule.title}」の適用先 {code} はこのプラグインの市町村ではありません。",
-                    f"Rule {rule.id!r} applies to {code}, which this plugin does not serve.",
+                    *ja_en(
+                        N_("Rule {rule!r} applies to {code}, which this plugin does not serve."),
+                        rule=ByLanguage(rule.title, rule.id),
+                        code=code,
+                    ),
                     field=f"handoff_rules[{rule.id}].applies_to",
                 )
 
 
-@check("ZK014", Severity.WARNING, "値のない確定値", "A final value with neither a number nor a frequency", scope="city")
+@check("ZK014", Severity.WARNING, *ja_en(N_("A final value with neither a number nor a frequency")), scope="city")
 def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
     final = ValueStatus.FINAL
     for indicator, index, value in plan.indicator_values:
         if value.status is final and value.value is None and value.frequency is None:
             yield self.finding(
                 plan,
-                f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}に数値も頻度もありません。",
-                f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} has no number or frequency.",
+                *ja_en(
+                    N_("Indicator {name!r}: the FY{year} {kind} has no number or frequency."),
+                    name=indicator.name,
+                    year=value.fiscal_year,
+                    kind=_labels(value.kind),
+                ),
                 fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}]",
             )
 
 
-@check("ZK015", Severity.INFO, "登録されていない実施主体", "An action owner not among the city's organisations")
+@check("ZK015", Severity.INFO, *ja_en(N_("An action owner not among the city's organisations")))
 def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
     known = {o.name for o in (*plan.city.organizations, *plan.city.operators)}
     for program in plan.programs:
@@ -308,14 +332,17 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
                 if owner not in known:
                     yield self.finding(
                         plan,
-                        f"取組「{program.title}」の実施主体「{owner}」が市の組織一覧にありません。",
-                        f"Owner {owner!r} of program {program.title!r} is not among the city's organisations.",
+                        *ja_en(
+                            N_("Owner {owner!r} of program {title!r} is not among the city's organisations."),
+                            owner=owner,
+                            title=program.title,
+                        ),
                         program=program.id,
                         field="actions.owners",
                     )
 
 
-@check("ZK016", Severity.INFO, "予定値（確定前）", "A provisional value, not compared as final")
+@check("ZK016", Severity.INFO, *ja_en(N_("A provisional value, not compared as final")))
 def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
     provisional, year = ValueStatus.PROVISIONAL, plan.fiscal_year
     for indicator in plan.indicators:  # a plan-scope check: not plan.indicator_values, built per plan for it alone
@@ -324,9 +351,12 @@ def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
                 continue
             yield self.finding(
                 plan,
-                f"指標「{indicator.name}」の{value.fiscal_year}年度{value.kind.ja}は予定値です（達成度の判定に使いません）。",
-                f"Indicator {indicator.name!r}: the FY{value.fiscal_year} {value.kind.en} is provisional and is "
-                "not judged as final.",
+                *ja_en(
+                    N_("Indicator {name!r}: the FY{year} {kind} is provisional and is not judged as final."),
+                    name=indicator.name,
+                    year=value.fiscal_year,
+                    kind=_labels(value.kind),
+                ),
                 field=f"indicators[{indicator.id}].values[{index}]",
             )
 
@@ -355,40 +385,43 @@ def _unexplained(plan: Plan) -> Iterator[tuple[str, Provenance]]:
                     yield f"{group}[{record.id}].provenance.{key}", provenance
 
 
-@check("ZK017", Severity.WARNING, "理由のない推定", "An inferred fact without a reason")
+@check("ZK017", Severity.WARNING, *ja_en(N_("An inferred fact without a reason")))
 def _inferences_explained(self: Check, plan: Plan) -> Iterator[Finding]:
     for path, provenance in _unexplained(plan):
         key = path.rsplit(".", 1)[-1]
         if isinstance(provenance, SceneTag):
-            what_ja, what_en = f"場面「{provenance.scene.ja}」", f"The scene {provenance.scene.en!r}"
+            what = ja_en(N_("The scene {scene!r}"), scene=_labels(provenance.scene))
         elif key == WHOLE_RECORD:
-            what_ja, what_en = "この記録", "The record"
+            what = ja_en(N_("The record"))
         else:
-            what_ja, what_en = f"{key} の内容", f"The {key}"
+            what = ja_en(N_("The {key}"), key=key)
+        message = N_(
+            '{what} is inferred, not stated by a source, and gives no reason; add a reason, or basis = "stated" '
+            "with its source."
+        )
         yield self.finding(
             plan,
-            f"{what_ja}は資料に明記されていない推定ですが、理由がありません。reason を書くか、資料に明記されていれば"
-            ' basis = "stated" と source を書いてください。',
-            f"{what_en} is inferred, not stated by a source, and gives no reason; add a reason, or "
-            'basis = "stated" with its source.',
+            *ja_en(message, what=ByLanguage(*what)),
             program=path.split("[", 1)[1].split("]", 1)[0] if path.startswith("programs[") else None,
             field=path,
         )
 
 
-@check("ZK018", Severity.INFO, "目指すべき姿のない場面", "A care scene with no aim (目指すべき姿)")
+@check("ZK018", Severity.INFO, *ja_en(N_("A care scene with no aim (目指すべき姿)")))
 def _scene_aims(self: Check, plan: Plan) -> Iterator[Finding]:
     for scene in CareScene:
         if plan.scene_aim(scene) is None:
             yield self.finding(
                 plan,
-                f"4つの場面のうち「{scene.ja}」の目指すべき姿が記載されていません。",
-                f"The care scene {scene.en!r} has no aim (目指すべき姿) in the city's or the plan period's data.",
+                *ja_en(
+                    N_("The care scene {scene!r} has no aim (目指すべき姿) in the city's or the plan period's data."),
+                    scene=_labels(scene),
+                ),
                 field="scene_aims",
             )
 
 
-@check("ZK019", Severity.ERROR, "会議体の親子関係の誤り", "A body's parent is missing or circular", scope="city")
+@check("ZK019", Severity.ERROR, *ja_en(N_("A body's parent is missing or circular")), scope="city")
 def _body_parents(self: Check, plan: Plan) -> Iterator[Finding]:
     parents = {body.id: body.parent for body in plan.bodies}
     for body in plan.bodies:
@@ -397,8 +430,11 @@ def _body_parents(self: Check, plan: Plan) -> Iterator[Finding]:
         if body.parent not in parents:
             yield self.finding(
                 plan,
-                f"会議体「{body.name}」の親「{body.parent}」がありません。",
-                f"Body {body.id!r} names the parent {body.parent!r}, which does not exist.",
+                *ja_en(
+                    N_("Body {body!r} names the parent {parent!r}, which does not exist."),
+                    body=ByLanguage(body.name, body.id),
+                    parent=body.parent,
+                ),
                 field=f"bodies[{body.id}].parent",
             )
             continue
@@ -410,13 +446,15 @@ def _body_parents(self: Check, plan: Plan) -> Iterator[Finding]:
         if current == body.id:
             yield self.finding(
                 plan,
-                f"会議体「{body.name}」の親をたどると自身に戻ります（循環）。",
-                f"Body {body.id!r} is its own ancestor (its parents form a cycle).",
+                *ja_en(
+                    N_("Body {body!r} is its own ancestor (its parents form a cycle)."),
+                    body=ByLanguage(body.name, body.id),
+                ),
                 field=f"bodies[{body.id}].parent",
             )
 
 
-@check("ZK020", Severity.ERROR, "会議体が参照する取組・ツールがない", "A body refers to a missing program or tool")
+@check("ZK020", Severity.ERROR, *ja_en(N_("A body refers to a missing program or tool")))
 def _body_references(self: Check, plan: Plan) -> Iterator[Finding]:
     programs = {program.id for program in plan.programs}.union(plan.other_year_program_ids)
     tools = {tool.id for tool in plan.tools}
@@ -426,11 +464,15 @@ def _body_references(self: Check, plan: Plan) -> Iterator[Finding]:
         refs += [("tools", ref, tools) for ref in body.tools]
         for attribute, ref, known in refs:
             if ref not in known:
-                kind_ja, kind_en = ("ツール", "tool") if attribute == "tools" else ("取組", "program")
+                kind = NP_("validation", "tool") if attribute == "tools" else NP_("validation", "program")
                 yield self.finding(
                     plan,
-                    f"会議体「{body.name}」が参照する{kind_ja}「{ref}」がありません。",
-                    f"Body {body.id!r} refers to the {kind_en} {ref!r}, which does not exist.",
+                    *ja_en(
+                        N_("Body {body!r} refers to the {kind} {ref!r}, which does not exist."),
+                        body=ByLanguage(body.name, body.id),
+                        kind=ByLanguage(*ja_en(kind)),
+                        ref=ref,
+                    ),
                     field=f"bodies[{body.id}].{attribute}",
                 )
 
@@ -502,12 +544,13 @@ def _run(plan: Plan, checks: Iterable[Check], city_findings: Iterable[Finding] |
         try:
             findings.extend(item.run(plan))
         except Exception as exc:  # a broken plugin check must not hide the other findings
+            failed = ja_en(N_("Check {code} failed: {error}"), code=item.code, error=f"{type(exc).__name__}: {exc}")
             findings.append(
                 Finding(
                     code=CHECK_FAILED,
                     severity=Severity.ERROR,
-                    message_ja=f"検査 {item.code} の実行に失敗しました: {type(exc).__name__}: {exc}",
-                    message_en=f"Check {item.code} failed: {type(exc).__name__}: {exc}",
+                    message_ja=failed[0],
+                    message_en=failed[1],
                     city=plan.city.id,
                     fiscal_year=plan.fiscal_year if item.scope == "plan" else None,
                 )
