@@ -203,15 +203,18 @@ def test_json_schemas_cover_the_public_models() -> None:
 
 
 def _public_models() -> list[type[BaseModel]]:
+    import zaitaku_core.handoff.model as handoff
     import zaitaku_core.model as model
+    import zaitaku_core.report.model as report
 
-    found = [getattr(model, name) for name in model.__all__]
+    found = [getattr(module, name) for module in (model, handoff, report) for name in module.__all__]
     return [cls for cls in found if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.model_fields]
 
 
 def test_every_field_of_every_public_model_has_a_japanese_label_and_a_description() -> None:
     """The one source of the Japanese labels (the workbook's headers, the JSON Schema's titles, the API
     reference) and of the English descriptions: none is left out."""
+    assert {"City", "Event", "Contact", "Report", "Bar"} <= {cls.__name__ for cls in _public_models()}
     for cls in _public_models():
         for name, info in cls.model_fields.items():
             assert info.title and (not info.title.isascii() or info.title in {"ID", "URL"}), (cls.__name__, name)

@@ -107,8 +107,8 @@ class ContactMeans(LabeledEnum):
 class Learned(FrozenModel):
     """Who learned of the event, and when."""
 
-    party: ActorKind
-    at: JapanTime
+    party: ActorKind = Field(title="把握した者", description="Who learned of the event.")
+    at: JapanTime = Field(title="把握した日時", description="When they learned of it (Japan time).")
 
 
 class Event(FrozenModel):
@@ -126,14 +126,41 @@ class Event(FrozenModel):
     * ``initial_addon`` says that 初回加算 is claimed in that month, which excludes 退院・退所加算.
     """
 
-    subject: SubjectId = "anonymous"
-    kind: EventKind
-    at: JapanTime
-    learned: tuple[Learned, ...] = ()
-    admitted_at: JapanTime | None = None
-    stay_in: ActorKind | None = None
-    service_start: date | None = None
-    initial_addon: Flag = False
+    subject: SubjectId = Field(
+        "anonymous", title="対象者", description="An opaque id of the person (no names, no insurance numbers)."
+    )
+    kind: EventKind = Field(
+        title="種別", description="The kind of event: admission, discharge, sudden change, death, outpatient visit."
+    )
+    at: JapanTime = Field(
+        title="日時", description="When it happened (Japan time; a time with an offset is converted)."
+    )
+    learned: tuple[Learned, ...] = Field(
+        (), title="把握", description="Who learned of the event, and when (for rules that the first to learn acts on)."
+    )
+    admitted_at: JapanTime | None = Field(
+        None,
+        title="入院日時",
+        description="For a discharge: the admission that bounds the stay in which contacts count.",
+    )
+    stay_in: ActorKind | None = Field(
+        None,
+        title="入院先",
+        description=(
+            "For a discharge: where the person stayed (hospital, clinic, community nursing home or long-term "
+            "care facility); empty when unknown."
+        ),
+    )
+    service_start: date | None = Field(
+        None,
+        title="サービス開始日",
+        description="For a discharge: the day home services began (not before the event's day).",
+    )
+    initial_addon: Flag = Field(
+        False,
+        title="初回加算",
+        description="Whether 初回加算 is claimed in the month of the service start (it excludes 退院・退所加算).",
+    )
 
     @field_validator("stay_in")
     @classmethod
@@ -152,12 +179,22 @@ class Event(FrozenModel):
 class Contact(FrozenModel):
     """One contact between two parties about an event (from the care manager by default)."""
 
-    at: JapanTime
-    from_party: ActorKind = ActorKind.CARE_MANAGER
-    to_party: ActorKind
-    means: ContactMeans = ContactMeans.UNSPECIFIED
-    conference: Flag = False
-    form: str | None = Field(default=None, description="Tool id of the form used, if any.")
+    at: JapanTime = Field(title="連絡日時", description="When the contact was made (Japan time).")
+    from_party: ActorKind = Field(
+        ActorKind.CARE_MANAGER, title="連絡元", description="Who made the contact (the care manager by default)."
+    )
+    to_party: ActorKind = Field(title="連絡先", description="Who was contacted.")
+    means: ContactMeans = Field(
+        ContactMeans.UNSPECIFIED,
+        title="連絡方法",
+        description="How: phone, video, fax, mail, e-mail, ICT, in person, conference, home visit.",
+    )
+    conference: Flag = Field(
+        False,
+        title="カンファレンス",
+        description="Whether the contact was a conference (some add-on tiers ask for one).",
+    )
+    form: str | None = Field(default=None, title="様式", description="Tool id of the form used, if any.")
 
 
 class Reason(LabeledEnum):

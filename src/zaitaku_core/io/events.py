@@ -33,7 +33,7 @@ from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY
 from zaitaku_core.errors import FrameworkCodeError, InputError
 from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
 from zaitaku_core.handoff.engine import EVENT_RANGE
-from zaitaku_core.handoff.model import FALSE_TEXTS, STAY_PLACES, TRUE_TEXTS, ContactMeans
+from zaitaku_core.handoff.model import FALSE_TEXTS, STAY_PLACES, TRUE_TEXTS, Contact, ContactMeans, Event
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -50,25 +50,41 @@ __all__ = [
     "read_events",
 ]
 
+
+def _labelled(model: type[Event] | type[Contact], aliases: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Each column's accepted header names: the field's Japanese label (its ``title`` in the model, the one
+    place it is written) and the other names people use for it."""
+    return {name: (str(model.model_fields[name].title), *others) for name, others in aliases.items()}
+
+
 #: Event columns: code -> Japanese (and other) header names accepted for it.
-EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "subject": ("対象者", "対象者ID", "利用者", "利用者ID"),
-    "kind": ("種別", "事象", "イベント"),
-    "at": ("日時", "発生日時"),
-    "admitted_at": ("入院日時", "入院日"),
-    "stay_in": ("入院先", "入所先"),
-    "service_start": ("サービス開始日", "利用開始日"),
-    "initial_addon": ("初回加算",),
-}
+EVENT_COLUMNS: dict[str, tuple[str, ...]] = _labelled(
+    Event,
+    {
+        "subject": ("対象者ID", "利用者", "利用者ID"),
+        "kind": ("事象", "イベント"),
+        "at": ("発生日時",),
+        "admitted_at": ("入院日",),
+        "stay_in": ("入所先",),
+        "service_start": ("利用開始日",),
+        "initial_addon": (),
+    },
+)
 EVENT_REQUIRED = ("kind", "at")
-#: Contact columns: code -> header names accepted for it.
+#: Contact columns: code -> header names accepted for it (``event``, the row number of the contact's event in
+#: the events table, is a column of the table only).
 CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "event": ("事象番号", "イベント番号"),
-    "at": ("連絡日時", "日時"),
-    "from_party": ("連絡元",),
-    "to_party": ("連絡先", "相手"),
-    "means": ("方法", "連絡方法"),
-    "conference": ("カンファレンス", "会議"),
+    **_labelled(
+        Contact,
+        {
+            "at": ("日時",),
+            "from_party": (),
+            "to_party": ("相手",),
+            "means": ("方法",),
+            "conference": ("会議",),
+        },
+    ),
 }
 CONTACT_REQUIRED = ("event", "at", "to_party")
 

@@ -65,25 +65,35 @@ class Mark(FrozenModel):
     renderer that ignores marks still shows every word (text formats say "inferred" in the cell's words).
     """
 
-    row: int = Field(ge=0)
-    column: int = Field(ge=0)
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-    kind: Literal["new", "inferred"]
-    note: str | None = None
+    row: int = Field(ge=0, title="行", description="The row of the marked cell (0-based).")
+    column: int = Field(ge=0, title="列", description="The column of the marked cell (0-based).")
+    start: int = Field(ge=0, title="開始", description="Where the span starts in the cell's text.")
+    end: int = Field(ge=0, title="終了", description="Where the span ends in the cell's text.")
+    kind: Literal["new", "inferred"] = Field(
+        title="種類",
+        description="``new`` (marked as new for the year by the source) or ``inferred`` (inferred by the data author).",
+    )
+    note: str | None = Field(None, title="注記", description="Why, for an inferred fact.")
 
 
 class Table(FrozenModel):
     """A titled table with a header row, and the marked spans of its cells (:class:`Mark`)."""
 
-    id: str
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...] = ()
-    marks: tuple[Mark, ...] = ()
-    #: A stable, language-independent key per column (``id``, ``title``, ``ratio`` …; empty for tables a
-    #: plugin gives): renderers read it to hide identifiers, format percentages and size columns.
-    keys: tuple[str, ...] = ()
+    id: str = Field(title="ID", description="The table's stable id.")
+    title: str = Field(title="表題", description="The table's title.")
+    columns: tuple[str, ...] = Field(title="列見出し", description="The header row.")
+    rows: tuple[tuple[Cell, ...], ...] = Field(
+        (), title="行", description="The rows: text, numbers or empty cells, each row as wide as ``columns``."
+    )
+    marks: tuple[Mark, ...] = Field((), title="強調箇所", description="The spans of cells that readers must see apart.")
+    keys: tuple[str, ...] = Field(
+        (),
+        title="列のキー",
+        description=(
+            "A stable, language-independent key per column (``id``, ``title``, ``ratio`` …; empty for tables "
+            "a plugin gives): renderers read it to hide identifiers, format percentages and size columns."
+        ),
+    )
 
 
 #: How a value stands: ``final``, or one a reader must not take as final (中止, 予定, 途中集計).
@@ -93,62 +103,91 @@ BarStatus = Literal["final", "cancelled", "provisional", "partial"]
 class Bar(FrozenModel):
     """One labelled pair of bars: plan and actual of one indicator in one fiscal year (or of one city)."""
 
-    label: str
-    plan: float | None = None
-    actual: float | None = None
-    #: Bars of one group (one indicator, in one unit) share a scale; bars of different groups are not compared.
-    group: str | None = None
-    fiscal_year: int | None = None
-    #: The plan period (第9期 …) of ``fiscal_year``.
-    period: str | None = None
-    #: The words of a target given as a frequency, such as 年1回 or 通年; drawn as a mark, never as a bar.
-    plan_text: str | None = None
-    plan_status: BarStatus | None = None
-    actual_status: BarStatus | None = None
-    #: The date a partial actual was counted up to.
-    as_of: date | None = None
+    label: str = Field(title="ラベル", description="The bar's label: the fiscal year, or the city and year.")
+    plan: float | None = Field(None, title="計画値", description="The plan target, if a number.")
+    actual: float | None = Field(None, title="実績値", description="The actual, if any.")
+    group: str | None = Field(
+        None,
+        title="グループ",
+        description=(
+            "Bars of one group (one indicator, in one unit) share a scale; bars of different groups are not compared."
+        ),
+    )
+    fiscal_year: int | None = Field(None, title="年度", description="The fiscal year of the bar.")
+    period: str | None = Field(None, title="計画期間", description="The plan period (第9期 …) of ``fiscal_year``.")
+    plan_text: str | None = Field(
+        None,
+        title="計画値の表記",
+        description=(
+            "The words of a target given as a frequency, such as 年1回 or 通年; drawn as a mark, never as a bar."
+        ),
+    )
+    plan_status: BarStatus | None = Field(
+        None, title="計画値の状態", description="How the plan value stands: final, cancelled, provisional or partial."
+    )
+    actual_status: BarStatus | None = Field(
+        None, title="実績値の状態", description="How the actual stands: final, cancelled, provisional or partial."
+    )
+    as_of: date | None = Field(None, title="基準日", description="The date a partial actual was counted up to.")
 
 
 class Chart(FrozenModel):
     """A bar chart on one scale (``unit``): plan against actual, or one ``series`` of counts; with a note."""
 
-    id: str
-    title: str
-    bars: tuple[Bar, ...] = ()
-    unit: str | None = None
-    note: str | None = None
-    #: The one quantity a chart of counts draws, such as 取組数; its bars are that, not plan and actual.
-    series: str | None = None
+    id: str = Field(title="ID", description="The chart's stable id (``trend-<indicator id>`` for an indicator).")
+    title: str = Field(title="表題", description="The chart's title.")
+    bars: tuple[Bar, ...] = Field((), title="棒", description="The bars, drawn on one scale.")
+    unit: str | None = Field(None, title="単位", description="The unit of the scale.")
+    note: str | None = Field(None, title="注記", description="A note under the chart.")
+    series: str | None = Field(
+        None,
+        title="系列",
+        description="The one quantity a chart of counts draws, such as 取組数; its bars are that, not plan and actual.",
+    )
 
 
 class Section(FrozenModel):
     """A report section: a title, an optional paragraph, tables and charts."""
 
-    id: str
-    title: str
-    text: str | None = None
-    tables: tuple[Table, ...] = ()
-    charts: tuple[Chart, ...] = ()
+    id: str = Field(title="ID", description="The section's stable id (``overview``, ``programs`` …).")
+    title: str = Field(title="見出し", description="The section's title.")
+    text: str | None = Field(None, title="本文", description="Its paragraph, if any.")
+    tables: tuple[Table, ...] = Field((), title="表", description="Its tables.")
+    charts: tuple[Chart, ...] = Field((), title="グラフ", description="Its charts.")
 
 
 class Report(FrozenModel):
     """A whole report (kind ``plan`` for one city and year, ``comparison`` for several cities)."""
 
-    schema_version: Literal[1] = 1
-    kind: Literal["plan", "comparison"]
-    lang: Literal["ja", "en"]
-    title: str
-    cities: tuple[str, ...] = Field(min_length=1)
-    fiscal_year: int | None = None
-    generator: str
-    sections: tuple[Section, ...] = ()
-    #: The title block: the city (name and 全国地方公共団体コード), who runs the program (担当課 / operator),
-    #: and the date the report is issued (作成日): given by the caller, or else the latest date in the data.
-    city_name: str | None = None
-    municipality_code: str | None = None
-    operators: tuple[str, ...] = ()
-    issued: date | None = None
-    issued_from: Literal["given", "data"] | None = None
+    schema_version: Literal[1] = Field(
+        1, title="スキーマの版", description="The version of this format; raised only by a change that breaks readers."
+    )
+    kind: Literal["plan", "comparison"] = Field(
+        title="種類", description="``plan`` (one city and fiscal year) or ``comparison`` (several cities)."
+    )
+    lang: Literal["ja", "en"] = Field(title="言語", description="The report's language.")
+    title: str = Field(title="表題", description="The report's title.")
+    cities: tuple[str, ...] = Field(min_length=1, title="市町村", description="The ids of the cities reported on.")
+    fiscal_year: int | None = Field(None, title="年度", description="The fiscal year of a plan report.")
+    generator: str = Field(
+        title="作成ツール", description="The name and version of the software that wrote the report."
+    )
+    sections: tuple[Section, ...] = Field((), title="節", description="The sections, in a fixed order.")
+    city_name: str | None = Field(None, title="市町村名", description="The title block: the city's name.")
+    municipality_code: str | None = Field(
+        None, title="市町村コード", description="The title block: the city's 全国地方公共団体コード."
+    )
+    operators: tuple[str, ...] = Field(
+        (), title="担当課・実施者", description="The title block: who runs the program (担当課 / operator)."
+    )
+    issued: date | None = Field(
+        None, title="作成日", description="The title block: the date the report is issued (作成日)."
+    )
+    issued_from: Literal["given", "data"] | None = Field(
+        None,
+        title="作成日の根拠",
+        description="Where the date comes from: ``given`` by the caller, or the latest date in the city's ``data``.",
+    )
 
 
 def report_json_schema() -> dict[str, Any]:
