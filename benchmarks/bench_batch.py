@@ -21,6 +21,7 @@ pairs, the two sides run back to back in alternating order; every pair's ratio i
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import resource
@@ -235,10 +236,16 @@ def gather_int(at: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 def timed(fn: Callable[[], Any]) -> float:
     """CPU seconds of ``fn()`` (the kernel runs on one thread; on a shared machine wall time is mostly
-    waiting for a core)."""
-    started = time.process_time()
-    fn()
-    return time.process_time() - started
+    waiting for a core), with the garbage collector paused as ``timeit`` does (a full collection landing
+    in one side's run otherwise decides a pair)."""
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.process_time()
+        fn()
+        return time.process_time() - started
+    finally:
+        gc.enable()
 
 
 def positions(values: np.ndarray, enum: Any) -> np.ndarray:
