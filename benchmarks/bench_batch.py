@@ -400,6 +400,16 @@ def bench_per_event(repeat: int) -> None:
         f"  per call (CPU): naive {per_call[0]:.2f} us, cold key {per_call[1]:.2f} us, memo hit {per_call[2]:.2f} us "
         f"(naive / hit {naive_s / hit_s:.1f}x); ratio {ratio:.2f}x"
     )
+    # The whole per-event answer (windows, obligations, verdicts; no contacts) on the same distinct events:
+    # shown, not a goal of its own (it builds a Verdict with its add-on verdicts and obligations).
+    from zaitaku_core.handoff import Event, evaluate
+
+    admissions = [Event(kind="admission", at=m) for m in moments]
+    whole = timed(lambda: [evaluate(e, calendar=calendar, options=OPTIONS) for e in admissions])
+    print(
+        f"  evaluate() on the same {len(moments):,} events (no contacts): {whole / len(moments) * 1e6:.1f} us each "
+        f"(CPU), {naive_s / whole:.2f}x the naive loop's speed (shown)"
+    )
 
 
 def _cpu_seconds() -> float:
