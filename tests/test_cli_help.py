@@ -126,3 +126,41 @@ def test_format_json_is_the_flag_and_json_its_deprecated_alias(
     assert main([*path, "--format", "text"]) == 0
     out = capsys.readouterr().out
     assert out and not out.lstrip().startswith(("[", "{"))
+
+
+@pytest.mark.parametrize(
+    ("args", "japanese", "english"),
+    [
+        (
+            ["report", "asahikawa", "--fy", "2024", "--formt", "md"],
+            "オプション '--formt' はありません。もしかして: --format",
+            "No such option '--formt'. Did you mean '--format'?",
+        ),
+        (["report", "asahikawa"], "'--fy' を指定してください。", "Missing option '--fy'."),
+        (
+            ["report", "asahikawa", "--fy", "2024", "--format", "docx"],
+            "'--format' の値が正しくありません: 'docx'",
+            "Invalid value for '--format': 'docx'",
+        ),
+        (
+            ["log", "lst"],
+            "コマンド 'lst' はありません。もしかして: list",
+            "No such command 'lst'. Did you mean 'list'?",
+        ),
+        (
+            ["reprot"],
+            "コマンド 'reprot' はありません。もしかして: report",
+            "no such command 'reprot'. Did you mean: report?",
+        ),
+    ],
+)
+def test_a_wrong_command_line_is_told_in_the_users_language(
+    args: list[str], japanese: str, english: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("エラー [usage] コマンドの指定が正しくありません: ") and japanese in err
+    assert len(err.strip().splitlines()) == 1
+    assert main(["--lang", "en", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error [usage] usage: ") and english in err

@@ -118,7 +118,7 @@ def translate(message: str, lang: str) -> str:
     return found.pgettext(context, plain) if separator else found.gettext(message)
 
 
-def tr(message: str, lang: str, **values: object) -> str:
+def tr(message: str, lang: str, /, **values: object) -> str:
     """:func:`translate`, then fill the ``{name}`` placeholders with ``values``."""
     translated = translate(message, lang)
     return translated.format(**values) if values else translated
@@ -132,13 +132,22 @@ class ByLanguage(NamedTuple):
     en: str
 
 
-def ja_en(message: str, **values: object) -> tuple[str, str]:
+def ja_en(message: str, /, **values: object) -> tuple[str, str]:
     """``message`` in Japanese and in English, each with its placeholders filled: the pair that a validation
     finding or a check's title holds. A :class:`ByLanguage` value fills each language with its own.
 
     >>> ja_en(N_("No program serves the care scene {scene!r}."), scene=ByLanguage("看取り", "end-of-life care"))
     ('4つの場面のうち「看取り」に対応する取組がありません。', "No program serves the care scene 'end-of-life care'.")
     """
-    ja = {key: value.ja if isinstance(value, ByLanguage) else value for key, value in values.items()}
-    en = {key: value.en if isinstance(value, ByLanguage) else value for key, value in values.items()}
-    return translate(message, "ja").format(**ja), translate(message, "en").format(**en)
+    ja, en = _both(message)
+    if not any(type(value) is ByLanguage for value in values.values()):
+        return ja.format(**values), en.format(**values)
+    in_ja = {key: value.ja if type(value) is ByLanguage else value for key, value in values.items()}
+    in_en = {key: value.en if type(value) is ByLanguage else value for key, value in values.items()}
+    return ja.format(**in_ja), en.format(**in_en)
+
+
+@cache
+def _both(message: str) -> tuple[str, str]:
+    # Validation makes a finding's pair for every finding (tens of thousands in a nation-wide run).
+    return translate(message, "ja"), translate(message, "en")

@@ -104,7 +104,6 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     # fiscal year the city declares (a city planning two periods ahead holds targets for both), not beyond.
     period = PlanPeriod.of(max(plan.city.fiscal_years))
     last = period.last.year
-    span = ByLanguage(f"{period.label()}（{period.first.year}〜{last}年度）", period.label("en"))
     target = ValueKind.PLAN
     for indicator, index, value in plan.indicator_values:
         if value.kind is target and value.fiscal_year > last:
@@ -114,7 +113,7 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
                     N_("Indicator {name!r} has a target for FY{year}, beyond {period}."),
                     name=indicator.name,
                     year=value.fiscal_year,
-                    period=span,
+                    period=ByLanguage(f"{period.label()}（{period.first.year}〜{last}年度）", period.label("en")),
                 ),
                 fiscal_year=value.fiscal_year,
                 field=f"indicators[{indicator.id}].values[{index}]",

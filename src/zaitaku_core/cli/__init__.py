@@ -95,14 +95,13 @@ class LazyGroup(TranslatedGroup):
         """Find the command named first in ``args``; for a misspelt one, suggest the closest names."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
-            from zaitaku_core.cli.errors import resolve_lang
+            from zaitaku_core.cli.errors import NO_SUCH_COMMAND, did_you_mean, resolve_lang
+            from zaitaku_core.i18n import tr
 
             close = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.6)
             # The group's callback has not run yet: say the language here for the error line.
-            lang = ctx.meta[LANG_KEY] = resolve_lang(ctx.params.get("lang"))
-            if lang == "en":
-                ctx.fail(f"no such command {name!r}." + (f" Did you mean: {', '.join(close)}?" if close else ""))
-            ctx.fail(f"コマンド {name!r} はありません。" + (f"もしかして: {'、'.join(close)}" if close else ""))
+            lang = ctx.meta[LANG_KEY] = resolve_lang(ctx.params.get("lang") or ctx.meta.get(LANG_KEY))
+            ctx.fail(tr(NO_SUCH_COMMAND, lang, name=name) + did_you_mean(close, lang))
         return super().resolve_command(ctx, args)
 
     def summaries(self, ctx: click.Context) -> list[tuple[str, str]]:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Final
 
 import click
 
-from zaitaku_core.i18n import LANG_VARIABLE, NP_, resolve_lang, translate
+from zaitaku_core.i18n import LANG_VARIABLE, N_, NP_, resolve_lang, tr, translate
 
 if TYPE_CHECKING:
     from zaitaku_core.errors import ZaitakuError
@@ -45,7 +45,9 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "LANG_VARIABLE",
+    "NO_SUCH_COMMAND",
     "debug_from_environment",
+    "did_you_mean",
     "echo_error",
     "echo_plugin_failures",
     "error_line",
@@ -53,6 +55,7 @@ __all__ = [
     "one_line",
     "report",
     "resolve_lang",
+    "usage_message",
 ]
 
 #: Success.
@@ -171,13 +174,59 @@ def error_line(exc: BaseException, lang: str | None = None, *, warning: bool = F
         if exc.ctx is not None:
             help_option = (exc.ctx.help_option_names or ["--help"])[0]
             hint = f" ({words['help']}: {exc.ctx.command_path} {help_option})"
-        return one_line(f"{words['error']} [usage] {words['usage']}: {exc.format_message()}{hint}")
+        return one_line(f"{words['error']} [usage] {words['usage']}: {usage_message(exc, lang)}{hint}")
     if isinstance(exc, click.ClickException):
         return one_line(f"{words['error']}: {exc.format_message()}")
     if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
         return words["interrupted"]
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return one_line(f"{words['internal']} [internal]: {detail}")
+
+
+#: The message for a command that does not exist (``zaitaku reprot``), with :func:`did_you_mean` after it.
+NO_SUCH_COMMAND: Final = N_("no such command {name!r}.")
+
+
+def did_you_mean(names: Iterable[str], lang: str | None = None) -> str:
+    """ " Did you mean: report?" / "もしかして: report" for the close ``names``, or nothing when there are none."""
+    chosen = resolve_lang(lang)
+    found = list(names)
+    if not found:
+        return ""
+    text = tr(N_("Did you mean: {options}?"), chosen, options=("、" if chosen == "ja" else ", ").join(found))
+    return text if chosen == "ja" else f" {text}"
+
+
+def _hint(exc: click.BadParameter) -> str:
+    """The option or argument a bad value was given to, as click names it (``'--fy'``, ``'CITY'``)."""
+    hint = exc.param_hint
+    if hint is None and exc.param is not None:
+        hint = exc.param.get_error_hint(exc.ctx)
+    if hint is None or isinstance(hint, str):
+        return hint or ""
+    return " / ".join(repr(part) for part in hint)
+
+
+def usage_message(exc: click.UsageError, lang: str | None = None) -> str:
+    """What is wrong with the command line: click's English message with ``--lang en``; in Japanese the
+    mistakes everyone makes (an unknown option or command, with click's suggestions; a missing option or
+    argument; a bad value, whose own message the commands already give in the user's language)."""
+    chosen = resolve_lang(lang)
+    if chosen == "en":
+        return exc.format_message()
+    if isinstance(exc, click.NoSuchOption | click.exceptions.NoSuchCommand):
+        name = exc.option_name if isinstance(exc, click.NoSuchOption) else exc.command_name
+        unknown = N_("no such option {name!r}.") if isinstance(exc, click.NoSuchOption) else NO_SUCH_COMMAND
+        return tr(unknown, chosen, name=name) + did_you_mean(exc.possibilities or (), chosen)
+    if isinstance(exc, click.MissingParameter):
+        hint = _hint(exc)
+        return tr(N_("missing {hint}: give it."), chosen, hint=hint) if hint else exc.format_message()
+    if isinstance(exc, click.BadParameter):
+        hint = _hint(exc)
+        if hint:
+            return tr(N_("invalid value for {hint}: {message}"), chosen, hint=hint, message=exc.message)
+        return tr(N_("invalid value: {message}"), chosen, message=exc.message)
+    return exc.format_message()
 
 
 def echo_error(exc: BaseException, lang: str | None = None) -> None:
