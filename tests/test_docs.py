@@ -102,6 +102,23 @@ def test_the_error_line_points_at_a_section_that_exists(
         assert file.endswith("/" + page.relative_to(site).as_posix())
 
 
+def test_a_local_build_is_named_only_when_it_documents_every_error(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build of the site beside the source is pointed at (and said to be local); a stale one, lacking the
+    anchor of some error, is not used at all: the error points at the published site and says so."""
+    page = site / "reference" / "errors.html"
+    monkeypatch.delenv(errors.DOCS_URL_VARIABLE, raising=False)
+    monkeypatch.setattr(errors, "LOCAL_ERRORS_PAGE", page)
+    address, kind = _address_in_error_line(capsys, "report", "nowhere", "--fy", "2024")
+    assert (address, kind) == (f"{page.as_uri()}#unknown-city", "local documentation build")
+    stale = tmp_path / "errors.html"
+    stale.write_text(text_of(site, "reference/errors.html").replace('id="workbook"', 'id="x"'), encoding="utf-8")
+    monkeypatch.setattr(errors, "LOCAL_ERRORS_PAGE", stale)
+    address, kind = _address_in_error_line(capsys, "report", "nowhere", "--fy", "2024")
+    assert (address, kind) == (f"{errors.DOCS_ERRORS_URL}#unknown-city", "published site")
+
+
 def test_the_model_reference_shows_each_field_with_its_label_and_constraints(site: Path) -> None:
     page = text_of(site, "reference/api.html")
     field = page[page.index('id="zaitaku_core.model.City.id"') :][:3000]

@@ -22,6 +22,7 @@ from typing import ClassVar, Literal, NamedTuple
 __all__ = [
     "DOCS_ERRORS_URL",
     "DOCS_URL_VARIABLE",
+    "LOCAL_ERRORS_PAGE",
     "LOCATION_LABELS",
     "ActivityImportError",
     "ActivityLogError",
@@ -81,16 +82,35 @@ class DocsReference(NamedTuple):
     kind: str
 
 
-@cache
+#: Where a documentation build beside the source (an editable install or a checkout) keeps the error reference.
+LOCAL_ERRORS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "_build" / "html" / "reference" / "errors.html"
+
+
 def _local_build() -> str | None:
-    # An editable install or a source checkout: the Sphinx build of docs/ beside src/.
-    page = Path(__file__).resolve().parents[2] / "docs" / "_build" / "html" / "reference" / "errors.html"
-    return page.as_uri() if page.is_file() else None
+    return _complete_reference(LOCAL_ERRORS_PAGE)
+
+
+@cache
+def _complete_reference(page: Path) -> str | None:
+    """The address of the error reference ``page``, if it exists and documents every error code: a build
+    older than an error it would be asked about would be a dead link, so it is not used at all."""
+    try:
+        text = page.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    codes = {ZaitakuError.code}
+    pending: list[type[ZaitakuError]] = [ZaitakuError]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            codes.add(sub.code)
+            pending.append(sub)
+    return page.as_uri() if all(f'id="{code}"' in text for code in codes) else None
 
 
 def docs_reference() -> DocsReference:
     """The error reference to point a person at: ``$ZAITAKU_DOCS_URL`` if set, else a local documentation
-    build if one exists beside the installed source (``docs/_build/html``), else the published site.
+    build if one exists beside the installed source (``docs/_build/html``) and documents every error code,
+    else the published site.
 
     >>> docs_reference().kind in {"configured", "local", "published"}
     True
