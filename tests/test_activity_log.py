@@ -638,3 +638,113 @@ def test_one_workbook_in_japanese_excel_habits_holds_the_plan_and_the_log(
     assert main(["--data-dir", str(bad), "log", "--db", db, "import", str(bad)]) == 1
     program = chr(ord("A") + headers.index("取組ID"))
     assert f"bad.xlsx 活動記録!{program}6 取組ID" in capsys.readouterr().err
+
+
+# --- the columnar CSV reader reads exactly what the row-by-row reader reads ----------------------------------
+
+
+def _mixed_csv(rows: int, seed: int) -> str:
+    """A log of valid rows and, in some cells, every kind of bad value and bad combination, quoted and not."""
+    import random
+
+    rng = random.Random(seed)
+    header = (
+        "行ID,日付,市町村,取組ID,種別,件数,参加者数,参加者数（医師）,参加者数（ケアマネ）,場面,実施主体,"
+        "相談者,相談者の職種,相談内容,ケースID\n"
+    )
+    fields: list[tuple[list[str], list[str]]] = [  # (good values, bad values) per column
+        (["", "", "r-{i}"], ["r-{i7}", "山田", "090-1234-5678"]),
+        (["2024-05-01", "令和6年6月１日", "2024/6/2", "R6.7.1", "2023-04-01"], ["2024-13-01", "", "2030-01-01", "  "]),
+        (["sample"], ["other", "", "Sample!"]),
+        (["p1", "p2", "P1"], ["p9", "", "bad id"]),
+        (["会議", "相談", "研修", "出前講座", "相談"], ["懇親会", ""]),
+        (["", "", "1", "12", "３件"], ["0", "abc", "2000000"]),
+        (["", "12", "30人", "5"], ["-1", "x"]),
+        (["", "", "3", "0"], ["9", "x"]),
+        (["", "", "2"], ["99", "-"]),
+        (["", "入退院支援、看取り", '"入退院支援,看取り"', "日常の療養支援"], ["宇宙"]),
+        (["", "医師会"], ["a@b.jp"]),
+        (["", "家族", "専門職"], ["友人"]),
+        (["", "", "医師"], ["宇宙飛行士"]),
+        (["", "退院後の生活", '"在宅, 医療"'], ["連絡先 090-1234-5678"]),
+        (["", "", "C-0001"], ["090-1234-5678", "山田太郎"]),
+    ]
+    lines = []
+    for index in range(rows):
+        cells = [rng.choice(bad if rng.random() < 0.03 else good) for good, bad in fields]
+        cells[0] = cells[0].format(i=index, i7=index % 7)
+        if cells[4] != "相談" and rng.random() < 0.9:
+            cells[11:] = ["", "", "", ""]  # consultation fields mostly on consultations only
+        if rng.random() < 0.02:
+            cells = [""] * len(cells)  # a row of blanks
+        if rng.random() < 0.02:
+            cells = [" "] * len(cells)  # a row of spaces
+        lines.append(",".join(cells))
+    return header + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("city", [None, "sample"])
+def test_the_columnar_reader_gives_exactly_what_the_row_reader_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, city: str | None
+) -> None:
+    from zaitaku_core.activity import reader
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+    from zaitaku_core.cli.log import program_lookup
+
+    csv_file = write(tmp_path / "mixed.csv", _mixed_csv(1500, seed), "cp932" if seed % 2 else "utf-8")
+    options = {"city": city, "programs": program_lookup(registry) if seed < 2 else None, "today": date(2026, 1, 1)}
+    monkeypatch.setattr(reader, "COLUMNAR_SLICE", 256)  # several slices, each with its own distinct cells
+    columnar = list(read_file(csv_file, **options))
+    monkeypatch.setattr(reader, "_COLUMNAR", False)
+    by_rows = list(read_file(csv_file, **options))
+    assert columnar == by_rows
+    valid = sum(isinstance(entry, tuple) for entry in by_rows)
+    assert valid > 300 and len(by_rows) - valid > 300  # both kinds are well represented
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HEADER + ROWS + "\n" + ROWS,  # a blank line: line numbers would shift
+        HEADER + '2024-05-01,sample,p1,会議,,12,3,5,"入退院支援\n看取り",,,\n' + ROWS,  # a line break in a value
+        HEADER + "2024-05-01,sample,p1,会議\n" + ROWS,  # a short row
+        HEADER + "2024-05-01,sample,p1,会議,,12,3,5,,,,,x\n" + ROWS,  # a value under no header
+        "\n" + HEADER + ROWS,  # the header below a blank line
+        HEADER.replace("\n", "\r") + ROWS.replace("\n", "\r"),  # old Mac line ends
+    ],
+)
+def test_files_the_columnar_reader_does_not_take_read_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    from zaitaku_core.activity import reader
+
+    rows_read = _count_rows_read(monkeypatch)
+    csv_file = write(tmp_path / "odd.csv", text)
+    first = list(read_file(csv_file))
+    assert len(rows_read) >= 5  # every row went row by row
+    monkeypatch.setattr(reader, "_COLUMNAR", False)
+    assert first == list(read_file(csv_file))
+
+
+def _count_rows_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The line numbers of the rows read row by row from now on."""
+    from zaitaku_core.activity import reader
+
+    rows_read: list[int] = []
+    original = reader._row_entries
+
+    def counting(rows: object, cells: object, number: int, header_row: int) -> object:
+        rows_read.append(number)
+        return original(rows, cells, number, header_row)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reader, "_row_entries", counting)
+    return rows_read
+
+
+def test_a_simple_file_is_read_column_by_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows_read = _count_rows_read(monkeypatch)
+    csv_file = write(tmp_path / "log.csv", HEADER + ROWS * 20)
+    assert sum(isinstance(entry, tuple) for entry in read_file(csv_file)) == 100
+    assert rows_read == [2]  # only the first row (a help row, perhaps) went row by row

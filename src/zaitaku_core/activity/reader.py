@@ -9,12 +9,19 @@ not know is an error, never silently dropped; a column that would hold personal 
 :func:`read_file` yields each row as ``(where, line, Activity)`` or as a
 :class:`~zaitaku_core.activity.record.RowProblem` naming file, line (or sheet and cell) and field, so the
 store can write a valid file in one transaction and refuse an invalid one whole, listing every problem.
+
+A simple CSV (one row per line, every row as wide as its header) is read with pyarrow's CSV reader and
+validated column by column: each distinct cell of a column is parsed once by the same parser, and rows
+whose cells do not all parse go through the row-by-row reader, so every problem reads as it would there
+(a test compares both readers on files of good and bad rows). Any other CSV is read row by row with
+Python's ``csv``, the reference.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -375,11 +382,7 @@ class _Rows:
             raw = cells[position]
             if raw == "" or raw is None:
                 continue
-            hit = cache.get(raw, _MISSING)
-            if hit is _MISSING:
-                hit = _parse_cell(parse, raw)
-                if len(cache) < _CACHE_LIMIT:
-                    cache[raw] = hit
+            hit = _cached(cache, parse, raw)
             if type(hit) is _Problem:
                 field = hit.field or (_PARSERS[slot][0] if slot >= 0 else "")
                 problems.append((self._at(field, position, row), hit.message))
@@ -413,7 +416,7 @@ class _Rows:
         header = self.headers.get(field, "") if field else ""
         return f"{self.where(position, row)} {header}".rstrip()
 
-    def _activity(self, values: list[Any], by_profession: tuple[tuple[Profession, int], ...]) -> Activity:
+    def _activity(self, values: Sequence[Any], by_profession: tuple[tuple[Profession, int], ...]) -> Activity:
         for slot in (_DATE, _PROGRAM, _KIND):
             if values[slot] is None:
                 raise _RowError(_PARSERS[slot][0], "必須です / required")
@@ -449,22 +452,26 @@ class _Rows:
                     "participants",
                     f"職種別の合計 {known} が参加者数 {participants} を超えています / by profession exceeds total",
                 )
-        return Activity(
-            city,
-            values[_PROGRAM],
-            day,
-            kind,
-            count,
-            values[_TITLE],
-            participants,
-            by_profession,
-            values[_SCENES] or _NO_SCENES,
-            values[_BODY],
-            values[_ASKER],
-            values[_ASKER_PROFESSION],
-            values[_TOPIC],
-            values[_CASE_ID],
-            values[_ROW_ID],
+        # tuple.__new__: the fields are in Activity's order and checked above; half the cost of Activity(...)
+        return _new_tuple(
+            Activity,
+            (
+                city,
+                values[_PROGRAM],
+                day,
+                kind,
+                count,
+                values[_TITLE],
+                participants,
+                by_profession,
+                values[_SCENES] or _NO_SCENES,
+                values[_BODY],
+                values[_ASKER],
+                values[_ASKER_PROFESSION],
+                values[_TOPIC],
+                values[_CASE_ID],
+                values[_ROW_ID],
+            ),
         )
 
     def _check_program(self, city: str, program: str, day: date) -> None:
@@ -500,6 +507,16 @@ _CACHE_LIMIT = 20_000
 
 #: A cell not yet in a column's cache.
 _MISSING = object()
+
+
+def _cached(cache: dict[object, Any], parse: Callable[[object], Any], raw: object) -> Any:
+    """The parsed value (or :class:`_Problem`) of a cell, from its column's ``cache`` when it was seen."""
+    hit = cache.get(raw, _MISSING)
+    if hit is _MISSING:
+        hit = _parse_cell(parse, raw)
+        if len(cache) < _CACHE_LIMIT:
+            cache[raw] = hit
+    return hit
 
 
 def _parse_cell(parse: Callable[[object], Any], raw: object) -> Any:
@@ -564,6 +581,7 @@ def _profession_count(profession: Profession) -> Callable[[object], tuple[Profes
     return parse
 
 
+_new_tuple = tuple.__new__
 _PLAN_ID = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,119}")
 _NO_SCENES: frozenset[CareScene] = frozenset()
 _CONSULTATION = ActivityKind.CONSULTATION
@@ -624,42 +642,187 @@ def read_file(
     if today is None:
         today = datetime.now(JAPAN).date()
     suffix = path.suffix.lower()
+    options: dict[str, Any] = {"name": name, "city": city, "programs": programs, "today": today}
     if suffix in {".xlsx", ".xlsm"}:
         rows_iter, where = _xlsx_rows(path, sheet)
     else:
-        rows_iter, where = _csv_rows(path, encoding)
+        text = _decode_file(path, encoding)
+        header = _simple_header(text)
+        if header is not None:  # a header on line 1: try the columnar reader first
+            rows = _Rows(header, 1, where=lambda position, line: f"{name}:{line}", **options)
+            table = _arrow_table(text, len(header))
+            if table is not None:
+                del text  # the table holds the rows
+                yield from _columnar(rows, table)
+                return
+        rows_iter, where = _csv_rows(name, text)
     try:
         header_row, headers = next(rows_iter)
     except StopIteration:
         raise ActivityImportError("ファイルに行がありません / the file is empty", location={"file": name}) from None
-    rows = _Rows(headers, header_row, name=name, where=where, city=city, programs=programs, today=today)
+    rows = _Rows(headers, header_row, where=where, **options)
     for number, cells in rows_iter:
-        if not any(cells):
-            continue
-        if number == header_row + 1 and rows.is_help_row(cells):
-            continue
-        parsed = rows.parse(cells, number)
-        if parsed is None:
-            continue
-        if isinstance(parsed, list):
-            for problem_where, message in parsed:
-                yield RowProblem(problem_where, message)
-        else:
-            yield parsed
+        yield from _row_entries(rows, cells, number, header_row)
 
 
-def _csv_rows(
-    path: Path, encoding: str | None
-) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
+def _simple_header(text: str) -> list[str] | None:
+    """The cells of the first line of ``text`` if it is a header with values and no quoted line break."""
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
+    if first.endswith("\r"):
+        first = first[:-1]
+    if first.count('"') % 2 or "\r" in first:
+        return None
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error:
+        return None
+    return header if any(_text(cell) is not None for cell in header) else None
+
+
+def _row_entries(
+    rows: _Rows, cells: Sequence[Any], number: int, header_row: int
+) -> Iterator[tuple[str, int, Activity] | RowProblem]:
+    """The entry of one row read cell by cell: nothing (a blank or help row), the activity, or its problems."""
+    if not any(cells):
+        return
+    if number == header_row + 1 and rows.is_help_row(cells):
+        return
+    parsed = rows.parse(cells, number)
+    if parsed is None:
+        return
+    if isinstance(parsed, list):
+        for problem_where, message in parsed:
+            yield RowProblem(problem_where, message)
+    else:
+        yield parsed
+
+
+#: Rows of a CSV validated together by the columnar reader (bounds the Python objects held at once).
+COLUMNAR_SLICE = 65_536
+
+
+def _arrow_table(text: str, width: int) -> Any:
+    """The data rows of a simple CSV ``text`` as a pyarrow table of ``width`` string columns, or ``None``.
+
+    Simple: the header on line 1, one row per line (no blank line, no line break inside a quoted value, no
+    lone carriage return), every row as wide as the header, no NUL and no field over the size limit of
+    Python's ``csv``. Such a file reads the same with pyarrow as with ``csv`` (the reference, kept for every
+    other file), and each row's line number is its index plus 2.
+    """
+    if not _COLUMNAR or "\x00" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        from pyarrow import csv as pa_csv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency of the core
+        return None
+    names = [f"c{position}" for position in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a row of another width, or not CSV pyarrow reads
+        return None
+    if table.num_rows != lines - 1:
+        return None
+    limit = csv.field_size_limit()
+    for column in table.columns:
+        if table.num_rows and (pc.max(pc.utf8_length(column)).as_py() or 0) > limit:
+            return None
+    return table
+
+
+def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | RowProblem]:
+    """The entries of a simple CSV's rows (:func:`_arrow_table`), validated column by column.
+
+    Every distinct cell of a column is parsed once, by the same parser as the row-by-row reader, and the
+    parsed values are gathered to the rows with numpy. A row with a cell that does not parse, a blank row
+    and the first row (a help row, perhaps) go through the row-by-row reader, so their problems read the
+    same; the rules across fields (:meth:`_Rows._activity`) run per row, as there.
+    """
+    import numpy as np
+
+    name = rows.name
+    for start in range(0, table.num_rows, COLUMNAR_SLICE):
+        part = table.slice(start, COLUMNAR_SLICE)
+        size = part.num_rows
+        cells: list[tuple[list[Any], Any]] = []
+        slow = np.zeros(size, dtype=bool)
+        blank = np.ones(size, dtype=bool)
+        for column in part.columns:
+            encoded = column.combine_chunks().dictionary_encode()
+            distinct = encoded.dictionary.to_pylist()
+            indices = encoded.indices.to_numpy(zero_copy_only=False)
+            cells.append((distinct, indices))
+            blank &= np.array([_text(value) is None for value in distinct], dtype=bool)[indices]
+        slots: list[list[Any]] = [[None] * size] * len(_PARSERS)  # one list of blanks for every absent field
+        professions: list[list[Any]] = []
+        for position, slot, parse, cache in rows.plan:
+            distinct, indices = cells[position]
+            parsed = np.empty(len(distinct), dtype=object)
+            failed = np.zeros(len(distinct), dtype=bool)
+            for number, raw in enumerate(distinct):
+                if raw == "":
+                    continue
+                hit = _cached(cache, parse, raw)
+                if type(hit) is _Problem:
+                    failed[number] = True
+                else:
+                    parsed[number] = hit
+            slow |= failed[indices]
+            gathered = parsed[indices].tolist()
+            if slot >= 0:
+                slots[slot] = gathered
+            else:
+                professions.append(gathered)
+        slow |= blank
+        if start == 0:
+            slow[0] = True  # the row below the header may be a help row
+        by_profession: Iterator[tuple[Any, ...]] = (
+            zip(*professions, strict=True) if professions else itertools.repeat(())
+        )
+        for index, (values, counts) in enumerate(zip(zip(*slots, strict=True), by_profession, strict=False)):
+            line = start + index + 2
+            if slow[index]:
+                raw_cells = [distinct[indices[index]] for distinct, indices in cells]
+                yield from _row_entries(rows, raw_cells, line, 1)
+                continue
+            known = [count for count in counts if count is not None]
+            try:
+                item = rows._activity(values, by_profession_order(known) if len(known) > 1 else tuple(known))
+            except _RowError as exc:
+                yield RowProblem(rows._at(exc.field, rows.index.get(exc.field, -1), line), exc.message)
+                continue
+            yield f"{name}:{line}", line, item
+
+
+#: Whether simple CSV files are read column by column (the tests compare both ways).
+_COLUMNAR = True
+
+
+def _decode_file(path: Path, encoding: str | None) -> str:
     name = path.name
     try:
-        text = decode_csv(path.read_bytes(), encoding)
+        return decode_csv(path.read_bytes(), encoding)
     except OSError as exc:
         raise ActivityImportError(
             f"ファイルを読めません / cannot read the file: {exc.strerror}", location={"file": name}
         ) from None
     except InputError as exc:
         raise ActivityImportError(exc.message, location={"file": name, **exc.location}) from None
+
+
+def _csv_rows(name: str, text: str) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
 
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
