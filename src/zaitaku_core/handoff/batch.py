@@ -2,9 +2,12 @@
 
 Events and contacts come as columns: a mapping of NumPy arrays (the only hard need), or an Arrow
 table, a pandas or a polars data frame (read through ``to_numpy``; none of them is a dependency).
-Windows are gathers from the calendar's day table by date ordinal; contacts are aggregated per event
-with ``bincount``. Nothing is looped over per row, and the results equal the per-event API's (a property
-test checks this on random events and calendars).
+Every add-on's windows for every day of the calendar's table, on both sides of its closing time, are
+computed once per calendar and reading (``window_table``); an event's windows are then gathers by
+its key (``2 × day index + after closing``). Each add-on is judged on the rows of its event kind from
+small tables indexed by revision (parties, means, units), its contacts marked or counted per event.
+Nothing is looped over per row, and the results equal the per-event API's (property tests check this on
+random events, calendars and readings).
 
 Event columns: ``kind`` (event kind codes), ``at`` (datetime64, ISO strings or datetimes), optionally
 ``subject`` (monthly caps are applied per subject when it is present), ``admitted_at``, and for a
