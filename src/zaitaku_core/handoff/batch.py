@@ -289,10 +289,10 @@ def _event_keys(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntAr
             raise InputError(f"row {row}: an event needs its date and time ('at')")
         check_event_day(_clipped_date(lowest // 1440))
         check_event_day(_clipped_date(int(minutes.max()) // 1440))
-    key = minutes - calendar.closes_minute
+    # The constant 2 * _SHIFT + 1 rides in the first division's numerator (as that many whole days).
+    key = minutes + ((2 * _SHIFT + 1) * 1440 - calendar.closes_minute)
     np.floor_divide(key, 1440, out=key)
     key += minutes // 1440
-    key += 2 * _SHIFT + 1
     return minutes, key
 
 
@@ -331,17 +331,19 @@ def batch_windows(
         if table.missing and (table.end[k] == _MISSING).any():
             _raise_missing(addon, table, k, minutes if rows.size == n else minutes[rows], calendar, options)
         if rows.size == n:
-            start, end = table.start[k], table.end[k]
+            start, end = table.start.take(k), table.end.take(k)  # take: a third faster than [k]
         else:
             start = np.full(n, _NONE, dtype=np.int64)
             end = np.full(n, _NONE, dtype=np.int64)
-            start[rows], end[rows] = table.start[k], table.end[k]
+            start[rows], end[rows] = table.start.take(k), table.end.take(k)
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(start), _as_dates(end)
     return out
 
 
 def _kind_groups(kind_codes: npt.NDArray[np.int16]) -> dict[int, npt.NDArray[np.intp]]:
     """The rows of each event kind present (ascending), by its position in EventKind."""
+    if kind_codes.size and kind_codes.min() == kind_codes.max():  # one kind: two cheap passes, no counting
+        return {int(kind_codes[0]): np.arange(kind_codes.size)}
     counts = np.bincount(kind_codes, minlength=len(_EVENT_INDEX))
     present = np.flatnonzero(counts)
     if present.size == 1:
@@ -362,11 +364,10 @@ def _check_days(day: IntArray, check: Any) -> None:
     if not day.size:
         return
     lowest, highest = int(day.min()), int(day.max())
-    if lowest == _NAT_DAY:
-        known = day[day != _NAT_DAY]
-        if not known.size:
+    if lowest == _NAT_DAY:  # the lowest day that is not NaT (a mask, no copy of the days)
+        lowest = int(day.min(initial=highest, where=day != _NAT_DAY))
+        if lowest == _NAT_DAY:  # every day is NaT
             return
-        lowest = int(known.min())
     for value in (lowest, highest):
         check(_clipped_date(value))
 
@@ -657,7 +658,7 @@ def evaluate_batch(
     extra = _event_columns(columns, n)
     c = _contact_columns(contacts, n)
     after_hours: BoolArray = calendar.derived("handoff.after_hours", _after_hours, calendar)
-    out: dict[str, npt.NDArray[Any]] = {"after_hours": after_hours[key]}
+    out: dict[str, npt.NDArray[Any]] = {"after_hours": after_hours.take(key)}
     total = np.zeros(n, dtype=np.int64)
     results: dict[str, _AddonResult] = {}
     groups = _kind_groups(kind_codes)
@@ -748,7 +749,7 @@ def _judge_addon(
 ) -> _AddonResult:
     """``addon``'s result for the group's events (its windows gathered from its table by ``key``)."""
     table = window_table(addon, calendar, options)
-    start, end, revision = table.start[key], table.end[key], table.revision[key]
+    start, end, revision = table.start.take(key), table.end.take(key), table.revision.take(key)
     if table.missing and (end == _MISSING).any():
         _raise_missing(addon, table, key, minutes if whole else minutes[rows], calendar, options)
     if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
