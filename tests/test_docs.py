@@ -187,6 +187,9 @@ def _search(site: Path, query: str) -> set[str]:
         ("入院", "reference/glossary"),
         ("加算", "tutorial/index"),
         ("看取り", "reference/glossary"),
+        ("重要度", "guide/validate"),  # the staff guide, in Japanese
+        ("印刷", "guide/report"),
+        ("活動記録", "guide/log"),
         ("退院・退所加算", "reference/glossary"),
         ("handoff", "explanation/handoff"),
         ("Handoff rules", "explanation/handoff"),
