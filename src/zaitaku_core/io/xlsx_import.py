@@ -32,6 +32,7 @@ import attrs
 from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.errors import WorkbookError, WorkbookProblem
+from zaitaku_core.i18n import NP_, translate
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
     LOG_SHEET,
@@ -60,113 +61,67 @@ HEADER_SEARCH_ROWS = 10
 _IGNORED_SHEETS = {normalize_header(LIST_SHEET), normalize_header("使い方")}
 _LOG_SHEET = normalize_header(LOG_SHEET)
 
-_MESSAGES: dict[str, tuple[str, str]] = {
-    "number": ("数値として読めません: {value!r}", "not a number: {value!r}"),
-    "integer": ("整数を入力してください: {value!r}", "not a whole number: {value!r}"),
-    "fiscal_year": ("年度として読めません: {value!r}（2024 または 令和6年度）", "not a fiscal year: {value!r}"),
-    "bool": ("「はい」か「いいえ」を入力してください: {value!r}", "write はい or いいえ: {value!r}"),
-    "date": (
-        "日付として読めません: {value!r}（令和6年4月1日、2024/4/1 など）",
-        "not a date: {value!r} (write 令和6年4月1日 or 2024-04-01)",
+_MESSAGES: dict[str, str] = {
+    "number": NP_("workbook", "not a number: {value!r}"),
+    "integer": NP_("workbook", "not a whole number: {value!r}"),
+    "fiscal_year": NP_("workbook", "not a fiscal year: {value!r}"),
+    "bool": NP_("workbook", "write はい or いいえ: {value!r}"),
+    "date": NP_("workbook", "not a date: {value!r} (write 令和6年4月1日 or 2024-04-01)"),
+    "time": NP_("workbook", "not a time: {value!r} (write 8:45)"),
+    "choice": NP_("workbook", "{value!r} is not one of: {choices}"),
+    "national_item": NP_("workbook", "{value!r} is not a national item (expected one of: {choices})"),
+    "json": NP_("workbook", "not valid JSON: {error}"),
+    "json_list": NP_("workbook", "expected a JSON list of objects"),
+    "line_fields": NP_("workbook", "too many ｜-separated fields (at most {count}): {line!r}"),
+    "formula_no_value": NP_(
+        "workbook",
+        "a formula without a saved result (formulas are never evaluated; save the file in Excel or type the "
+        "value): {formula}",
     ),
-    "time": ("時刻として読めません: {value!r}（8:45 など）", "not a time: {value!r} (write 8:45)"),
-    "choice": ("{value!r} は一覧にありません（{choices}）", "{value!r} is not one of: {choices}"),
-    "national_item": (
-        "{value!r} は国の取組項目にありません（{choices}）",
-        "{value!r} is not a national item (expected one of: {choices})",
+    "formula_used": NP_(
+        "workbook", "a formula cell: its saved result {value!r} is used (formulas are never evaluated): {formula}"
     ),
-    "json": ("JSONとして読めません: {error}", "not valid JSON: {error}"),
-    "json_list": ("JSONの一覧（[{{…}}, …]）を書いてください", "expected a JSON list of objects"),
-    "line_fields": (
-        "区切り（｜）が多すぎます（{count}項目まで）: {line!r}",
-        "too many ｜-separated fields (at most {count}): {line!r}",
+    "missing_sheet": NP_("workbook", "no sheet {name!r} (found: {found})"),
+    "log_sheet": NP_(
+        "workbook", "the activities of sheet {name!r} are not part of the plan; import them with zaitaku log import"
     ),
-    "formula_no_value": (
-        "数式の計算結果が保存されていません（数式は計算しません。"
-        "Excelで開いて保存し直すか、値を入力してください）: {formula}",
-        "a formula without a saved result (formulas are never evaluated; save the file in Excel or type the value):"
-        " {formula}",
-    ),
-    "formula_used": (
-        "数式のセルです。保存されていた計算結果 {value!r} を使います（数式は計算しません）: {formula}",
-        "a formula cell: its saved result {value!r} is used (formulas are never evaluated): {formula}",
-    ),
-    "missing_sheet": (
-        "シート「{name}」がありません（見つかったシート: {found}）",
-        "no sheet {name!r} (found: {found})",
-    ),
-    "log_sheet": (
-        "シート「{name}」の活動は計画としては読みません。zaitaku log import で活動記録に取り込んでください",
-        "the activities of sheet {name!r} are not part of the plan; import them with zaitaku log import",
-    ),
-    "unknown_sheet": (
-        "シート「{name}」は使いません。シート名を変えた場合は元の名前（{expected}）に戻してください",
+    "unknown_sheet": NP_(
+        "workbook",
         "sheet {name!r} is not part of the plan workbook; if it was renamed, give it back its name ({expected})",
     ),
-    "no_header": ("見出しの行が見つかりません（1行目に {headers} などの見出し）", "no header row found ({headers} …)"),
-    "missing_column": ("必須の列「{header}」がありません", "the required column {header!r} is missing"),
-    "unknown_column": (
-        "見出し「{header}」は不明な列です（値が入っています）",
-        "unknown column {header!r} (it holds values)",
+    "no_header": NP_("workbook", "no header row found ({headers} …)"),
+    "missing_column": NP_("workbook", "the required column {header!r} is missing"),
+    "unknown_column": NP_("workbook", "unknown column {header!r} (it holds values)"),
+    "no_header_cell": NP_("workbook", "a value under a column without header (under merged cells?)"),
+    "duplicate_column": NP_("workbook", "the header {header!r} appears twice ({other})"),
+    "duplicate_id": NP_("workbook", "id {value!r} is also used at {other}"),
+    "continuation": NP_("workbook", "a row without id continues the record above and may only hold its {what}"),
+    "no_record": NP_("workbook", "no id (the first row of a record needs one)"),
+    "conflict": NP_("workbook", "rows of the same id disagree ({other} says {first!r})"),
+    "city_rows": NP_("workbook", "write exactly one city row (found {count})"),
+    "too_many_rows": NP_("workbook", "too many rows (at most {limit})"),
+    "too_many_columns": NP_("workbook", "too many columns (at most {limit})"),
+    "too_large": NP_("workbook", "the file is too large ({size:.1f} MB; the limit is {limit:.0f} MB)"),
+    "unpacks_too_large": NP_("workbook", "the workbook unpacks too large ({size:.0f} MB; the limit is {limit:.0f} MB)"),
+    "not_found": NP_("workbook", "no such file"),
+    "unreadable": NP_("workbook", "cannot read the file: {error}"),
+    "encrypted": NP_(
+        "workbook", "a password-protected workbook or a legacy .xls file; remove the password and save it as .xlsx"
     ),
-    "no_header_cell": (
-        "見出しのない列に値があります（結合したセルの下など）",
-        "a value under a column without header (under merged cells?)",
-    ),
-    "duplicate_column": (
-        "見出し「{header}」が2つあります（{other}列）",
-        "the header {header!r} appears twice ({other})",
-    ),
-    "duplicate_id": ("ID {value!r} は {other} にもあります", "id {value!r} is also used at {other}"),
-    "continuation": (
-        "IDが空欄の行は、上の行の続き（{what}）だけを書けます",
-        "a row without id continues the record above and may only hold its {what}",
-    ),
-    "no_record": ("IDがありません（最初の行にはIDが必要です）", "no id (the first row of a record needs one)"),
-    "conflict": (
-        "同じIDの行で値が違います（{other} は {first!r}）",
-        "rows of the same id disagree ({other} says {first!r})",
-    ),
-    "city_rows": ("市町村は1行だけ書いてください（{count}行あります）", "write exactly one city row (found {count})"),
-    "too_many_rows": ("行が多すぎます（上限 {limit} 行）", "too many rows (at most {limit})"),
-    "too_many_columns": ("列が多すぎます（上限 {limit} 列）", "too many columns (at most {limit})"),
-    "too_large": (
-        "ファイルが大きすぎます（{size:.1f} MB、上限 {limit:.0f} MB）",
-        "the file is too large ({size:.1f} MB; the limit is {limit:.0f} MB)",
-    ),
-    "unpacks_too_large": (
-        "展開すると大きすぎます（{size:.0f} MB、上限 {limit:.0f} MB）",
-        "the workbook unpacks too large ({size:.0f} MB; the limit is {limit:.0f} MB)",
-    ),
-    "not_found": ("ファイルが見つかりません", "no such file"),
-    "unreadable": ("ファイルを読めません: {error}", "cannot read the file: {error}"),
-    "encrypted": (
-        "パスワードで保護されたブック、または古い形式（.xls）のファイルです。"
-        "保護を解除し、.xlsx 形式で保存してください",
-        "a password-protected workbook or a legacy .xls file; remove the password and save it as .xlsx",
-    ),
-    "macro": (
-        "マクロ有効ブック（.xlsm）は読み込みません（マクロは実行しません）。.xlsx 形式で保存し直してください",
-        "a macro-enabled workbook (.xlsm) is not read (macros are never run); save it as .xlsx",
-    ),
-    "not_workbook": (
-        "Excelブック（.xlsx）ではありません（CSVなどのテキストファイルのようです）。"
-        "Excelで開いて .xlsx 形式で保存してください",
+    "macro": NP_("workbook", "a macro-enabled workbook (.xlsm) is not read (macros are never run); save it as .xlsx"),
+    "not_workbook": NP_(
+        "workbook",
         "not an Excel workbook (.xlsx): it looks like a text file such as CSV; open it in Excel and save it as .xlsx",
     ),
-    "corrupt": ("ファイルが壊れているため読めません: {error}", "the file is damaged and cannot be read: {error}"),
-    "missing": ("入力してください（必須）", "required"),
-    "invalid_id": (
-        "IDは半角の英小文字・数字と - _ . で書いてください（例: kushiro-2024-a）: {value!r}",
-        "ids are lower-case ASCII letters, digits, '-', '_' and '.': {value!r}",
-    ),
-    "invalid": ("値が正しくありません: {error}", "invalid value: {error}"),
+    "corrupt": NP_("workbook", "the file is damaged and cannot be read: {error}"),
+    "missing": NP_("workbook", "required"),
+    "invalid_id": NP_("workbook", "ids are lower-case ASCII letters, digits, '-', '_' and '.': {value!r}"),
+    "invalid": NP_("workbook", "invalid value: {error}"),
 }
 
 
 def _message(key: str, lang: str, **params: Any) -> str:
-    ja, en = _MESSAGES[key]
-    return (en if lang == "en" else ja).format(**params)
+    return translate(_MESSAGES[key], lang).format(**params)
 
 
 @attrs.frozen
