@@ -77,7 +77,7 @@ def test_library_errors_are_one_clear_line(capsys: pytest.CaptureFixture[str]) -
     err = capsys.readouterr().err
     assert status == EXIT_INVALID
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("エラー [unknown-city] 市町村が見つかりません: no plugin serves city 'nowhere'")
+    assert err.startswith("エラー [unknown-city] 市町村が見つかりません: 市町村 'nowhere' を提供するプラグイン")
     reference = docs_reference()
     assert f"{reference.address}#unknown-city" in err  # the full address, never "...errors.html#…"
     assert main(["plan", "asahikawa", "--fy", "平成32年度"]) == EXIT_INVALID

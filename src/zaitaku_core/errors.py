@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
 
+from zaitaku_core.i18n import ByLanguage, tr
+
 __all__ = [
     "DOCS_ERRORS_URL",
     "DOCS_URL_VARIABLE",
@@ -126,9 +128,13 @@ class ZaitakuError(Exception):
     """Base class of every error raised by zaitaku-core.
 
     Args:
-        message: What went wrong, for a person.
+        message: What went wrong, for a person: English, or (with ``values``) a text of the message catalogue
+            (marked ``N_("… {name} …")``, see :mod:`zaitaku_core.i18n`) whose placeholders ``values`` fill;
+            :meth:`describe` then gives it in the language asked for.
         location: Where: any of ``plugin``, ``hook``, ``file``, ``line``, ``column``, ``field``, ``city``,
             ``program``.
+        values: The placeholders of a catalogue ``message``; a :class:`~zaitaku_core.i18n.ByLanguage` value
+            reads differently per language. ``message`` (the attribute) is always the English text.
 
     ``str(err)`` is the English message with its location and the full address of the error's section in
     the published reference; :meth:`describe` gives the message in either language without the address.
@@ -145,7 +151,16 @@ class ZaitakuError(Exception):
     #: What kind of error this is, in Japanese (the first words of the CLI's error line).
     title_ja: ClassVar[str] = "予期しないエラー"
 
-    def __init__(self, message: str, *, location: Mapping[str, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Mapping[str, str | None] | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        self.template = message if values is not None else None
+        self.values: dict[str, object] = dict(values or {})
+        message = self._text("en") if values is not None else message
         self.message = message
         self.location: dict[str, str] = {k: str(v) for k, v in (location or {}).items() if v is not None}
         super().__init__(message)
@@ -159,11 +174,19 @@ class ZaitakuError(Exception):
         """The message and its location, in Japanese (``"ja"``: headed by :attr:`title_ja`) or English."""
         labels = LOCATION_LABELS.get(lang, {})
         where = " ".join(f"[{labels.get(key, key)} {value!r}]" for key, value in self.location.items())
-        text = f"{self.message} {where}" if where else self.message
+        message = self._text(lang) if self.template is not None else self.message
+        text = f"{message} {where}" if where else message
         return f"{self.title_ja}: {text}" if lang == "ja" else text
 
     def __str__(self) -> str:
         return f"{self.describe('en')} (see {self.doc_url})"
+
+    def _text(self, lang: str) -> str:
+        """The catalogue message in ``lang``, its placeholders filled (each language's own for a ByLanguage)."""
+        assert self.template is not None
+        pick = 0 if lang == "ja" else 1
+        values = {key: value[pick] if type(value) is ByLanguage else value for key, value in self.values.items()}
+        return tr(self.template, "ja" if lang == "ja" else "en", **values)
 
 
 class InputError(ZaitakuError, ValueError):

@@ -44,7 +44,7 @@ import time
 import tomllib
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
@@ -68,6 +68,7 @@ from zaitaku_core.errors import (
     ZaitakuError,
 )
 from zaitaku_core.hookspecs import PROJECT_NAME, hookimpl
+from zaitaku_core.i18n import N_, ByLanguage
 from zaitaku_core.model import (
     Body,
     City,
@@ -663,12 +664,19 @@ class Registry:
         if allow_undeclared or year in city.fiscal_years:
             return year
         declared = sorted(city.fiscal_years)
-        ja = "、".join(f"{FiscalYear(y).label()}（FY{y}）" for y in declared)
-        en = ", ".join(f"FY{y}" for y in declared)
         raise UndeclaredFiscalYearError(
-            f"{city.name}（{city.id}）は{FiscalYear(year).label()}（FY{year}）の計画を宣言していません。"
-            f"宣言している年度: {ja} / {city.id} declares no plan for FY{year}; it declares {en} "
-            "(--allow-undeclared, or allow_undeclared=True, asks anyway)",
+            N_(
+                "{city} declares no plan for {fy}; it declares {declared} (--allow-undeclared, or "
+                "allow_undeclared=True, asks anyway)"
+            ),
+            values={
+                "city": ByLanguage(f"{city.name}（{city.id}）", city.id),
+                "fy": ByLanguage(f"{FiscalYear(year).label()}（FY{year}）", f"FY{year}"),
+                "declared": ByLanguage(
+                    "、".join(f"{FiscalYear(y).label()}（FY{y}）" for y in declared),
+                    ", ".join(f"FY{y}" for y in declared),
+                ),
+            },
             location={"city": city.id, "field": "fiscal_year"},
         )
 
@@ -692,16 +700,29 @@ class Registry:
             raise self._unknown(city_id)
         return self._cities[city_id][1]
 
-    def _unknown(self, name: str, hint: str = "") -> PluginError | UnknownCityError:
+    def _unknown(self, name: str, close: Sequence[str] = ()) -> PluginError | UnknownCityError:
         """The error for a city nobody serves: the failure of the plugin of that name if it failed ("plugin
         X failed: …"), else an UnknownCityError listing the cities served and the plugins that failed."""
         if name in self._failed:
             return self._failure(name)
-        known = ", ".join(sorted(self._cities)) or "none"
-        message = f"no plugin serves city {name!r}{hint}; installed cities: {known}"
+        values: dict[str, object] = {"name": name, "known": ", ".join(sorted(self._cities)) or "-"}
+        if close:
+            values["close"] = ", ".join(close)
         if self._failed:
-            message += f"; plugins that failed to load (one may serve it): {', '.join(sorted(self._failed))}"
-        return UnknownCityError(message)
+            values["failed"] = ", ".join(sorted(self._failed))
+        message = {
+            (False, False): N_("no plugin serves city {name!r}; installed cities: {known}"),
+            (True, False): N_("no plugin serves city {name!r}; did you mean {close}?; installed cities: {known}"),
+            (False, True): N_(
+                "no plugin serves city {name!r}; installed cities: {known}; plugins that failed to load (one may "
+                "serve it): {failed}"
+            ),
+            (True, True): N_(
+                "no plugin serves city {name!r}; did you mean {close}?; installed cities: {known}; plugins that "
+                "failed to load (one may serve it): {failed}"
+            ),
+        }[bool(close), bool(self._failed)]
+        return UnknownCityError(message, values=values)
 
     def plugin_of(self, city_id: str) -> str:
         """The name of the plugin that declared ``city_id``."""
@@ -735,7 +756,7 @@ class Registry:
                 return city.id
         known = [city.id for city in cities] + [city.name for city in cities]
         close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.5)
-        raise self._unknown(name, f"; did you mean {', '.join(close)}?" if close else "")
+        raise self._unknown(name, close)
 
     def programs(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> tuple[Program, ...]:
         """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …), a

@@ -17,6 +17,7 @@ import attrs
 
 from zaitaku_core.calendar.era import Era, to_era
 from zaitaku_core.errors import EraDateError, FiscalYearError
+from zaitaku_core.i18n import N_
 
 __all__ = [
     "FiscalYear",
@@ -106,7 +107,7 @@ def parse_fiscal_year(value: int | str | FiscalYear) -> FiscalYear:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         if not 1868 <= value <= 2200:
-            raise FiscalYearError(f"fiscal year {value} is out of range (1868–2200)")
+            raise FiscalYearError(N_("fiscal year {value} is out of range (1868–2200)"), values={"value": value})
         return FiscalYear(value)
     if not isinstance(value, str):
         raise FiscalYearError(f"expected a fiscal year, got {type(value).__name__}")
@@ -120,13 +121,19 @@ def parse_fiscal_year(value: int | str | FiscalYear) -> FiscalYear:
         era = Era.parse(era_text.upper() if len(era_text) == 1 else era_text)
         year = 1 if year_text == "元" else int(year_text)
         if year < 1:
-            raise EraDateError(f"{value!r}: era years start at 1 (元年)")
+            raise EraDateError(N_("{value!r}: era years start at 1 (元年)"), values={"value": value})
         gregorian = era.start.year + year - 1
         end = era.end
         if end is not None and gregorian > end.year:
-            raise EraDateError(f"{value!r} does not exist: {era.ja} ended in {era.ja}{end.year - era.start.year + 1}年")
+            last = f"{era.ja}{end.year - era.start.year + 1}年"
+            raise EraDateError(
+                N_("{value!r} does not exist: {era} ended in {last}"),
+                values={"value": value, "era": era.ja, "last": last},
+            )
         return parse_fiscal_year(gregorian)  # the same range as a year given in digits
-    raise FiscalYearError(f"cannot read {value!r} as a fiscal year; write it as 2024, FY2024, 令和6年度 or R6")
+    raise FiscalYearError(
+        N_("cannot read {value!r} as a fiscal year; write it as 2024, FY2024, 令和6年度 or R6"), values={"value": value}
+    )
 
 
 @attrs.frozen(order=True)

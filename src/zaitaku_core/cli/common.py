@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from zaitaku_core.errors import FileAccessError
-from zaitaku_core.i18n import N_
+from zaitaku_core.i18n import N_, ByLanguage, translate
 from zaitaku_core.plugins import Registry, create_registry
 
 __all__ = [
@@ -158,11 +158,11 @@ def cleanup_on_sigterm() -> Iterator[None]:
 
 
 _KINDS = (
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
+    (stat.S_ISSOCK, N_("a socket")),
+    (stat.S_ISDIR, N_("a folder")),
 )
 
 
@@ -179,22 +179,29 @@ def output_target(path: Path, *, follow_symlinks: bool = False) -> Path:
     except FileNotFoundError:
         return path
     except OSError as exc:
-        raise FileAccessError(f"cannot examine the output: {exc.strerror}", location={"file": str(path)}) from None
+        raise FileAccessError(
+            N_("cannot examine the output: {reason}"), values={"reason": exc.strerror}, location={"file": str(path)}
+        ) from None
     if stat.S_ISLNK(info.st_mode):
         if not follow_symlinks:
             raise FileAccessError(
-                "the output is a symbolic link; give --follow-symlinks to write to the file it points at",
+                N_("the output is a symbolic link; give --follow-symlinks to write to the file it points at"),
+                values={},
                 location={"file": str(path)},
             )
         try:
             resolved = path.resolve(strict=False)
         except (OSError, RuntimeError) as exc:  # a loop of links
-            raise FileAccessError(f"cannot follow the symbolic link: {exc}", location={"file": str(path)}) from None
+            raise FileAccessError(
+                N_("cannot follow the symbolic link: {reason}"), values={"reason": exc}, location={"file": str(path)}
+            ) from None
         return output_target(resolved)
     for test, kind in _KINDS:
         if test(info.st_mode):
             raise FileAccessError(
-                f"the output is {kind}, not a regular file; nothing was written", location={"file": str(path)}
+                N_("the output is {kind}, not a regular file; nothing was written"),
+                values={"kind": ByLanguage(translate(kind, "ja"), kind)},
+                location={"file": str(path)},
             )
     return path
 
@@ -228,7 +235,9 @@ def write_atomically(path: Path, data: bytes, *, follow_symlinks: bool = False) 
                     Path(temporary).unlink(missing_ok=True)
                 raise
     except OSError as exc:
-        raise FileAccessError(f"cannot write the output: {exc.strerror or exc}", location=where) from exc
+        raise FileAccessError(
+            N_("cannot write the output: {reason}"), values={"reason": exc.strerror or exc}, location=where
+        ) from exc
 
 
 def current_umask() -> int:

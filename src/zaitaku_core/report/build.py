@@ -1096,8 +1096,8 @@ def shared_fiscal_year(registry: Registry, city_ids: Sequence[str]) -> int:
         for city_id, years in zip(city_ids, declared, strict=True)
     )
     raise UndeclaredFiscalYearError(
-        f"比較する市町村に共通の年度がありません（--fy で指定してください） / the cities share no fiscal year "
-        f"({listing}); give one with --fy",
+        N_("the cities share no fiscal year ({listing}); give one with --fy"),
+        values={"listing": listing},
         location={"field": "fiscal_year"},
     )
 
