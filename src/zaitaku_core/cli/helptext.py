@@ -81,12 +81,16 @@ def _wrap(paragraph: str, width: int) -> list[str]:
     (English), anywhere between wide characters (Japanese), never inside an ASCII word."""
     lines: list[str] = []
     line = ""
+    used = 0  # the width of line, kept as tokens are added (measuring the whole line each time was quadratic)
     for token in _tokens(paragraph):
-        if line and _width(line + token) > width:
+        size = _width(token)
+        if line and used + size > width:
             lines.append(line.rstrip())
             line = token.lstrip()
+            used = _width(line)
         else:
             line += token
+            used += size
     if line.strip():
         lines.append(line.rstrip())
     return lines
