@@ -13,12 +13,13 @@ import json
 import os
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from click.testing import CliRunner
 from sample_plugins import ReportFixturePlugin
 
+from zaitaku_core import hookimpl
 from zaitaku_core.cli import cli
 from zaitaku_core.cli.common import current_umask
 from zaitaku_core.plugins import Registry, create_registry
@@ -79,8 +80,38 @@ def test_build_reports_gives_build_report_per_year_and_shares_city_sections(regi
         )
     first, second = ({s.id: s for s in r.sections} for r in reports)
     assert first["indicators"] is second["indicators"] and first["handoff"] is second["handoff"]
-    assert first["programs"] is not second["programs"]
+    # The fixture's programs are the same in both years: the sections made of them are made once.
+    assert all(first[key] is second[key] for key in ("overview", "coverage", "programs", "tools", "provenance"))
+    assert first["about"] is not second["about"]
     assert [r.fiscal_year for r in build_reports(registry, "fixture")] == [2024]  # the declared years
+
+
+class _ChangedIn2025(ReportFixturePlugin):
+    """The fixture city, one of whose programs has another title and scene in 2025."""
+
+    @hookimpl
+    def zaitaku_programs(self, city: str, fiscal_year: int) -> list[dict[str, Any]] | None:
+        programs = super().zaitaku_programs(city, fiscal_year)
+        if programs and fiscal_year == 2025:
+            programs[0] = {**programs[0], "title": "変更した取組", "scenes": ["emergency"]}
+        return programs
+
+
+def test_build_reports_makes_program_sections_anew_when_a_program_changes() -> None:
+    registry = create_registry(entry_points=False, plugins=[("fixture", _ChangedIn2025())])
+    reports = list(build_reports(registry, "fixture", (2024, 2025, 2026), allow_undeclared=True))
+    for built in reports:
+        assert built == build_report(registry, "fixture", cast(int, built.fiscal_year), allow_undeclared=True)
+        assert render(built, "json") == render(
+            build_report(registry, "fixture", cast(int, built.fiscal_year), allow_undeclared=True), "json"
+        )
+    first, second, third = ({s.id: s for s in r.sections} for r in reports)
+    assert (
+        "変更した取組" in render(reports[1], "json").decode()
+        and "変更した取組" not in render(reports[0], "json").decode()
+    )
+    for key in ("overview", "coverage", "programs", "provenance"):
+        assert first[key] is not second[key] and second[key] is not third[key], key
 
 
 def test_plan_indicator_values_in_order(registry: Registry) -> None:
@@ -215,3 +246,13 @@ def test_cli_validate_exit_codes(registry: Registry) -> None:
     assert result.exit_code == 0  # warnings only
     result = runner.invoke(cli, ["validate", "fixture", "--strict"], obj=registry)
     assert result.exit_code == 1
+
+
+def test_json_written_in_parts_is_the_report_serialised_whole() -> None:
+    """The JSON joins the report's fields and its sections serialised apart (a shared section once)."""
+    registry = create_registry(entry_points=False, plugins=[("fixture", _ChangedIn2025())])
+    for lang in ("ja", "en"):
+        for built in build_reports(registry, "fixture", (2024, 2025, 2026), lang=lang, allow_undeclared=True):
+            whole = built.__pydantic_serializer__.to_json(built) + b"\n"
+            assert render(built, "json") == whole
+            assert render(built, "json") == whole  # again, from the sections' JSON already written

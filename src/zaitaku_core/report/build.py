@@ -996,6 +996,7 @@ def build_reports(
     city_date: date | None = None
     shared_findings: tuple[Finding, ...] = ()
     counted: tuple[Indicator, ...] | None = None
+    before: tuple[tuple[object, ...], _YearSections] | None = None  # the last year's sections and their key
     for year in years:
         plan = registry.plan(city_id, year, allow_undeclared=allow_undeclared)
         if actuals is not None:  # the actuals counted from an activity log, applied once per city
@@ -1009,7 +1010,10 @@ def build_reports(
         if actuals is not None:  # about any year of the indicators' table, which every report shows whole
             findings = (*findings, *actuals.findings)
         data_date = None if issued else _data_date(plan, city_date)
-        yield _plan_report(registry, plan, findings, city_sections, lang, issued, data_date, inferred)
+        key = _year_key(plan)
+        if before is None or key != before[0]:
+            before = (key, _year_sections(plan, lang, inferred))
+        yield _plan_report(registry, plan, findings, city_sections, before[1], lang, issued, data_date, inferred)
 
 
 def _plan_report(
@@ -1017,22 +1021,18 @@ def _plan_report(
     plan: Plan,
     findings: Sequence[Finding],
     city_sections: tuple[Section, Section],
+    year_sections: _YearSections,
     lang: Lang,
     issued: date | None,
     data_date: date | None,
     inferred: bool = True,
 ) -> Report:
-    groups = _by_item(plan)
+    programs, provenance = year_sections
     sections = [
         _about(plan, lang, inferred),
-        _overview(groups, lang),
-        _coverage(groups, lang, inferred),
-        _programs(plan, lang, inferred),
-        *((_bodies(plan, lang, inferred),) if plan.bodies else ()),
-        _tools(plan, lang, inferred),
-        *filter(None, (_tool_statements(plan, lang),)),
+        *programs,
         *city_sections,
-        _provenance(plan, lang, inferred),
+        provenance,
         _findings(findings, lang),
     ]
     for extra in registry.report_sections(plan, lang):
@@ -1056,6 +1056,50 @@ def _plan_report(
         issued=issued or data_date,
         issued_from="given" if issued else "data",
     )
+
+
+#: The sections made of a year's programs (with the city's records): overview, coverage, programs, bodies,
+#: tools and tool statements; and the inferred facts.
+_YearSections = tuple[tuple[Section, ...], Section]
+
+
+def _year_sections(plan: Plan, lang: Lang, inferred: bool) -> _YearSections:
+    """The sections of ``plan`` that depend on its programs and the city's records, not on the year itself."""
+    groups = _by_item(plan)
+    programs = (
+        _overview(groups, lang),
+        _coverage(groups, lang, inferred),
+        _programs(plan, lang, inferred),
+        *((_bodies(plan, lang, inferred),) if plan.bodies else ()),
+        _tools(plan, lang, inferred),
+        *filter(None, (_tool_statements(plan, lang),)),
+    )
+    return programs, _provenance(plan, lang, inferred)
+
+
+def _year_key(plan: Plan) -> tuple[object, ...]:
+    """What :func:`_year_sections` of ``plan`` is made of: two years of a city with equal keys have the same
+    sections, and the report of the second reuses those of the first.
+
+    A program that goes on unchanged is equal in every field but its fiscal year (a program declared once for
+    a plan period is one such program in each of its years). The city's records are the registry's cached
+    tuples, the same objects every year (a tuple compares its items by identity first).
+    """
+    return (plan.city, plan.tools, plan.bodies, plan.handoff_rules, plan.indicators, list(map(_content, plan.programs)))
+
+
+def _content(program: Program) -> dict[str, object]:
+    """A program's fields but its fiscal year, with its scene tags, actions and frequency as their fields:
+    equal for equal programs of two years, and compared in C (pydantic's ``__eq__`` of a model is Python)."""
+    frequency = program.frequency
+    return {
+        **program.__dict__,
+        "fiscal_year": None,
+        "scenes": [tag.__dict__ for tag in program.scenes],
+        "actions": [action.__dict__ for action in program.actions],
+        "frequency": None if frequency is None else frequency.__dict__,
+        "": type(program),
+    }
 
 
 def _data_date(plan: Plan, city_date: date | None) -> date | None:

@@ -34,6 +34,7 @@ import io
 import math
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -41,7 +42,7 @@ from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.errors import ExportLimitError, MissingDependencyError
 from zaitaku_core.i18n import N_, tr
 from zaitaku_core.report.charts import plan_period_label
-from zaitaku_core.report.model import Bar, Cell, Chart, Mark, Report, Table
+from zaitaku_core.report.model import Bar, Cell, Chart, Mark, Report, Section, Table
 
 __all__ = ["FONT_STACK", "FORMATS", "neutralize", "render"]
 
@@ -592,7 +593,33 @@ def _pdf(report: Report, show_ids: bool = False) -> bytes:
 def _json(report: Report, show_ids: bool = False) -> bytes:
     # pydantic's serializer (Rust): keys in the schema's field order, which is fixed, so output is deterministic.
     # Compact, one line: half the bytes and time of an indented file (`python -m json.tool` pretty-prints it).
-    return report.__pydantic_serializer__.to_json(report) + b"\n"  # bytes as they are, no str round trip
+    # The fields before and after the sections, and each section, are serialised apart and joined: the same
+    # bytes as one call, and a section shared by several reports (a city's sections, made once for all its
+    # years by build_reports) is serialised once.
+    head = _REPORT_JSON.to_json(report, include=_BEFORE_SECTIONS)
+    tail = _REPORT_JSON.to_json(report, include=_AFTER_SECTIONS)
+    sections = b",".join(map(_section_json, report.sections))
+    return b"".join((head[:-1], b',"sections":[', sections, b"],", tail[1:], b"\n"))
+
+
+_REPORT_JSON = Report.__pydantic_serializer__
+_SECTION_JSON = Section.__pydantic_serializer__
+_FIELDS = list(Report.model_fields)
+_BEFORE_SECTIONS = set(_FIELDS[: _FIELDS.index("sections")])
+_AFTER_SECTIONS = set(_FIELDS[_FIELDS.index("sections") + 1 :])
+#: The JSON of the sections written so far that are still alive, by identity (a section is immutable); an
+#: entry goes when its section does.
+_SECTIONS_WRITTEN: dict[int, tuple[weakref.ref[Section], bytes]] = {}
+
+
+def _section_json(section: Section) -> bytes:
+    key = id(section)
+    found = _SECTIONS_WRITTEN.get(key)
+    if found is not None and found[0]() is section:
+        return found[1]
+    data = _SECTION_JSON.to_json(section)
+    _SECTIONS_WRITTEN[key] = (weakref.ref(section, lambda _: _SECTIONS_WRITTEN.pop(key, None)), data)
+    return data
 
 
 def _tables(report: Report) -> Iterable[Table]:
