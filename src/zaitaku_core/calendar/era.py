@@ -21,6 +21,7 @@ from datetime import date
 
 from zaitaku_core.errors import EraDateError
 from zaitaku_core.framework import LabeledEnum
+from zaitaku_core.i18n import N_
 
 __all__ = ["EARLIEST", "Era", "format_date", "from_era", "parse_date", "to_era"]
 
@@ -81,7 +82,10 @@ def to_era(day: date) -> tuple[Era, int]:
     """
     index = bisect_right(_ORDINALS, day.toordinal()) - 1
     if index < 0:
-        raise EraDateError(f"{day.isoformat()} is before {EARLIEST.isoformat()}, the first date supported")
+        raise EraDateError(
+            N_("{day} is before {earliest}, the first date supported"),
+            values={"day": day.isoformat(), "earliest": EARLIEST.isoformat()},
+        )
     era = _ERAS[index]
     return era, day.year - era.start.year + 1
 
@@ -99,16 +103,20 @@ def from_era(era: Era | str, year: int, month: int = 1, day: int = 1) -> date:
     era = Era.parse(era)
     label = f"{era.ja}{_year_label(year)}年{month}月{day}日"
     if year < 1:
-        raise EraDateError(f"{era.ja}{year}年 does not exist: era years start at 1 (元年)")
+        raise EraDateError(
+            N_("{label} does not exist: era years start at 1 (元年)"), values={"label": f"{era.ja}{year}年"}
+        )
     try:
         result = date(era.start.year + year - 1, month, day)
     except (ValueError, OverflowError) as exc:
-        raise EraDateError(f"{label} is not a date: {exc}") from exc
+        raise EraDateError(N_("{label} is not a date: {reason}"), values={"label": label, "reason": exc}) from exc
     if result < era.start:
-        raise EraDateError(f"{label} does not exist: {era.ja} began on {format_date(era.start)}")
+        began = {"label": label, "era": era.ja, "day": format_date(era.start)}
+        raise EraDateError(N_("{label} does not exist: {era} began on {day}"), values=began)
     end = era.end
     if end is not None and result > end:
-        raise EraDateError(f"{label} does not exist: {era.ja} ended on {format_date(end)}")
+        ended = {"label": label, "era": era.ja, "day": format_date(end)}
+        raise EraDateError(N_("{label} does not exist: {era} ended on {day}"), values=ended)
     return result
 
 
@@ -152,8 +160,15 @@ def parse_date(text: str) -> date:
         try:
             result = date(int(match.group(1)), int(month), int(day))
         except ValueError as exc:
-            raise EraDateError(f"{text!r} is not a date: {exc}") from exc
+            raise EraDateError(
+                N_("{label} is not a date: {reason}"), values={"label": repr(text), "reason": exc}
+            ) from exc
         if result < EARLIEST:
-            raise EraDateError(f"{text!r} is before {EARLIEST.isoformat()}, the first date supported")
+            raise EraDateError(
+                N_("{day} is before {earliest}, the first date supported"),
+                values={"day": repr(text), "earliest": EARLIEST.isoformat()},
+            )
         return result
-    raise EraDateError(f"cannot read {text!r} as a date; write it as 令和6年4月1日, R6.4.1 or 2024-04-01")
+    raise EraDateError(
+        N_("cannot read {text!r} as a date; write it as 令和6年4月1日, R6.4.1 or 2024-04-01"), values={"text": text}
+    )

@@ -186,7 +186,9 @@ def main(argv: list[str] | None = None, *, obj: object = None) -> int:
         # The reader went away (``zaitaku … | head``): stop quietly, as other command-line tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
+        from zaitaku_core.cli.errors import EXIT_BROKEN_PIPE
+
+        return EXIT_BROKEN_PIPE
     except (Exception, KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort) as exc:
         raised = exc
     chosen = meta.get(LANG_KEY)

@@ -3,15 +3,17 @@
 Every command raises; none prints its own errors. :func:`zaitaku_core.cli.main` hands whatever escaped
 to :func:`report`, which prints it and returns the exit status:
 
-=====================  ====  ===========================================================================
-constant               code  when
-=====================  ====  ===========================================================================
-:data:`EXIT_OK`        0     success
-:data:`EXIT_INVALID`   1     invalid data or input, failed validation, a plugin that failed, a file that
-                             could not be read or written (any :class:`~zaitaku_core.errors.ZaitakuError`)
-:data:`EXIT_USAGE`     2     the command line itself is wrong (an unknown option, a bad option value)
-:data:`EXIT_INTERNAL`  3     a bug of zaitaku-core: any other exception, printed with a "please report" line
-=====================  ====  ===========================================================================
+==========================  ====  ============================================================================
+constant                    code  when
+==========================  ====  ============================================================================
+:data:`EXIT_OK`             0     success
+:data:`EXIT_INVALID`        1     invalid data or input, failed validation, a plugin that failed, a file that
+                                  could not be read or written (any :class:`~zaitaku_core.errors.ZaitakuError`)
+:data:`EXIT_USAGE`          2     the command line itself is wrong (an unknown option, a bad option value)
+:data:`EXIT_INTERNAL`       3     a bug of zaitaku-core: any other exception, printed with a "please report" line
+:data:`EXIT_INTERRUPTED`    130   interrupted (Ctrl-C), as shells report SIGINT
+:data:`EXIT_BROKEN_PIPE`    141   the reader of the output went away (``zaitaku … | head``): nothing printed
+==========================  ====  ============================================================================
 
 The line is in the language of :func:`zaitaku_core.i18n.resolve_lang`: ``zaitaku --lang en …``, a command's
 ``--lang en``, ``ZAITAKU_LANG=en``, else the locale (``LANG=en_US.UTF-8``), else Japanese:
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEBUG_VARIABLE",
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
@@ -68,6 +71,8 @@ EXIT_USAGE: Final = 2
 EXIT_INTERNAL: Final = 3
 #: Interrupted by the user (Ctrl-C), as shells report SIGINT.
 EXIT_INTERRUPTED: Final = 130
+#: The reader of standard output went away (``zaitaku … | head``), as shells report SIGPIPE; nothing is printed.
+EXIT_BROKEN_PIPE: Final = 141
 
 #: The environment variable that turns ``--debug`` on.
 DEBUG_VARIABLE: Final = "ZAITAKU_DEBUG"

@@ -112,7 +112,7 @@ def validate(
     allow_undeclared: bool,
     lang: str,
 ) -> int:
-    from zaitaku_core.cli.errors import echo_error
+    from zaitaku_core.cli.errors import EXIT_INVALID, EXIT_OK, echo_error
     from zaitaku_core.errors import PluginError
     from zaitaku_core.model import Finding, Severity
     from zaitaku_core.validation import validate_city
@@ -143,7 +143,7 @@ def validate(
         click.echo(tr(N_("{n} cities: {summary}"), lang, n=len(ids), summary=summary), err=True)
     fail_on_plugin_failures(ctx, registry)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    ctx.exit(1 if unreadable or any(f.severity in failing for f in findings) else 0)
+    ctx.exit(EXIT_INVALID if unreadable or any(f.severity in failing for f in findings) else EXIT_OK)
 
 
 @click.command(
