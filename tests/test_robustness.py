@@ -444,7 +444,7 @@ CASES: list[Case] = [
         "metadata-nested-5000-deep",
         ["cities"],
         1,
-        ("kushiro", "city.toml", "nested too deeply"),
+        ("kushiro", "city.toml", "入れ子が深すぎます"),  # the Japanese of "nested too deeply"
         city_nested_deeply,
     ),
     Case(

@@ -297,9 +297,13 @@ class PluginDataError(PluginError, ValueError):
         *,
         location: Mapping[str, str | None] | None = None,
         errors: list[tuple[str, str]] | None = None,
+        values: Mapping[str, object] | None = None,
     ) -> None:
         self.errors = list(errors or [])
-        super().__init__(_with_errors(message, self.errors), location=location)
+        if values is not None and not self.errors:  # a catalogue message (see ZaitakuError)
+            super().__init__(message, location=location, values=values)
+        else:
+            super().__init__(_with_errors(message, self.errors), location=location)
 
 
 class FileAccessError(ZaitakuError):

@@ -154,7 +154,9 @@ class DataFile:
         value = self.content.get(key)
         if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
             raise PluginDataError(
-                f"expected a list of tables under {key!r}", location={"file": self.path, "field": key}
+                N_("expected a list of tables under {key!r}"),
+                values={"key": key},
+                location={"file": self.path, "field": key},
             )
         out: list[SourcedRecord] = []
         for index, item in enumerate(value):
@@ -167,7 +169,9 @@ class DataFile:
         """The single table under ``key``, knowing its file."""
         value = self.content.get(key)
         if not isinstance(value, Mapping):
-            raise PluginDataError(f"expected a table under {key!r}", location={"file": self.path, "field": key})
+            raise PluginDataError(
+                N_("expected a table under {key!r}"), values={"key": key}, location={"file": self.path, "field": key}
+            )
         record = SourcedRecord(value)
         record.source = f"{self.path}: {key}"
         return record
@@ -188,22 +192,29 @@ def read_data(resource: Traversable, path: str) -> DataFile:
     try:
         text = resource.read_text(encoding="utf-8")
     except (FileNotFoundError, OSError) as exc:
-        raise PluginDataError(f"cannot read data file: {exc}", location={"file": path}) from exc
+        raise PluginDataError(
+            N_("cannot read data file: {reason}"), values={"reason": exc}, location={"file": path}
+        ) from exc
     try:
         if path.endswith(".toml"):
             content: Any = tomllib.loads(text)
         elif path.endswith(".json"):
             content = json.loads(text)
         else:
-            raise PluginDataError("data files must be .toml or .json", location={"file": path})
+            raise PluginDataError(N_("data files must be .toml or .json"), values={}, location={"file": path})
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise PluginDataError(f"cannot parse data file: {exc}", location={"file": path}) from exc
+        raise PluginDataError(
+            N_("cannot parse data file: {reason}"), values={"reason": exc}, location={"file": path}
+        ) from exc
     except RecursionError:
         raise PluginDataError(
-            "cannot parse data file: its tables or arrays are nested too deeply", location={"file": path}
+            N_("cannot parse data file: its tables or arrays are nested too deeply"),
+            values={},
+            location={"file": path},
         ) from None
     if not isinstance(content, Mapping):
-        raise PluginDataError("a data file must hold a table at its top level", location={"file": path})
+        message = N_("a data file must hold a table at its top level")
+        raise PluginDataError(message, values={}, location={"file": path})
     return DataFile(path=path, content=content)
 
 
