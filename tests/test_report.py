@@ -256,3 +256,5 @@ def test_json_written_in_parts_is_the_report_serialised_whole() -> None:
             whole = built.__pydantic_serializer__.to_json(built) + b"\n"
             assert render(built, "json") == whole
             assert render(built, "json") == whole  # again, from the sections' JSON already written
+    bare = built.model_copy(update={"sections": ()})
+    assert render(bare, "json") == bare.__pydantic_serializer__.to_json(bare) + b"\n"
