@@ -564,11 +564,11 @@ def _run_dask(
         raise click.UsageError(tr(N_("--engine dask writes a Parquet dataset: give -o FOLDER"), current_language()))
     evaluate_dask(events_path, output, calendar=calendar, options=options, scheduler=scheduler)
     if counter is not None:  # the dataset read back batch by batch, only the columns the counts need
-        import pyarrow.dataset as pa_ds
+        from zaitaku_core.io.parquet import stream_batches, streamed_dataset
 
-        dataset = pa_ds.dataset(str(output), format="parquet")
+        dataset = streamed_dataset(output)
         wanted = [n for n in dataset.schema.names if n == "at" or n.rpartition(".")[2] in _COUNTED]
-        for batch in dataset.to_batches(columns=wanted):
+        for batch in stream_batches(dataset, wanted):  # one batch in memory at a time
             counter.add_arrow(batch)
     click.echo(str(output), err=True)
 

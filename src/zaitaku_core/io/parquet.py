@@ -22,12 +22,30 @@ import pyarrow.parquet as pq
 from zaitaku_core.errors import InputError
 from zaitaku_core.io.csv import resolve_header
 
-__all__ = ["ParquetBatches", "ParquetWriter", "is_parquet"]
+__all__ = ["ParquetBatches", "ParquetWriter", "is_parquet", "stream_batches", "streamed_dataset"]
 
 _MAGIC = b"PAR1"
 
 #: Row groups fetched as they are decoded, not all ahead: peak memory set by the batch, not by the file.
 _STREAMING = pa_ds.ParquetFileFormat(default_fragment_scan_options=pa_ds.ParquetFragmentScanOptions(pre_buffer=False))
+
+
+def streamed_dataset(path: Path | str) -> Any:
+    """A Parquet file or folder opened as a ``pyarrow.dataset`` for :func:`stream_batches`."""
+    return pa_ds.dataset(str(path), format=_STREAMING)
+
+
+def stream_batches(dataset: Any, columns: Sequence[str], batch_size: int = 131_072) -> Iterator[pa.RecordBatch]:
+    """The ``columns`` of ``dataset`` in record batches, in order, with nothing read ahead."""
+    return iter(
+        dataset.to_batches(
+            columns=list(columns),
+            batch_size=batch_size,
+            use_threads=False,
+            batch_readahead=0,
+            fragment_readahead=0,
+        )
+    )
 
 
 def is_parquet(path: Path) -> bool:
@@ -59,7 +77,7 @@ class ParquetBatches:
 
     def __attrs_post_init__(self) -> None:
         try:
-            self._dataset = pa_ds.dataset(str(self.path), format=_STREAMING)
+            self._dataset = streamed_dataset(self.path)
             self.rows = self._dataset.count_rows()
         except (pa.ArrowInvalid, OSError) as error:
             raise InputError(
@@ -82,13 +100,7 @@ class ParquetBatches:
     def __iter__(self) -> Iterator[tuple[int, pa.RecordBatch]]:
         first = 0
         try:
-            batches = self._dataset.to_batches(
-                columns=list(self.mapping),
-                batch_size=self.batch_size,
-                use_threads=False,
-                batch_readahead=0,
-                fragment_readahead=0,
-            )
+            batches = stream_batches(self._dataset, list(self.mapping), self.batch_size)
             for batch in batches:
                 if batch.num_rows == 0:
                     continue
