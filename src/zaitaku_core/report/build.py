@@ -987,7 +987,10 @@ def build_reports(
     Each report is what :func:`build_report` gives for that year. They are made one at a time as you iterate,
     and what depends on the city alone (the handoff rules and indicators sections, the indicators' table
     covering every fiscal year, and the findings of checks of scope ``"city"``) is made once and shared, so a
-    run over many years or many cities does that work once per city. A year the city does not declare is an
+    run over many years or many cities does that work once per city. A year whose programs are those of the
+    year before (equal in every field but the fiscal year, as a plan period's programs are) shares that year's
+    sections made of them (overview, coverage, programs, bodies, tools, inferred facts) as well, and a shared
+    section is written to JSON once. A year the city does not declare is an
     :class:`~zaitaku_core.errors.UndeclaredFiscalYearError` unless ``allow_undeclared``.
     """
     years = registry.city(city_id).fiscal_years if fiscal_years is None else fiscal_years
