@@ -160,8 +160,7 @@ class ZaitakuError(Exception):
     ) -> None:
         self.template = message if values is not None else None
         self.values: dict[str, object] = dict(values or {})
-        message = self._text("en") if values is not None else message
-        self.message = message
+        self.message = self.message_in("en") if values is not None else message
         self.location: dict[str, str] = {k: str(v) for k, v in (location or {}).items() if v is not None}
         super().__init__(message)
 
@@ -174,16 +173,18 @@ class ZaitakuError(Exception):
         """The message and its location, in Japanese (``"ja"``: headed by :attr:`title_ja`) or English."""
         labels = LOCATION_LABELS.get(lang, {})
         where = " ".join(f"[{labels.get(key, key)} {value!r}]" for key, value in self.location.items())
-        message = self._text(lang) if self.template is not None else self.message
+        message = self.message_in(lang)
         text = f"{message} {where}" if where else message
         return f"{self.title_ja}: {text}" if lang == "ja" else text
 
     def __str__(self) -> str:
         return f"{self.describe('en')} (see {self.doc_url})"
 
-    def _text(self, lang: str) -> str:
-        """The catalogue message in ``lang``, its placeholders filled (each language's own for a ByLanguage)."""
-        assert self.template is not None
+    def message_in(self, lang: str) -> str:
+        """The message alone (no title, no location) in ``lang``: a catalogue message translated, its
+        placeholders filled (each language's own for a ByLanguage); else ``message`` as it was given."""
+        if self.template is None:
+            return self.message
         pick = 0 if lang == "ja" else 1
         values = {key: value[pick] if type(value) is ByLanguage else value for key, value in self.values.items()}
         return tr(self.template, "ja" if lang == "ja" else "en", **values)

@@ -479,7 +479,9 @@ class Registry:
         """The error of the failed plugin ``name``, as raised to whoever needed it: "plugin X failed: …"."""
         cause = self._failed[name]
         failed = copy.copy(cause)  # the same class and code (plugin-load, plugin-data …), and location
-        failed.message = f"plugin {name!r} failed: {cause.message}"
+        failed.template = N_("plugin {plugin!r} failed: {cause}")
+        failed.values = {"plugin": name, "cause": ByLanguage(cause.message_in("ja"), cause.message_in("en"))}
+        failed.message = failed.message_in("en")
         return failed
 
     def _add_entry_points(self, name: str, candidates: list[metadata.EntryPoint]) -> None:
