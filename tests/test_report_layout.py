@@ -10,6 +10,7 @@ import builtins
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -147,14 +148,16 @@ def test_validate_text_is_terminal_safe(registry: Registry) -> None:
     assert not any(ch in result.output for ch in "\x1b\u202e\r")
 
 
-def test_binary_report_to_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch, registry: Registry) -> None:
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_binary_report_to_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch, registry: Registry, lang: str) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     import click
 
     from zaitaku_core.cli.report import _emit_report
 
-    with pytest.raises(click.UsageError, match="-o"):
-        _emit_report(b"PK\x03\x04", "xlsx", None)
+    with pytest.raises(click.UsageError, match="-o") as raised:
+        _emit_report(b"PK\x03\x04", "xlsx", None, lang)
+    assert re.search("[ぁ-んァ-ン一-龥]", raised.value.message) if lang == "ja" else raised.value.message.isascii()
 
 
 def test_xlsx_a_staffer_can_work_in(registry: Registry, report: Report) -> None:
