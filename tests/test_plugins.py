@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sample_plugins import SamplePlugin, city_record
+from sample_plugins import ReportFixturePlugin, SamplePlugin, city_record
 
 from zaitaku_core.errors import HookResultError, PluginDataError, PluginLoadError, UnknownCityError
 from zaitaku_core.plugins import DataPlugin, Registry, create_registry, hookimpl
@@ -234,13 +234,25 @@ def test_plan_data_has_its_own_budget(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_citys_indicators_outlive_its_years_programs(monkeypatch: pytest.MonkeyPatch) -> None:
     # The nation benchmark's cliff: with more indicators than the plan budget, each fiscal year's programs
-    # evicted them and every year validated them again. They are kept for the last few cities instead.
+    # evicted them and every year validated them again. They are kept for the last city instead.
     monkeypatch.setattr("zaitaku_core.plugins.PLAN_CACHE_RECORDS", 1)
     registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
     indicators = registry.indicators("sample")
     for year in range(2024, 2030):
         registry.programs("sample", year, allow_undeclared=True)
         assert registry.indicators("sample") is indicators
+
+
+def test_only_the_last_citys_indicators_are_kept() -> None:
+    # A run over many cities keeps no earlier city's indicators alive (work for the garbage collector).
+    registry = create_registry(
+        entry_points=False, plugins=[("sample", SamplePlugin()), ("fixture", ReportFixturePlugin())]
+    )
+    first = registry.indicators("fixture")
+    assert first and registry.indicators("fixture") is first
+    registry.indicators("sample")
+    again = registry.indicators("fixture")
+    assert again is not first and again == first  # read and validated again
 
 
 def test_checks_catalogue_does_not_grow_the_bounded_cache(

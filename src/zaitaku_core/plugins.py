@@ -117,8 +117,11 @@ HANDOFF_CACHE_RECORDS = 1000
 
 #: How many cities' indicators a registry keeps, whatever their number of records. A city's indicators
 #: are read once for each of its fiscal years; counted against the plan budget, a city with more of them
-#: than that budget had them evicted by its own years' programs and validated again every year.
-CITY_CACHE_ENTRIES = 4
+#: than that budget had them evicted by its own years' programs and validated again every year. The last
+#: city's only: a run over cities reads one at a time, and each city kept alive costs the garbage collector
+#: (four cities of 400 indicators doubled its full collections in the nation benchmark). A service that
+#: alternates between a few cities can raise it.
+CITY_CACHE_ENTRIES = 1
 
 #: The hooks whose results are handoff data (every other hook's are plan data).
 _HANDOFF_HOOKS = frozenset({"zaitaku_handoff_rules", "zaitaku_tools", "zaitaku_office_calendars"})
