@@ -21,7 +21,7 @@ from zaitaku_core.cli.common import (
 from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.cli.terminal import terminal_safe
-from zaitaku_core.i18n import N_, tr
+from zaitaku_core.i18n import N_, resolve_lang, tr
 
 __all__ = ["compare", "report", "validate"]
 
@@ -29,12 +29,15 @@ FORMAT_CHOICE = click.Choice(["md", "html", "pdf", "json", "csv", "xlsx"])
 _BINARY = frozenset({"pdf", "xlsx"})
 
 
-def _emit_report(data: bytes, fmt: str, output: Path | None, lang: str, *, follow_symlinks: bool = False) -> None:
+def _emit_report(
+    data: bytes, fmt: str, output: Path | None, *, lang: str | None = None, follow_symlinks: bool = False
+) -> None:
     """Write a report to ``output``, or to standard output: there, a terminal gets text only, with control
     and bidirectional-override characters taken out (a pipe or a file gets the bytes as they are)."""
     if output is None and sys.stdout.isatty():
         if fmt in _BINARY:
-            raise click.UsageError(tr(N_("{fmt} cannot be written to a terminal: give -o FILE."), lang, fmt=fmt))
+            message = N_("{fmt} cannot be written to a terminal: give -o FILE.")
+            raise click.UsageError(tr(message, resolve_lang(lang), fmt=fmt))
         data = terminal_safe(data.decode("utf-8")).encode("utf-8")
     emit(data, output, follow_symlinks=follow_symlinks)
 
@@ -222,7 +225,7 @@ def report(
         inferred=not no_inferred,
     )
     fmt = _format(fmt, output, lang)
-    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, lang, follow_symlinks=follow_symlinks)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, lang=lang, follow_symlinks=follow_symlinks)
 
 
 @click.command(
@@ -271,4 +274,4 @@ def compare(
         registry, cities, year, lang=cast(Literal["ja", "en"], lang), allow_undeclared=allow_undeclared
     )
     fmt = _format(fmt, output, lang)
-    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, lang, follow_symlinks=follow_symlinks)
+    _emit_report(render(built, fmt, show_ids=show_ids), fmt, output, lang=lang, follow_symlinks=follow_symlinks)

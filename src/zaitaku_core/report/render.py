@@ -568,9 +568,11 @@ def _html(report: Report, show_ids: bool = False) -> bytes:
 # --- PDF -----------------------------------------------------------------------------------------------------
 
 _PDF_NEEDS = (
-    "PDF output needs WeasyPrint: pip install 'zaitaku-core[pdf]' / PDF 出力には WeasyPrint が必要です",
-    "PDF output needs the Pango library (Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0; "
-    "macOS: brew install pango) / PDF 出力には Pango ライブラリが必要です",
+    N_("PDF output needs WeasyPrint: pip install 'zaitaku-core[pdf]'"),
+    N_(
+        "PDF output needs the Pango library (Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0; "
+        "macOS: brew install pango)"
+    ),
 )
 
 
@@ -579,9 +581,9 @@ def _pdf(report: Report, show_ids: bool = False) -> bytes:
     try:
         import weasyprint
     except ImportError as exc:
-        raise MissingDependencyError(_PDF_NEEDS[0], location={"field": "format pdf"}) from exc
+        raise MissingDependencyError(_PDF_NEEDS[0], values={}, location={"field": "format pdf"}) from exc
     except OSError as exc:  # WeasyPrint is there, the system library it loads is not
-        raise MissingDependencyError(_PDF_NEEDS[1], location={"field": "format pdf"}) from exc
+        raise MissingDependencyError(_PDF_NEEDS[1], values={}, location={"field": "format pdf"}) from exc
     page = weasyprint.HTML(string=_html(report, show_ids).decode("utf-8"))
     data: bytes = page.write_pdf()
     return data
@@ -661,8 +663,11 @@ def _xlsx_text(value: str, sheet: str, field: str) -> str:
     """A text cell, neutralised; one longer than Excel holds is an error naming its sheet and field."""
     if len(value) > XLSX_CELL_LIMIT:
         raise ExportLimitError(
-            f"a cell of {len(value):,} characters is longer than Excel's limit of {XLSX_CELL_LIMIT:,}; nothing "
-            f"was written (write CSV or JSON instead) / セルが Excel の上限 {XLSX_CELL_LIMIT:,} 文字を超えます",
+            N_(
+                "a cell of {length:,} characters is longer than Excel's limit of {limit:,}; nothing was written "
+                "(write CSV or JSON instead)"
+            ),
+            values={"length": len(value), "limit": XLSX_CELL_LIMIT},
             location={"file": f"sheet {sheet}", "field": field},
         )
     return str(neutralize(value))
