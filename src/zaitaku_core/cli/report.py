@@ -30,7 +30,7 @@ _BINARY = frozenset({"pdf", "xlsx"})
 
 
 def _emit_report(
-    data: bytes, fmt: str, output: Path | None, *, lang: str | None = None, follow_symlinks: bool = False
+    data: bytes, fmt: str, output: Path | None, lang: str | None = None, *, follow_symlinks: bool = False
 ) -> None:
     """Write a report to ``output``, or to standard output: there, a terminal gets text only, with control
     and bidirectional-override characters taken out (a pipe or a file gets the bytes as they are)."""
