@@ -94,8 +94,10 @@ def _local_build() -> str | None:
 
 @cache
 def _complete_reference(page: Path) -> str | None:
-    """The address of the error reference ``page``, if it exists and documents every error code: a build
-    older than an error it would be asked about would be a dead link, so it is not used at all."""
+    """The address of the error reference ``page``, if it exists and documents every error code of this
+    module (the ones the reference lists; an error class kept inside a reader, such as the workbook's
+    ``CellError``, never reaches a person): a build older than an error it would be asked about would be a
+    dead link, so it is not used at all."""
     try:
         text = page.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -104,7 +106,8 @@ def _complete_reference(page: Path) -> str | None:
     pending: list[type[ZaitakuError]] = [ZaitakuError]
     while pending:
         for sub in pending.pop().__subclasses__():
-            codes.add(sub.code)
+            if sub.__module__ == __name__:  # the reference documents this module's errors; others stay inside
+                codes.add(sub.code)
             pending.append(sub)
     return page.as_uri() if all(f'id="{code}"' in text for code in codes) else None
 
