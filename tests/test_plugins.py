@@ -341,3 +341,30 @@ def test_bad_calendar_and_section_name_the_plugin_and_hook() -> None:
     with pytest.raises(PluginDataError) as section_error:
         build_report(registry(broken_section=True), "sample", 2024)
     assert section_error.value.location["hook"] == "zaitaku_report_sections"
+
+
+def _share_attributes(cls: type[BaseException], attributes: dict[str, object]) -> BaseException:
+    rebuilt = cls.__new__(cls)
+    rebuilt.__dict__ = attributes  # as tblib's exception reducer (installed by dask.distributed) rebuilds one
+    return rebuilt
+
+
+def test_a_failed_plugin_error_leaves_its_cause_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'plugin X failed: …' restates the cause in a copy; the cause keeps its own words even where another
+    library registered a copy reducer for exceptions whose copies share the original's attributes (with
+    ``copy.copy`` the whole-suite run printed 'plugin {plugin!r} failed: {cause}' once dask was imported)."""
+    import copy
+    import copyreg
+
+    from zaitaku_core.i18n import N_
+
+    monkeypatch.setitem(
+        copyreg.dispatch_table, PluginLoadError, lambda exc: (_share_attributes, (type(exc), exc.__dict__))
+    )
+    cause = PluginLoadError("cannot import x: ModuleNotFoundError", location={"plugin": "kushiro"})
+    assert copy.copy(cause).__dict__ is cause.__dict__  # the reducer does share: the test would catch copy.copy
+    failed = cause.restated(N_("plugin {plugin!r} failed: {cause}"), {"plugin": "kushiro", "cause": cause.message})
+    assert cause.template is None and cause.message == "cannot import x: ModuleNotFoundError"
+    assert failed.message == "plugin 'kushiro' failed: cannot import x: ModuleNotFoundError"
+    assert "kushiro" in failed.message_in("ja") and "{" not in failed.message_in("ja")
+    assert (type(failed), failed.code, failed.location) == (PluginLoadError, cause.code, cause.location)

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import ClassVar, Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple, Self
 
 from zaitaku_core.i18n import ByLanguage, tr
 
@@ -182,6 +182,21 @@ class ZaitakuError(Exception):
 
     def __str__(self) -> str:
         return f"{self.describe('en')} (see {self.doc_url})"
+
+    def restated(self, template: str, values: Mapping[str, object]) -> Self:
+        """A copy of this error (same class, code and location) that says ``template`` filled with ``values``.
+
+        Built by hand rather than by :func:`copy.copy`: a reducer that another library registers for
+        exceptions (tblib's, which ``dask.distributed`` installs on import) rebuilds a copy that shares the
+        original's attributes, so restating the copy rewrote the original too."""
+        copied = type(self).__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        copied.args = self.args
+        copied.location = dict(self.location)
+        copied.template = template
+        copied.values = dict(values)
+        copied.message = copied.message_in("en")
+        return copied
 
     def message_in(self, lang: str) -> str:
         """The message alone (no title, no location) in ``lang``: a catalogue message translated, its

@@ -33,7 +33,6 @@ item count, time) to the ``zaitaku.hooks`` logger on standard error.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import importlib
 import json
@@ -481,11 +480,11 @@ class Registry:
     def _failure(self, name: str) -> PluginError:
         """The error of the failed plugin ``name``, as raised to whoever needed it: "plugin X failed: …"."""
         cause = self._failed[name]
-        failed = copy.copy(cause)  # the same class and code (plugin-load, plugin-data …), and location
-        failed.template = N_("plugin {plugin!r} failed: {cause}")
-        failed.values = {"plugin": name, "cause": ByLanguage(cause.message_in("ja"), cause.message_in("en"))}
-        failed.message = failed.message_in("en")
-        return failed
+        # the same class and code (plugin-load, plugin-data …), and location
+        return cause.restated(
+            N_("plugin {plugin!r} failed: {cause}"),
+            {"plugin": name, "cause": ByLanguage(cause.message_in("ja"), cause.message_in("en"))},
+        )
 
     def _add_entry_points(self, name: str, candidates: list[metadata.EntryPoint]) -> None:
         """Make ``name`` pending, unless several distributions declare it: then refuse them all, naming each
