@@ -186,7 +186,7 @@ class ZaitakuError(Exception):
     def restated(self, template: str, values: Mapping[str, object]) -> Self:
         """A copy of this error (same class, code and location) that says ``template`` filled with ``values``.
 
-        Built by hand rather than by :func:`copy.copy`: a reducer that another library registers for
+        Built by hand rather than by ``copy.copy``: a reducer that another library registers for
         exceptions (tblib's, which ``dask.distributed`` installs on import) rebuilds a copy that shares the
         original's attributes, so restating the copy rewrote the original too."""
         copied = type(self).__new__(type(self))
