@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from zaitaku_core import codes
+from zaitaku_core.cli import main
+from zaitaku_core.cli.errors import EXIT_INVALID
 from zaitaku_core.errors import MunicipalCodeError
 
 WEIGHTS = (6, 5, 4, 3, 2)
@@ -70,3 +74,32 @@ def test_single_digit_corruptions(five: str) -> None:
                 continue
             blind_spot = position < 5 and {remainder(five), remainder(corrupt[:5])} == {0, 10}
             assert codes.is_valid(corrupt) is blind_spot
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ja",
+            "全国地方公共団体コードが正しくありません: 団体コード '012069' の検査数字が 9 です。"
+            "01206 の検査数字は 8 です",
+        ),
+        ("en", "error [municipal-code] municipal code '012069' has check digit 9; the check digit of 01206 is 8"),
+    ],
+)
+def test_a_wrong_check_digit_reads_in_the_users_language_on_the_cli(
+    tmp_path: Path, lang: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error line of ``zaitaku new-city`` says what is wrong with the code in the language asked for."""
+    args = ["--lang", lang, "new-city", "kushiro", "--code", "012069", "--name", "釧路市", "--dir", str(tmp_path)]
+    assert main(args) == EXIT_INVALID
+    assert expected in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_catalogue_messages_keep_their_english_text() -> None:
+    """``str(err)`` and ``err.message`` stay English (what callers and older tests match on)."""
+    with pytest.raises(MunicipalCodeError) as caught:
+        codes.validate("01-2a")
+    assert caught.value.message == "municipal code '01-2a' must consist of digits"
+    assert caught.value.describe("ja").endswith("団体コード '01-2a' は数字だけで書いてください")

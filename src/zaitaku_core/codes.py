@@ -18,6 +18,7 @@ from __future__ import annotations
 import unicodedata
 
 from zaitaku_core.errors import MunicipalCodeError
+from zaitaku_core.i18n import N_
 
 __all__ = [
     "PREFECTURES",
@@ -108,7 +109,9 @@ def calc_check_digit(five: str) -> str:
     """
     value = compact(five)
     if len(value) != 5 or not value.isascii() or not value.isdigit():
-        raise MunicipalCodeError(f"{five!r} is not a five-digit code; the check digit is computed from five digits")
+        raise MunicipalCodeError(
+            N_("{five!r} is not a five-digit code; the check digit is computed from five digits"), values={"five": five}
+        )
     total = sum(int(digit) * weight for digit, weight in zip(value, _WEIGHTS, strict=True))
     return str((11 - total % 11) % 10)
 
@@ -125,18 +128,26 @@ def validate(code: str, *, allow_five: bool = False) -> str:
     """
     value = compact(code)
     if not value.isascii() or not value.isdigit():
-        raise MunicipalCodeError(f"municipal code {code!r} must consist of digits")
+        raise MunicipalCodeError(N_("municipal code {code!r} must consist of digits"), values={"code": code})
     if allow_five and len(value) == 5:
         value += calc_check_digit(value)
     if len(value) != 6:
-        expected = "five or six digits" if allow_five else "six digits (five and a check digit)"
-        raise MunicipalCodeError(f"municipal code {code!r} has {len(value)} digits; expected {expected}")
+        message = (
+            N_("municipal code {code!r} has {count} digits; expected five or six digits")
+            if allow_five
+            else N_("municipal code {code!r} has {count} digits; expected six digits (five and a check digit)")
+        )
+        raise MunicipalCodeError(message, values={"code": code, "count": len(value)})
     if value[:2] not in PREFECTURES:
-        raise MunicipalCodeError(f"municipal code {code!r} starts with {value[:2]}, not a prefecture (01–47)")
+        raise MunicipalCodeError(
+            N_("municipal code {code!r} starts with {prefix}, not a prefecture (01–47)"),
+            values={"code": code, "prefix": value[:2]},
+        )
     expected_digit = calc_check_digit(value[:5])
     if value[5] != expected_digit:
         raise MunicipalCodeError(
-            f"municipal code {code!r} has check digit {value[5]}; the check digit of {value[:5]} is {expected_digit}"
+            N_("municipal code {code!r} has check digit {digit}; the check digit of {five} is {expected}"),
+            values={"code": code, "digit": value[5], "five": value[:5], "expected": expected_digit},
         )
     return value
 

@@ -32,6 +32,7 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
 from zaitaku_core.errors import FrameworkCodeError
+from zaitaku_core.i18n import N_, ByLanguage
 
 __all__ = [
     "ActorKind",
@@ -115,8 +116,13 @@ class LabeledEnum(str, Enum):
             found = table.get(text) or table.get(normalize_label(text))
             if found is not None:
                 return found  # type: ignore[return-value]
-        valid = ", ".join(f"{m.value} ({m.ja})" for m in cls)
-        raise FrameworkCodeError(f"unknown {cls.__name__} {text!r}; expected one of: {valid}")
+        valid = ByLanguage(
+            "、".join(f"{m.value}（{m.ja}）" for m in cls), ", ".join(f"{m.value} ({m.ja})" for m in cls)
+        )
+        raise FrameworkCodeError(
+            N_("unknown {kind} {text!r}; expected one of: {valid}"),
+            values={"kind": cls.__name__, "text": text, "valid": valid},
+        )
 
     @classmethod
     def _missing_(cls, value: object) -> Self:

@@ -65,6 +65,7 @@ from zaitaku_core.framework import (
     Phase,
     ToolKind,
 )
+from zaitaku_core.i18n import N_, ByLanguage
 
 __all__ = [
     "UNIT_MAXIMA",
@@ -237,8 +238,11 @@ class ProvenancedModel(FrozenModel):
         if unknown or "provenance" in self.provenance:
             bad = unknown or ["provenance"]
             raise InputError(
-                f"provenance names no field of {type(self).__name__}: {', '.join(bad)} "
-                f"(use a field name, or {WHOLE_RECORD!r} for the whole record)"
+                N_(
+                    "provenance names no field of {model}: {fields} "
+                    "(use a field name, or {whole!r} for the whole record)"
+                ),
+                values={"model": type(self).__name__, "fields": ", ".join(bad), "whole": WHOLE_RECORD},
             )
         return self
 
@@ -271,7 +275,10 @@ class Municipality(FrozenModel):
     def _prefecture_matches_code(self) -> Self:
         expected = codes.prefecture_name(self.code)
         if self.prefecture != expected:
-            raise InputError(f"prefecture {self.prefecture!r} does not match code {self.code} ({expected})")
+            raise InputError(
+                N_("prefecture {prefecture!r} does not match code {code} ({expected})"),
+                values={"prefecture": self.prefecture, "code": self.code, "expected": expected},
+            )
         return self
 
 
@@ -307,11 +314,17 @@ def _scene_aims(value: Any) -> Any:
 SceneAims = Annotated[tuple[SceneAim, ...], BeforeValidator(_scene_aims)]
 
 
-def _unique_scenes(aims: tuple[SceneAim, ...], where: str) -> None:
+def _unique_scenes(aims: tuple[SceneAim, ...], where: ByLanguage) -> None:
     scenes = [aim.scene for aim in aims]
     if len(scenes) != len(set(scenes)):
-        twice = sorted({s.value for s in scenes if scenes.count(s) > 1})
-        raise InputError(f"{where} gives the aim of a scene twice: {', '.join(twice)}")
+        twice = sorted({s for s in scenes if scenes.count(s) > 1}, key=lambda s: s.value)
+        raise InputError(
+            N_("{where} gives the aim of a scene twice: {scenes}"),
+            values={
+                "where": where,
+                "scenes": ByLanguage("、".join(s.ja for s in twice), ", ".join(s.value for s in twice)),
+            },
+        )
 
 
 def _plan_period(value: Any) -> Any:
@@ -344,7 +357,7 @@ class PeriodPlan(FrozenModel):
 
     @model_validator(mode="after")
     def _one_aim_per_scene(self) -> Self:
-        _unique_scenes(self.scene_aims, f"plan period 第{self.period}期")
+        _unique_scenes(self.scene_aims, ByLanguage(f"第{self.period}期", f"plan period 第{self.period}期"))
         return self
 
 
@@ -417,13 +430,13 @@ class City(ProvenancedModel):
     def _unique_municipalities(self) -> Self:
         seen = [self.municipality.code, *(m.code for m in self.covers)]
         if len(seen) != len(set(seen)):
-            raise InputError("a municipality is listed twice in municipality/covers")
+            raise InputError(N_("a municipality is listed twice in municipality/covers"), values={})
         if len(set(self.fiscal_years)) != len(self.fiscal_years):
-            raise InputError("a fiscal year is listed twice in fiscal_years")
-        _unique_scenes(self.scene_aims, "the city")
+            raise InputError(N_("a fiscal year is listed twice in fiscal_years"), values={})
+        _unique_scenes(self.scene_aims, ByLanguage("市町村の計画", "the city"))
         numbers = [p.period for p in self.periods]
         if len(numbers) != len(set(numbers)):
-            raise InputError("a plan period is declared twice in periods")
+            raise InputError(N_("a plan period is declared twice in periods"), values={})
         return self
 
 
@@ -487,9 +500,9 @@ class Frequency(FrozenModel):
             FrequencyKind.EVERY_N_YEARS,
         }
         if counted and self.count is None:
-            raise InputError(f"frequency {self.kind.value} needs a count")
+            raise InputError(N_("frequency {kind} needs a count"), values={"kind": self.kind.value})
         if not counted and self.count is not None:
-            raise InputError(f"frequency {self.kind.value} takes no count")
+            raise InputError(N_("frequency {kind} takes no count"), values={"kind": self.kind.value})
         return self
 
     @staticmethod
@@ -501,7 +514,10 @@ class Frequency(FrozenModel):
             match = pattern.match(folded)
             if match:
                 return {"kind": kind, "count": int(match.group(1)), "text": text}
-        raise InputError(f"unknown frequency {text!r}; expected 年N回, 月N回, 週N回, N年ごと, 通年, 随時 or 単発")
+        raise InputError(
+            N_("unknown frequency {text!r}; expected 年N回, 月N回, 週N回, N年ごと, 通年, 随時 or 単発"),
+            values={"text": text},
+        )
 
     @classmethod
     def parse(cls, text: str) -> Frequency:
@@ -614,12 +630,16 @@ def _derive_item_codes(data: Any) -> Any:
     if new is not None and old is None:
         old = new.old_item
     if old is not None and new is not None and old not in new.old_items:
-        raise FrameworkCodeError(f"old item {old.value} ({old.ja}) does not belong to new item {new.value} ({new.ja})")
+        raise FrameworkCodeError(
+            N_("old item {old} ({old_ja}) does not belong to new item {new} ({new_ja})"),
+            values={"old": old.value, "old_ja": old.ja, "new": new.value, "new_ja": new.ja},
+        )
     if new is not None:
         given = fields.get("phase")
         if isinstance(given, str) and Phase.parse(given) is not new.phase:
             raise FrameworkCodeError(
-                f"phase {Phase.parse(given).value} contradicts new item {new.value} (phase {new.phase.value})"
+                N_("phase {phase} contradicts new item {new} (phase {expected})"),
+                values={"phase": Phase.parse(given).value, "new": new.value, "expected": new.phase.value},
             )
         fields["phase"] = new.phase
     fields["old_item"], fields["new_item"] = old, new
@@ -713,9 +733,12 @@ class Program(_ProgramContent):
     @model_validator(mode="after")
     def _new_passages_flag(self) -> Self:
         if self.new_passages and not self.new_this_year:
-            raise InputError("new_passages are given but new_this_year is false")
+            raise InputError(N_("new_passages are given but new_this_year is false"), values={})
         if self.span and self.fiscal_year not in self.span:
-            raise InputError(f"fiscal year {self.fiscal_year} lies outside the program's span {list(self.span)}")
+            raise InputError(
+                N_("fiscal year {year} lies outside the program's span {span}"),
+                values={"year": self.fiscal_year, "span": list(self.span)},
+            )
         return self
 
     @cached_property
@@ -787,19 +810,25 @@ class PeriodProgram(_ProgramContent):
     @model_validator(mode="after")
     def _span(self) -> Self:
         if self.period is None and not self.fiscal_years:
-            raise InputError("a program stated for a span needs period (第9期) or fiscal_years")
+            raise InputError(N_("a program stated for a span needs period (第9期) or fiscal_years"), values={})
         if self.period is not None and self.fiscal_years:
             outside = [y for y in self.fiscal_years if not PlanPeriod(self.period).contains(y)]
             if outside:
-                raise InputError(f"fiscal_years {outside} lie outside 第{self.period}期")
+                raise InputError(
+                    N_("fiscal_years {years} lie outside 第{period}期"),
+                    values={"years": outside, "period": self.period},
+                )
         if len(set(self.fiscal_years)) != len(self.fiscal_years):
-            raise InputError("a fiscal year is listed twice in fiscal_years")
+            raise InputError(N_("a fiscal year is listed twice in fiscal_years"), values={})
         seen: set[int] = set()
         for override in self.years:
             if override.fiscal_year not in self.span:
-                raise InputError(f"years: FY{override.fiscal_year} lies outside the span {list(self.span)}")
+                raise InputError(
+                    N_("years: FY{year} lies outside the span {span}"),
+                    values={"year": override.fiscal_year, "span": list(self.span)},
+                )
             if override.fiscal_year in seen:
-                raise InputError(f"years: FY{override.fiscal_year} is given twice")
+                raise InputError(N_("years: FY{year} is given twice"), values={"year": override.fiscal_year})
             seen.add(override.fiscal_year)
         return self
 
@@ -974,11 +1003,11 @@ class Body(ProvenancedModel):
     @model_validator(mode="after")
     def _own_parent(self) -> Self:
         if self.parent == self.id:
-            raise InputError(f"body {self.id!r} cannot be its own parent")
+            raise InputError(N_("body {id!r} cannot be its own parent"), values={"id": self.id})
         if self.contractor is not None and self.contractor == self.commissioner:
-            raise InputError("a body's contractor (委託先) and commissioner (委託元) must differ")
+            raise InputError(N_("a body's contractor (委託先) and commissioner (委託元) must differ"), values={})
         if len(set(self.founders)) != len(self.founders):
-            raise InputError("a founder is listed twice")
+            raise InputError(N_("a founder is listed twice"), values={})
         return self
 
     @property
@@ -1097,21 +1126,23 @@ def _bounded_decimal(value: Any) -> Any:
     digits, 12 decimals, a two-digit exponent) before it becomes a :class:`~decimal.Decimal`, so
     ``"1e9999999"`` is refused at once; infinities and NaN are refused, and so is any number beyond 10**30."""
     if isinstance(value, bool):
-        raise InputError("expected a number, got a boolean")
+        raise InputError(N_("expected a number, got a boolean"), values={})
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
         if len(text) > 40 or not _NUMBER.match(text):
             shown = value if len(value) <= 40 else f"{value[:40]}…"
-            raise InputError(f"cannot read {shown!r} as a number (write it as 12, 1.5 or 1,234)")
+            raise InputError(
+                N_("cannot read {shown!r} as a number (write it as 12, 1.5 or 1,234)"), values={"shown": shown}
+            )
         value = Decimal(text)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise InputError(f"the number {value} is not finite")
+            raise InputError(N_("the number {value} is not finite"), values={"value": value})
         value = Decimal(repr(value))
     elif isinstance(value, int):
         value = Decimal(value) if abs(value) <= 10**30 else Decimal("Infinity")
     if isinstance(value, Decimal) and (not value.is_finite() or (value and value.adjusted() > 30)):
-        raise InputError(f"the number {value} is not finite or is beyond 10**30")
+        raise InputError(N_("the number {value} is not finite or is beyond 10**30"), values={"value": value})
     return value
 
 
@@ -1223,9 +1254,10 @@ class Derivation(FrozenModel):
         wanted = self.measure is DerivationMeasure.PROFESSION_PARTICIPANTS
         if wanted != bool(self.professions):
             raise InputError(
-                "professions are given exactly when the measure is profession_participants"
+                N_("professions are given exactly when the measure is profession_participants")
                 if self.professions
-                else "the measure profession_participants needs professions"
+                else N_("the measure profession_participants needs professions"),
+                values={},
             )
         return self
 
@@ -1256,8 +1288,11 @@ class Indicator(ProvenancedModel):
         for index, item in enumerate(self.values):
             if item.value is not None and item.value > largest:
                 raise InputError(
-                    f"values[{index}].value: {item.value} {self.unit.ja} is beyond the largest plausible value "
-                    f"for the unit ({largest})"
+                    N_(
+                        "values[{index}].value: {value} {unit} is beyond the largest plausible value "
+                        "for the unit ({largest})"
+                    ),
+                    values={"index": index, "value": item.value, "unit": self.unit.ja, "largest": largest},
                 )
         return self
 
@@ -1315,7 +1350,10 @@ class Deadline(FrozenModel):
     def _days_matches_kind(self) -> Self:
         counted = self.kind in {DeadlineKind.CALENDAR_DAYS, DeadlineKind.BUSINESS_DAYS}
         if counted != (self.days is not None):
-            raise InputError(f"deadline {self.kind.value} {'needs' if counted else 'takes no'} days")
+            raise InputError(
+                N_("deadline {kind} needs days") if counted else N_("deadline {kind} takes no days"),
+                values={"kind": self.kind.value},
+            )
         return self
 
 
@@ -1370,7 +1408,7 @@ class HandoffRule(ProvenancedModel):
     @model_validator(mode="after")
     def _parties(self) -> Self:
         if self.who is WhoContacts.FIXED and set(self.contact_from) & set(self.contact_to):
-            raise InputError("a fixed rule cannot have the same party on both ends")
+            raise InputError(N_("a fixed rule cannot have the same party on both ends"), values={})
         return self
 
 
@@ -1455,7 +1493,10 @@ class ReportSection(FrozenModel):
     def _row_width(self) -> Self:
         for index, row in enumerate(self.rows):
             if len(row) != len(self.columns):
-                raise InputError(f"row {index} has {len(row)} cells for {len(self.columns)} columns")
+                raise InputError(
+                    N_("row {index} has {cells} cells for {columns} columns"),
+                    values={"index": index, "cells": len(row), "columns": len(self.columns)},
+                )
         return self
 
 

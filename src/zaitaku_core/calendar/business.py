@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from zaitaku_core.errors import CalendarRangeError
+from zaitaku_core.i18n import N_
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,7 +85,9 @@ def parse_weekdays(text: str | Iterable[str | int]) -> tuple[int, ...]:
         elif isinstance(item, str) and item in _WEEKDAYS:
             out.add(_WEEKDAYS[item])
         else:
-            raise InputError(f"unknown weekday {item!r}; use mon…sun, 月…日 or 0–6 (Monday = 0)")
+            raise InputError(
+                N_("unknown weekday {item!r}; use mon…sun, 月…日 or 0–6 (Monday = 0)"), values={"item": item}
+            )
     return tuple(sorted(out))
 
 
@@ -245,7 +248,9 @@ class BusinessCalendar:
         index = _index(day) + (0 if include else 1)
         found = self._next_open[index] if index < _SIZE else _SIZE
         if found >= _SIZE:
-            raise CalendarRangeError(f"no business day after {day.isoformat()} within the calendar's range")
+            raise CalendarRangeError(
+                N_("no business day after {day} within the calendar's range"), values={"day": day.isoformat()}
+            )
         return date.fromordinal(_BASE + found)
 
     def day_lists(self) -> tuple[list[bool], list[int]]:
@@ -291,14 +296,19 @@ class BusinessCalendar:
         """
         index = ordinals - _BASE
         if index.size and (index.min() < 0 or index.max() >= _SIZE):
-            raise CalendarRangeError(f"dates must lie between {FIRST_DAY} and {LAST_DAY}")
+            raise CalendarRangeError(
+                N_("dates must lie between {first} and {last}"), values={"first": FIRST_DAY, "last": LAST_DAY}
+            )
         return index
 
 
 def _index(day: date) -> int:
     index = day.toordinal() - _BASE
     if not 0 <= index < _SIZE:
-        raise CalendarRangeError(f"{day.isoformat()} lies outside the calendar's range {FIRST_DAY}–{LAST_DAY}")
+        raise CalendarRangeError(
+            N_("{day} lies outside the calendar's range {first}–{last}"),
+            values={"day": day.isoformat(), "first": FIRST_DAY, "last": LAST_DAY},
+        )
     return index
 
 

@@ -110,7 +110,7 @@ def parse_fiscal_year(value: int | str | FiscalYear) -> FiscalYear:
             raise FiscalYearError(N_("fiscal year {value} is out of range (1868–2200)"), values={"value": value})
         return FiscalYear(value)
     if not isinstance(value, str):
-        raise FiscalYearError(f"expected a fiscal year, got {type(value).__name__}")
+        raise FiscalYearError(N_("expected a fiscal year, got {kind}"), values={"kind": type(value).__name__})
     folded = "".join(unicodedata.normalize("NFKC", value).split())
     match = _FY_GREGORIAN.match(folded)
     if match:
@@ -145,7 +145,9 @@ class PlanPeriod:
     @number.validator
     def _positive(self, _attribute: attrs.Attribute[int], value: int) -> None:
         if not isinstance(value, int) or value < 1:
-            raise FiscalYearError(f"plan periods are numbered from 1 (第1期 = FY2000–2002), got {value!r}")
+            raise FiscalYearError(
+                N_("plan periods are numbered from 1 (第1期 = FY2000–2002), got {value!r}"), values={"value": value}
+            )
 
     @property
     def first(self) -> FiscalYear:
@@ -176,7 +178,9 @@ class PlanPeriod:
         """
         year = FiscalYear.of(when).year if isinstance(when, date) else int(when)
         if year < FIRST_PLAN_YEAR:
-            raise FiscalYearError(f"FY{year} is before the first plan period (第1期 began in FY2000)")
+            raise FiscalYearError(
+                N_("FY{year} is before the first plan period (第1期 began in FY2000)"), values={"year": year}
+            )
         return cls((year - FIRST_PLAN_YEAR) // 3 + 1)
 
     def label(self, lang: str = "ja") -> str:
@@ -200,7 +204,9 @@ def parse_plan_period(value: int | str | PlanPeriod) -> PlanPeriod:
         return PlanPeriod(value)
     match = _PERIOD.match("".join(unicodedata.normalize("NFKC", str(value)).split()))
     if not match:
-        raise FiscalYearError(f"cannot read {value!r} as a plan period; write it as 第9期 or 9")
+        raise FiscalYearError(
+            N_("cannot read {value!r} as a plan period; write it as 第9期 or 9"), values={"value": value}
+        )
     return PlanPeriod(int(match.group(1)))
 
 
@@ -212,6 +218,11 @@ def check_in_period(fiscal_year: FiscalYear | int, period: PlanPeriod) -> None:
     """
     if not period.contains(fiscal_year):
         raise FiscalYearError(
-            f"fiscal year FY{int(fiscal_year)} lies outside {period.label()} "
-            f"(FY{period.first.year}–FY{period.last.year})"
+            N_("fiscal year FY{year} lies outside {period} (FY{first}–FY{last})"),
+            values={
+                "year": int(fiscal_year),
+                "period": period.label(),
+                "first": period.first.year,
+                "last": period.last.year,
+            },
         )
