@@ -79,3 +79,22 @@ def test_entries_that_are_not_cities(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="holds no city"):
         city_sources([tmp_path / "empty"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ja",
+            "は市町村フォルダーでもワークブック（.xlsx）でもありません（--data-dir または ZAITAKU_DATA_PATH で指定）",
+        ),
+        ("en", "is neither a city folder nor a workbook (.xlsx) (set by --data-dir or ZAITAKU_DATA_PATH)"),
+    ],
+)
+def test_a_path_that_is_not_a_city_reads_in_the_language_of_the_run(
+    lang: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--lang", lang, "--data-dir", str(tmp_path / "nowhere"), "cities"]) == 1
+    error = capsys.readouterr().err
+    assert expected.format(path=tmp_path / "nowhere") in error
+    assert len(error.strip().splitlines()) == 1 and "Traceback" not in error

@@ -337,3 +337,16 @@ def test_the_office_summary_counts_by_claim_month_march_to_february() -> None:
     assert years[2025].counts[0] == ("discharge", "contacts", 2, 35)  # March 2024: FY2025
     assert years[2025].counts[1] == ("terminal_care", "claims", 0, 15)
     assert not years[2025].met and not years[2025].complete
+
+
+def test_a_bad_reading_reads_in_japanese_and_in_english() -> None:
+    with pytest.raises(InputError) as caught:
+        HandoffOptions.from_readings(["extension_unit=business_days"])
+    japanese, english = caught.value.describe("ja"), caught.value.describe("en")
+    assert japanese.startswith("入力値が正しくありません: 解釈 extension_unit には ")
+    assert "のいずれかを指定してください（'business_day' のことですか）" in japanese and " or " not in japanese
+    assert english.startswith("reading extension_unit takes ") and english.endswith(" (did you mean 'business_day'?)")
+    assert str(caught.value).startswith(english)
+    with pytest.raises(InputError) as caught:
+        HandoffOptions.from_readings(["extension_unit"])
+    assert caught.value.describe("ja").startswith("入力値が正しくありません: 解釈は 名前=値 の形で書いてください。")

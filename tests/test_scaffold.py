@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from zaitaku_core.cli import cli
+from zaitaku_core.cli import cli, main
 from zaitaku_core.cli.common import current_umask
 from zaitaku_core.cli.scaffold import scaffold_city, scaffold_city_folder
 from zaitaku_core.errors import InputError, MunicipalCodeError
@@ -121,3 +121,27 @@ def test_a_folder_city_without_a_package(tmp_path: Path) -> None:
         cli, ["new-city", "nemuro", "--code", "012238", "--name", "根室市", "--folder", "--dir", str(tmp_path)]
     )
     assert result.exit_code != 0 and "already exists" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("ja", ["入力値が正しくありません: 市町村 ID 'Kushiro' は英小文字で始め", "市町村名が空です [項目 'name']"]),
+        (
+            "en",
+            ["city id 'Kushiro' must be lower-case ASCII letters", "the city's name must not be empty [field 'name']"],
+        ),
+    ],
+)
+def test_refusals_read_in_the_language_of_the_run(
+    lang: str, expected: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The refusals come from the catalogue: Japanese under --lang ja (no English left under the Japanese title).
+    args = ["--code", "012068", "--dir", str(tmp_path)]
+    assert main(["--lang", lang, "new-city", "Kushiro", "--name", "釧路市", *args]) == 1
+    assert main(["--lang", lang, "new-city", "kushiro", "--name", "", *args]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(text in line for text, line in zip(expected, lines, strict=True))
+    if lang == "ja":
+        assert "must" not in "".join(lines)
+    assert list(tmp_path.iterdir()) == []

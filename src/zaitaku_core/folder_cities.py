@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zaitaku_core.errors import CityConflictError, InputError
+from zaitaku_core.i18n import N_
 from zaitaku_core.plugins import DataFile, DataPlugin, read_data
 
 if TYPE_CHECKING:
@@ -114,13 +115,15 @@ def city_sources(entries: Iterable[str | Path]) -> list[Path]:
             ]
             if not inside:
                 raise InputError(
-                    f"{path} holds no city: no city.toml, no city folders and no workbooks (.xlsx)",
+                    N_("{path} holds no city: no city.toml, no city folders and no workbooks (.xlsx)"),
+                    values={"path": path},
                     location={"file": str(path)},
                 )
             found += inside
         else:
             raise InputError(
-                f"{path} is neither a city folder nor a workbook (.xlsx) (set by --data-dir or {DATA_PATH_VARIABLE})",
+                N_("{path} is neither a city folder nor a workbook (.xlsx) (set by --data-dir or {variable})"),
+                values={"path": path, "variable": DATA_PATH_VARIABLE},
                 location={"file": str(path)},
             )
     unique: list[Path] = []
@@ -160,9 +163,12 @@ def register_data_path(registry: Registry, entries: Iterable[str | Path]) -> lis
         served = {city.id: registry.plugin_of(city.id) for city in registry.cities()}
         if city_id in served:
             raise CityConflictError(
-                f"city {city_id!r} is served both by plugin {served[city_id]!r} and by {source}; "
-                "uninstall the plugin, or remove the folder from --data-dir / "
-                f"{DATA_PATH_VARIABLE}, or give the folder's city another id",
+                N_(
+                    "city {city!r} is served both by plugin {plugin!r} and by {source}; "
+                    "uninstall the plugin, or remove the folder from --data-dir / "
+                    "{variable}, or give the folder's city another id"
+                ),
+                values={"city": city_id, "plugin": served[city_id], "source": source, "variable": DATA_PATH_VARIABLE},
                 location={"file": str(source), "city": city_id},
             )
         registry.register(plugin, name=f"folder:{source}")

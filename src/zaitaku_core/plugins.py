@@ -267,7 +267,9 @@ class DataPlugin:
         """The id of the city this plugin serves, as written in ``city.toml``."""
         data = self._file("city.toml")
         if data is None:
-            raise PluginDataError("a DataPlugin needs city.toml", location={"file": f"{self.package}/{self.data_dir}"})
+            raise PluginDataError(
+                N_("a DataPlugin needs city.toml"), values={}, location={"file": f"{self.package}/{self.data_dir}"}
+            )
         return str(data.record("city").get("id", ""))
 
     @hookimpl
@@ -275,7 +277,9 @@ class DataPlugin:
         """The city of ``city.toml``."""
         data = self._file("city.toml")
         if data is None:
-            raise PluginDataError("a DataPlugin needs city.toml", location={"file": f"{self.package}/{self.data_dir}"})
+            raise PluginDataError(
+                N_("a DataPlugin needs city.toml"), values={}, location={"file": f"{self.package}/{self.data_dir}"}
+            )
         return [data.record("city")]
 
     @hookimpl
@@ -441,12 +445,16 @@ class Registry:
         try:
             registered = self._pm.register(plugin, name=name)
             if registered is None:
-                raise PluginLoadError("a plugin of this name is already registered", location={"plugin": name})
+                raise PluginLoadError(
+                    N_("a plugin of this name is already registered"), values={}, location={"plugin": name}
+                )
             self._pm.check_pending()
         except pluggy.PluginValidationError as exc:
             if self._pm.is_registered(plugin):
                 self._pm.unregister(plugin)
-            raise PluginLoadError(f"invalid plugin: {exc}", location={"plugin": name}) from exc
+            raise PluginLoadError(
+                N_("invalid plugin: {reason}"), values={"reason": exc}, location={"plugin": name}
+            ) from exc
         except PluginLoadError:
             raise
         plugin_name = self._pm.get_name(plugin) or str(name)
@@ -457,7 +465,8 @@ class Registry:
                 if owner is not None or sum(c.id == city.id for c in new_cities) > 1:
                     taken_by = owner[0] if owner else plugin_name
                     raise PluginDataError(
-                        f"city id {city.id!r} is already served by plugin {taken_by!r}",
+                        N_("city id {city!r} is already served by plugin {plugin!r}"),
+                        values={"city": city.id, "plugin": taken_by},
                         location={"plugin": plugin_name, "hook": "zaitaku_cities", "field": "id"},
                     )
         except ZaitakuError:
@@ -512,7 +521,9 @@ class Registry:
                 plugin = entry_point.load()
             except (Exception, SystemExit) as exc:  # any import-time failure of third-party code
                 raise PluginLoadError(
-                    f"cannot import {entry_point.value}: {type(exc).__name__}: {exc}", location={"plugin": name}
+                    N_("cannot import {target}: {kind}: {reason}"),
+                    values={"target": entry_point.value, "kind": type(exc).__name__, "reason": exc},
+                    location={"plugin": name},
                 ) from exc
             self.register(plugin, name=name)
         except PluginError as exc:
@@ -542,7 +553,9 @@ class Registry:
             raise
         except Exception as exc:
             raise HookResultError(
-                f"the hook raised {type(exc).__name__}: {exc}", location={"plugin": impl.plugin_name, "hook": hook}
+                N_("the hook raised {kind}: {reason}"),
+                values={"kind": type(exc).__name__, "reason": exc},
+                location={"plugin": impl.plugin_name, "hook": hook},
             ) from exc
         if _trace_enabled():
             count = len(result) if isinstance(result, list | tuple) else ("-" if result is None else "?")
@@ -565,7 +578,8 @@ class Registry:
             return []
         if isinstance(result, BaseModel | Mapping | str | bytes) or not isinstance(result, Iterable):
             raise HookResultError(
-                f"expected a list of {model.__name__}, got {type(result).__name__}",
+                N_("expected a list of {model}, got {kind}"),
+                values={"model": model.__name__, "kind": type(result).__name__},
                 location={"plugin": plugin, "hook": hook},
             )
         return [
@@ -586,7 +600,7 @@ class Registry:
             sources = sorted({item.source.split(": ", 1)[0] for item in items if isinstance(item, SourcedRecord)})
             location = {**where, "file": ", ".join(sources) or None}
             raise PluginDataError(
-                f"{model.__name__} data is nested too deeply to validate", location=location
+                N_("{model} data is nested too deeply to validate"), values={"model": model.__name__}, location=location
             ) from None
         except ValidationError as exc:
             errors: list[tuple[str, str]] = []
@@ -855,10 +869,13 @@ class Registry:
                 for item in result or ():
                     where = {"plugin": plugin, "hook": "zaitaku_validation_checks"}
                     if not isinstance(item, Check):
-                        raise HookResultError(f"expected Check, got {type(item).__name__}", location=where)
+                        raise HookResultError(
+                            N_("expected Check, got {kind}"), values={"kind": type(item).__name__}, location=where
+                        )
                     if item.code in found:
                         raise HookResultError(
-                            f"check code {item.code} is already used by plugin {found[item.code][0]!r}",
+                            N_("check code {check} is already used by plugin {plugin!r}"),
+                            values={"check": item.code, "plugin": found[item.code][0]},
                             location=where,
                         )
                     found[item.code] = (plugin, item)

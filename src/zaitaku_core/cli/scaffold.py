@@ -47,14 +47,19 @@ def _check_name(name: str) -> str:
     :data:`MAX_NAME_LENGTH` characters."""
     name = name.strip()
     if not name:
-        raise InputError("the city's name must not be empty", location={"field": "name"})
+        raise InputError(N_("the city's name must not be empty"), values={}, location={"field": "name"})
     if len(name) > MAX_NAME_LENGTH:
-        raise InputError(f"the city's name is longer than {MAX_NAME_LENGTH} characters", location={"field": "name"})
+        raise InputError(
+            N_("the city's name is longer than {limit} characters"),
+            values={"limit": MAX_NAME_LENGTH},
+            location={"field": "name"},
+        )
     bad = sorted({ch for ch in name if not ch.isprintable() or ch in _REFUSED})
     if bad:
         shown = ", ".join(repr(ch) for ch in bad)
         raise InputError(
-            f"the city's name may not contain {shown}: write it as the municipality writes it (e.g. 釧路市)",
+            N_("the city's name may not contain {chars}: write it as the municipality writes it (e.g. 釧路市)"),
+            values={"chars": shown},
             location={"field": "name"},
         )
     return name
@@ -72,7 +77,9 @@ def _check_generated(folder: Path) -> None:
                 compile(path.read_text(encoding="utf-8"), str(relative), "exec")
         except (tomllib.TOMLDecodeError, SyntaxError, ValueError) as exc:
             raise InputError(
-                f"the generated file does not parse ({exc}); nothing was written", location={"file": str(relative)}
+                N_("the generated file does not parse ({reason}); nothing was written"),
+                values={"reason": exc},
+                location={"file": str(relative)},
             ) from exc
 
 
@@ -141,13 +148,19 @@ def scaffold_city(
     package, year = values["package"], int(values["fiscal_year"])
     target = directory / f"zaitaku-{city_id}"
     if target.exists():
-        raise InputError(f"{target} already exists; choose another folder or remove it", location={"file": str(target)})
+        raise InputError(
+            N_("{target} already exists; choose another folder or remove it"),
+            values={"target": target},
+            location={"file": str(target)},
+        )
     try:
         with cleanup_on_sigterm():
             _write(staging_parent=directory, target=target, values=values, package=package, city_id=city_id, year=year)
     except OSError as exc:
         raise FileAccessError(
-            f"cannot write the package: {exc.strerror or exc}", location={"file": str(target)}
+            N_("cannot write the package: {reason}"),
+            values={"reason": exc.strerror or exc},
+            location={"file": str(target)},
         ) from exc
     return target
 
@@ -168,7 +181,11 @@ def scaffold_city_folder(
     values = _values(city_id, code, name, fiscal_year)
     target = directory / city_id
     if target.exists():
-        raise InputError(f"{target} already exists; choose another folder or remove it", location={"file": str(target)})
+        raise InputError(
+            N_("{target} already exists; choose another folder or remove it"),
+            values={"target": target},
+            location={"file": str(target)},
+        )
     templates = resources.files("zaitaku_core").joinpath("templates", "city", "src", "__package__", "data")
     files: dict[str, str] = {
         relative.name: string.Template(template.read_text(encoding="utf-8")).substitute(values)
@@ -179,12 +196,18 @@ def scaffold_city_folder(
         try:
             tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:  # the name is checked, so this is a bug of a template
-            raise InputError(f"generated {file_name} is not TOML: {exc}", location={"file": file_name}) from exc
+            raise InputError(
+                N_("generated {file} is not TOML: {reason}"),
+                values={"file": file_name, "reason": exc},
+                location={"file": file_name},
+            ) from exc
     try:
         write_city_folder(files, target)
     except OSError as exc:
         raise FileAccessError(
-            f"cannot write the folder: {exc.strerror or exc}", location={"file": str(target)}
+            N_("cannot write the folder: {reason}"),
+            values={"reason": exc.strerror or exc},
+            location={"file": str(target)},
         ) from exc
     return target
 
@@ -193,8 +216,11 @@ def _values(city_id: str, code: str, name: str, fiscal_year: int | str) -> dict[
     """The template values of a new city, checked."""
     if len(city_id) > MAX_ID_LENGTH or not _CITY_ID.fullmatch(city_id):
         raise InputError(
-            f"city id {city_id[: MAX_ID_LENGTH + 1]!r} must be lower-case ASCII letters, digits, '_' or '-', "
-            f"starting with a letter, at most {MAX_ID_LENGTH} characters",
+            N_(
+                "city id {city!r} must be lower-case ASCII letters, digits, '_' or '-', "
+                "starting with a letter, at most {limit} characters"
+            ),
+            values={"city": city_id[: MAX_ID_LENGTH + 1], "limit": MAX_ID_LENGTH},
             location={"field": "id"},
         )
     name = _check_name(name)

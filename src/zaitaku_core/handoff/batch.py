@@ -51,6 +51,7 @@ from zaitaku_core.handoff.engine import (
 )
 from zaitaku_core.handoff.model import STAY_PLACES, ContactMeans, Reason, japan_wall_time, parse_flag
 from zaitaku_core.handoff.rules import Addon, Revision, national_addons
+from zaitaku_core.i18n import N_
 
 __all__ = ["TIERS", "apply_caps_columns", "batch_windows", "columns_of", "evaluate_batch"]
 
@@ -77,7 +78,10 @@ def columns_of(table: Any) -> dict[str, npt.NDArray[Any]]:
     elif hasattr(table, "columns"):
         names = [str(name) for name in table.columns]
     else:
-        raise InputError(f"expected columns (a mapping of arrays or a data frame), got {type(table).__name__}")
+        raise InputError(
+            N_("expected columns (a mapping of arrays or a data frame), got {kind}"),
+            values={"kind": type(table).__name__},
+        )
     out = {}
     for name in names:
         column = table[name]
@@ -105,7 +109,9 @@ def _minutes(values: npt.NDArray[Any]) -> IntArray:
                 try:
                     moment = datetime.fromisoformat(str(text[index]))
                 except ValueError:
-                    raise InputError(f"row {index}: not a date and time such as 2024-06-14T10:00") from None
+                    raise InputError(
+                        N_("row {row}: not a date and time such as 2024-06-14T10:00"), values={"row": index}
+                    ) from None
                 text[index] = japan_wall_time(moment).isoformat(timespec="minutes")
     return np.asarray(text, dtype="datetime64[m]").astype(np.int64)
 
@@ -118,7 +124,7 @@ def _flags(values: npt.NDArray[Any], name: str) -> BoolArray:
     try:
         table = np.array([parse_flag(str(v)) for v in distinct], dtype=bool)
     except ValueError as error:
-        raise InputError(f"column {name!r}: {error}") from None
+        raise InputError(N_("column {column!r}: {reason}"), values={"column": name, "reason": error}) from None
     return table[inverse.reshape(values.shape)]
 
 
@@ -131,7 +137,9 @@ def _codes(values: npt.NDArray[Any], enum: type[LabeledEnum]) -> npt.NDArray[np.
     members = list(enum)
     if values.dtype.kind in "iu":  # positions already (the Arrow path hands them over so)
         if values.size and (values.min() < 0 or values.max() >= len(members)):
-            raise InputError(f"{enum.__name__} positions must lie in 0..{len(members) - 1}")
+            raise InputError(
+                N_("{kind} positions must lie in 0..{last}"), values={"kind": enum.__name__, "last": len(members) - 1}
+            )
         return values.astype(np.int16)
     text = values if values.dtype.kind == "U" else values.astype(str)
     out = np.full(text.shape, -1, dtype=np.int16)
@@ -266,7 +274,8 @@ def _raise_missing(
     row = int(np.argmax(table.end[key] == _MISSING))
     revision = addon.revisions[int(table.revision[key[row]])]
     _rule_window(revision.window, datetime(1970, 1, 1) + timedelta(minutes=int(minutes[row])), calendar, options)
-    raise CalendarRangeError("no business day within the calendar's range")  # pragma: no cover - raised above
+    message = N_("no business day within the calendar's range")
+    raise CalendarRangeError(message, values={})  # pragma: no cover - raised above
 
 
 def _event_keys(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, IntArray]:
@@ -286,7 +295,7 @@ def _event_keys(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntAr
         lowest = int(minutes.min())
         if lowest == _NONE:
             row = int(np.argmax(minutes == _NONE))
-            raise InputError(f"row {row}: an event needs its date and time ('at')")
+            raise InputError(N_("row {row}: an event needs its date and time ('at')"), values={"row": row})
         check_event_day(_clipped_date(lowest // 1440))
         check_event_day(_clipped_date(int(minutes.max()) // 1440))
     # The constant 2 * _SHIFT + 1 rides in the first division's numerator (as that many whole days).
@@ -587,7 +596,9 @@ def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, np
             codes = _codes(text[given], ActorKind)
             places = _index_of(tuple(p.value for p in STAY_PLACES), ActorKind)
             if not np.isin(codes, places).all():
-                raise InputError(f"stay_in must be one of {', '.join(p.value for p in STAY_PLACES)}")
+                raise InputError(
+                    N_("stay_in must be one of {places}"), values={"places": ", ".join(p.value for p in STAY_PLACES)}
+                )
             stay[given] = codes
     service_start = np.full(n, _NAT_DAY, dtype=np.int64)
     if "service_start" in columns:
@@ -647,7 +658,10 @@ def evaluate_batch(
     columns = columns_of(events)
     for needed in ("kind", "at"):
         if needed not in columns:
-            raise InputError(f"the events need a column {needed!r}; got {sorted(columns)}")
+            raise InputError(
+                N_("the events need a column {column!r}; got {columns}"),
+                values={"column": needed, "columns": sorted(columns)},
+            )
     n = len(columns["at"])
     kind_codes = _codes(columns["kind"], EventKind)
     minutes, key = _event_keys(columns["at"], calendar)
@@ -891,10 +905,13 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     columns = columns_of(contacts)
     for needed in ("event", "at", "to_party"):
         if needed not in columns:
-            raise InputError(f"the contacts need a column {needed!r}; got {sorted(columns)}")
+            raise InputError(
+                N_("the contacts need a column {column!r}; got {columns}"),
+                values={"column": needed, "columns": sorted(columns)},
+            )
     event = columns["event"].astype(np.int64)
     if event.size and (event.min() < 0 or event.max() >= n):
-        raise InputError("a contact's 'event' must be the row number of an event")
+        raise InputError(N_("a contact's 'event' must be the row number of an event"), values={})
     size = event.size
     unspecified = _MEANS.index(ContactMeans.UNSPECIFIED)
     means = _codes(columns["means"], ContactMeans) if "means" in columns else np.full(size, unspecified, np.int16)

@@ -32,6 +32,7 @@ from zaitaku_core.handoff.model import (
     parse_flag,
 )
 from zaitaku_core.handoff.rules import Addon, Revision, RuleWindow, national_addons
+from zaitaku_core.i18n import N_, ByLanguage
 from zaitaku_core.model import DeadlineKind, Finding, HandoffRule, RuleBasis, Severity, Tool, WhoContacts
 
 __all__ = [
@@ -183,17 +184,28 @@ class HandoffOptions:
             for text in readings:
                 name, sep, value = text.partition("=")
                 if not sep:
-                    raise InputError(f"write a reading as NAME=VALUE; readings: {', '.join(READINGS)}")
+                    raise InputError(
+                        N_("write a reading as NAME=VALUE; readings: {readings}"),
+                        values={"readings": ", ".join(READINGS)},
+                    )
                 pairs.append((name.strip(), value.strip()))
         values: dict[str, Any] = {}
         for name, value in pairs:
             if name not in READINGS:
                 raise InputError(
-                    f"unknown reading {name!r}{_did_you_mean(name, READINGS)}; readings: {', '.join(READINGS)}"
+                    N_("unknown reading {name!r}{hint}; readings: {readings}"),
+                    values={"name": name, "hint": _did_you_mean(name, READINGS), "readings": ", ".join(READINGS)},
                 )
             choices = READINGS[name][0]
             if value not in choices:
-                raise InputError(f"reading {name} takes {' or '.join(choices)}{_did_you_mean(value, choices)}")
+                raise InputError(
+                    N_("reading {name} takes {choices}{hint}"),
+                    values={
+                        "name": name,
+                        "choices": ByLanguage("、".join(choices), " or ".join(choices)),
+                        "hint": _did_you_mean(value, choices),
+                    },
+                )
             values[name] = parse_flag(value) if choices[0] in ("true", "false") else value
         return cls(**values)
 
@@ -209,12 +221,15 @@ class HandoffOptions:
 DEFAULT_OPTIONS = HandoffOptions()
 
 
-def _did_you_mean(given: str, known: Iterable[str]) -> str:
-    """``" (did you mean 'x'?)"`` for the closest of ``known`` to a mistyped ``given``, else ``""``."""
+def _did_you_mean(given: str, known: Iterable[str]) -> ByLanguage:
+    """``" (did you mean 'x'?)"`` (and its Japanese) for the closest of ``known`` to a mistyped ``given``,
+    else empty texts."""
     from difflib import get_close_matches
 
     close = get_close_matches(given.casefold(), list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return ByLanguage("", "")
+    return ByLanguage(f"（{close[0]!r} のことですか）", f" (did you mean {close[0]!r}?)")
 
 
 #: How far (in days) a window may reach from its event day; events must lie this far inside the calendar's
@@ -231,7 +246,9 @@ def check_event_day(day: date) -> None:
         CalendarRangeError: ``day`` lies outside :data:`EVENT_RANGE`.
     """
     if not EVENT_RANGE[0] <= day <= EVENT_RANGE[1]:
-        raise CalendarRangeError(f"events must lie between {EVENT_RANGE[0]} and {EVENT_RANGE[1]}")
+        raise CalendarRangeError(
+            N_("events must lie between {first} and {last}"), values={"first": EVENT_RANGE[0], "last": EVENT_RANGE[1]}
+        )
 
 
 def check_contact_day(day: date) -> None:
@@ -241,7 +258,9 @@ def check_contact_day(day: date) -> None:
         CalendarRangeError: ``day`` lies outside ``FIRST_DAY`` … ``LAST_DAY``.
     """
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise CalendarRangeError(f"contacts and stays must lie between {FIRST_DAY} and {LAST_DAY}")
+        raise CalendarRangeError(
+            N_("contacts and stays must lie between {first} and {last}"), values={"first": FIRST_DAY, "last": LAST_DAY}
+        )
 
 
 def window_days(spec: RuleWindow, options: HandoffOptions) -> tuple[int, int]:

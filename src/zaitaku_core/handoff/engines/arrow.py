@@ -24,6 +24,7 @@ from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.model import Reason
 from zaitaku_core.handoff.rules import national_addons
+from zaitaku_core.i18n import N_
 from zaitaku_core.io.events import BadCell, contact_columns, event_columns
 
 __all__ = ["evaluate_arrow", "evaluate_typed", "verdict_schema"]
@@ -81,7 +82,7 @@ def _batch(table: Any) -> pa.RecordBatch:
         return (
             table.combine_chunks().to_batches()[0] if table.num_rows else pa.RecordBatch.from_pylist([], table.schema)
         )
-    raise InputError(f"expected an Arrow table or record batch, got {type(table).__name__}")
+    raise InputError(N_("expected an Arrow table or record batch, got {kind}"), values={"kind": type(table).__name__})
 
 
 def _nested_contacts(events: pa.RecordBatch) -> pa.RecordBatch:
@@ -120,7 +121,10 @@ def evaluate_arrow(
     batch = _batch(events)
     missing = [name for name in ("kind", "at") if name not in batch.schema.names]
     if missing:
-        raise InputError(f"the events need the column(s) {', '.join(missing)}; got {', '.join(batch.schema.names)}")
+        raise InputError(
+            N_("the events need the column(s) {missing}; got {columns}"),
+            values={"missing": ", ".join(missing), "columns": ", ".join(batch.schema.names)},
+        )
     try:
         nested = _nested_contacts(batch) if "contacts" in batch.schema.names else None
         typed = event_columns(batch)
@@ -161,7 +165,8 @@ def evaluate_typed(
         if event.size and (event.min() < 0 or event.max() >= n):
             row = int(np.argmax((event < 0) | (event >= n)))
             raise InputError(
-                "その行番号の事象がありません / no event has that row number",
+                N_("no event has that row number"),
+                values={},
                 location={"row": str(row + 1), "column": "event"},
             )
         contact_arrays = {

@@ -36,6 +36,7 @@ from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow, verdict_schema
 from zaitaku_core.handoff.engines.local import CapLedger, apply_caps
+from zaitaku_core.i18n import N_
 
 __all__ = ["evaluate_dask", "evaluate_partition", "replaced_folder"]
 
@@ -48,7 +49,7 @@ def _import_dask() -> Any:
         import dask.dataframe as dd
     except ImportError:
         raise InputError(
-            "Dask が入っていません / the Dask engine needs the dask extra: pip install 'zaitaku-core[dask]'"
+            N_("the Dask engine needs the dask extra: pip install 'zaitaku-core[dask]'"), values={}
         ) from None
     return dd
 
@@ -186,7 +187,8 @@ def replaced_folder(path: Path) -> Iterator[Path]:
     """
     if path.exists() and not (path.is_dir() and all(_is_result_file(p) for p in path.rglob("*") if p.is_file())):
         raise InputError(
-            "出力先に結果以外のファイルがあります / the output exists and is not a folder of Parquet files",
+            N_("the output exists and is not a folder of Parquet files"),
+            values={},
             location={"file": str(path)},
         )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from zaitaku_core.handoff.batch import apply_caps_columns
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_typed, verdict_schema
 from zaitaku_core.handoff.rules import national_addons
+from zaitaku_core.i18n import N_
 from zaitaku_core.io.events import TableSource
 
 __all__ = ["BatchSink", "CapLedger", "SortedContacts", "apply_caps", "run_local"]
@@ -78,9 +79,7 @@ class SortedContacts:
             return
         position = int(np.searchsorted(self.event, total))
         row = int(self.order[position]) if self.order is not None else position
-        raise InputError(
-            "その行番号の事象がありません / no event has that row number", location=self.source.where(row, "event")
-        )
+        raise InputError(N_("no event has that row number"), values={}, location=self.source.where(row, "event"))
 
 
 class CapLedger:

@@ -28,6 +28,7 @@ from zaitaku_core.calendar.business import BusinessCalendar
 from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow, verdict_schema
+from zaitaku_core.i18n import N_
 
 __all__ = ["ROW", "evaluate_spark", "spark_schema"]
 
@@ -82,7 +83,9 @@ def evaluate_spark(
     calendar = calendar or BusinessCalendar.government()
     columns = list(events.columns)
     if ROW in columns:
-        raise InputError(f"the events may not have a column named {ROW!r} (the engine adds it)")
+        raise InputError(
+            N_("the events may not have a column named {column!r} (the engine adds it)"), values={"column": ROW}
+        )
     schema = spark_schema(columns)
     if "subject" not in columns:  # no caps across rows: each Arrow batch on its own, in place
 
