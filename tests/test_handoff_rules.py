@@ -267,11 +267,13 @@ def test_conference_text_is_read_strictly_in_both_paths() -> None:
         assert evaluate_batch(columns, contacts, calendar=OFFICE)["discharge.tier"][0] == expected
     with pytest.raises(ValueError, match="yes/no"):
         Contact.model_validate({"at": at, "to_party": "hospital", "conference": "maybe"})
-    with pytest.raises(InputError, match="conference"):
+    with pytest.raises(InputError, match="column 'conference': expected a yes/no value") as caught:
         evaluate_batch(
             {"kind": ["discharge"], "at": ["2024-06-20T11:00"]},
             {"event": [0], "at": [at], "to_party": ["hospital"], "conference": ["maybe"]},
         )
+    assert caught.value.describe("ja").startswith("入力値が正しくありません: 列 'conference': はい・いいえを表す値（")
+    assert "maybe" not in caught.value.describe("ja")
 
 
 def test_a_calendar_without_open_days_raises_the_same_error_in_both_paths() -> None:

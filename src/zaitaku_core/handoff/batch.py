@@ -49,7 +49,15 @@ from zaitaku_core.handoff.engine import (
     check_event_day,
     window_days,
 )
-from zaitaku_core.handoff.model import STAY_PLACES, ContactMeans, Reason, japan_wall_time, parse_flag
+from zaitaku_core.handoff.model import (
+    FALSE_TEXTS,
+    STAY_PLACES,
+    TRUE_TEXTS,
+    ContactMeans,
+    Reason,
+    japan_wall_time,
+    parse_flag,
+)
 from zaitaku_core.handoff.rules import Addon, Revision, national_addons
 from zaitaku_core.i18n import N_
 
@@ -123,8 +131,11 @@ def _flags(values: npt.NDArray[Any], name: str) -> BoolArray:
     distinct, inverse = np.unique(values.astype(str), return_inverse=True)
     try:
         table = np.array([parse_flag(str(v)) for v in distinct], dtype=bool)
-    except ValueError as error:
-        raise InputError(N_("column {column!r}: {reason}"), values={"column": name, "reason": error}) from None
+    except ValueError:
+        raise InputError(
+            N_("column {column!r}: expected a yes/no value ({choices})"),
+            values={"column": name, "choices": ", ".join(sorted(TRUE_TEXTS | FALSE_TEXTS - {""}))},
+        ) from None
     return table[inverse.reshape(values.shape)]
 
 
