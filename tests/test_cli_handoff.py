@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,26 @@ def test_the_tutorials_explain_output_is_what_the_command_prints() -> None:
         printed = CliRunner().invoke(cli, [*args, "--lang", lang]).output
         billing = printed[printed.index(head) : printed.index("\n", printed.index(total)) + 1]
         assert billing in shown and printed[printed.index(why_head) :] in shown, marker
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_bad_reading_is_told_in_the_runs_language(lang: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(
+        [
+            "--lang",
+            lang,
+            "handoff",
+            "asahikawa",
+            "--event",
+            "admission",
+            "--at",
+            "2024-06-20T11:00",
+            "--reading",
+            "extension_unit=weekday",
+        ]
+    )
+    line = capsys.readouterr().err.strip()
+    assert status == 2 and "--reading" in line and len(line.splitlines()) == 1
+    message = line.split("--reading", 1)[1]
+    has_japanese = re.search("[ぁ-んァ-ン一-龥]", message) is not None
+    assert has_japanese == (lang == "ja"), line

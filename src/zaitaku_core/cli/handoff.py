@@ -130,15 +130,15 @@ def _readings(lang: str) -> dict[str, str]:
     return {"readings": "; ".join(lines)}
 
 
-def _options(readings: Sequence[str]) -> Any:
-    """The readings as HandoffOptions; an unknown name or value is a usage error."""
+def _options(readings: Sequence[str], lang: str) -> Any:
+    """The readings as HandoffOptions; an unknown name or value is a usage error, in the run's language."""
     from zaitaku_core.errors import InputError
     from zaitaku_core.handoff import HandoffOptions
 
     try:
         return HandoffOptions.from_readings(readings)
     except InputError as error:
-        raise click.BadParameter(error.message, param_hint="--reading") from None
+        raise click.BadParameter(error.message_in(lang), param_hint="--reading") from None
 
 
 def _holidays_option(*names: str) -> Callable[[F], F]:
@@ -362,7 +362,7 @@ def handoff(
 
     # An unknown event kind, party, means or place is a validation error of the models, printed by the
     # CLI's one error path as one line naming the field (exit 1); a bad reading or date is a usage error.
-    options = _options(readings)
+    options = _options(readings, lang)
     try:
         start = parse_date(service_start) if service_start else None
     except EraDateError:
@@ -758,7 +758,7 @@ def handoff_batch(
 ) -> None:
     from zaitaku_core.handoff.summary import OfficeCounter
 
-    options = _options(readings)
+    options = _options(readings, lang)
     calendar = _batch_calendar(ctx, city, calendar_id, office_closed, office_hours, holidays_file, encoding)
     counter = OfficeCounter() if summary or summary_output is not None else None
     if summary_output is not None:
