@@ -17,7 +17,8 @@ from sample_plugins import SamplePlugin
 pytest.importorskip("sqlalchemy", reason="the log extra is not installed")
 
 from zaitaku_core.activity import Activity, ActivityKind, Asker, Profession
-from zaitaku_core.activity.reader import read_file
+from zaitaku_core.activity.reader import read_fields, read_file
+from zaitaku_core.activity.record import RowProblem
 from zaitaku_core.activity.store import ActivityLog
 from zaitaku_core.errors import ActivityImportError, ActivityLogError, PersonalDataError
 from zaitaku_core.framework import CareScene
@@ -344,6 +345,31 @@ def test_cli_errors_are_one_line_with_a_code(log_path: Path, tmp_path: Path) -> 
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "[activity-import]" in done.stderr and "bad.csv:2 参加者数" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_cli_row_errors_are_in_the_language_of_the_run(log_path: Path, tmp_path: Path) -> None:
+    csv_file = write(tmp_path / "bad.csv", HEADER + "2024-05-01,sample,p1,会議,,abc,,,,,,\n")
+    command = ["log", "--db", str(log_path), "import", str(csv_file), "--no-plan-check"]
+    ja = _cli("--lang", "ja", *command).stderr
+    en = _cli("--lang", "en", *command).stderr
+    assert "活動記録に取り込めません" in ja and "1件の行に誤りがあるため" in ja
+    assert "bad.csv:2 参加者数: 0以上の整数で書いてください: 'abc'" in ja and "not a whole number" not in ja
+    assert "1 rows are not valid; nothing was written" in en
+    assert "bad.csv:2 参加者数: not a whole number of 0 or more: 'abc'" in en and "整数" not in en
+    assert " / " not in ja and " / " not in en  # one language, not both on one line
+
+
+def test_row_errors_follow_lang_and_never_show_a_personal_value(tmp_path: Path) -> None:
+    header = "日付,市町村,取組ID,種別,件数,参加者数\n"
+    csv_file = write(tmp_path / "a.csv", header + "2024-05-01,sample,p1,会議,090-1234-5678,3\n")
+    (ja,) = read_file(csv_file, lang="ja")
+    (en,) = read_file(csv_file, lang="en")
+    assert isinstance(ja, RowProblem) and isinstance(en, RowProblem)
+    assert ja.message == "0以上の整数で書いてください: （値は表示しません）"
+    assert en.message == "not a whole number of 0 or more: (value not shown)"
+    with pytest.raises(ActivityImportError) as empty:
+        read_fields({}, source="x", lang="en")
+    assert str(empty.value).startswith("the file's header row is not valid: x: the required column 'date' is missing")
 
 
 def test_a_log_of_a_newer_schema_is_refused(log_path: Path) -> None:

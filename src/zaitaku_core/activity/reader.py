@@ -44,6 +44,7 @@ from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import ActivityImportError, InputError
 from zaitaku_core.framework import CareScene, normalize_label
+from zaitaku_core.i18n import N_, resolve_lang, tr
 
 __all__ = [
     "COLUMNS",
@@ -215,26 +216,41 @@ def decode_csv(data: bytes, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             first = first or exc
         except LookupError:
-            raise InputError(f"未知の文字コード / unknown encoding {name!r}") from None
+            raise InputError(N_("unknown encoding {name!r}"), values={"name": name}) from None
     assert first is not None
     line = data.count(b"\n", 0, first.start) + 1
-    tried = " / ".join(candidates)
     raise InputError(
-        f"文字コードを判別できません（{tried} を試しました）/ not {tried} text", location={"line": str(line)}
+        N_("the text is not in {tried}"), values={"tried": " / ".join(candidates)}, location={"line": str(line)}
     )
 
 
-def _shown(value: object) -> str:
+#: What :func:`_shown` gives for a value that looks personal: :func:`_render` says "not shown" in its language.
+_HIDDEN = object()
+
+
+def _shown(value: object) -> object:
     """A cell value fit to repeat in an error: never anything that looks personal, never long."""
     text = str(value)
     if looks_personal(text):
-        return "（値は表示しません / value not shown）"
+        return _HIDDEN
     return repr(text if len(text) <= 30 else text[:30] + "…")
 
 
+def _render(template: str, values: dict[str, object], lang: str) -> str:
+    """The catalogue message ``template`` in ``lang``, its placeholders filled (a hidden value said so)."""
+    hidden = tr(N_("(value not shown)"), lang) if _HIDDEN in values.values() else ""
+    return tr(template, lang, **{key: hidden if value is _HIDDEN else value for key, value in values.items()})
+
+
 class _RowError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        self.field, self.message = field, message
+    """A cell or a row that is not valid: a catalogue message (:func:`~zaitaku_core.i18n.N_`) and its values,
+    said in the language of the read (:meth:`text`)."""
+
+    def __init__(self, field: str, template: str, **values: object) -> None:
+        self.field, self.template, self.values = field, template, values
+
+    def text(self, lang: str) -> str:
+        return _render(self.template, self.values, lang)
 
 
 def _text(value: object) -> str | None:
@@ -250,20 +266,24 @@ def _count(field: str, value: object, *, minimum: int = 0) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise _RowError(field, f"数ではありません / not a number: {_shown(value)}")
+        raise _RowError(field, N_("not a number: {value}"), value=_shown(value))
     if isinstance(value, int | float):
         if isinstance(value, float) and not value.is_integer():
-            raise _RowError(field, f"整数で書いてください / not a whole number: {_shown(value)}")
+            raise _RowError(field, N_("not a whole number: {value}"), value=_shown(value))
         number = int(value)
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip()
         match = _COUNT_UNIT.match(text) if len(text) <= 12 else None
         if match is None:
-            raise _RowError(field, f"0以上の整数で書いてください / not a whole number ≥ 0: {_shown(value)}")
+            raise _RowError(field, N_("not a whole number of 0 or more: {value}"), value=_shown(value))
         number = int(match.group(1).replace(",", ""))
     if number < minimum or number > MAX_COUNT:
         raise _RowError(
-            field, f"{minimum}〜{MAX_COUNT} の範囲で書いてください / must be {minimum}…{MAX_COUNT}: {number}"
+            field,
+            N_("must be from {minimum} to {maximum}: {number}"),
+            minimum=minimum,
+            maximum=MAX_COUNT,
+            number=number,
         )
     return number
 
@@ -284,7 +304,7 @@ def _date(value: object) -> date:
     try:
         return parse_date(text)
     except InputError:
-        raise _RowError("date", f"日付として読めません / not a date: {_shown(value)}") from None
+        raise _RowError("date", N_("not a date: {value}"), value=_shown(value)) from None
 
 
 def _member(enum: type[Any], field: str, value: str) -> Any:
@@ -292,7 +312,7 @@ def _member(enum: type[Any], field: str, value: str) -> Any:
         return enum.parse(value)
     except InputError:
         choices = "、".join(member.ja for member in enum)
-        raise _RowError(field, f"{_shown(value)} は使えません（{choices}）/ not one of: {choices}") from None
+        raise _RowError(field, N_("{value} is not one of: {choices}"), value=_shown(value), choices=choices) from None
 
 
 class _Rows:
@@ -308,8 +328,10 @@ class _Rows:
         city: str | None,
         programs: ProgramLookup | None,
         today: date,
+        lang: str,
     ) -> None:
         self.name, self.where, self.city, self.programs, self.today = name, where, city, programs, today
+        self.lang = lang
         self.index: dict[str, int] = {}
         self.headers: dict[str, str] = {}
         self.helps: dict[int, str] = {}
@@ -327,21 +349,30 @@ class _Rows:
                     problems.append(
                         (
                             self.where(position, header_row),
-                            "個人情報の列は取り込めません / a column of personal data is refused",
+                            tr(N_("a column of personal data is refused"), lang),
                         )
                     )
                 else:
-                    known = "、".join(column.ja for column in COLUMNS)
+                    known = ("、" if lang == "ja" else ", ").join(
+                        column.ja if lang == "ja" else column.en for column in COLUMNS
+                    )
                     problems.append(
                         (
                             self.where(position, header_row),
-                            f"未知の列 {_shown(text)}（使える列：{known}、参加者数（職種））/ unknown column",
+                            _render(
+                                N_("unknown column {name} (columns: {known})"),
+                                {"name": _shown(text), "known": known},
+                                lang,
+                            ),
                         )
                     )
                 continue
             if field in self.index:
                 problems.append(
-                    (self.where(position, header_row), f"列 {_shown(text)} が重複しています / repeated column")
+                    (
+                        self.where(position, header_row),
+                        _render(N_("the column {name} is repeated"), {"name": _shown(text)}, lang),
+                    )
                 )
                 continue
             self.index[field] = position
@@ -351,14 +382,13 @@ class _Rows:
                 self.professions.append((position, Profession.parse(field.split(":", 1)[1])))
         for column in COLUMNS:
             if column.required and column.field not in self.index:
-                problems.append((name, f"必須の列「{column.ja}」がありません / missing column {column.en!r}"))
+                label = column.ja if lang == "ja" else column.en
+                problems.append((name, tr(N_("the required column {column!r} is missing"), lang, column=label)))
         if city is None and "city" not in self.index:
-            problems.append((name, "「市町村」の列がありません（--city で指定できます）/ no city column; give --city"))
+            problems.append((name, tr(N_("there is no city column (give --city)"), lang)))
         if problems:
             raise ActivityImportError(
-                "活動記録の見出しに誤りがあります / the file's header row is not valid",
-                location={"file": name},
-                errors=problems,
+                tr(N_("the file's header row is not valid"), lang), location={"file": name}, errors=problems
             )
         self.known_programs: dict[tuple[str, int], Collection[str] | None] = {}
         # Per column of the file: its field's slot (-1 for a profession's participants), its parser and a
@@ -385,7 +415,7 @@ class _Rows:
             hit = _cached(cache, parse, raw)
             if type(hit) is _Problem:
                 field = hit.field or (_PARSERS[slot][0] if slot >= 0 else "")
-                problems.append((self._at(field, position, row), hit.message))
+                problems.append((self._at(field, position, row), hit.text(self.lang)))
             elif slot >= 0:
                 values[slot] = hit
             elif hit is not None:  # a profession's participants
@@ -393,9 +423,7 @@ class _Rows:
         if size > self.width:
             for position in range(self.width, size):
                 if _text(cells[position]) is not None:
-                    problems.append(
-                        (self.where(position, row), "見出しのない列に値があります / a value under no header")
-                    )
+                    problems.append((self.where(position, row), tr(N_("a value under no header"), self.lang)))
         if problems:
             return problems
         required = (values[_DATE], values[_PROGRAM], values[_KIND])
@@ -404,7 +432,7 @@ class _Rows:
         try:
             item = self._activity(values, by_profession_order(counts) if len(counts) > 1 else tuple(counts))
         except _RowError as exc:
-            return [(self._at(exc.field, self.index.get(exc.field, -1), row), exc.message)]
+            return [(self._at(exc.field, self.index.get(exc.field, -1), row), exc.text(self.lang))]
         return self.where(-1, row), row, item
 
     def is_help_row(self, cells: Sequence[object]) -> bool:
@@ -419,29 +447,27 @@ class _Rows:
     def _activity(self, values: Sequence[Any], by_profession: tuple[tuple[Profession, int], ...]) -> Activity:
         for slot in (_DATE, _PROGRAM, _KIND):
             if values[slot] is None:
-                raise _RowError(_PARSERS[slot][0], "必須です / required")
+                raise _RowError(_PARSERS[slot][0], N_("required"))
         city = values[_CITY] or self.city
         if city is None:
-            raise _RowError("city", "市町村がありません / no city")
+            raise _RowError("city", N_("no city"))
         if self.city is not None and city != self.city:
-            raise _RowError("city", f"--city {self.city} と異なります / differs from --city: {_shown(city)}")
+            raise _RowError("city", N_("differs from --city {city}: {value}"), city=self.city, value=_shown(city))
         day: date = values[_DATE]
         if day > self.today:
-            raise _RowError("date", f"未来の日付です / a date in the future: {day.isoformat()}")
+            raise _RowError("date", N_("a date in the future: {date}"), date=day.isoformat())
         kind: ActivityKind = values[_KIND]
         if self.programs is not None:
             self._check_program(city, values[_PROGRAM], day)
         if kind is not _CONSULTATION:
             for slot in _CONSULTATION_ONLY:
                 if values[slot] is not None:
-                    raise _RowError(_PARSERS[slot][0], "相談以外の活動には書けません / only for consultations")
+                    raise _RowError(_PARSERS[slot][0], N_("only for consultations"))
         elif values[_ASKER_PROFESSION] is not None and values[_ASKER] is not _PROFESSIONAL:
-            raise _RowError(
-                "asker_profession", "相談者が専門職のときだけ書けます / only when the asker is a professional"
-            )
+            raise _RowError("asker_profession", N_("only when the asker is a professional"))
         count = values[_COUNT] or 1
         if values[_CASE_ID] is not None and count != 1:
-            raise _RowError("count", "ケースIDのある相談は1件ずつ記録してください / an entry with a case id counts 1")
+            raise _RowError("count", N_("an entry with a case id counts 1"))
         participants = values[_PARTICIPANTS]
         if by_profession:
             known = sum(number for _, number in by_profession)
@@ -450,7 +476,9 @@ class _Rows:
             elif known > participants:
                 raise _RowError(
                     "participants",
-                    f"職種別の合計 {known} が参加者数 {participants} を超えています / by profession exceeds total",
+                    N_("the participants by profession ({known}) exceed the participants ({total})"),
+                    known=known,
+                    total=participants,
                 )
         # tuple.__new__: the fields are in Activity's order and checked above; half the cost of Activity(...)
         return _new_tuple(
@@ -483,22 +511,20 @@ class _Rows:
         known = self.known_programs[key]
         if known is None:
             raise _RowError(
-                "city",
-                f"市町村 {_shown(city)} は登録されていないか、{year}年度の計画がありません / unknown city or year",
+                "city", N_("the city {city} is unknown or has no plan for FY{year}"), city=_shown(city), year=year
             )
         if program not in known:
-            raise _RowError(
-                "program", f"取組 {_shown(program)} は {year}年度の計画にありません / not a program of FY{year}"
-            )
+            raise _RowError("program", N_("{program} is not a program of FY{year}"), program=_shown(program), year=year)
 
 
 class _Problem:
-    """A cell that does not parse (cached like a parsed value: the same cell fails the same way)."""
+    """A cell that does not parse (cached like a parsed value: the same cell fails the same way); ``text``
+    says why in a language."""
 
-    __slots__ = ("field", "message")
+    __slots__ = ("field", "text")
 
-    def __init__(self, field: str, message: str) -> None:
-        self.field, self.message = field, message
+    def __init__(self, field: str, text: Callable[[str], str]) -> None:
+        self.field, self.text = field, text
 
 
 #: Distinct cells cached per column (case ids and titles are mostly unique: past this, parse each time).
@@ -524,11 +550,12 @@ def _parse_cell(parse: Callable[[object], Any], raw: object) -> Any:
     try:
         return parse(raw)
     except _RowError as exc:
-        return _Problem(exc.field, exc.message)
+        return _Problem(exc.field, exc.text)
     except InputError as exc:  # PersonalDataError and the like: their message never holds the value
-        return _Problem("", exc.message)
+        return _Problem("", exc.message_in)
     except ValueError as exc:
-        return _Problem("", str(exc))
+        message = str(exc)
+        return _Problem("", lambda _lang: message)
 
 
 def _identifier(field: str) -> Callable[[object], str | None]:
@@ -541,7 +568,7 @@ def _identifier(field: str) -> Callable[[object], str | None]:
         if plan_id:
             folded = unicodedata.normalize("NFKC", text).lower()
             if not _PLAN_ID.fullmatch(folded):
-                raise _RowError(field, f"IDは英小文字・数字・_ . - で書いてください / not an id: {_shown(text)}")
+                raise _RowError(field, N_("not an id (a-z, 0-9, _ . -): {value}"), value=_shown(text))
             return folded
         return check_opaque_id(text, field)
 
@@ -626,6 +653,7 @@ def read_file(
     sheet: str | None = None,
     programs: ProgramLookup | None = None,
     today: date | None = None,
+    lang: str | None = None,
 ) -> Iterator[tuple[str, int, Activity] | RowProblem]:
     """The rows of the activity file at ``path``, each ``(where, line, Activity)`` or a ``RowProblem``.
 
@@ -633,7 +661,8 @@ def read_file(
     (``sheet``, else the first of :data:`LOG_SHEET_NAMES`, else the only sheet), so the plan workbook
     (``zaitaku template``) reads too: its help row below the header is skipped. Anything else is CSV.
     ``city`` fills (and must match) the city column; ``programs`` checks each program against the plan of
-    the row's fiscal year; dates after ``today`` (Japan's date by default) are refused.
+    the row's fiscal year; dates after ``today`` (Japan's date by default) are refused. Problems are said in
+    ``lang`` (``ja`` or ``en``; by default :func:`~zaitaku_core.i18n.resolve_lang`'s).
 
     Raises:
         ActivityImportError: the file cannot be read, or its header row is not valid.
@@ -641,12 +670,13 @@ def read_file(
     name = path.name
     if today is None:
         today = datetime.now(JAPAN).date()
+    lang = resolve_lang(lang)
     suffix = path.suffix.lower()
-    options: dict[str, Any] = {"name": name, "city": city, "programs": programs, "today": today}
+    options: dict[str, Any] = {"name": name, "city": city, "programs": programs, "today": today, "lang": lang}
     if suffix in {".xlsx", ".xlsm"}:
-        rows_iter, where = _xlsx_rows(path, sheet)
+        rows_iter, where = _xlsx_rows(path, sheet, lang)
     else:
-        text = _decode_file(path, encoding)
+        text = _decode_file(path, encoding, lang)
         header = _simple_header(text)
         if header is not None:  # a header on line 1: try the columnar reader first
             rows = _Rows(header, 1, where=lambda position, line: f"{name}:{line}", **options)
@@ -655,11 +685,11 @@ def read_file(
                 del text  # the table holds the rows
                 yield from _columnar(rows, table)
                 return
-        rows_iter, where = _csv_rows(name, text)
+        rows_iter, where = _csv_rows(name, text, lang)
     try:
         header_row, headers = next(rows_iter)
     except StopIteration:
-        raise ActivityImportError("ファイルに行がありません / the file is empty", location={"file": name}) from None
+        raise ActivityImportError(tr(N_("the file is empty"), lang), location={"file": name}) from None
     rows = _Rows(headers, header_row, where=where, **options)
     for number, cells in rows_iter:
         yield from _row_entries(rows, cells, number, header_row)
@@ -801,7 +831,7 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
             try:
                 item = rows._activity(values, by_profession_order(known) if len(known) > 1 else tuple(known))
             except _RowError as exc:
-                yield RowProblem(rows._at(exc.field, rows.index.get(exc.field, -1), line), exc.message)
+                yield RowProblem(rows._at(exc.field, rows.index.get(exc.field, -1), line), exc.text(rows.lang))
                 continue
             yield f"{name}:{line}", line, item
 
@@ -810,19 +840,19 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
 _COLUMNAR = True
 
 
-def _decode_file(path: Path, encoding: str | None) -> str:
+def _decode_file(path: Path, encoding: str | None, lang: str) -> str:
     name = path.name
     try:
         return decode_csv(path.read_bytes(), encoding)
     except OSError as exc:
         raise ActivityImportError(
-            f"ファイルを読めません / cannot read the file: {exc.strerror}", location={"file": name}
+            tr(N_("cannot read the file: {reason}"), lang, reason=exc.strerror), location={"file": name}
         ) from None
     except InputError as exc:
-        raise ActivityImportError(exc.message, location={"file": name, **exc.location}) from None
+        raise ActivityImportError(exc.message_in(lang), location={"file": name, **exc.location}) from None
 
 
-def _csv_rows(name: str, text: str) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
+def _csv_rows(name: str, text: str, lang: str) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
 
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
@@ -831,25 +861,28 @@ def _csv_rows(name: str, text: str) -> tuple[Iterator[tuple[int, Sequence[Any]]]
                 yield reader.line_num, cells
         except csv.Error as exc:
             raise ActivityImportError(
-                f"CSVとして読めません / not valid CSV: {exc}", location={"file": name, "line": str(reader.line_num)}
+                tr(N_("not valid CSV: {reason}"), lang, reason=exc),
+                location={"file": name, "line": str(reader.line_num)},
             ) from None
 
     return _skip_blank_header(rows()), lambda position, line: f"{name}:{line}"
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
+def _xlsx_rows(
+    path: Path, sheet: str | None, lang: str
+) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
     name = path.name
     try:
         from openpyxl import load_workbook
     except ImportError:  # pragma: no cover - the log extra installs it
         raise ActivityImportError(
-            "XLSXを読むには openpyxl が必要です（pip install 'zaitaku-core[log]'）/ openpyxl is needed"
+            tr(N_("reading XLSX needs openpyxl (pip install 'zaitaku-core[log]')"), lang)
         ) from None
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
         raise ActivityImportError(
-            f"XLSXとして読めません / not a readable workbook: {type(exc).__name__}", location={"file": name}
+            tr(N_("not a readable workbook: {reason}"), lang, reason=type(exc).__name__), location={"file": name}
         ) from None
     names = workbook.sheetnames
     chosen = sheet
@@ -858,7 +891,12 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[Iterator[tuple[int, Seque
     if chosen is None or chosen not in names:
         wanted = sheet or "・".join(LOG_SHEET_NAMES)
         raise ActivityImportError(
-            f"シート「{wanted}」がありません（あるシート：{'、'.join(names)}）/ no log sheet; give --sheet",
+            tr(
+                N_("no sheet {wanted!r} (the sheets: {sheets}); give --sheet"),
+                lang,
+                wanted=wanted,
+                sheets="、".join(names),
+            ),
             location={"file": name},
         )
     worksheet = workbook[chosen]
@@ -893,13 +931,16 @@ def read_fields(
     city: str | None = None,
     programs: ProgramLookup | None = None,
     today: date | None = None,
+    lang: str | None = None,
 ) -> Activity:
-    """One activity from ``values`` keyed by column (field name or header), validated as a file's row is.
+    """One activity from ``values`` keyed by column (field name or header), validated as a file's row is;
+    problems are said in ``lang`` (as :func:`read_file`'s).
 
     Raises:
         ActivityImportError: a field is not valid (every problem is listed, by field).
     """
     headers = list(values)
+    lang = resolve_lang(lang)
     rows = _Rows(
         headers,
         0,
@@ -908,12 +949,11 @@ def read_fields(
         city=city,
         programs=programs,
         today=today or datetime.now(JAPAN).date(),
+        lang=lang,
     )
     parsed = rows.parse([values[header] for header in headers], 0)
     if parsed is None:
-        raise ActivityImportError("活動の記録が空です / the activity is empty", location={"file": source})
+        raise ActivityImportError(tr(N_("the activity is empty"), lang), location={"file": source})
     if isinstance(parsed, list):
-        raise ActivityImportError(
-            "活動の記録に誤りがあります / the activity is not valid", location={"file": source}, errors=parsed
-        )
+        raise ActivityImportError(tr(N_("the activity is not valid"), lang), location={"file": source}, errors=parsed)
     return parsed[2]

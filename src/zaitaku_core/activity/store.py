@@ -47,6 +47,7 @@ from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.errors import ActivityImportError, ActivityLogError, PersonalDataError
 from zaitaku_core.framework import CareScene
+from zaitaku_core.i18n import N_, resolve_lang, tr
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -360,6 +361,7 @@ class ActivityLog:
         source: str,
         sha256: str | None = None,
         correct: bool = False,
+        lang: str | None = None,
     ) -> ImportResult:
         """Write the activities of ``entries`` in one transaction, or nothing if any entry is a problem.
 
@@ -371,11 +373,14 @@ class ActivityLog:
         A row whose row id is in the log with other content is a clash, unless ``correct`` is true: then
         the entry is corrected to the row (in place, keeping its entry number). A row of an entry deleted
         earlier is left out, unless ``correct`` is true: then the entry is restored. Both are written to
-        the audit trail.
+        the audit trail. The error is said in ``lang`` (``ja`` or ``en``; by default
+        :func:`~zaitaku_core.i18n.resolve_lang`'s): read ``entries`` in the same language
+        (:func:`~zaitaku_core.activity.reader.read_file`'s ``lang``).
 
         Raises:
             ActivityImportError: some rows are not valid, or clash by row id; nothing was written.
         """
+        lang = resolve_lang(lang)
         problems: list[tuple[str, str]] = []
         seen_ids: dict[tuple[str, str], str] = {}
         occurrences: dict[bytes, int] = {}
@@ -401,7 +406,7 @@ class ActivityLog:
                 if item.row_id is not None:
                     first = seen_ids.setdefault((item.city, item.row_id), where)
                     if first != where:
-                        problems.append((where, f"行IDが {first} と重複しています / row id repeats {first}"))
+                        problems.append((where, tr(N_("the row id repeats {first}"), lang, first=first)))
                         continue
                 if problems:
                     continue  # the file is refused anyway: only look for more problems
@@ -419,11 +424,11 @@ class ActivityLog:
             if not problems and writer.inserted_estimate < rows - kept_deleted and with_ids:
                 changed = _changed(connection, batch_id, with_ids)
                 if not correct:
-                    problems.extend((keyed.where, _CLASH) for keyed in changed)
+                    clash = tr(_CLASH, lang)
+                    problems.extend((keyed.where, clash) for keyed in changed)
             if problems:  # raising rolls the transaction back: the import batch row goes too
                 raise ActivityImportError(
-                    f"{len(problems)}件の行に誤りがあるため、何も書き込んでいません / "
-                    f"{len(problems)} rows are not valid; nothing was written",
+                    tr(N_("{n} rows are not valid; nothing was written"), lang, n=len(problems)),
                     location={"file": source},
                     errors=problems,
                 )
@@ -688,10 +693,7 @@ def _activity_of(row: Any, by_profession: tuple[tuple[Profession, int], ...]) ->
     )
 
 
-_CLASH = (
-    "この行IDで内容の異なる記録が既にあります（訂正するなら --correct）/ the log already holds an entry with this "
-    "row id and other content (to correct it, import with --correct)"
-)
+_CLASH = N_("the log already holds an entry with this row id and other content (to correct it, import with --correct)")
 
 
 @dataclass(frozen=True, slots=True)

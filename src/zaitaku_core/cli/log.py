@@ -151,8 +151,9 @@ def import_(
     from zaitaku_core.activity.store import file_sha256
 
     log_ = _log(ctx)
-    entries = read_file(file, city=city, encoding=encoding, sheet=sheet, programs=_lookup(ctx, plan_check))
-    result = log_.import_entries(entries, source=file.name, sha256=file_sha256(file), correct=correct)
+    lang = current_language()
+    entries = read_file(file, city=city, encoding=encoding, sheet=sheet, programs=_lookup(ctx, plan_check), lang=lang)
+    result = log_.import_entries(entries, source=file.name, sha256=file_sha256(file), correct=correct, lang=lang)
     if as_json:
         echo_json(
             {
@@ -165,7 +166,6 @@ def import_(
             }
         )
         return
-    lang = current_language()
     parts = [
         tr(
             N_("{source}: {rows} rows, {inserted} new, {present} already in the log"),
@@ -240,8 +240,11 @@ def add(
         except InputError as exc:
             raise click.BadParameter(exc.message, param_hint="--by-profession") from None
         values[profession_header(profession, "en")] = number.strip()
-    item_ = read_fields(values, source="zaitaku log add", programs=_lookup(ctx, plan_check))
-    result = _log(ctx).import_entries([("zaitaku log add", 1, item_)], source="zaitaku log add", correct=correct)
+    lang = current_language()
+    item_ = read_fields(values, source="zaitaku log add", programs=_lookup(ctx, plan_check), lang=lang)
+    result = _log(ctx).import_entries(
+        [("zaitaku log add", 1, item_)], source="zaitaku log add", correct=correct, lang=lang
+    )
     if result.corrected:
         state = N_("corrected")
     elif result.restored:
@@ -250,7 +253,6 @@ def add(
         state = N_("deleted earlier (to bring it back, --correct)")
     else:
         state = N_("recorded") if result.inserted else N_("already in the log")
-    lang = current_language()
     kind = item_.kind.label(lang)
     click.echo(f"{tr(state, lang)}: {item_.city} {item_.program} {item_.date.isoformat()} {kind}")
 
