@@ -152,6 +152,22 @@ def test_a_bad_holidays_line_is_one_error_naming_the_file_and_line(
     assert not (tmp_path / "out.csv").exists()
 
 
+def test_a_bad_holidays_line_reads_in_the_language_of_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "休業日.csv"
+    path.write_text("日付\n2024-08-13\nお盆の翌日\n", encoding="utf-8")
+    events, _ = write_csv(tmp_path)
+    args = ["handoff-batch", str(events), "--holidays", str(path), "-o", str(tmp_path / "out.csv")]
+    assert main(["--lang", "ja", *args]) == 1
+    ja = capsys.readouterr().err
+    assert main(["--lang", "en", *args]) == 1
+    en = capsys.readouterr().err
+    assert "日付として読めません（例：2024-08-13" in ja and "[行 '3']" in ja and "not a date" not in ja
+    assert "not a date (write e.g. 2024-08-13" in en and "[line '3']" in en and "読めません" not in en
+    assert "お盆" not in ja + en  # the value is never echoed
+
+
 def _city_with_calendars(tmp_path: Path, calendars: str) -> Path:
     args = ["new-city", "kushiro", "--code", "012068", "--name", "釧路市", "--folder", "--dir", str(tmp_path)]
     assert main(args) == 0

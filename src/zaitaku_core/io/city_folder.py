@@ -19,6 +19,7 @@ from typing import Any
 import tomli_w
 
 from zaitaku_core.errors import InputError
+from zaitaku_core.i18n import N_
 
 __all__ = ["DATA_FILES", "toml_text", "write_city_folder"]
 
@@ -58,16 +59,23 @@ def write_city_folder(
     """
     if target.exists():
         if not target.is_dir():
-            raise InputError(f"{target} exists and is not a folder", location={"file": str(target)})
+            raise InputError(
+                N_("{target} exists and is not a folder"),
+                values={"target": str(target)},
+                location={"file": str(target)},
+            )
         entries = list(target.iterdir())
         if entries and not replace:
             raise InputError(
-                f"{target} is not empty; choose a new folder or pass --force to replace the city folder",
+                N_("{target} is not empty; choose a new folder or pass --force to replace the city folder"),
+                values={"target": str(target)},
                 location={"file": str(target)},
             )
         if entries and not (target / "city.toml").is_file():
             raise InputError(
-                f"{target} is not a city folder (no city.toml); it is not replaced", location={"file": str(target)}
+                N_("{target} is not a city folder (no city.toml); it is not replaced"),
+                values={"target": str(target)},
+                location={"file": str(target)},
             )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))

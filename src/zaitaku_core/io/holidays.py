@@ -21,6 +21,7 @@ from pathlib import Path
 from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY
 from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import EraDateError, FileAccessError, InputError
+from zaitaku_core.i18n import N_
 from zaitaku_core.io.csv import detect_encoding
 
 __all__ = ["DATE_HEADERS", "read_closed_dates"]
@@ -45,11 +46,10 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
         chosen = encoding or detect_encoding(path)
         text = path.read_text(encoding=chosen)
     except UnicodeDecodeError:
-        raise InputError(
-            f"文字コード {chosen} として読めない箇所があります / the file is not valid {chosen}", location=where
-        ) from None
+        raise InputError(N_("the file is not valid {encoding}"), values={"encoding": chosen}, location=where) from None
     except OSError as exc:
-        raise FileAccessError(f"cannot read the file: {exc.strerror or exc}", location=where) from None
+        reason = exc.strerror or str(exc)
+        raise FileAccessError(N_("cannot read the file: {reason}"), values={"reason": reason}, location=where) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     column: int | None = None
@@ -59,7 +59,7 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
         try:
             cells = next(csv.reader([line_text]), [])
         except csv.Error:  # a stray quote or NUL, a cell past the csv module's size limit
-            raise InputError("CSV の行として読めません / not a CSV line", location=line) from None
+            raise InputError(N_("not a CSV line"), values={}, location=line) from None
         if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
             continue
         if column is None:
@@ -72,10 +72,11 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
         try:
             day = parse_date(cell)
         except EraDateError:
-            raise InputError(f"日付として読めません / not a date (write e.g. {_FORMS})", location=line) from None
+            raise InputError(N_("not a date (write e.g. {forms})"), values={"forms": _FORMS}, location=line) from None
         if not FIRST_DAY <= day <= LAST_DAY:
             raise InputError(
-                f"日付が対応範囲外です / the date lies outside {FIRST_DAY.isoformat()} … {LAST_DAY.isoformat()}",
+                N_("the date lies outside {first} … {last}"),
+                values={"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
                 location=line,
             )
         days.add(day)
