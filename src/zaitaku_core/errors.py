@@ -17,15 +17,16 @@ import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import ClassVar, Literal, NamedTuple, Self
+from typing import Any, ClassVar, Literal, NamedTuple, Self
 
-from zaitaku_core.i18n import ByLanguage, tr
+from zaitaku_core.i18n import N_, ByLanguage, tr
 
 __all__ = [
     "DOCS_ERRORS_URL",
     "DOCS_URL_VARIABLE",
     "LOCAL_ERRORS_PAGE",
     "LOCATION_LABELS",
+    "PYDANTIC_MESSAGES",
     "ActivityImportError",
     "ActivityLogError",
     "CalendarRangeError",
@@ -50,6 +51,7 @@ __all__ = [
     "WorkbookProblem",
     "ZaitakuError",
     "docs_reference",
+    "field_error_text",
 ]
 
 #: Base address of the published error reference page; each code is an anchor on it.
@@ -203,9 +205,14 @@ class ZaitakuError(Exception):
         placeholders filled (each language's own for a ByLanguage); else ``message`` as it was given."""
         if self.template is None:
             return self.message
-        pick = 0 if lang == "ja" else 1
-        values = {key: value[pick] if type(value) is ByLanguage else value for key, value in self.values.items()}
-        return tr(self.template, "ja" if lang == "ja" else "en", **values)
+        return _filled(self.template, self.values, lang)
+
+
+def _filled(template: str, values: Mapping[str, object], lang: str) -> str:
+    """The catalogue text ``template`` in ``lang`` with ``values`` (each language's own for a ByLanguage)."""
+    pick = 0 if lang == "ja" else 1
+    chosen = {key: value[pick] if type(value) is ByLanguage else value for key, value in values.items()}
+    return tr(template, "ja" if lang == "ja" else "en", **chosen)
 
 
 class InputError(ZaitakuError, ValueError):
@@ -301,10 +308,71 @@ def _with_errors(message: str, errors: list[tuple[str, str]], *, shown: int | No
     return f"{message}: {details}" + (f"; … {more} more / ほか{more}件" if more > 0 else "")
 
 
+#: pydantic's error types (stable across its versions: https://docs.pydantic.dev/latest/errors/validation_errors/)
+#: and the catalogue text that says each in the user's language; the placeholders are names of the error's
+#: ``ctx``. The English line stays pydantic's own message.
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "enum": N_("Input should be {expected}"),
+    "literal_error": N_("Input should be {expected}"),
+    "date_type": N_("Input should be a valid date"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+}
+
+
+def field_error_text(error: Mapping[str, Any]) -> ByLanguage:
+    """What one of pydantic's errors (an item of ``ValidationError.errors()``) says, in Japanese and in English.
+
+    An error of zaitaku-core raised in a validator says its own catalogue message; a common pydantic error
+    says :data:`PYDANTIC_MESSAGES`' text; anything else keeps pydantic's English. The English is always
+    pydantic's message as it was.
+
+    >>> field_error_text({"type": "missing", "msg": "Field required", "ctx": {}})
+    ByLanguage(ja='必須の項目がありません', en='Field required')
+    """
+    english = str(error.get("msg", ""))
+    context: Mapping[str, object] = error.get("ctx") or {}
+    cause = context.get("error")
+    if isinstance(cause, ZaitakuError):
+        return ByLanguage(cause.message_in("ja"), english)
+    template = PYDANTIC_MESSAGES.get(str(error.get("type", "")))
+    if template is None:
+        return ByLanguage(english, english)
+    try:
+        return ByLanguage(tr(template, "ja", **context), english)
+    except (KeyError, IndexError, ValueError):  # a ctx without the placeholder's name: pydantic changed it
+        return ByLanguage(english, english)
+
+
+#: The catalogue-free template of a message already written in each language (a ByLanguage ``text``).
+_AS_WRITTEN = "{text}"
+
+
 class PluginDataError(PluginError, ValueError):
     """A plugin's data (a hook result or a data file) failed validation against the models.
 
-    ``errors`` lists every failing field as ``(field path, message)``.
+    ``errors`` lists every failing field as ``(field path, message)``, the message in English; given as a
+    :class:`~zaitaku_core.i18n.ByLanguage` (see :func:`field_error_text`), a field's message reads in the
+    user's language in :meth:`~ZaitakuError.describe`.
     """
 
     code = "plugin-data"
@@ -315,14 +383,26 @@ class PluginDataError(PluginError, ValueError):
         message: str,
         *,
         location: Mapping[str, str | None] | None = None,
-        errors: list[tuple[str, str]] | None = None,
+        errors: list[tuple[str, str | ByLanguage]] | None = None,
         values: Mapping[str, object] | None = None,
     ) -> None:
-        self.errors = list(errors or [])
+        given = list(errors or [])
+        self.errors: list[tuple[str, str]] = [(where, _in(what, "en")) for where, what in given]
         if values is not None and not self.errors:  # a catalogue message (see ZaitakuError)
             super().__init__(message, location=location, values=values)
-        else:
+        elif values is None and all(type(what) is not ByLanguage for _, what in given):
             super().__init__(_with_errors(message, self.errors), location=location)
+        else:  # the headline and each field's message in each language
+            japanese = [(where, _in(what, "ja")) for where, what in given]
+            headline = {lang: _filled(message, values or {}, lang) for lang in ("ja", "en")}
+            text = ByLanguage(_with_errors(headline["ja"], japanese), _with_errors(headline["en"], self.errors))
+            super().__init__(_AS_WRITTEN, location=location, values={"text": text})
+
+
+def _in(text: str | ByLanguage, lang: str) -> str:
+    if type(text) is ByLanguage:
+        return text.ja if lang == "ja" else text.en
+    return str(text)
 
 
 class FileAccessError(ZaitakuError):

@@ -65,6 +65,7 @@ from zaitaku_core.errors import (
     UndeclaredFiscalYearError,
     UnknownCityError,
     ZaitakuError,
+    field_error_text,
 )
 from zaitaku_core.hookspecs import PROJECT_NAME, hookimpl
 from zaitaku_core.i18n import N_, ByLanguage
@@ -603,7 +604,7 @@ class Registry:
                 N_("{model} data is nested too deeply to validate"), values={"model": model.__name__}, location=location
             ) from None
         except ValidationError as exc:
-            errors: list[tuple[str, str]] = []
+            errors: list[tuple[str, str | ByLanguage]] = []
             files: set[str] = set()
             for error in exc.errors():
                 index, *path = error["loc"]
@@ -611,14 +612,16 @@ class Registry:
                 source = getattr(item, "source", "") or f"[{index}]"
                 if isinstance(item, SourcedRecord):
                     files.add(item.source.split(": ", 1)[0])
-                message = error["msg"]
+                message: str | ByLanguage = field_error_text(error)
                 if not path and not isinstance(item, Mapping | BaseModel):
                     message = f"expected {model.__name__} or a mapping, got {type(item).__name__}"
                 errors.append((f"{source}.{_field_path(tuple(path))}" if path else source, message))
             location = dict(where)
             if files:
                 location["file"] = ", ".join(sorted(files))
-            raise PluginDataError(f"invalid {model.__name__} data", location=location, errors=errors) from None
+            raise PluginDataError(
+                N_("invalid {model} data"), values={"model": model.__name__}, location=location, errors=errors
+            ) from None
 
     def _collect(self, hook: str, model: type[M], **kwargs: Any) -> tuple[M, ...]:
         key = (hook, *kwargs.values())
@@ -668,9 +671,10 @@ class Registry:
                 except ValidationError as exc:
                     source = getattr(raw, "source", "") or f"program {span.id!r}"
                     raise PluginDataError(
-                        f"the FY{fiscal_year} program made from the span is invalid",
+                        N_("the FY{year} program made from the span is invalid"),
+                        values={"year": fiscal_year},
                         location={"plugin": plugin, "hook": hook, "file": source.split(": ", 1)[0]},
-                        errors=[(f"{source}.{_field_path(e['loc'])}", e["msg"]) for e in exc.errors()],
+                        errors=[(f"{source}.{_field_path(e['loc'])}", field_error_text(e)) for e in exc.errors()],
                     ) from None
                 if program is not None:
                     found.append(program)
