@@ -182,9 +182,11 @@ def test_personal_data_is_refused_without_echoing_it(tmp_path: Path, field: str,
     csv_file = write(
         tmp_path / "p.csv", header + f"2024-05-01,sample,p2,相談,家族,{cells['相談内容']},{cells['ケースID']}\n"
     )
-    problems = [entry for entry in read_file(csv_file) if not isinstance(entry, tuple)]
+    problems = [entry for entry in read_file(csv_file, lang="ja") if not isinstance(entry, tuple)]
     assert len(problems) == 1 and problems[0].where == f"p.csv:2 {field}"
     assert value not in problems[0].message and "受け付けません" in problems[0].message
+    (english,) = [entry for entry in read_file(csv_file, lang="en") if not isinstance(entry, tuple)]
+    assert value not in english.message and english.message.endswith("refused and not shown")
 
 
 def test_opaque_ids_pass(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ phone number or an e-mail address, and a refused value is never repeated in the 
 >>> check_opaque_id("090-1234-5678", "case_id")
 Traceback (most recent call last):
 ...
-zaitaku_core.errors.PersonalDataError: 個人を特定できる値... [field 'case_id'] (see ...errors.html#personal-data)
+zaitaku_core.errors.PersonalDataError: not an opaque id ... [field 'case_id'] (see ...errors.html#personal-data)
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from typing import NamedTuple
 
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
-from zaitaku_core.errors import PersonalDataError
+from zaitaku_core.errors import InputError, PersonalDataError
 from zaitaku_core.framework import CareScene
+from zaitaku_core.i18n import N_
 
 __all__ = [
     "MAX_COUNT",
@@ -97,10 +98,11 @@ def check_opaque_id(value: str, field_name: str) -> str:
     folded = unicodedata.normalize("NFKC", value).strip()
     if not _OPAQUE_ID.match(folded) or _digits(folded) == 0 or looks_personal(folded):
         raise PersonalDataError(
-            "個人を特定できる値（氏名・電話番号など）のおそれがあるため受け付けません。"
-            "英数字と記号 _ . : / - からなり数字を含む匿名のIDを使ってください / not an opaque id "
-            "(ASCII letters, digits and _ . : / -, with a digit); it may identify a person, so it is refused "
-            "and not shown",
+            N_(
+                "not an opaque id (ASCII letters, digits and _ . : / -, with a digit); it may identify a person, "
+                "so it is refused and not shown"
+            ),
+            values={},
             location={"field": field_name},
         )
     return folded
@@ -111,17 +113,19 @@ def check_free_text(value: str, field_name: str, max_length: int) -> str:
 
     Raises:
         PersonalDataError: a phone number or an e-mail address is in the text (it is not shown).
-        ValueError: the text is too long (the message says how long it is, not what it says).
+        InputError: the text is too long (the message says how long it is, not what it says).
     """
     text = value.strip()
     if looks_personal(text):
         raise PersonalDataError(
-            "電話番号またはメールアドレスのような値が含まれるため受け付けません / holds what looks like a phone "
-            "number or an e-mail address; refused and not shown",
+            N_("holds what looks like a phone number or an e-mail address; refused and not shown"),
+            values={},
             location={"field": field_name},
         )
     if len(text) > max_length:
-        raise ValueError(f"{max_length}文字以内で書いてください（{len(text)}文字）/ at most {max_length} characters")
+        raise InputError(
+            N_("at most {limit} characters (this has {length})"), values={"limit": max_length, "length": len(text)}
+        )
     return text
 
 

@@ -45,7 +45,7 @@ from zaitaku_core.activity.tables import (
 )
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
-from zaitaku_core.errors import ActivityImportError, ActivityLogError, PersonalDataError
+from zaitaku_core.errors import ActivityImportError, ActivityLogError, InputError, PersonalDataError
 from zaitaku_core.framework import CareScene
 from zaitaku_core.i18n import N_, resolve_lang, tr
 
@@ -469,8 +469,10 @@ class ActivityLog:
             reason = check_free_text(reason, "reason", 200)
         except PersonalDataError:
             raise
-        except ValueError as exc:
-            raise ActivityLogError(str(exc), location={"field": "reason"}) from None
+        except InputError as exc:  # too long: said in the log's error, in the run's language
+            raise ActivityLogError(
+                exc.template or exc.message, values=exc.values, location={"field": "reason"}
+            ) from None
         if not reason:
             raise ActivityLogError("削除の理由を書いてください / give the reason for the deletion")
         if not row_ids and not entries:
