@@ -4,14 +4,16 @@ messages and pydantic's common ones in Japanese with ``--lang ja``, pydantic's E
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from zaitaku_core.cli import main
 from zaitaku_core.cli.errors import EXIT_INVALID
 from zaitaku_core.cli.scaffold import scaffold_city_folder
-from zaitaku_core.errors import PYDANTIC_MESSAGES, field_error_text
+from zaitaku_core.errors import PYDANTIC_MESSAGES, PluginDataError, field_error_text
 from zaitaku_core.i18n import translate
+from zaitaku_core.plugins import create_registry, hookimpl
 
 
 def _city_folder(tmp_path: Path, old: str, new: str) -> Path:
@@ -73,3 +75,17 @@ def test_pydantic_messages_are_what_pydantic_says() -> None:
         assert template.format(**error.get("ctx", {})) == error["msg"]
         text = field_error_text(error)
         assert text.en == error["msg"] and text.ja == translate(template, "ja").format(**error.get("ctx", {}))
+
+
+def test_a_record_that_is_no_mapping_is_told_in_both_languages() -> None:
+    class Bad:
+        @hookimpl
+        def zaitaku_cities(self) -> list[Any]:
+            return [42]
+
+    registry = create_registry(entry_points=False)
+    with pytest.raises(PluginDataError) as caught:
+        registry.register(Bad(), name="bad")
+    assert "[0]: expected City or a mapping, got int" in caught.value.describe("en")
+    assert "[0]: City か表（キーと値の組）を指定してください（int が渡されました）" in caught.value.describe("ja")
+    assert caught.value.errors == [("[0]", "expected City or a mapping, got int")]

@@ -68,7 +68,7 @@ from zaitaku_core.errors import (
     field_error_text,
 )
 from zaitaku_core.hookspecs import PROJECT_NAME, hookimpl
-from zaitaku_core.i18n import N_, ByLanguage
+from zaitaku_core.i18n import N_, ByLanguage, tr
 from zaitaku_core.model import (
     Body,
     City,
@@ -614,7 +614,9 @@ class Registry:
                     files.add(item.source.split(": ", 1)[0])
                 message: str | ByLanguage = field_error_text(error)
                 if not path and not isinstance(item, Mapping | BaseModel):
-                    message = f"expected {model.__name__} or a mapping, got {type(item).__name__}"
+                    shape = {"model": model.__name__, "kind": type(item).__name__}
+                    expected = N_("expected {model} or a mapping, got {kind}")
+                    message = ByLanguage(tr(expected, "ja", **shape), tr(expected, "en", **shape))
                 errors.append((f"{source}.{_field_path(tuple(path))}" if path else source, message))
             location = dict(where)
             if files:
