@@ -168,6 +168,19 @@ def test_a_bad_holidays_line_reads_in_the_language_of_the_run(
     assert "お盆" not in ja + en  # the value is never echoed
 
 
+def test_a_bad_events_row_reads_in_the_language_of_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "e.csv"
+    events.write_text("kind,at\nadmission,2024-06-14 10:00\nadmission,2024-06-14 11:00,extra\n", encoding="utf-8")
+    args = ["handoff-batch", str(events), "-o", str(tmp_path / "out.csv")]
+    assert main(["--lang", "ja", *args]) == 1
+    ja = capsys.readouterr().err
+    assert main(["--lang", "en", *args]) == 1
+    en = capsys.readouterr().err
+    assert "列の数が見出しと合いません [ファイル" in ja and "[行 '3']" in ja and "wrong number" not in ja
+    assert "wrong number of cells [file" in en and "[line '3']" in en and "列の数" not in en
+    assert not (tmp_path / "out.csv").exists()
+
+
 def _city_with_calendars(tmp_path: Path, calendars: str) -> Path:
     args = ["new-city", "kushiro", "--code", "012068", "--name", "釧路市", "--folder", "--dir", str(tmp_path)]
     assert main(args) == 0

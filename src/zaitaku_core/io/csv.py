@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from zaitaku_core.errors import InputError
+from zaitaku_core.i18n import N_
 
 __all__ = ["ENCODINGS", "CsvBatches", "CsvWriter", "detect_encoding", "resolve_header"]
 
@@ -50,9 +51,7 @@ def detect_encoding(path: Path) -> str:
             continue
         return encoding
     raise InputError(
-        "文字コードを判別できません（UTF-8 でも Shift_JIS（cp932）でもありません）。--encoding で指定してください"
-        " / the file is neither UTF-8 nor Shift_JIS (cp932): give --encoding",
-        location={"file": str(path)},
+        N_("the file is neither UTF-8 nor Shift_JIS (cp932): give --encoding"), values={}, location={"file": str(path)}
     )
 
 
@@ -76,7 +75,7 @@ def resolve_header(
             unknown.append(name)
         elif canonical in mapping.values():
             raise InputError(
-                f"列 {canonical} が二度あります / column {canonical!r} appears twice", location={"file": str(path)}
+                N_("column {column!r} appears twice"), values={"column": canonical}, location={"file": str(path)}
             )
         else:
             mapping[name] = canonical
@@ -84,11 +83,15 @@ def resolve_header(
     if missing:
         accepted = "; ".join(f"{c}: {', '.join(known[c]) or '-'}" for c in missing)
         raise InputError(
-            f"必須の列がありません / missing column(s): {', '.join(missing)}"
-            f" (unknown column(s): {', '.join(unknown) or 'none'}; accepted names: {accepted})",
+            N_("missing column(s): {missing} (unknown column(s): {unknown}; accepted names: {accepted})"),
+            values={"missing": ", ".join(missing), "unknown": ", ".join(unknown) or "-", "accepted": accepted},
             location={"file": str(path), "line": "1"},
         )
     return mapping, unknown
+
+
+#: A row with more or fewer cells than the header.
+_WRONG_WIDTH = N_("wrong number of cells")
 
 
 @attrs.define
@@ -116,7 +119,10 @@ class CsvBatches:
         if self.encoding in (None, "auto"):
             self.encoding = detect_encoding(self.path)
         elif codecs.lookup(self.encoding).name not in {codecs.lookup(e).name for e in ENCODINGS}:
-            raise InputError(f"unsupported encoding {self.encoding!r}; use one of: {', '.join(ENCODINGS)}")
+            raise InputError(
+                N_("unsupported encoding {encoding!r}; use one of: {encodings}"),
+                values={"encoding": self.encoding, "encodings": ", ".join(ENCODINGS)},
+            )
         self.size = os.stat(self.path).st_size
         self.header = self._header()
         self.mapping, self.unknown = resolve_header(self.header, self.known, self.required, self.path)
@@ -127,9 +133,9 @@ class CsvBatches:
             with self.path.open(encoding=self.encoding, newline="") as stream:
                 first = next(csv.reader(stream), None)
         except UnicodeDecodeError:
-            raise self._error(1, f"is not valid {self.encoding}") from None
+            raise self._error(1, N_("the file is not valid {encoding}"), encoding=self.encoding) from None
         if not first:
-            raise InputError("空のファイルです / the file is empty", location={"file": str(self.path)})
+            raise InputError(N_("the file is empty"), values={}, location={"file": str(self.path)})
         if first[0].startswith("\ufeff"):
             first[0] = first[0][1:]
         return first
@@ -139,11 +145,12 @@ class CsvBatches:
         """Bytes of the file read so far."""
         return int(self._source.tell()) if self._source is not None else 0
 
-    def _error(self, line: int, what: str, column: str | None = None) -> InputError:
+    def _error(self, line: int, what: str, column: str | None = None, **values: object) -> InputError:
+        """An error at ``line`` (and ``column``): ``what`` is a catalogue message, ``values`` its placeholders."""
         location = {"file": str(self.path), "line": str(line)}
         if column is not None:
             location["column"] = column
-        return InputError(f"{what}", location=location)
+        return InputError(what, values=values, location=location)
 
     def _invalid_row(self, _row: Any) -> str:
         self._bad_row = True
@@ -178,14 +185,14 @@ class CsvBatches:
                 reader = pa_csv.open_csv(self._source, read_options=read, parse_options=parse, convert_options=convert)
                 for batch in reader:
                     if self._bad_row:
-                        raise self._error(self._find_bad_line(), "列の数が見出しと合いません / wrong number of cells")
+                        raise self._error(self._find_bad_line(), _WRONG_WIDTH)
                     renamed = pa.RecordBatch.from_arrays(batch.columns, names=[wanted[n] for n in batch.schema.names])
                     yield first, renamed
                     first += renamed.num_rows
             except (pa.ArrowInvalid, UnicodeDecodeError) as error:
                 raise self._read_error(error) from None
             if self._bad_row:
-                raise self._error(self._find_bad_line(), "列の数が見出しと合いません / wrong number of cells")
+                raise self._error(self._find_bad_line(), _WRONG_WIDTH)
         finally:
             self._source.close()
 
@@ -193,11 +200,11 @@ class CsvBatches:
         # Arrow's messages quote the row; never pass them on. Find the place with the csv module instead.
         if isinstance(error, UnicodeDecodeError) or "UTF8" in str(error) or "decode" in str(error).lower():
             return InputError(
-                f"文字コード {self.encoding} として読めない箇所があります / the file is not valid {self.encoding}"
-                " (give --encoding)",
+                N_("the file is not valid {encoding} (give --encoding)"),
+                values={"encoding": self.encoding},
                 location={"file": str(self.path)},
             )
-        return self._error(self._find_bad_line(), "CSV として読めません / malformed CSV")
+        return self._error(self._find_bad_line(), N_("malformed CSV"))
 
     def _find_bad_line(self) -> int:
         """The line of the first row whose number of cells differs from the header's (the error path only)."""
