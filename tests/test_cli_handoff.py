@@ -103,10 +103,13 @@ def test_batch_refuses_a_subject_that_is_not_an_opaque_id(tmp_path: Path, capsys
     events = tmp_path / "events.csv"
     events.write_text("subject,kind,at\nA-1,admission,2025-01-03T19:10\n山田 太郎,admission,2025-01-03T19:10\n")
     out = tmp_path / "verdicts.csv"
-    status = main(["handoff-batch", str(events), "-o", str(out)])  # as the console script runs it
+    status = main(["--lang", "en", "handoff-batch", str(events), "-o", str(out)])  # as the console script runs it
     assert status == 1 and not out.exists()
     error = capsys.readouterr().err
     assert "opaque id" in error and "'3'" in error and "'subject'" in error and "山田" not in error
+    assert main(["--lang", "ja", "handoff-batch", str(events), "-o", str(out)]) == 1
+    error = capsys.readouterr().err  # one language: the run's
+    assert "記号化したID" in error and "[行 '3']" in error and "opaque id" not in error and "山田" not in error
 
 
 # --- readings, --explain, event inputs (rules) ----------------------------------------------------------------

@@ -34,6 +34,7 @@ from zaitaku_core.errors import FrameworkCodeError, InputError
 from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
 from zaitaku_core.handoff.engine import EVENT_RANGE
 from zaitaku_core.handoff.model import FALSE_TEXTS, STAY_PLACES, TRUE_TEXTS, Contact, ContactMeans, Event
+from zaitaku_core.i18n import N_
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -113,21 +114,26 @@ _DAY = 86_400
 
 
 class BadCell(Exception):  # noqa: N818 - an internal signal, turned into an InputError with the file's place
-    """A cell that cannot be read: ``row`` in its batch, the ``column``, and what is wrong (never the value)."""
+    """A cell that cannot be read: ``row`` in its batch, the ``column``, and what is wrong (never the value): a
+    catalogue message and its ``values``."""
 
-    def __init__(self, row: int, column: str, what: str) -> None:
-        self.row, self.column, self.what = row, column, what
+    def __init__(self, row: int, column: str, what: str, **values: object) -> None:
+        self.row, self.column, self.what, self.values = row, column, what, values
         super().__init__(what)
+
+
+#: A cell left blank where a value is needed.
+_EMPTY = N_("empty")
 
 
 def _first(mask: npt.NDArray[np.bool_]) -> int:
     return int(np.argmax(mask))
 
 
-def _check(mask: pa.Array | npt.NDArray[np.bool_], column: str, what: str) -> None:
+def _check(mask: pa.Array | npt.NDArray[np.bool_], column: str, what: str, **values: object) -> None:
     bad = mask if isinstance(mask, np.ndarray) else np.asarray(mask.fill_null(True).to_numpy(zero_copy_only=False))
     if bad.any():
-        raise BadCell(_first(bad), column, what)
+        raise BadCell(_first(bad), column, what, **values)
 
 
 def _text(values: pa.Array) -> pa.Array:
@@ -161,7 +167,7 @@ def _enum_column(
     if not (
         pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_dictionary(values.type)
     ):
-        raise BadCell(0, column, f"must be text ({enum.__name__} codes or labels)")
+        raise BadCell(0, column, N_("must be text ({enum} codes or labels)"), enum=enum.__name__)
     encoded = pc.dictionary_encode(_normalized(values))
     members = list(enum)
     position = np.empty(len(encoded.dictionary), dtype=np.int8)
@@ -172,7 +178,7 @@ def _enum_column(
                 position[index] = -1
             elif value == "":
                 if default is None:
-                    raise BadCell(_first(indices == index), column, "空欄です / empty")
+                    raise BadCell(_first(indices == index), column, _EMPTY)
                 position[index] = members.index(default)
             else:
                 member = enum.parse(value)
@@ -184,7 +190,9 @@ def _enum_column(
             raise BadCell(
                 _first(indices == index),
                 column,
-                f"{enum.__name__} として読めません / unknown {enum.__name__} (expected: {known})",
+                N_("unknown {enum} (expected: {known})"),
+                enum=enum.__name__,
+                known=known,
             ) from None
     codes = position[indices]
     missing = codes < 0
@@ -203,13 +211,13 @@ def _parse_moments(values: pa.Array, column: str, *, time_required: bool) -> tup
     empty = np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False))
     parts = pc.extract_regex(text, _MOMENT)
     matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False))
-    _check(~matched & ~empty, column, f"日時として読めません / not a date and time (write e.g. {_MOMENT_FORMS})")
+    _check(~matched & ~empty, column, N_("not a date and time (write e.g. {forms})"), forms=_MOMENT_FORMS)
     field = {name: pc.struct_field(parts, name).fill_null("") for name in ("era", "y", "mo", "d", "h", "mi", "s", "tz")}
     if time_required:
         _check(
             pc.and_(pc.equal(field["h"], ""), pc.invert(pa.array(empty))),
             column,
-            "時刻がありません / no time of day (write e.g. 2024-06-14 10:00)",
+            N_("no time of day (write e.g. 2024-06-14 10:00)"),
         )
     year = _int(pc.if_else(pc.equal(field["y"], "元"), "1", field["y"]), "y")
     month, day = _int(field["mo"], "mo"), _int(field["d"], "d")
@@ -227,31 +235,33 @@ def _parse_moments(values: pa.Array, column: str, *, time_required: bool) -> tup
         era_last[mine] = np.datetime64(last, "D").astype(np.int64)
     has_era = era_offset > 0
     ok = empty | ~matched
-    _check(~ok & has_era & (year < 1), column, "元号の年が正しくありません / invalid era year")
-    _check(~ok & ~has_era & (year < 1000), column, "西暦は4桁で書いてください / write the year with four digits")
+    _check(~ok & has_era & (year < 1), column, N_("invalid era year"))
+    _check(~ok & ~has_era & (year < 1000), column, N_("write the year with four digits"))
     year = year + era_offset
     _check(
         ~ok & ((year < _YEARS[0]) | (year > _YEARS[1])),
         column,
-        f"年が範囲外です / the year must lie in {_YEARS[0]}–{_YEARS[1]}",
+        N_("the year must lie in {first}–{last}"),
+        first=_YEARS[0],
+        last=_YEARS[1],
     )
-    _check(~ok & ((month < 1) | (month > 12)), column, "月が正しくありません / no such month")
+    _check(~ok & ((month < 1) | (month > 12)), column, N_("no such month"))
     valid = ~ok
     year, month, day = np.where(valid, year, 2000), np.where(valid, month, 1), np.where(valid, day, 1)
     months = (year - 1970) * 12 + (month - 1)
     month_start = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     next_start = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     days = month_start + day - 1
-    _check(valid & ((day < 1) | (days >= next_start)), column, "その日付はありません / no such day")
+    _check(valid & ((day < 1) | (days >= next_start)), column, N_("no such day"))
     _check(
         valid & ((days < era_first) | (days > era_last)),
         column,
-        "その元号にない日付です / the date lies outside that era",
+        N_("the date lies outside that era"),
     )
     _check(
         valid & ((hour > 23) | (minute > 59) | (second > 59)),
         column,
-        "時刻が正しくありません（0:00〜23:59） / no such time of day (0:00-23:59)",
+        N_("no such time of day (0:00-23:59)"),
     )
     seconds = days * _DAY + hour * 3600 + minute * 60 + second
     zone = field["tz"]
@@ -261,7 +271,7 @@ def _parse_moments(values: pa.Array, column: str, *, time_required: bool) -> tup
         offset_text = pc.if_else(pc.equal(digits, "Z"), "+0000", pc.if_else(pc.equal(digits, ""), "+0900", digits))
         hh = _int(pc.utf8_slice_codeunits(offset_text, 1, 3), "tz")
         mm = _int(pc.utf8_slice_codeunits(offset_text, 3, 5), "tz")
-        _check(valid & ((hh > 14) | (mm > 59)), column, "時差が正しくありません / no such UTC offset")
+        _check(valid & ((hh > 14) | (mm > 59)), column, N_("no such UTC offset"))
         seconds = seconds - sign * (hh * 3600 + mm * 60) + 9 * 3600
     stamps = pa.array(seconds, pa.timestamp("s"), mask=~valid)
     return stamps, empty
@@ -283,9 +293,9 @@ def _moments(values: pa.Array, column: str, *, required: bool, time_required: bo
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
         stamps, empty = _parse_moments(values, column, time_required=time_required)
     else:
-        raise BadCell(0, column, "日時の列ではありません / not a date-time column")
+        raise BadCell(0, column, N_("not a date-time column"))
     if required:
-        _check(empty, column, "空欄です / empty")
+        _check(empty, column, _EMPTY)
     if not pa.types.is_string(kind):
         seconds = np.asarray(pc.cast(stamps, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False))
         low = (
@@ -295,7 +305,9 @@ def _moments(values: pa.Array, column: str, *, required: bool, time_required: bo
         _check(
             ~empty & ((seconds < low[0]) | (seconds >= low[1])),
             column,
-            f"年が範囲外です / the year must lie in {_YEARS[0]}–{_YEARS[1]}",
+            N_("the year must lie in {first}–{last}"),
+            first=_YEARS[0],
+            last=_YEARS[1],
         )
     return stamps
 
@@ -307,7 +319,7 @@ def _flag(values: pa.Array, column: str) -> pa.Array:
         _check(
             pc.and_(pc.not_equal(values, 0), pc.not_equal(values, 1)),
             column,
-            "0 か 1 で書いてください / must be 0 or 1",
+            N_("must be 0 or 1"),
         )
         return pc.equal(values.fill_null(0), 1)
     text = pc.utf8_lower(_normalized(values))
@@ -316,7 +328,7 @@ def _flag(values: pa.Array, column: str) -> pa.Array:
     _check(
         pc.invert(pc.or_(yes, no)),
         column,
-        "はい／いいえとして読めません / not a yes/no value (1/0, true/false, はい/いいえ)",
+        N_("not a yes/no value (1/0, true/false, はい/いいえ)"),
     )
     return yes
 
@@ -325,23 +337,22 @@ def _subjects(values: pa.Array, column: str) -> pa.Array:
     if not (
         pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_dictionary(values.type)
     ):
-        raise BadCell(0, column, "must be text (an opaque id)")
+        raise BadCell(0, column, N_("must be text (an opaque id)"))
     text = _text(values)
     _check(
         pc.match_substring_regex(text, _CONTROL),
         column,
-        "制御文字（改行・タブなど）を含みます / contains a control character",
+        N_("contains a control character"),
     )
     _check(
         pc.invert(pc.match_substring_regex(text, _SUBJECT)),
         column,
-        "対象者は記号化したID（英数字と -_.: の1〜64文字）にしてください。氏名・被保険者番号は使えません"
-        " / the subject must be an opaque id (1-64 letters, digits or -_.:), never personal data",
+        N_("the subject must be an opaque id (1-64 letters, digits or -_.:), never personal data"),
     )
     _check(
         pc.match_substring_regex(text, _PHONE),
         column,
-        "電話番号のように見えます。記号化したIDにしてください / looks like a phone number: use an opaque id",
+        N_("looks like a phone number: use an opaque id"),
     )
     return text
 
@@ -356,7 +367,9 @@ def _in_table(stamps: pa.Array, column: str) -> None:
     _check(
         known & ((seconds < _TABLE[0]) | (seconds >= _TABLE[1] + _DAY)),
         column,
-        f"日付が範囲外です / the day must lie between {FIRST_DAY} and {LAST_DAY}",
+        N_("the day must lie between {first} and {last}"),
+        first=FIRST_DAY,
+        last=LAST_DAY,
     )
 
 
@@ -378,7 +391,9 @@ def event_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
     _check(
         (seconds < low) | (seconds >= high + _DAY),
         "at",
-        f"日付が範囲外です / the event must lie between {EVENT_RANGE[0]} and {EVENT_RANGE[1]}",
+        N_("the event must lie between {first} and {last}"),
+        first=EVENT_RANGE[0],
+        last=EVENT_RANGE[1],
     )
     arrays["at"] = at
     if "admitted_at" in names:
@@ -392,7 +407,7 @@ def event_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
         start = _moments(batch.column("service_start"), "service_start", required=False)
         _in_table(start, "service_start")
         start_day = np.asarray(pc.cast(start, pa.int64()).fill_null(np.iinfo(np.int64).max).to_numpy()) // _DAY
-        _check(start_day < seconds // _DAY, "service_start", "事象の日より前です / before the event's day")
+        _check(start_day < seconds // _DAY, "service_start", N_("before the event's day"))
         arrays["service_start"] = start
     if "initial_addon" in names:
         arrays["initial_addon"] = _flag(batch.column("initial_addon"), "initial_addon")
@@ -412,18 +427,18 @@ def contact_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
     names = batch.schema.names
     event = batch.column("event")
     if pa.types.is_integer(event.type):
-        _check(event.is_null(), "event", "空欄です / empty")
+        _check(event.is_null(), "event", _EMPTY)
         numbers = pc.cast(event, pa.int64())
     else:
         text = _normalized(event)
         _check(
             pc.invert(pc.match_substring_regex(text, r"^\d{1,12}$")),
             "event",
-            "行番号（0から）として読めません / not a row number (0, 1, 2 …)",
+            N_("not a row number (0, 1, 2 …)"),
         )
         numbers = pc.cast(text, pa.int64())
     raw = np.asarray(numbers.to_numpy(zero_copy_only=False))
-    _check((raw < 0) | (raw >= _EVENT_LIMIT), "event", "行番号が範囲外です / row number out of range")
+    _check((raw < 0) | (raw >= _EVENT_LIMIT), "event", N_("row number out of range"))
     n = batch.num_rows
     arrays: dict[str, pa.Array] = {
         "event": numbers,
@@ -491,7 +506,9 @@ class TableSource:
             try:
                 yield first, self.parse(batch)
             except BadCell as bad:
-                raise InputError(bad.what, location=self.where(first + bad.row, bad.column)) from None
+                raise InputError(
+                    bad.what, values=bad.values, location=self.where(first + bad.row, bad.column)
+                ) from None
 
 
 def open_table(

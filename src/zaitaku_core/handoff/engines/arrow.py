@@ -131,7 +131,9 @@ def evaluate_arrow(
         given = _batch(contacts) if contacts is not None else nested
         typed_contacts = contact_columns(given) if given is not None else None
     except BadCell as bad:
-        raise InputError(bad.what, location={"row": str(bad.row + 1), "column": bad.column}) from None
+        raise InputError(
+            bad.what, values=bad.values, location={"row": str(bad.row + 1), "column": bad.column}
+        ) from None
     return evaluate_typed(typed, typed_contacts, calendar or BusinessCalendar.government(), options, monthly_caps)
 
 
