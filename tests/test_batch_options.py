@@ -107,11 +107,13 @@ def test_a_bad_reading_is_one_usage_line_with_a_suggestion_and_listed_by_help(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     events, _ = write_csv(tmp_path)
-    for reading, hint in (
-        ("extension_units=business_day", "did you mean 'extension_unit'?"),
-        ("extension_unit=business_days", "did you mean 'business_day'?"),
+    for lang, reading, hint in (
+        ("en", "extension_units=business_day", "did you mean 'extension_unit'?"),
+        ("en", "extension_unit=business_days", "did you mean 'business_day'?"),
+        ("ja", "extension_units=business_day", "'extension_unit' のことですか"),
     ):
-        assert main(["handoff-batch", str(events), "--reading", reading, "-o", str(tmp_path / "o.csv")]) == 2
+        args = ["--lang", lang, "handoff-batch", str(events), "--reading", reading, "-o", str(tmp_path / "o.csv")]
+        assert main(args) == 2
         err = capsys.readouterr().err
         assert hint in err and "--reading" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o.csv").exists()
