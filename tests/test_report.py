@@ -22,6 +22,7 @@ from sample_plugins import ReportFixturePlugin
 from zaitaku_core import hookimpl
 from zaitaku_core.cli import cli
 from zaitaku_core.cli.common import current_umask
+from zaitaku_core.errors import InputError
 from zaitaku_core.plugins import Registry, create_registry
 from zaitaku_core.report import (
     FORMATS,
@@ -197,8 +198,10 @@ def test_json_schema_is_documented(report: Report) -> None:
 
 
 def test_unknown_format(report: Report) -> None:
-    with pytest.raises(ValueError, match="unknown report format 'docx'"):
+    with pytest.raises(ValueError, match="unknown report format 'docx'") as caught:
         render(report, "docx")
+    assert isinstance(caught.value, InputError)
+    assert caught.value.describe("ja").startswith("入力値が正しくありません: 報告書の形式 'docx' はありません")
 
 
 def test_english(registry: Registry) -> None:

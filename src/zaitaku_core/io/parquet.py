@@ -20,6 +20,7 @@ import pyarrow.dataset as pa_ds
 import pyarrow.parquet as pq
 
 from zaitaku_core.errors import InputError
+from zaitaku_core.i18n import N_
 from zaitaku_core.io.csv import resolve_header
 
 __all__ = ["ParquetBatches", "ParquetWriter", "is_parquet", "stream_batches", "streamed_dataset"]
@@ -81,7 +82,8 @@ class ParquetBatches:
             self.rows = self._dataset.count_rows()
         except (pa.ArrowInvalid, OSError) as error:
             raise InputError(
-                f"Parquet として読めません / not a readable Parquet file or dataset ({type(error).__name__})",
+                N_("not a readable Parquet file or dataset ({reason})"),
+                values={"reason": type(error).__name__},
                 location={"file": str(self.path)},
             ) from None
         files = [Path(f) for f in self._dataset.files]
@@ -110,7 +112,8 @@ class ParquetBatches:
                 self._done = first
         except (pa.ArrowInvalid, OSError) as error:
             raise InputError(
-                f"Parquet として読めません / a part of the Parquet data cannot be read ({type(error).__name__})",
+                N_("a part of the Parquet data cannot be read ({reason})"),
+                values={"reason": type(error).__name__},
                 location={"file": str(self.path)},
             ) from None
 

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from zaitaku_core.calendar import FiscalYear
-from zaitaku_core.errors import ExportLimitError, MissingDependencyError
+from zaitaku_core.errors import ExportLimitError, InputError, MissingDependencyError
 from zaitaku_core.i18n import N_, tr
 from zaitaku_core.report.charts import plan_period_label
 from zaitaku_core.report.model import Bar, Cell, Chart, Mark, Report, Section, Table
@@ -766,12 +766,15 @@ def render(report: Report, fmt: str, *, show_ids: bool = False) -> bytes:
     ``show_ids`` keeps the identifier columns in HTML, PDF and Markdown (CSV, XLSX and JSON always have them).
 
     Raises:
-        ValueError: ``fmt`` is not a known format.
+        InputError: ``fmt`` is not a known format (a ``ValueError``, as before).
         MissingDependencyError: ``pdf`` without WeasyPrint or the Pango library it needs.
         ExportLimitError: ``xlsx`` with a cell longer than Excel allows.
     """
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:
-        raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}") from None
+        raise InputError(
+            N_("unknown report format {fmt!r}; choose from {formats}"),
+            values={"fmt": fmt, "formats": ", ".join(FORMATS)},
+        ) from None
     return renderer(report, show_ids)
