@@ -496,9 +496,10 @@ def test_deletion_is_all_or_nothing_audited_and_survives_a_reimport(log_path: Pa
         listed = list(log.activities())
         second_of_two = [x for x in listed if x.activity.date == date(2024, 6, 2)][1]
         meeting = listed[0]
-        with pytest.raises(ActivityLogError, match="記録番号 999") as missing:
+        with pytest.raises(ActivityLogError, match="entry 999") as missing:
             log.delete("sample", entries=[meeting.entry, 999], reason="誤入力")
-        assert str(meeting.entry) not in missing.value.message.split("記録番号 999")[1]
+        assert str(meeting.entry) not in missing.value.message.split("entry 999")[1]
+        assert missing.value.describe("ja").endswith("何も削除していません: 記録番号 999 [市町村 'sample']")
         with pytest.raises(ActivityLogError):  # an entry of another city is not this city's
             log.delete("elsewhere", entries=[meeting.entry], reason="誤入力")
         with pytest.raises(PersonalDataError) as personal:

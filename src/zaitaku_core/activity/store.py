@@ -47,7 +47,7 @@ from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.errors import ActivityImportError, ActivityLogError, InputError, PersonalDataError
 from zaitaku_core.framework import CareScene
-from zaitaku_core.i18n import N_, resolve_lang, tr
+from zaitaku_core.i18n import N_, ByLanguage, resolve_lang, tr
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -278,20 +278,18 @@ class ActivityLog:
         try:
             parsed = sa.engine.make_url(url)
         except sa.exc.ArgumentError as exc:
-            raise ActivityLogError(f"活動記録のURLが読めません / not a database URL: {exc}") from None
+            raise ActivityLogError(N_("not a database URL: {reason}"), values={"reason": str(exc)}) from None
         if parsed.get_backend_name() == "sqlite":
             path = parsed.database
             if not create and (not path or not Path(path).exists()):
-                raise ActivityLogError(
-                    "活動記録のファイルがありません / the activity log does not exist", location={"file": path}
-                )
+                raise ActivityLogError(N_("the activity log does not exist"), values={}, location={"file": path})
             engine = _sqlite_engine(url)
         else:
             try:
                 engine = sa.create_engine(url, pool_pre_ping=True)
             except (ImportError, sa.exc.NoSuchModuleError) as exc:
                 raise ActivityLogError(
-                    f"データベースのドライバがありません（pip install 'zaitaku-core[log]'）/ no driver: {exc}"
+                    N_("no database driver (pip install 'zaitaku-core[log]'): {reason}"), values={"reason": str(exc)}
                 ) from None
         log = cls(engine)
         try:
@@ -299,7 +297,9 @@ class ActivityLog:
         except sa.exc.OperationalError as exc:
             engine.dispose()
             raise ActivityLogError(
-                f"活動記録を開けません / cannot open the activity log: {exc.orig}", location={"file": log.url}
+                N_("cannot open the activity log: {reason}"),
+                values={"reason": str(exc.orig)},
+                location={"file": log.url},
             ) from None
         except BaseException:
             engine.dispose()
@@ -320,8 +320,11 @@ class ActivityLog:
             known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
             if current is not None and current not in known:
                 raise ActivityLogError(
-                    f"活動記録のスキーマ（{current}）はこの版の zaitaku-core より新しいものです / the log's schema "
-                    f"revision {current} is newer than this zaitaku-core knows (head {head}); upgrade zaitaku-core",
+                    N_(
+                        "the log's schema revision {current} is newer than this zaitaku-core knows (head {head}); "
+                        "upgrade zaitaku-core"
+                    ),
+                    values={"current": current, "head": head},
                     location={"file": self.url},
                 )
             config.attributes["connection"] = connection
@@ -474,18 +477,20 @@ class ActivityLog:
                 exc.template or exc.message, values=exc.values, location={"field": "reason"}
             ) from None
         if not reason:
-            raise ActivityLogError("削除の理由を書いてください / give the reason for the deletion")
+            raise ActivityLogError(N_("give the reason for the deletion"), values={})
         if not row_ids and not entries:
-            raise ActivityLogError("削除する記録を指定してください / name the entries to delete (row ids or entries)")
+            raise ActivityLogError(N_("name the entries to delete (row ids or entries)"), values={})
         wanted = sa.or_(activity.c.row_id.in_(list(row_ids)), activity.c.id.in_(list(entries)))
         with self._writing() as connection:
             rows = connection.execute(sa.select(activity).where(activity.c.city == city, wanted)).mappings().all()
-            missing = [f"行ID {i}" for i in row_ids if i not in {row["row_id"] for row in rows}]
-            missing += [f"記録番号 {n}" for n in entries if n not in {row["id"] for row in rows}]
-            if missing:
+            ids = [i for i in row_ids if i not in {row["row_id"] for row in rows}]
+            numbers = [n for n in entries if n not in {row["id"] for row in rows}]
+            if ids or numbers:
+                ja = "、".join([*(f"行ID {i}" for i in ids), *(f"記録番号 {n}" for n in numbers)])
+                en = ", ".join([*(f"row id {i}" for i in ids), *(f"entry {n}" for n in numbers)])
                 raise ActivityLogError(
-                    f"活動記録にない記録です（何も削除していません）/ not entries of the log, nothing was deleted: "
-                    f"{'、'.join(missing)}",
+                    N_("not entries of the log, nothing was deleted: {missing}"),
+                    values={"missing": ByLanguage(ja, en)},
                     location={"city": city},
                 )
             items = _read_back(connection, rows)
@@ -891,7 +896,7 @@ def _insert_sql(
     elif name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
     else:
-        raise ActivityLogError(f"活動記録は SQLite と PostgreSQL に対応しています / unsupported database {name!r}")
+        raise ActivityLogError(N_("unsupported database {name!r} (SQLite and PostgreSQL are)"), values={"name": name})
     insert = dialect_insert(table).values(values)
     statement: Any
     if upsert:
