@@ -199,6 +199,19 @@ def test_problems_are_all_reported_with_sheet_cell_and_field_and_nothing_is_writ
     assert not out.exists() and not list(tmp_path.glob(".out-*"))
 
 
+def test_a_models_own_check_is_told_in_the_workbooks_language(tmp_path: Path) -> None:
+    """A value the model's own validator refuses (the prefecture against the municipal code) reads wholly in
+    Japanese for a Japanese run, as pydantic's English wording stays for an English one."""
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["市町村・目指すべき姿"][0]["市町村：都道府県"] = "青森県"
+    path = write_workbook(tmp_path / "bad.xlsx", sheets)
+    (japanese,) = _problems(path, lang="ja")
+    assert japanese.startswith("市町村・目指すべき姿!A3 ") and "青森県" in japanese
+    assert "does not match" not in japanese and "一致しません" in japanese
+    (english,) = _problems(path, lang="en")
+    assert "invalid value: prefecture '青森県' does not match code 012068" in english
+
+
 def test_the_cli_lists_every_problem_then_one_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["取組"][0]["新項目"] = "イ(エ)"

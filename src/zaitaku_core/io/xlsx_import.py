@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 from pydantic import BaseModel, ValidationError
 
-from zaitaku_core.errors import WorkbookError, WorkbookProblem
+from zaitaku_core.errors import WorkbookError, WorkbookProblem, field_error_text
 from zaitaku_core.i18n import NP_, translate
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
@@ -532,7 +532,8 @@ def _error_text(error: Mapping[str, Any], lang: str) -> tuple[str, str]:
         ("programs",),
     }:
         return "invalid_id", _message("invalid_id", lang, value=error.get("input"))
-    message = str(error["msg"]).removeprefix("Value error, ")
+    said = field_error_text(error)  # a validator's own error, or pydantic's common ones, in each language
+    message = said.ja if lang == "ja" else said.en.removeprefix("Value error, ")
     return "invalid", _message("invalid", lang, error=message)
 
 
