@@ -777,3 +777,15 @@ def test_a_simple_file_is_read_column_by_column(tmp_path: Path, monkeypatch: pyt
     csv_file = write(tmp_path / "log.csv", HEADER + ROWS * 20)
     assert sum(isinstance(entry, tuple) for entry in read_file(csv_file)) == 100
     assert rows_read == [2]  # only the first row (a help row, perhaps) went row by row
+
+
+@pytest.mark.parametrize(
+    ("lang", "rest"), [("ja", "; … ほか5件"), ("en", "; … 5 more"), (None, "; … 5 more / ほか5件")]
+)
+def test_rows_not_listed_are_counted_in_the_messages_language(lang: str | None, rest: str) -> None:
+    from zaitaku_core.errors import ActivityImportError
+
+    rows = [(f"log.csv:{line} date", "bad") for line in range(2, 2 + ActivityImportError.SHOWN + 5)]
+    error = ActivityImportError("the activity is not valid", errors=rows, lang=lang)
+    assert error.message.endswith(rest) and error.message.count("log.csv:") == ActivityImportError.SHOWN
+    assert len(error.errors) == ActivityImportError.SHOWN + 5

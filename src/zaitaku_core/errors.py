@@ -299,13 +299,19 @@ class CityConflictError(PluginError):
     title_ja = "同じ市町村IDを2つの場所が提供しています"
 
 
-def _with_errors(message: str, errors: list[tuple[str, str]], *, shown: int | None = None) -> str:
-    """``message`` followed by ``where: what`` of each error (the first ``shown`` of them, and how many more)."""
+def _with_errors(
+    message: str, errors: list[tuple[str, str]], *, shown: int | None = None, lang: str | None = None
+) -> str:
+    """``message`` followed by ``where: what`` of each error (the first ``shown`` of them, and how many more,
+    said in ``lang``: both languages where the message's language is not known)."""
     if not errors:
         return message
     details = "; ".join(f"{where}: {what}" for where, what in errors[:shown])
     more = len(errors) - shown if shown is not None else 0
-    return f"{message}: {details}" + (f"; … {more} more / ほか{more}件" if more > 0 else "")
+    if more <= 0:
+        return f"{message}: {details}"
+    rest = {"ja": f"ほか{more}件", "en": f"{more} more"}.get(lang or "", f"{more} more / ほか{more}件")
+    return f"{message}: {details}; … {rest}"
 
 
 #: pydantic's error types (stable across its versions: https://docs.pydantic.dev/latest/errors/validation_errors/)
@@ -437,7 +443,8 @@ class ActivityImportError(InputError):
     """Rows of a file given to the activity log are not valid; nothing of the file was written.
 
     ``errors`` lists every failing row as ``(where, message)``, where is ``file:line field`` or
-    ``file sheet!row field``.
+    ``file sheet!row field``. ``lang`` is the language the message and the rows are written in: the count of
+    rows not listed is said in it (in both languages when it is not given).
     """
 
     code = "activity-import"
@@ -452,9 +459,10 @@ class ActivityImportError(InputError):
         *,
         location: Mapping[str, str | None] | None = None,
         errors: list[tuple[str, str]] | None = None,
+        lang: str | None = None,
     ) -> None:
         self.errors = list(errors or [])
-        super().__init__(_with_errors(message, self.errors, shown=self.SHOWN), location=location)
+        super().__init__(_with_errors(message, self.errors, shown=self.SHOWN, lang=lang), location=location)
 
 
 class MissingDependencyError(ZaitakuError):

@@ -388,7 +388,7 @@ class _Rows:
             problems.append((name, tr(N_("there is no city column (give --city)"), lang)))
         if problems:
             raise ActivityImportError(
-                tr(N_("the file's header row is not valid"), lang), location={"file": name}, errors=problems
+                tr(N_("the file's header row is not valid"), lang), location={"file": name}, errors=problems, lang=lang
             )
         self.known_programs: dict[tuple[str, int], Collection[str] | None] = {}
         # Per column of the file: its field's slot (-1 for a profession's participants), its parser and a
@@ -955,5 +955,7 @@ def read_fields(
     if parsed is None:
         raise ActivityImportError(tr(N_("the activity is empty"), lang), location={"file": source})
     if isinstance(parsed, list):
-        raise ActivityImportError(tr(N_("the activity is not valid"), lang), location={"file": source}, errors=parsed)
+        raise ActivityImportError(
+            tr(N_("the activity is not valid"), lang), location={"file": source}, errors=parsed, lang=lang
+        )
     return parsed[2]

@@ -434,6 +434,7 @@ class ActivityLog:
                     tr(N_("{n} rows are not valid; nothing was written"), lang, n=len(problems)),
                     location={"file": source},
                     errors=problems,
+                    lang=lang,
                 )
             if changed:
                 _correct(connection, batch_id, changed, source)
