@@ -164,3 +164,43 @@ def test_a_wrong_command_line_is_told_in_the_users_language(
     assert main(["--lang", "en", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error [usage] usage: ") and english in err
+
+
+def _refusal(kind: click.ParamType, value: str) -> str:
+    with pytest.raises(click.BadParameter) as refused:
+        kind.convert(value, None, None)
+    return refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        (click.Choice(["md", "html"]), "docx"),
+        (click.Choice(["md"]), "docx"),
+        (click.INT, "abc"),
+        (click.IntRange(1, None), "abc"),
+        (click.IntRange(1, 5), "9"),
+        (click.FLOAT, "x"),
+        (click.FloatRange(0, 1), "2"),
+        (click.BOOL, "maybe"),
+        (click.DateTime(["%Y-%m-%d"]), "2024/06/01"),
+        (click.DateTime(["%Y-%m-%d", "%Y%m%d"]), "June"),
+        (click.Path(exists=True), "/no/such/zaitaku/file"),
+        (click.Path(dir_okay=False), "/"),
+        (click.Path(file_okay=False), __file__),
+    ],
+)
+def test_clicks_own_words_for_a_refused_value_are_said_in_japanese(kind: click.ParamType, value: str) -> None:
+    """Every message click's types give for a refused value (as the installed click words it) has a catalogue
+    text: a rewording in a new click fails here instead of showing English under a Japanese line."""
+    from zaitaku_core.cli.errors import click_value_message
+
+    english = _refusal(kind, value)
+    japanese = click_value_message(english, "ja")
+    assert japanese != english and re.search("[ぁ-んァ-ン一-龥]", japanese), english
+
+
+def test_a_bad_choice_on_the_command_line_reads_in_japanese(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "ja", "report", "asahikawa", "--fy", "2024", "--format", "docx"]) == 2
+    line = capsys.readouterr().err.strip()
+    assert "'docx' は使えません" in line and "is not one of" not in line and len(line.splitlines()) == 1

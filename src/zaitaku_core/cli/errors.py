@@ -27,6 +27,7 @@ the error is always one line and cannot rewrite the terminal.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterable
@@ -212,10 +213,47 @@ def _hint(exc: click.BadParameter) -> str:
     return " / ".join(repr(part) for part in hint)
 
 
+_NAMED = r"(?:File|Filename|Path|Directory) (?P<name>.+)"
+
+#: click's own words for a value its parameter types refuse (click 8.x: a choice, a number, a range, a yes/no,
+#: a date format, a path), each with the catalogue text that says it in the user's language. A test pins
+#: every pattern against the installed click, so a rewording there fails the test rather than going English.
+CLICK_VALUE_MESSAGES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern, re.DOTALL), template)
+    for pattern, template in (
+        (r"(?P<value>.+) is not one of (?P<choices>.+)\.", N_("{value} is not one of {choices}.")),
+        (r"(?P<value>.+) is not (?P<choices>'[^']*')\.", N_("{value} is not one of {choices}.")),
+        (r"(?P<value>.+) is not a valid (?:integer|integer range)\.", N_("{value} is not a whole number.")),
+        (r"(?P<value>.+) is not a valid (?:float|float range)\.", N_("{value} is not a number.")),
+        (r"(?P<value>.+) is not in the range (?P<range>.+)\.", N_("{value} is not in the range {range}.")),
+        (
+            r"(?P<value>.+) is not a valid boolean\. Recognized values: (?P<states>.+)",
+            N_("{value} is not a yes or no; give one of {states}."),
+        ),
+        (r"(?P<value>.+) does not match the formats? (?P<formats>.+)\.", N_("{value} is not of the form {formats}.")),
+        (_NAMED + r" does not exist\.", N_("{name} does not exist.")),
+        (_NAMED + r" is a file\.", N_("{name} is a file, not a folder.")),
+        (_NAMED + r" is a directory\.", N_("{name} is a folder, not a file.")),
+        (_NAMED + r" is not readable\.", N_("{name} cannot be read.")),
+        (_NAMED + r" is not writable\.", N_("{name} cannot be written.")),
+    )
+)
+
+
+def click_value_message(message: str, lang: str) -> str:
+    """click's message for a refused value (``'docx' is not one of 'md', 'html'.``) in ``lang``; any other
+    message as it is (the commands' own messages are already in the user's language)."""
+    for pattern, template in CLICK_VALUE_MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            return tr(template, lang, **found.groupdict())
+    return message
+
+
 def usage_message(exc: click.UsageError, lang: str | None = None) -> str:
     """What is wrong with the command line: click's English message with ``--lang en``; in Japanese the
     mistakes everyone makes (an unknown option or command, with click's suggestions; a missing option or
-    argument; a bad value, whose own message the commands already give in the user's language)."""
+    argument; a bad value, in the commands' own words or click's through :data:`CLICK_VALUE_MESSAGES`)."""
     chosen = resolve_lang(lang)
     if chosen == "en":
         return exc.format_message()
@@ -228,9 +266,10 @@ def usage_message(exc: click.UsageError, lang: str | None = None) -> str:
         return tr(N_("missing {hint}: give it."), chosen, hint=hint) if hint else exc.format_message()
     if isinstance(exc, click.BadParameter):
         hint = _hint(exc)
+        message = click_value_message(exc.message, chosen)
         if hint:
-            return tr(N_("invalid value for {hint}: {message}"), chosen, hint=hint, message=exc.message)
-        return tr(N_("invalid value: {message}"), chosen, message=exc.message)
+            return tr(N_("invalid value for {hint}: {message}"), chosen, hint=hint, message=message)
+        return tr(N_("invalid value: {message}"), chosen, message=message)
     return exc.format_message()
 
 
