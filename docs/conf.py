@@ -74,7 +74,7 @@ nitpick_ignore_regex = [
     # Outside libraries and the standard library (not resolvable without intersphinx).
     (r"py:.*", r"(pydantic|pydantic_core|annotated_types|pluggy|attrs|click|numpy|np|npt|hypothesis|st)(\..*)?"),
     (r"py:.*", r"(_pytest|pytest|dateutil|datetime|decimal|collections|typing|enum|pathlib|importlib|types)(\..*)?"),
-    (r"py:.*", r"(gettext|t)(\..*)?"),  # t: click's own annotations (t.Any) on the CLI's help classes
+    (r"py:.*", r"(gettext|re|t)(\..*)?"),  # t: click's own annotations (t.Any) on the CLI's help classes
     (r"py:.*", r"(Any|Self|Callable|Iterable|Iterator|Mapping|Sequence|Collection|Literal|ClassVar|Annotated)"),
     (r"py:.*", r"(date|datetime|time|timedelta|Decimal|Path|Traversable|Enum|BaseModel|FieldInfo|JsonValue|Ge|Le)"),
     (r"py:.*", r"(NDArray|SearchStrategy|DrawFn|DataObject|FixtureRequest|Config|CoreSchema|GetCoreSchemaHandler)"),

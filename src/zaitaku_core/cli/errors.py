@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from zaitaku_core.errors import ZaitakuError
 
 __all__ = [
+    "CLICK_VALUE_MESSAGES",
     "DEBUG_VARIABLE",
     "EXIT_BROKEN_PIPE",
     "EXIT_INTERNAL",
@@ -50,6 +51,7 @@ __all__ = [
     "EXIT_USAGE",
     "LANG_VARIABLE",
     "NO_SUCH_COMMAND",
+    "click_value_message",
     "debug_from_environment",
     "did_you_mean",
     "echo_error",
