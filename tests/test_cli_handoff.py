@@ -148,7 +148,7 @@ def test_a_reading_changes_the_verdict_and_is_listed_by_help() -> None:
         (["--event", "admision"], 1, "'kind'"),
         (["--event", "discharge", "--contact", "2024-06-10T09:00:hopsital"], 1, "'to_party'"),
         (["--event", "discharge", "--contact", "2024-06-10T09:00:hospital:telepathy"], 1, "'means'"),
-        (["--event", "discharge", "--stay-in", "pharmacy"], 1, "stay_in must be one of"),
+        (["--event", "discharge", "--stay-in", "pharmacy"], 1, "stay_in は"),
         (["--event", "discharge", "--service-start", "someday"], 2, "--service-start"),
         (["--event", "admission", "--reading", "no_such=1"], 2, "--reading"),
         (["--event", "admission", "--reading", "extension_unit=weekday"], 2, "--reading"),
@@ -241,3 +241,19 @@ def test_a_bad_reading_is_told_in_the_runs_language(lang: str, capsys: pytest.Ca
     message = line.split("--reading", 1)[1]
     has_japanese = re.search("[ぁ-んァ-ン一-龥]", message) is not None
     assert has_japanese == (lang == "ja"), line
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("ja", "サービス開始日（service_start）は出来事の日より前にできません"),
+        ("en", "service_start cannot be before the event's day"),
+    ],
+)
+def test_a_service_start_before_the_event_is_told_in_the_runs_language(
+    lang: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--lang", lang, "handoff", "tokushima", "--event", "discharge", "--at", "2024-06-20T11:00"]
+    assert main([*args, "--service-start", "2024-06-01"]) == 1
+    line = capsys.readouterr().err.strip()
+    assert said in line and len(line.splitlines()) == 1

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 import attrs
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
+from zaitaku_core.errors import InputError
 from zaitaku_core.framework import ActorKind, CareScene, EventKind, LabeledEnum
+from zaitaku_core.i18n import N_
 from zaitaku_core.model import Finding, FrozenModel, RuleBasis
 
 __all__ = [
@@ -74,7 +76,9 @@ def parse_flag(value: object) -> bool:
             return True
         if text in FALSE_TEXTS:
             return False
-    raise ValueError(f"expected a yes/no value ({', '.join(sorted(TRUE_TEXTS | FALSE_TEXTS - {''}))})")
+    raise InputError(
+        N_("expected a yes/no value ({texts})"), values={"texts": ", ".join(sorted(TRUE_TEXTS | FALSE_TEXTS - {""}))}
+    )
 
 
 #: Where a person may stay before a discharge that 退院・退所加算 covers.
@@ -166,13 +170,15 @@ class Event(FrozenModel):
     @classmethod
     def _check_stay(cls, value: ActorKind | None) -> ActorKind | None:
         if value is not None and value not in STAY_PLACES:
-            raise ValueError(f"stay_in must be one of {', '.join(p.value for p in STAY_PLACES)}")
+            raise InputError(
+                N_("stay_in must be one of {places}"), values={"places": ", ".join(p.value for p in STAY_PLACES)}
+            )
         return value
 
     @model_validator(mode="after")
     def _check_service_start(self) -> Event:
         if self.service_start is not None and self.service_start < self.at.date():
-            raise ValueError("service_start cannot be before the event's day")
+            raise InputError(N_("service_start cannot be before the event's day"), values={})
         return self
 
 
