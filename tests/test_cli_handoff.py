@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_cli_help import JAPANESE
 
 from zaitaku_core.cli import cli, main
 
@@ -239,7 +239,7 @@ def test_a_bad_reading_is_told_in_the_runs_language(lang: str, capsys: pytest.Ca
     line = capsys.readouterr().err.strip()
     assert status == 2 and "--reading" in line and len(line.splitlines()) == 1
     message = line.split("--reading", 1)[1]
-    has_japanese = re.search("[ぁ-んァ-ン一-龥]", message) is not None
+    has_japanese = JAPANESE.search(message) is not None
     assert has_japanese == (lang == "ja"), line
 
 
