@@ -151,7 +151,7 @@ def _codes(values: npt.NDArray[Any], enum: type[LabeledEnum]) -> npt.NDArray[np.
             raise InputError(
                 N_("{kind} positions must lie in 0..{last}"), values={"kind": enum.__name__, "last": len(members) - 1}
             )
-        return values.astype(np.int16)
+        return values.astype(np.int16, copy=False)  # read only
     text = values if values.dtype.kind == "U" else values.astype(str)
     out = np.full(text.shape, -1, dtype=np.int16)
     unresolved = np.ones(text.shape, dtype=bool)
@@ -291,29 +291,46 @@ def _raise_missing(
 
 def _event_keys(at: npt.NDArray[Any], calendar: BusinessCalendar) -> tuple[IntArray, IntArray]:
     """(minutes, key) of every event time; the key, ``2 * table index + after closing``, indexes a window
-    table.
-
-    The key is the sum of two floor divisions: ``minutes // 1440`` is the day, and ``(minutes - closing)
-    // 1440`` is the same day after closing time and the day before until then, so their sum is twice
-    the day, less one before closing (two passes over the events, no remainder, no mask).
+    table (:func:`_keys_into` over all the rows at once).
 
     Raises:
         InputError: an event without a time.
         CalendarRangeError: an event so near the ends of the day table that its windows would leave it.
     """
     minutes = _minutes(at)
+    key = _keys_into(minutes, calendar.closes_minute, np.empty_like(minutes), np.empty_like(minutes), 0)
+    return minutes, key
+
+
+def _keys_into(minutes: IntArray, closes: int, key: IntArray, scratch: IntArray, first_row: int) -> IntArray:
+    """The keys of events at ``minutes`` (checked as :func:`_event_keys` says), written into ``key``.
+
+    The key is the sum of two floor divisions: ``minutes // 1440`` is the day, and ``(minutes - closing)
+    // 1440`` is the same day after closing time and the day before until then, so their sum is twice
+    the day, less one before closing (no remainder, no mask). ``scratch`` takes the day; both buffers are
+    as long as ``minutes``, so a caller working through a chunk at a time keeps them in the CPU's cache.
+    ``first_row`` is the row number of ``minutes[0]`` (for the message of an event without a time).
+    """
     if minutes.size:
         lowest = int(minutes.min())
         if lowest == _NONE:
-            row = int(np.argmax(minutes == _NONE))
+            row = first_row + int(np.argmax(minutes == _NONE))
             raise InputError(N_("row {row}: an event needs its date and time ('at')"), values={"row": row})
         check_event_day(_clipped_date(lowest // 1440))
         check_event_day(_clipped_date(int(minutes.max()) // 1440))
     # The constant 2 * _SHIFT + 1 rides in the first division's numerator (as that many whole days).
-    key = minutes + ((2 * _SHIFT + 1) * 1440 - calendar.closes_minute)
+    np.add(minutes, (2 * _SHIFT + 1) * 1440 - closes, out=key)
     np.floor_divide(key, 1440, out=key)
-    key += minutes // 1440
-    return minutes, key
+    np.floor_divide(minutes, 1440, out=scratch)
+    key += scratch
+    return key
+
+
+#: Rows per chunk where a batch works through its events a chunk at a time: the chunk's key and scratch
+#: (2 x 512 KB) stay in the CPU's cache, so no full-length temporary is made and each result column is
+#: written once, straight into its place (whole-length temporaries cost a trip to memory and, for large
+#: calls, fresh pages from the kernel: 1.7-1.8x the gather in chunks against 3.2x whole, measured at 1M).
+_CHUNK = 1 << 16
 
 
 def _after_hours(calendar: BusinessCalendar) -> BoolArray:
@@ -334,30 +351,51 @@ def batch_windows(
 
     ``kinds`` are event kinds (codes, labels, or positions in :class:`~zaitaku_core.framework.EventKind`).
     Only the add-ons of event kinds present in ``kinds`` get columns (memory stays proportional to need);
-    rows of other kinds get NaT. Each column is one gather from the add-on's window table.
+    rows of other kinds get NaT. The events are worked through a chunk of rows at a time: the chunk's keys,
+    then each column's part as one gather from the add-on's window table straight into the column.
     """
     calendar = calendar or BusinessCalendar.government()
     kind_codes = _codes(np.asarray(kinds), EventKind)
-    minutes, key = _event_keys(np.asarray(at), calendar)
-    n = key.size
-    groups = _kind_groups(kind_codes)
+    minutes = _minutes(np.asarray(at))
+    n = minutes.size
+    present = _kinds_present(kind_codes)
+    one_kind = len(present) == 1
+    tables = [(a, window_table(a, calendar, options)) for a in national_addons() if _EVENT_INDEX[a.event] in present]
+    columns = [(np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)) for _ in tables]
+    size = min(_CHUNK, n)
+    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    for low in range(0, n, _CHUNK):
+        high = min(low + _CHUNK, n)
+        chunk = minutes[low:high]
+        key = _keys_into(chunk, calendar.closes_minute, key_buffer[: high - low], scratch[: high - low], low)
+        for (addon, table), (start, end) in zip(tables, columns, strict=True):
+            part_start, part_end = start[low:high], end[low:high]
+            if one_kind:  # the keys are in range (checked): "clip" writes into out= without a buffer
+                table.start.take(key, out=part_start, mode="clip")
+                table.end.take(key, out=part_end, mode="clip")
+                k, m = key, chunk
+            else:
+                mine = kind_codes[low:high] == _EVENT_INDEX[addon.event]
+                k, m = key[mine], chunk[mine]
+                part_start.fill(_NONE)
+                part_end.fill(_NONE)
+                part_start[mine], part_end[mine] = table.start.take(k), table.end.take(k)
+            if table.missing and (part_end == _MISSING).any():
+                _raise_missing(addon, table, k, m, calendar, options)
     out: dict[str, npt.NDArray[Any]] = {}
-    for addon in national_addons():
-        rows = groups.get(_EVENT_INDEX[addon.event])
-        if rows is None:
-            continue
-        table = window_table(addon, calendar, options)
-        k = key if rows.size == n else key[rows]
-        if table.missing and (table.end[k] == _MISSING).any():
-            _raise_missing(addon, table, k, minutes if rows.size == n else minutes[rows], calendar, options)
-        if rows.size == n:
-            start, end = table.start.take(k), table.end.take(k)  # take: a third faster than [k]
-        else:
-            start = np.full(n, _NONE, dtype=np.int64)
-            end = np.full(n, _NONE, dtype=np.int64)
-            start[rows], end[rows] = table.start.take(k), table.end.take(k)
+    for (addon, _), (start, end) in zip(tables, columns, strict=True):
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = _as_dates(start), _as_dates(end)
     return out
+
+
+def _kinds_present(kind_codes: npt.NDArray[np.int16]) -> set[int]:
+    """The event kinds (positions in EventKind) among ``kind_codes``."""
+    if not kind_codes.size:
+        return set()
+    lowest = int(kind_codes.min())
+    if lowest == int(kind_codes.max()):  # one kind: two cheap passes, no counting
+        return {lowest}
+    return {int(k) for k in np.flatnonzero(np.bincount(kind_codes))}
 
 
 def _kind_groups(kind_codes: npt.NDArray[np.int16]) -> dict[int, npt.NDArray[np.intp]]:
