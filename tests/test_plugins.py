@@ -255,6 +255,41 @@ def test_only_the_last_citys_indicators_are_kept() -> None:
     assert again is not first and again == first  # read and validated again
 
 
+class _YearsCounted:
+    """A city of three years whose indicator names a FY2024 program; counts the programs hook's calls."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    @hookimpl
+    def zaitaku_cities(self) -> list[dict[str, Any]]:
+        return [{**city_record("counted"), "fiscal_years": [2024, 2025, 2026]}]
+
+    @hookimpl
+    def zaitaku_programs(self, city: str, fiscal_year: int) -> list[dict[str, Any]]:
+        self.asked.append(fiscal_year)
+        return [{"id": f"p-{fiscal_year}", "title": "取組", "fiscal_year": fiscal_year}]
+
+    @hookimpl
+    def zaitaku_indicators(self, city: str) -> list[dict[str, Any]]:
+        values = [{"fiscal_year": 2024, "kind": "actual", "value": 1}]
+        return [{"id": "n", "name": "回数", "unit": "回", "type": "process", "programs": ["p-2024"], "values": values}]
+
+
+def test_a_year_named_by_another_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The plan budget keeps about one year's programs (each kept alive is work for the garbage collector);
+    # the ids of the years read are kept apart, so a later year naming a FY2024 program reads FY2024 no more.
+    monkeypatch.setattr("zaitaku_core.plugins.PLAN_CACHE_RECORDS", 1)
+    plugin = _YearsCounted()
+    registry = create_registry(entry_points=False, plugins=[("counted", plugin)])
+    plans = [registry.plan("counted", year) for year in (2024, 2025, 2026)]
+    assert [plan.other_year_program_ids for plan in plans] == [(), ("p-2024",), ("p-2024",)]
+    assert plugin.asked == [2024, 2025, 2026]  # FY2024's programs were evicted, its ids were not
+    registry._program_ids.clear()  # ids forgotten (PROGRAM_ID_YEARS): FY2024 is read again for them
+    assert registry.plan("counted", 2026).other_year_program_ids == ("p-2024",)
+    assert plugin.asked[3:].count(2024) == 1
+
+
 def test_checks_catalogue_does_not_grow_the_bounded_cache(
     monkeypatch: pytest.MonkeyPatch, sample_registry: Registry
 ) -> None:
