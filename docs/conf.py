@@ -128,7 +128,9 @@ def _validation_codes() -> str:
     return (
         "## The catalogue (ZK)\n\n"
         + "*scope* `city`: the check reads only what holds for every fiscal year, so a run over several years "
-        + "computes its findings once per city.\n\n"
+        + "computes its findings once per city. *scope* `programs`: the check reads the year's programs but "
+        + "never the fiscal year itself, so a report of a year whose programs are those of the year before "
+        + "reuses its findings.\n\n"
         + _table(["code", "severity", "scope", "日本語", "English"], rows)
         + "\n## Conflicts between city and national handoff rules (HC)\n\n"
         + "A handoff verdict carries these findings where the layers pull apart.\n\n"

@@ -58,13 +58,13 @@ def test_a_good_plugin_passes_and_an_opt_out_shows_as_a_skip_with_its_reason(pyt
         "    opt_out = {'test_report_renders_in_every_format': 'checked by the vendor'}\n",
     )
     # test_metadata skips: an object in a test is not an installed distribution.
-    result.assert_outcomes(passed=12, skipped=2)
+    result.assert_outcomes(passed=13, skipped=2)
     result.stdout.fnmatch_lines(["*opted out by TestDemo.opt_out: checked by the vendor*"])
 
 
 def test_an_unknown_tool_fails_with_the_plugin_city_and_record(pytester: pytest.Pytester) -> None:
     result = run(pytester, "class TestDemo(PluginConformance):\n    plugin_object = Plugin(rule_tools=['nope'])\n")
-    result.assert_outcomes(passed=11, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
+    result.assert_outcomes(passed=12, failed=2, skipped=1)  # references and the validation catalogue (ZK008)
     result.stdout.fnmatch_lines(
         [
             "*unresolved references*",
@@ -73,14 +73,23 @@ def test_an_unknown_tool_fails_with_the_plugin_city_and_record(pytester: pytest.
     )
 
 
-def test_a_city_check_that_reads_the_fiscal_year_fails(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    ("scope", "says"),
+    [
+        ("city", ["*a check declared scope='city' depends on the fiscal year*", "*demo FY2025: DM001*"]),
+        ("programs", ["*a check declared scope='programs' depends on the fiscal year*", "*demo FY2024: DM001*FY2025"]),
+    ],
+)
+def test_a_city_or_programs_check_that_reads_the_fiscal_year_fails(
+    pytester: pytest.Pytester, scope: str, says: list[str]
+) -> None:
     result = run(
         pytester,
         "from zaitaku_core.model import Severity\n"
         "from zaitaku_core.plugins import hookimpl\n"
         "from zaitaku_core.validation import check\n"
         "\n"
-        "@check('DM001', Severity.INFO, '年度で変わる', 'changes with the year', scope='city')\n"
+        f"@check('DM001', Severity.INFO, '年度で変わる', 'changes with the year', scope={scope!r})\n"
         "def by_year(self, plan):\n"
         "    if plan.fiscal_year == 2025:\n"
         "        yield self.finding(plan, '2025年度', 'FY2025')\n"
@@ -98,8 +107,8 @@ def test_a_city_check_that_reads_the_fiscal_year_fails(pytester: pytest.Pytester
         "class TestDemo(PluginConformance):\n"
         "    plugin_object = TwoYears()\n",
     )
-    result.assert_outcomes(passed=12, failed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*a check declared scope='city' depends on the fiscal year*", "*demo FY2025: DM001*"])
+    result.assert_outcomes(passed=13, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(says)
 
 
 def test_invalid_data_fails_naming_the_hook_and_the_field(pytester: pytest.Pytester) -> None:
@@ -120,7 +129,7 @@ def test_a_program_without_a_scene_must_say_why(pytester: pytest.Pytester) -> No
         "    plugin_object = Plugin(program={'scenes': [], 'provenance': WHY})\n"
     )
     result = run(pytester, body)
-    result.assert_outcomes(passed=25, failed=1, skipped=2)  # the silent one fails that check only
+    result.assert_outcomes(passed=27, failed=1, skipped=2)  # the silent one fails that check only
     result.stdout.fnmatch_lines(
         ["*TestSilent.test_programs_follow_the_scene_tagging_rule*", "*demo FY2024 p0: no scene tag and no*"]
     )

@@ -11,6 +11,7 @@ import importlib.util
 import io
 import json
 import os
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, cast
@@ -20,9 +21,11 @@ from click.testing import CliRunner
 from sample_plugins import ReportFixturePlugin
 
 from zaitaku_core import hookimpl
+from zaitaku_core.checks import Check, check
 from zaitaku_core.cli import cli
 from zaitaku_core.cli.common import current_umask
 from zaitaku_core.errors import InputError
+from zaitaku_core.model import Finding, Plan, Severity
 from zaitaku_core.plugins import Registry, create_registry
 from zaitaku_core.report import (
     FORMATS,
@@ -35,6 +38,7 @@ from zaitaku_core.report import (
     render,
     report_json_schema,
 )
+from zaitaku_core.validation import program_findings, run_checks
 
 GOLDEN = Path(__file__).parent / "golden"
 HAVE_PDF = importlib.util.find_spec("weasyprint") is not None
@@ -113,6 +117,38 @@ def test_build_reports_makes_program_sections_anew_when_a_program_changes() -> N
     )
     for key in ("overview", "coverage", "programs", "provenance"):
         assert first[key] is not second[key] and second[key] is not third[key], key
+
+
+class _CountedCheck:
+    """A plugin check of scope "programs" that notes the fiscal year of each plan it runs on."""
+
+    def __init__(self) -> None:
+        self.years: list[int] = []
+
+    @hookimpl
+    def zaitaku_validation_checks(self) -> list[Check]:
+        @check("XC001", Severity.INFO, "数える", "counts", scope="programs")
+        def counted(found: Check, plan: Plan) -> Iterator[Finding]:
+            self.years.append(plan.fiscal_year)
+            yield found.finding(plan, "取組を数えた。", "Programs counted.", field="programs")
+
+        return [counted]
+
+
+@pytest.mark.parametrize(("plugin", "runs"), [(ReportFixturePlugin, [2024]), (_ChangedIn2025, [2024, 2025, 2026])])
+def test_build_reports_runs_program_checks_again_only_when_programs_change(
+    plugin: type[ReportFixturePlugin], runs: list[int]
+) -> None:
+    counter = _CountedCheck()
+    registry = create_registry(entry_points=False, plugins=[("fixture", plugin()), ("counted", counter)])
+    reports = list(build_reports(registry, "fixture", (2024, 2025, 2026), allow_undeclared=True))
+    assert counter.years == runs
+    assert all("XC001" in render(built, "json").decode() for built in reports)
+    first, later = registry.plan("fixture", 2024), registry.plan("fixture", 2026, allow_undeclared=True)
+    checks = registry.checks()
+    found = run_checks(later, checks, program_findings=program_findings(first, checks))
+    assert found == run_checks(later, checks)  # the reused finding carries the later year
+    assert [f.fiscal_year for f in found if f.code == "XC001"] == [2026]
 
 
 def test_plan_indicator_values_in_order(registry: Registry) -> None:

@@ -17,11 +17,15 @@ from zaitaku_core.model import Finding, Plan, Severity
 __all__ = ["Check", "CheckScope", "check"]
 
 
-#: What a check reads. ``"plan"`` (the default): anything in the plan. ``"city"``: only what holds for every
-#: fiscal year (the city record, tools, indicators, handoff rules, office calendars), never the programs or
-#: ``plan.fiscal_year``; its findings are then the same for each year, and a run over several years of one
-#: city (:func:`~zaitaku_core.validation.validate_city`, :func:`~zaitaku_core.report.build_reports`) computes them once.
-CheckScope = Literal["plan", "city"]
+#: What a check reads. ``"plan"`` (the default): anything in the plan. ``"programs"``: the year's programs
+#: and what holds for every fiscal year, never ``plan.fiscal_year`` nor what follows from it
+#: (``plan.other_year_program_ids``, the plan period's aims); its findings are then the same for two years
+#: whose programs are equal but for their fiscal year, and :func:`~zaitaku_core.report.build_reports` reuses
+#: them for such a year. ``"city"``: only what holds for every fiscal year (the city record, bodies, tools,
+#: indicators, handoff rules, office calendars), never the programs or ``plan.fiscal_year``; its findings
+#: are then the same for each year, and a run over several years of one city
+#: (:func:`~zaitaku_core.validation.validate_city`, :func:`~zaitaku_core.report.build_reports`) computes them once.
+CheckScope = Literal["plan", "programs", "city"]
 
 
 @attrs.frozen
@@ -34,7 +38,8 @@ class Check:
         title_ja: What it checks, in Japanese.
         title_en: What it checks, in English.
         run: A pure function from a plan to the findings.
-        scope: What it reads (:data:`CheckScope`); ``"city"`` is a promise the conformance suite tests.
+        scope: What it reads (:data:`CheckScope`); ``"programs"`` and ``"city"`` are promises the conformance
+            suite tests.
     """
 
     code: str
@@ -42,7 +47,7 @@ class Check:
     title_ja: str
     title_en: str
     run: Callable[[Plan], Iterable[Finding]]
-    scope: CheckScope = attrs.field(default="plan", validator=attrs.validators.in_(("plan", "city")))
+    scope: CheckScope = attrs.field(default="plan", validator=attrs.validators.in_(("plan", "programs", "city")))
 
     def finding(
         self,
@@ -57,8 +62,8 @@ class Check:
         """A finding of this check about ``plan`` (and optionally one program and field).
 
         ``fiscal_year`` is the year the finding is about: by default the plan's for a check of scope
-        ``"plan"``; a check of scope ``"city"`` names the year of the value it reports, or none (then
-        :func:`~zaitaku_core.validation.run_checks` gives it the year of the plan it reports on).
+        ``"plan"``; a check of scope ``"programs"`` or ``"city"`` names the year of the value it reports, or
+        none (then :func:`~zaitaku_core.validation.run_checks` gives it the year of the plan it reports on).
         """
         if fiscal_year is None and self.scope == "plan":
             fiscal_year = plan.fiscal_year

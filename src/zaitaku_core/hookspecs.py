@@ -240,7 +240,9 @@ def zaitaku_validation_checks() -> Iterable[Check] | None:
     own catalogue is registered through this same hook by a default plugin. A check that reads only what
     holds for every fiscal year (the city record, tools, indicators, handoff rules, calendars; never the
     programs or ``plan.fiscal_year``) may say so with ``scope="city"``: runs over several years of a city
-    then compute its findings once, and the conformance suite tests the promise.
+    then compute its findings once. One that reads the year's programs but never ``plan.fiscal_year`` nor
+    what follows from it may say ``scope="programs"``: a report of a year whose programs are those of the
+    year before reuses its findings. The conformance suite tests both promises.
 
     Example::
 

@@ -42,6 +42,7 @@ __all__ = [
     "CATALOGUE",
     "PlanSource",
     "city_findings",
+    "program_findings",
     "run_checks",
     "validate_city",
     "zaitaku_validation_checks",
@@ -62,7 +63,7 @@ def _labels(member: Any) -> ByLanguage:
 # reading a member from its Enum class costs about 0.1 us on Python 3.11, and these loops run 60 times a plan.
 
 
-@check("ZK001", Severity.WARNING, *ja_en(N_("Program not mapped to a national item")))
+@check("ZK001", Severity.WARNING, *ja_en(N_("Program not mapped to a national item")), scope="programs")
 def _program_has_item(self: Check, plan: Plan) -> Iterator[Finding]:
     for program in plan.programs:
         if program.old_item is None and program.new_item is None:
@@ -76,7 +77,7 @@ def _program_has_item(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK002", Severity.WARNING, *ja_en(N_("A required national item has no program")))
+@check("ZK002", Severity.WARNING, *ja_en(N_("A required national item has no program")), scope="programs")
 def _required_items_covered(self: Check, plan: Plan) -> Iterator[Finding]:
     covered = {p.new_item for p in plan.programs}
     for item in NewItem:
@@ -87,7 +88,7 @@ def _required_items_covered(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK003", Severity.WARNING, *ja_en(N_("A care scene no program serves")))
+@check("ZK003", Severity.WARNING, *ja_en(N_("A care scene no program serves")), scope="programs")
 def _scenes_served(self: Check, plan: Plan) -> Iterator[Finding]:
     served = {tag.scene for program in plan.programs for tag in program.scenes}
     for scene in CareScene:
@@ -186,7 +187,7 @@ def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK008", Severity.ERROR, *ja_en(N_("Duplicate id")))
+@check("ZK008", Severity.ERROR, *ja_en(N_("Duplicate id")), scope="programs")
 def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
     groups = {
         "programs": [p.id for p in plan.programs],
@@ -209,7 +210,7 @@ def _unique_ids(self: Check, plan: Plan) -> Iterator[Finding]:
                 )
 
 
-@check("ZK009", Severity.ERROR, *ja_en(N_("Reference to a tool that does not exist")))
+@check("ZK009", Severity.ERROR, *ja_en(N_("Reference to a tool that does not exist")), scope="programs")
 def _tool_references(self: Check, plan: Plan) -> Iterator[Finding]:
     known = {tool.id for tool in plan.tools}
     refs = [("programs", p.id, "tools", p.tools) for p in plan.programs if not known.issuperset(p.tools)]
@@ -320,7 +321,7 @@ def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
             )
 
 
-@check("ZK015", Severity.INFO, *ja_en(N_("An action owner not among the city's organisations")))
+@check("ZK015", Severity.INFO, *ja_en(N_("An action owner not among the city's organisations")), scope="programs")
 def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
     known = {o.name for o in (*plan.city.organizations, *plan.city.operators)}
     for program in plan.programs:
@@ -384,7 +385,7 @@ def _unexplained(plan: Plan) -> Iterator[tuple[str, Provenance]]:
                     yield f"{group}[{record.id}].provenance.{key}", provenance
 
 
-@check("ZK017", Severity.WARNING, *ja_en(N_("An inferred fact without a reason")))
+@check("ZK017", Severity.WARNING, *ja_en(N_("An inferred fact without a reason")), scope="programs")
 def _inferences_explained(self: Check, plan: Plan) -> Iterator[Finding]:
     for path, provenance in _unexplained(plan):
         key = path.rsplit(".", 1)[-1]
@@ -513,16 +514,24 @@ def zaitaku_validation_checks() -> tuple[Check, ...]:
 
 
 def run_checks(
-    plan: Plan, checks: Iterable[Check], *, city_findings: Iterable[Finding] | None = None
+    plan: Plan,
+    checks: Iterable[Check],
+    *,
+    city_findings: Iterable[Finding] | None = None,
+    program_findings: Iterable[Finding] | None = None,
 ) -> tuple[Finding, ...]:
     """Run ``checks`` over ``plan``; findings sorted by severity, code and location.
 
     A check that raises does not hide the others: it becomes an error finding ``ZK000`` naming it.
     ``city_findings`` are what :func:`city_findings` found on another fiscal year's plan of the same city:
-    given, the checks of scope ``"city"`` are not run again and those findings stand for them. Every finding
-    returned carries a fiscal year: the one it names, else the plan's.
+    given, the checks of scope ``"city"`` are not run again and those findings stand for them.
+    ``program_findings`` are what :func:`program_findings` found on a plan of the same city whose programs
+    and records are those of ``plan`` (its fiscal year aside): given, the checks of scope ``"programs"`` are
+    not run again. Every finding returned carries a fiscal year: the one it names, else the plan's.
     """
-    return _stamped(_run(plan, checks, city_findings), plan.fiscal_year)
+    given = {"city": city_findings, "programs": program_findings}
+    found = _run(plan, checks, {scope: findings for scope, findings in given.items() if findings is not None})
+    return _stamped(found, plan.fiscal_year)
 
 
 def _stamped(findings: tuple[Finding, ...], fiscal_year: int) -> tuple[Finding, ...]:
@@ -535,10 +544,11 @@ def _stamped(findings: tuple[Finding, ...], fiscal_year: int) -> tuple[Finding, 
     )
 
 
-def _run(plan: Plan, checks: Iterable[Check], city_findings: Iterable[Finding] | None) -> tuple[Finding, ...]:
-    findings: list[Finding] = [] if city_findings is None else list(city_findings)
+def _run(plan: Plan, checks: Iterable[Check], given: dict[str, Iterable[Finding]]) -> tuple[Finding, ...]:
+    """The findings of ``checks`` on ``plan`` but those of a scope in ``given``, whose findings stand for them."""
+    findings: list[Finding] = [finding for found in given.values() for finding in found]
     for item in checks:
-        if city_findings is not None and item.scope == "city":
+        if item.scope in given:
             continue
         try:
             findings.extend(item.run(plan))
@@ -566,7 +576,14 @@ def city_findings(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
     """The findings of the checks of scope ``"city"`` on ``plan``, for :func:`run_checks` on the city's
     plans of other fiscal years. A finding that names no fiscal year of its own has none here: it holds for
     every year, and :func:`run_checks` gives it the year of each plan it reports on."""
-    return _run(plan, [item for item in checks if item.scope == "city"], None)
+    return _run(plan, [item for item in checks if item.scope == "city"], {})
+
+
+def program_findings(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
+    """The findings of the checks of scope ``"programs"`` on ``plan``, for :func:`run_checks` on a plan of
+    another fiscal year of the same city whose programs are those of ``plan`` but for their fiscal year (and
+    its other records the same). A finding that names no fiscal year of its own has none here."""
+    return _run(plan, [item for item in checks if item.scope == "programs"], {})
 
 
 class PlanSource(Protocol):

@@ -44,7 +44,7 @@ from zaitaku_core.report.charts import (
     target_number,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
-from zaitaku_core.validation import city_findings, run_checks
+from zaitaku_core.validation import city_findings, program_findings, run_checks
 
 if TYPE_CHECKING:
     from zaitaku_core.activity.derive import LogActuals
@@ -989,9 +989,9 @@ def build_reports(
     covering every fiscal year, and the findings of checks of scope ``"city"``) is made once and shared, so a
     run over many years or many cities does that work once per city. A year whose programs are those of the
     year before (equal in every field but the fiscal year, as a plan period's programs are) shares that year's
-    sections made of them (overview, coverage, programs, bodies, tools, inferred facts) as well, and a shared
-    section is written to JSON once. A year the city does not declare is an
-    :class:`~zaitaku_core.errors.UndeclaredFiscalYearError` unless ``allow_undeclared``.
+    sections made of them (overview, coverage, programs, bodies, tools, inferred facts) and the findings of
+    its checks of scope ``"programs"`` as well, and a shared section is written to JSON once. A year the city
+    does not declare is an :class:`~zaitaku_core.errors.UndeclaredFiscalYearError` unless ``allow_undeclared``.
     """
     years = registry.city(city_id).fiscal_years if fiscal_years is None else fiscal_years
     checks = registry.checks()
@@ -999,7 +999,8 @@ def build_reports(
     city_date: date | None = None
     shared_findings: tuple[Finding, ...] = ()
     counted: tuple[Indicator, ...] | None = None
-    before: tuple[tuple[object, ...], _YearSections] | None = None  # the last year's sections and their key
+    # The last year's key (_year_key), its sections and the findings of its checks of scope "programs".
+    before: tuple[tuple[object, ...], _YearSections, tuple[Finding, ...]] | None = None
     for year in years:
         plan = registry.plan(city_id, year, allow_undeclared=allow_undeclared)
         if actuals is not None:  # the actuals counted from an activity log, applied once per city
@@ -1009,13 +1010,13 @@ def build_reports(
             city_sections = (_handoff(plan, lang, inferred), _indicators(plan, lang, actuals))
             city_date = _city_date(plan)
             shared_findings = city_findings(plan, checks)
-        findings = run_checks(plan, checks, city_findings=shared_findings)
+        key = _year_key(plan)
+        if before is None or key != before[0]:
+            before = (key, _year_sections(plan, lang, inferred), program_findings(plan, checks))
+        findings = run_checks(plan, checks, city_findings=shared_findings, program_findings=before[2])
         if actuals is not None:  # about any year of the indicators' table, which every report shows whole
             findings = (*findings, *actuals.findings)
         data_date = None if issued else _data_date(plan, city_date)
-        key = _year_key(plan)
-        if before is None or key != before[0]:
-            before = (key, _year_sections(plan, lang, inferred))
         yield _plan_report(registry, plan, findings, city_sections, before[1], lang, issued, data_date, inferred)
 
 
@@ -1088,7 +1089,8 @@ def _year_key(plan: Plan) -> tuple[object, ...]:
     a plan period is one such program in each of its years). The city's records are the registry's cached
     tuples, the same objects every year (a tuple compares its items by identity first).
     """
-    return (plan.city, plan.tools, plan.bodies, plan.handoff_rules, plan.indicators, list(map(_content, plan.programs)))
+    records = (plan.city, plan.tools, plan.bodies, plan.handoff_rules, plan.indicators, plan.calendars)
+    return (*records, list(map(_content, plan.programs)))
 
 
 def _content(program: Program) -> dict[str, object]:

@@ -35,7 +35,7 @@ from zaitaku_core.model import HandoffRule, Plan, RuleBasis, Severity, Tool
 from zaitaku_core.plugins import Registry, create_registry
 from zaitaku_core.report import FORMATS, Report, build_report, render
 from zaitaku_core.testing.strategies import contact_logs, handoff_events
-from zaitaku_core.validation import CATALOGUE, city_findings, run_checks, validate_city
+from zaitaku_core.validation import CATALOGUE, city_findings, program_findings, run_checks, validate_city
 
 __all__ = ["PluginConformance"]
 
@@ -241,6 +241,28 @@ class PluginConformance:
                     problems.append(f"{city_id} FY{year}: {', '.join(codes)} differ from FY{years[0]}")
         assert not problems, (
             f"plugin {self._name()!r}: a check declared scope='city' depends on the fiscal year:\n{_listing(problems)}"
+        )
+
+    def test_program_checks_ignore_the_fiscal_year(self, registry: Registry) -> None:
+        """Checks of scope ``"programs"`` (the core's and the plugin's) read the year's programs but not the
+        fiscal year: each year's plan, moved to another year with the same programs, gives the same findings.
+        """
+        checks = registry.checks()
+        problems = []
+        for city_id in self._cities(registry):
+            for year in registry.city(city_id).fiscal_years:
+                plan = registry.plan(city_id, year)
+                found = program_findings(plan, checks)
+                other = year + 1 if year < 2100 else year - 1
+                programs = tuple(program.model_copy(update={"fiscal_year": other}) for program in plan.programs)
+                moved = plan.model_copy(update={"fiscal_year": other, "programs": programs})
+                again = program_findings(moved, checks)
+                if again != found:
+                    codes = sorted({f.code for f in set(found) ^ set(again)})
+                    problems.append(f"{city_id} FY{year}: {', '.join(codes)} differ when it is FY{other}")
+        assert not problems, (
+            f"plugin {self._name()!r}: a check declared scope='programs' depends on the fiscal year:\n"
+            f"{_listing(problems)}"
         )
 
     def test_handoff_rules_hold_the_engine_properties(self, registry: Registry) -> None:
