@@ -7,7 +7,9 @@ national holidays and 29 Dec – 3 Jan, hours 08:45–17:30, unless a test says 
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import date, datetime
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -26,8 +28,10 @@ from zaitaku_core.handoff import (
     national_addons,
     windows,
 )
+from zaitaku_core.handoff import batch as batch_module
+from zaitaku_core.handoff.batch import batch_windows
 from zaitaku_core.model import HandoffRule
-from zaitaku_core.testing.handoff import assert_batch_equals_scalar
+from zaitaku_core.testing.handoff import assert_batch_equals_scalar, batch_columns
 from zaitaku_core.testing.strategies import contact_logs, handoff_events, office_calendar_specs
 
 OFFICE = BusinessCalendar.build(closed_weekdays="sat,sun")
@@ -385,6 +389,35 @@ def test_batch_equals_per_event(
     # reading: the columnar path answers exactly as the per-event one.
     events, logs = batch
     assert_batch_equals_scalar(events, logs, calendar, options)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(calendars, event_batches(), READING_SETS, st.integers(1, 4), st.randoms(use_true_random=False))
+def test_batch_in_small_chunks_with_contacts_in_any_order_equals_per_event(
+    calendar: BusinessCalendar,
+    batch: tuple[list[Event], list[list[Contact]]],
+    options: HandoffOptions,
+    chunk: int,
+    shuffle: random.Random,
+) -> None:
+    # evaluate_batch and batch_windows work through the rows a chunk at a time (65,536 rows): with chunks of
+    # a few rows every chunk boundary, kinds missing from a chunk and contacts in no event order are met.
+    events, logs = batch
+    columns, contacts = batch_columns(events, logs)
+    order = list(range(len(contacts["event"])))
+    shuffle.shuffle(order)
+    with patch.object(batch_module, "_CHUNK", chunk):
+        assert_batch_equals_scalar(events, logs, calendar, options)
+        small = evaluate_batch(
+            columns, {name: values[order] for name, values in contacts.items()}, calendar=calendar, options=options
+        )
+        windows_small = batch_windows(columns["kind"], columns["at"], calendar, options)
+    whole = evaluate_batch(columns, contacts, calendar=calendar, options=options)
+    assert list(small) == list(whole)
+    for name, values in whole.items():
+        assert np.array_equal(small[name], values, equal_nan=values.dtype.kind == "M"), name
+    for name, values in batch_windows(columns["kind"], columns["at"], calendar, options).items():
+        assert np.array_equal(windows_small[name], values, equal_nan=True), name
 
 
 HAND_WORKED: list[tuple[Event, list[Contact]]] = [
