@@ -160,3 +160,50 @@ def test_a_pydantic_error_of_a_command_is_one_line_naming_the_field(capsys: pyte
     assert main(["handoff", "asahikawa", "--event", "bogus", "--at", "2025-01-03T19:10"]) == EXIT_INVALID
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "[framework-code]" in err and "[項目 'kind']" in err
+
+
+def test_several_field_errors_read_in_the_runs_language(capsys: pytest.CaptureFixture[str]) -> None:
+    """A command whose input fails several fields at once (a pydantic error with two errors, reaching the
+    CLI's one error path) names each field in the run's language, through the catalogue."""
+    args = ["handoff", "asahikawa", "--event", "bogus", "--at", "2024-07-01T10:00", "--stay-in", "nowhere"]
+    assert main(["--lang", "ja", *args]) == EXIT_INVALID
+    japanese = capsys.readouterr().err
+    assert japanese.startswith("エラー [input] 入力値が正しくありません: kind: EventKind に 'bogus' はありません。")
+    assert "; stay_in: ActorKind に 'nowhere' はありません。" in japanese
+    assert "unknown" not in japanese and "expected one of" not in japanese
+    assert main(["--lang", "en", *args]) == EXIT_INVALID
+    english = capsys.readouterr().err
+    assert english.startswith("error [input] kind: unknown EventKind 'bogus'; expected one of: ")
+    assert "; stay_in: unknown ActorKind 'nowhere'" in english
+
+
+def test_str_of_an_error_points_where_the_error_line_does(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``str(err)`` in Python and the CLI's line name the same address and say which kind it is: a configured
+    page, a local build, or the published site (never a dead link)."""
+    from zaitaku_core import create_registry
+    from zaitaku_core.errors import UnknownCityError
+
+    def raised() -> UnknownCityError:
+        with pytest.raises(UnknownCityError) as caught:
+            create_registry().city("nowhere")
+        return caught.value
+
+    monkeypatch.setenv("ZAITAKU_DOCS_URL", "https://intranet.example/zaitaku/errors.html")
+    err = raised()
+    see = "see: https://intranet.example/zaitaku/errors.html#unknown-city (configured documentation)"
+    assert str(err).endswith(f" ({see})") and err.doc_url == "https://intranet.example/zaitaku/errors.html#unknown-city"
+    main(["--lang", "en", "plan", "nowhere", "--fy", "2024"])
+    assert capsys.readouterr().err.rstrip().endswith(f"— {see}")
+    monkeypatch.delenv("ZAITAKU_DOCS_URL")
+    reference = docs_reference()
+    kind = {"local": "local documentation build", "published": "published site"}[reference.kind]
+    err = raised()
+    assert str(err).endswith(f"(see: {reference.address}#unknown-city ({kind}))")
+    assert err.doc_url == f"{reference.address}#unknown-city"
+    main(["--lang", "en", "plan", "nowhere", "--fy", "2024"])
+    assert capsys.readouterr().err.rstrip().endswith(f"— {err.reference('en')}")
+    main(["--lang", "ja", "plan", "nowhere", "--fy", "2024"])
+    assert capsys.readouterr().err.rstrip().endswith(f"— {err.reference('ja')}")
+    assert err.reference("ja").startswith("詳細: ")

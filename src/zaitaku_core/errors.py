@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Self
 
-from zaitaku_core.i18n import N_, ByLanguage, tr
+from zaitaku_core.i18n import N_, NP_, ByLanguage, tr, translate
 
 __all__ = [
     "DOCS_ERRORS_URL",
@@ -27,6 +27,8 @@ __all__ = [
     "LOCAL_ERRORS_PAGE",
     "LOCATION_LABELS",
     "PYDANTIC_MESSAGES",
+    "REFERENCE_KINDS",
+    "WRITTEN",
     "ActivityImportError",
     "ActivityLogError",
     "CalendarRangeError",
@@ -52,6 +54,7 @@ __all__ = [
     "ZaitakuError",
     "docs_reference",
     "field_error_text",
+    "field_errors_text",
 ]
 
 #: Base address of the published error reference page; each code is an anchor on it.
@@ -114,6 +117,16 @@ def _complete_reference(page: Path) -> str | None:
     return page.as_uri() if all(f'id="{code}"' in text for code in codes) else None
 
 
+#: How an error names the kind of :class:`DocsReference` it points at (catalogue texts, shared with the CLI's
+#: error line), and the word before the address.
+REFERENCE_KINDS: dict[str, str] = {
+    "local": NP_("error line", "local documentation build"),
+    "configured": NP_("error line", "configured documentation"),
+    "published": NP_("error line", "published site"),
+}
+_SEE = NP_("error line", "see")
+
+
 def docs_reference() -> DocsReference:
     """The error reference to point a person at: ``$ZAITAKU_DOCS_URL`` if set, else a local documentation
     build if one exists beside the installed source (``docs/_build/html``) and documents every error code,
@@ -141,12 +154,18 @@ class ZaitakuError(Exception):
         values: The placeholders of a catalogue ``message``; a :class:`~zaitaku_core.i18n.ByLanguage` value
             reads differently per language. ``message`` (the attribute) is always the English text.
 
-    ``str(err)`` is the English message with its location and the full address of the error's section in
-    the published reference; :meth:`describe` gives the message in either language without the address.
+    ``str(err)`` is the English message with its location and :meth:`reference`: the full address of the
+    error's section in the error reference that :func:`docs_reference` finds (a local documentation build, a
+    configured page or the published site, never a dead link) and which of them it is, as the CLI's error
+    line says it; :meth:`describe` gives the message in either language without the address.
 
     >>> err = ZaitakuError("something broke", location={"plugin": "asahikawa"})
-    >>> err.code, str(err)
-    ('zaitaku', "something broke [plugin 'asahikawa'] (see https://zaitaku-core.readthedocs.io/en/latest/reference/errors.html#zaitaku)")
+    >>> err.code, str(err) == f"something broke [plugin 'asahikawa'] ({err.reference()})"
+    ('zaitaku', True)
+    >>> err.reference().replace(docs_reference().address, "…") in {
+    ...     "see: …#zaitaku (published site)", "see: …#zaitaku (local documentation build)",
+    ...     "see: …#zaitaku (configured documentation)"}
+    True
     >>> err.describe("ja")
     "予期しないエラー: something broke [プラグイン 'asahikawa']"
     """
@@ -171,8 +190,18 @@ class ZaitakuError(Exception):
 
     @property
     def doc_url(self) -> str:
-        """Address of this error's section in the published error reference."""
-        return f"{DOCS_ERRORS_URL}#{self.code}"
+        """Address of this error's section in the error reference :func:`docs_reference` finds (a local
+        build, a configured page, else the published site)."""
+        return f"{docs_reference().address}#{self.code}"
+
+    def reference(self, lang: str = "en") -> str:
+        """Where this error is explained, in ``lang``: ``see: <address>#<code> (published site)`` /
+        ``詳細: <address>#<code> (公開サイト)``, naming the kind of :func:`docs_reference` (local build, configured
+        page or published site)."""
+        chosen = "ja" if lang == "ja" else "en"
+        found = docs_reference()
+        kind = translate(REFERENCE_KINDS[found.kind], chosen)
+        return f"{translate(_SEE, chosen)}: {found.address}#{self.code} ({kind})"
 
     def describe(self, lang: Literal["ja", "en"] | str = "en") -> str:
         """The message and its location, in Japanese (``"ja"``: headed by :attr:`title_ja`) or English."""
@@ -183,7 +212,7 @@ class ZaitakuError(Exception):
         return f"{self.title_ja}: {text}" if lang == "ja" else text
 
     def __str__(self) -> str:
-        return f"{self.describe('en')} (see {self.doc_url})"
+        return f"{self.describe('en')} ({self.reference('en')})"
 
     def restated(self, template: str, values: Mapping[str, object]) -> Self:
         """A copy of this error (same class, code and location) that says ``template`` filled with ``values``.
@@ -369,8 +398,26 @@ def field_error_text(error: Mapping[str, Any]) -> ByLanguage:
         return ByLanguage(english, english)
 
 
-#: The catalogue-free template of a message already written in each language (a ByLanguage ``text``).
-_AS_WRITTEN = "{text}"
+def field_errors_text(errors: Iterable[Mapping[str, Any]]) -> ByLanguage:
+    """pydantic's errors (``ValidationError.errors()``) as ``field: what; field: what`` in each language: a
+    library error raised in a validator says its own message, any other :func:`field_error_text`'s. Only the
+    messages and field paths: pydantic's ``input`` may be personal data and is never echoed."""
+    parts: dict[str, list[str]] = {"ja": [], "en": []}
+    for error in errors:
+        field = ".".join(str(part) for part in error.get("loc", ())) or "-"
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, ZaitakuError):
+            said = ByLanguage(cause.message_in("ja"), cause.message_in("en"))
+        else:
+            said = field_error_text(error)
+        parts["ja"].append(f"{field}: {said.ja}")
+        parts["en"].append(f"{field}: {said.en}")
+    return ByLanguage("; ".join(parts["ja"]), "; ".join(parts["en"]))
+
+
+#: The catalogue-free template of a message already written in each language: ``InputError(WRITTEN,
+#: values={"text": ByLanguage(ja, en)})`` says ``ja`` or ``en``.
+WRITTEN = "{text}"
 
 
 class PluginDataError(PluginError, ValueError):
@@ -402,7 +449,7 @@ class PluginDataError(PluginError, ValueError):
             japanese = [(where, _in(what, "ja")) for where, what in given]
             headline = {lang: _filled(message, values or {}, lang) for lang in ("ja", "en")}
             text = ByLanguage(_with_errors(headline["ja"], japanese), _with_errors(headline["en"], self.errors))
-            super().__init__(_AS_WRITTEN, location=location, values={"text": text})
+            super().__init__(WRITTEN, location=location, values={"text": text})
 
 
 def _in(text: str | ByLanguage, lang: str) -> str:

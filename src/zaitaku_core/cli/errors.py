@@ -86,10 +86,6 @@ _WORDS: Final = {
     "internal": NP_("error line", "internal error"),
     "usage": NP_("error line", "usage"),
     "help": NP_("error line", "help"),
-    "see": NP_("error line", "see"),
-    "local": NP_("error line", "local documentation build"),
-    "configured": NP_("error line", "configured documentation"),
-    "published": NP_("error line", "published site"),
     "report": NP_(
         "error line", "this is a bug in zaitaku-core: please run again with --debug and report it with that output"
     ),
@@ -142,7 +138,7 @@ def _is_validation_error(exc: BaseException) -> bool:
 
 def _as_library_error(exc: BaseException) -> BaseException:
     """A stray OSError or pydantic ValidationError as the library error it stands for."""
-    from zaitaku_core.errors import FileAccessError, InputError, ZaitakuError
+    from zaitaku_core.errors import WRITTEN, FileAccessError, InputError, ZaitakuError, field_errors_text
 
     if isinstance(exc, OSError):
         where = {"file": os.fsdecode(exc.filename)} if exc.filename is not None else None
@@ -157,26 +153,22 @@ def _as_library_error(exc: BaseException) -> BaseException:
             cause = causes[0]
             cause.location = {**cause.location, "field": fields[0]} if fields[0] else cause.location
             return cause
-        parts = [
-            f"{field or '-'}: {cause.message if isinstance(cause, ZaitakuError) else error['msg']}"
-            for field, cause, error in zip(fields, causes, errors, strict=True)
-        ]
-        return InputError("; ".join(parts))
+        # Several: each field's message in the run's language (the error line picks it), through the catalogue.
+        return InputError(WRITTEN, values={"text": field_errors_text(errors)})
     return exc
 
 
 def error_line(exc: BaseException, lang: str | None = None, *, warning: bool = False) -> str:
     """The one line printed for ``exc`` (without the "please report" line of an internal error); headed
     "警告" / "warning" instead of "エラー" / "error" when ``warning``."""
-    from zaitaku_core.errors import ZaitakuError, docs_reference
+    from zaitaku_core.errors import ZaitakuError
 
     words = _words(lang)
     exc = _as_library_error(exc)
     if isinstance(exc, ZaitakuError):
-        reference = docs_reference()
-        see = f"{words['see']}: {reference.address}#{exc.code} ({words[reference.kind]})"
+        chosen = resolve_lang(lang)
         head = words["warning" if warning else "error"]
-        return one_line(f"{head} [{exc.code}] {exc.describe(resolve_lang(lang))} — {see}")
+        return one_line(f"{head} [{exc.code}] {exc.describe(chosen)} — {exc.reference(chosen)}")
     if isinstance(exc, click.UsageError):
         hint = ""
         if exc.ctx is not None:
