@@ -87,9 +87,16 @@ def updated(lang: str, template: Catalog) -> Catalog:
     catalog = read(path, lang) if path.exists() else Catalog(locale=lang, domain="zaitaku", fuzzy=False, **METADATA)
     catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
     for message in catalog:
-        if message.id and lang == SOURCE_LANGUAGE and not message.string:
-            message.string = message.id
+        if message.id and lang == SOURCE_LANGUAGE and not all(forms(message.string)):
+            message.string = message.id  # a counted text (NN_): its singular and plural
     return catalog
+
+
+def forms(text: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    """The forms of a message's text: one, or (a counted text, NN_) one per plural form of its language."""
+    if isinstance(text, tuple | list):
+        return [str(form or "") for form in text]
+    return [text or ""]
 
 
 def problems() -> Iterator[str]:
@@ -106,8 +113,10 @@ def problems() -> Iterator[str]:
         for context, message in sorted(held - wanted, key=str):
             yield f"{lang}: no longer in the code: {message!r}" + (f" (context {context!r})" if context else "")
         for m in catalog:
-            if m.id and (not m.string or m.fuzzy):
+            if m.id and (not all(forms(m.string)) or m.fuzzy):
                 yield f"{lang}: untranslated or fuzzy: {m.id!r}"
+            elif m.id and m.pluralizable and len(forms(m.string)) != catalog.num_plurals:
+                yield f"{lang}: {m.id!r} needs {catalog.num_plurals} plural form(s)"
         if not mo_path(lang).exists() or mo_path(lang).read_bytes() != mo_bytes(catalog):
             yield f"{mo_path(lang).relative_to(ROOT)} is not its .po compiled: run compile"
 

@@ -356,7 +356,7 @@ def test_cli_row_errors_are_in_the_language_of_the_run(log_path: Path, tmp_path:
     en = _cli("--lang", "en", *command).stderr
     assert "活動記録に取り込めません" in ja and "1件の行に誤りがあるため" in ja
     assert "bad.csv:2 参加者数: 0以上の整数で書いてください: 'abc'" in ja and "not a whole number" not in ja
-    assert "1 rows are not valid; nothing was written" in en
+    assert "1 row is not valid; nothing was written" in en
     assert "bad.csv:2 参加者数: not a whole number of 0 or more: 'abc'" in en and "整数" not in en
     assert " / " not in ja and " / " not in en  # one language, not both on one line
 
@@ -558,6 +558,39 @@ def test_cli_correct_delete_and_changes(log_path: Path, tmp_path: Path) -> None:
     assert [(c["action"], c["row_id"]) for c in history] == [("correct", "r-1"), ("correct", "r-2"), ("delete", "r-1")]
     assert history[1]["before"]["participants"] == 8 and history[1]["after"]["participants"] == 9
     assert history[2]["reason"] == "重複" and "delete\tsample" in run("changes").output
+
+
+def test_cli_counts_read_in_the_singular_and_the_plural(log_path: Path, tmp_path: Path) -> None:
+    """What the log commands count ("1 row", "2 rows"; "deleted 1 entry") reads right in English, and in
+    Japanese with its one form."""
+    from click.testing import CliRunner
+
+    from zaitaku_core.cli import cli
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+
+    def run(lang: str, *args: str) -> Result:
+        return CliRunner().invoke(cli, ["--lang", lang, "log", "--db", str(log_path), *args], obj=registry)
+
+    one = write(tmp_path / "one.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,10,4\n")
+    two = write(
+        tmp_path / "two.csv", CORRECTABLE + "r-2,2024-05-02,sample,p1,会議,8,\nr-3,2024-05-03,sample,p1,会議,7,\n"
+    )
+    assert run("en", "import", str(one)).output.startswith("one.csv: 1 row, 1 new, 0 already in the log")
+    assert run("ja", "import", str(two)).output.startswith("two.csv: 2行、新規 2件、記録済み 0件")
+    assert run("en", "import", str(two)).output.startswith("two.csv: 2 rows, 0 new, 2 already in the log")
+    entries = {record["row_id"]: record["entry"] for record in json.loads(run("en", "list", "--json").output)}
+    deleted = run("en", "delete", "--city", "sample", "--entry", str(entries["r-1"]), "--reason", "重複")
+    assert deleted.output == "deleted 1 entry\n"
+    both = [str(entries["r-2"]), str(entries["r-3"])]
+    assert run(
+        "ja", "delete", "--city", "sample", "--entry", both[0], "--entry", both[1], "--reason", "重複"
+    ).output == ("2件を削除しました\n")
+    bad = write(
+        tmp_path / "bad.csv", CORRECTABLE + "r-9,2024-05-01,sample,p1,会議,x,\nr-8,2024-05-01,sample,p1,会議,y,\n"
+    )
+    refused = run("en", "import", str(bad))
+    assert refused.exit_code == 1 and "2 rows are not valid; nothing was written" in str(refused.exception)
 
 
 # --- the log sheet of the plan workbook -------------------------------------------------------------------

@@ -3,6 +3,7 @@ messages and pydantic's common ones in Japanese with ``--lang ja``, pydantic's E
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,14 @@ import pytest
 from zaitaku_core.cli import main
 from zaitaku_core.cli.errors import EXIT_INVALID
 from zaitaku_core.cli.scaffold import scaffold_city_folder
-from zaitaku_core.errors import PYDANTIC_MESSAGES, PluginDataError, field_error_text
-from zaitaku_core.i18n import translate
+from zaitaku_core.errors import (
+    PYDANTIC_COUNTS,
+    PYDANTIC_MESSAGES,
+    PYDANTIC_OTHER,
+    PluginDataError,
+    field_error_text,
+)
+from zaitaku_core.i18n import PLURAL_SEPARATOR, tr, translate
 from zaitaku_core.plugins import create_registry, hookimpl
 
 
@@ -56,25 +63,102 @@ def test_invalid_plugin_data_reads_in_the_users_language(
             assert "Value error" not in line and "Extra inputs" not in line
 
 
+#: A kana or kanji: a text in Japanese.
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _example_context(example: dict[str, Any] | None, n: int) -> dict[str, Any]:
+    """pydantic's example ``ctx`` of an error type with its numbers set to ``n`` and its texts filled."""
+    return {
+        key: n if isinstance(value, int) or value is None else (value or "x") for key, value in (example or {}).items()
+    }
+
+
+def _all_pydantic_errors() -> list[dict[str, Any]]:
+    from pydantic_core._pydantic_core import list_all_errors
+
+    return list(list_all_errors())
+
+
 def test_pydantic_messages_are_what_pydantic_says() -> None:
-    """The table's English texts are pydantic's own messages for those types (filled the same way), so a
-    pydantic upgrade that rewords one shows here rather than as a stale translation."""
-    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+    """Each text of the table is pydantic's own message for its type (or the part of it the Japanese says),
+    filled the same way, singular and plural: a pydantic upgrade that rewords one shows here rather than as a
+    stale translation. The counted ones count the ``ctx`` value PYDANTIC_COUNTS names."""
+    from pydantic_core import PydanticKnownError
 
-    class Probe(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        name: str = Field(max_length=2)
-        count: int = Field(ge=1)
+    known = {error["type"]: error for error in _all_pydantic_errors()}
+    assert set(PYDANTIC_MESSAGES) <= set(known), set(PYDANTIC_MESSAGES) - set(known)
+    assert set(PYDANTIC_COUNTS) == {t for t, text in PYDANTIC_MESSAGES.items() if PLURAL_SEPARATOR in text}
+    for kind, template in PYDANTIC_MESSAGES.items():
+        for n in (1, 3):
+            context = _example_context(known[kind]["example_context"], n)
+            theirs = PydanticKnownError(kind, context or None).message()  # type: ignore[arg-type]
+            values = {**context, "count": context.get(PYDANTIC_COUNTS.get(kind, ""), n)}
+            ours = tr(template, "en", **values)
+            assert ours in theirs, (kind, n, ours, theirs)
+            error = {"type": kind, "msg": theirs, "ctx": context}
+            text = field_error_text(error)
+            assert text.en == theirs and text.ja == tr(template, "ja", **values), kind
 
-    with pytest.raises(ValidationError) as caught:
-        Probe.model_validate({"name": "abc", "count": 0, "other": 1})
-    with pytest.raises(ValidationError) as missing:
-        Probe.model_validate({})
-    for error in [*caught.value.errors(), *missing.value.errors()]:
-        template = PYDANTIC_MESSAGES[error["type"]]
-        assert template.format(**error.get("ctx", {})) == error["msg"]
-        text = field_error_text(error)
-        assert text.en == error["msg"] and text.ja == translate(template, "ja").format(**error.get("ctx", {}))
+
+def test_every_pydantic_error_type_reads_in_japanese() -> None:
+    """Whatever error type pydantic raises, the Japanese line says it in Japanese (a type the table does not
+    hold: that the value is not valid, naming the type), never an English sentence; the English line stays
+    pydantic's message."""
+    from pydantic_core import PydanticKnownError
+
+    for known in _all_pydantic_errors():
+        kind = known["type"]
+        context = _example_context(known["example_context"], 2)
+        try:
+            english = PydanticKnownError(kind, context or None).message()  # type: ignore[arg-type]
+        except TypeError:  # a context pydantic's example cannot fill (too_long's optional actual_length)
+            context = {**context, "actual_length": 3}
+            english = PydanticKnownError(kind, context).message()  # type: ignore[arg-type]
+        text = field_error_text({"type": kind, "msg": english, "ctx": context})
+        assert text.en == english
+        assert JAPANESE.search(text.ja), (kind, text.ja)
+        # the Japanese text itself (its values aside: a pattern, a class name) has no English word in it
+        said = translate(PYDANTIC_MESSAGES.get(kind, PYDANTIC_OTHER), "ja", 2)
+        assert not re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}|pydantic|true|false|[A-Z]{2,}|YYYY-MM-DD|HH:MM", "", said)), said
+        if kind not in PYDANTIC_MESSAGES:
+            assert text.ja == f"値が正しくありません（pydantic のエラー種別: {kind}）"
+    assert field_error_text({"type": "a_type_of_tomorrow", "msg": "Something new"}).ja == (
+        "値が正しくありません（pydantic のエラー種別: a_type_of_tomorrow）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "japanese", "english"),
+    [
+        (  # a list shorter than its minimum
+            "fiscal_years = [2024]",
+            "fiscal_years = []",
+            "city.fiscal_years: 1個以上にしてください（0個です）",
+            "city.fiscal_years: Tuple should have at least 1 item after validation, not 0",
+        ),
+        (  # an empty name: one character at least, in the singular
+            'name = "釧路市"',
+            'name = ""',
+            "city.municipality.name: 1文字以上で書いてください",
+            "city.municipality.name: String should have at least 1 character [",
+        ),
+        (  # a text where a number was meant
+            'id = "kushiro"',
+            'id = "kushiro"\naim = 5',
+            "city.aim: 文字列で指定してください",
+            "city.aim: Input should be a valid string",
+        ),
+    ],
+)
+def test_more_pydantic_errors_in_city_data_read_in_the_users_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, japanese: str, english: str
+) -> None:
+    folder = _city_folder(tmp_path, old, new)
+    for lang, expected in (("ja", japanese), ("en", english)):
+        assert main(["--lang", lang, "--data-dir", str(folder), "validate", "kushiro"]) == EXIT_INVALID
+        line = capsys.readouterr().err
+        assert expected in line, line
 
 
 def test_a_record_that_is_no_mapping_is_told_in_both_languages() -> None:

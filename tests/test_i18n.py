@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from zaitaku_core.i18n import LANGUAGES, NP_, catalogue, resolve_lang, tr, translate
+from zaitaku_core.i18n import LANGUAGES, NN_, NP_, catalogue, ja_en, resolve_lang, tr, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,10 +41,58 @@ def test_every_text_is_translated_with_its_placeholders(lang: str) -> None:
     messages = [m for m in catalog if m.id]
     assert len(messages) > 100
     for message in messages:
-        assert isinstance(message.id, str)
-        assert message.string and message.string.strip(), f"{lang}: no translation of {message.id!r}"
         assert not message.fuzzy, f"{lang}: fuzzy translation of {message.id!r}"
-        assert _placeholders(message.string) == _placeholders(message.id), (lang, message.id, message.string)
+        if isinstance(message.id, str):
+            assert isinstance(message.string, str) and message.string.strip(), (
+                f"{lang}: no translation of {message.id!r}"
+            )
+            assert _placeholders(message.string) == _placeholders(message.id), (lang, message.id, message.string)
+            continue
+        # A counted text (NN_): its singular and plural say the same values, one of them the count, and the
+        # language has each of its plural forms (English two, Japanese one), each with those placeholders.
+        singular, plural = message.id
+        assert _placeholders(singular) == _placeholders(plural), message.id
+        assert "count" in _placeholders(plural), f"{message.id!r}: the count is the value named 'count'"
+        forms = TOOL.forms(message.string)
+        assert len(forms) == catalog.num_plurals == {"ja": 1, "en": 2}[lang], (lang, message.id, forms)
+        for form in forms:
+            assert form.strip(), f"{lang}: a plural form of {message.id!r} is empty"
+            assert _placeholders(form) == _placeholders(plural), (lang, message.id, form)
+        if lang == "en":
+            assert forms == [singular, plural]
+
+
+def test_counted_texts_are_marked_and_read_in_both_languages() -> None:
+    """Every counted text is marked NN_ and says its count right: English "1 row is" and "2 rows are",
+    Japanese one form for every count (there are such texts in the catalogue at all)."""
+    counted = [m.id for m in TOOL.read(TOOL.po_path("en"), "en") if isinstance(m.id, tuple)]
+    assert len(counted) >= 8
+    rows = NN_("{count} row is not valid; nothing was written", "{count} rows are not valid; nothing was written")
+    assert (
+        "{count} row is not valid; nothing was written",
+        "{count} rows are not valid; nothing was written",
+    ) in counted
+    assert [tr(rows, "en", count=n) for n in (0, 1, 2)] == [
+        "0 rows are not valid; nothing was written",
+        "1 row is not valid; nothing was written",
+        "2 rows are not valid; nothing was written",
+    ]
+    assert {tr(rows, "ja", count=n).replace(str(n), "N") for n in (0, 1, 2, 21)} == {
+        "N件の行に誤りがあるため、何も書き込んでいません"
+    }
+    assert ja_en(rows, count=1) == (
+        "1件の行に誤りがあるため、何も書き込んでいません",
+        "1 row is not valid; nothing was written",
+    )
+    for singular, plural in counted:  # each reads in both languages, and English picks its form by the count
+        values = dict.fromkeys(_placeholders(plural), "x")
+        for n in (1, 3):
+            values["count"] = n
+            english = tr(NN_(singular, plural), "en", **values)
+            assert english == (singular if n == 1 else plural).format(**values)
+            assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", tr(NN_(singular, plural), "ja", **values)), singular
+    with pytest.raises(TypeError, match="count"):
+        tr(rows, "en")
 
 
 def test_catalogue_matches_the_code_and_the_compiled_files() -> None:
@@ -57,10 +105,11 @@ def test_japanese_catalogue_has_japanese() -> None:
     catalog = TOOL.read(TOOL.po_path("ja"), "ja")
     kana_kanji = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\u25cb]")  # ○ is the Japanese "yes"
     # A text with English words in it (placeholders aside) reads in Japanese; "ID" or "{page} / {pages}" may not
-    english = [m for m in catalog if m.id and re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w*\}", "", m.id))]
+    english = [m for m in catalog if m.id and re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w*\}", "", str(m.id)))]
     assert len(english) > 100
     # (or, for a date such as "29 Dec–3 Jan", has no English letters left: 12/29〜1/3)
-    assert [m.id for m in english if not kana_kanji.search(m.string) and re.search("[A-Za-z]", m.string)] == []
+    texts = {str(m.id): " ".join(TOOL.forms(m.string)) for m in english}
+    assert [key for key, text in texts.items() if not kana_kanji.search(text) and re.search("[A-Za-z]", text)] == []
 
 
 def test_lookup_with_and_without_context() -> None:

@@ -221,6 +221,19 @@ def test_the_cli_lists_every_problem_then_one_summary(tmp_path: Path, capsys: py
     err = capsys.readouterr().err
     assert "取組!E3 新項目: 'イ(エ)'" in err and "連携ツール!C3 種別" in err
     assert "2 件の問題" in err and "Traceback" not in err
+    assert main(["--lang", "en", "import", str(path), "-o", str(tmp_path / "out")]) == 1
+    assert "2 problems in the workbook; nothing was written" in capsys.readouterr().err
+
+
+def test_one_problem_is_said_in_the_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["連携ツール"][0]["種別"] = "ふせん"
+    path = write_workbook(tmp_path / "bad.xlsx", sheets)
+    assert main(["--lang", "en", "import", str(path), "-o", str(tmp_path / "out")]) == 1
+    assert "1 problem in the workbook; nothing was written: 連携ツール!C3" in capsys.readouterr().err
+    assert main(["--lang", "ja", "import", str(path), "-o", str(tmp_path / "out")]) == 1
+    assert "ワークブックに 1 件の問題があります。何も書き込んでいません: 連携ツール!C3" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_import_cli_writes_the_folder_and_report_runs_on_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

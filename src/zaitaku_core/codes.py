@@ -18,7 +18,7 @@ from __future__ import annotations
 import unicodedata
 
 from zaitaku_core.errors import MunicipalCodeError
-from zaitaku_core.i18n import N_
+from zaitaku_core.i18n import N_, NN_
 
 __all__ = [
     "PREFECTURES",
@@ -133,9 +133,15 @@ def validate(code: str, *, allow_five: bool = False) -> str:
         value += calc_check_digit(value)
     if len(value) != 6:
         message = (
-            N_("municipal code {code!r} has {count} digits; expected five or six digits")
+            NN_(
+                "municipal code {code!r} has {count} digit; expected five or six digits",
+                "municipal code {code!r} has {count} digits; expected five or six digits",
+            )
             if allow_five
-            else N_("municipal code {code!r} has {count} digits; expected six digits (five and a check digit)")
+            else NN_(
+                "municipal code {code!r} has {count} digit; expected six digits (five and a check digit)",
+                "municipal code {code!r} has {count} digits; expected six digits (five and a check digit)",
+            )
         )
         raise MunicipalCodeError(message, values={"code": code, "count": len(value)})
     if value[:2] not in PREFECTURES:

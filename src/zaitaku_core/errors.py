@@ -14,19 +14,22 @@ field path that were at fault. The message a city officer reads is built from th
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Self
 
-from zaitaku_core.i18n import N_, NP_, ByLanguage, tr, translate
+from zaitaku_core.i18n import N_, NN_, NP_, ByLanguage, tr, translate
 
 __all__ = [
     "DOCS_ERRORS_URL",
     "DOCS_URL_VARIABLE",
     "LOCAL_ERRORS_PAGE",
     "LOCATION_LABELS",
+    "PYDANTIC_COUNTS",
     "PYDANTIC_MESSAGES",
+    "PYDANTIC_OTHER",
     "REFERENCE_KINDS",
     "WRITTEN",
     "ActivityImportError",
@@ -339,63 +342,189 @@ def _with_errors(
     more = len(errors) - shown if shown is not None else 0
     if more <= 0:
         return f"{message}: {details}"
-    rest = {"ja": f"ほか{more}件", "en": f"{more} more"}.get(lang or "", f"{more} more / ほか{more}件")
+    said = {chosen: tr(N_("{count} more"), chosen, count=more) for chosen in ("en", "ja")}
+    rest = said.get(lang or "", " / ".join(said.values()))
     return f"{message}: {details}; … {rest}"
 
 
-#: pydantic's error types (stable across its versions: https://docs.pydantic.dev/latest/errors/validation_errors/)
-#: and the catalogue text that says each in the user's language; the placeholders are names of the error's
-#: ``ctx``. The English line stays pydantic's own message.
+#: pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) that a person can meet in
+#: plugin data, plan workbooks, CSV files and command-line options, each with the catalogue text that says it in
+#: the user's language. The placeholders are names of the error's ``ctx``; a counted text (``NN_``) counts the
+#: ``ctx`` value :data:`PYDANTIC_COUNTS` names. Each English text is pydantic's own message for that ``ctx`` or
+#: a part of it (a test pins them against the installed pydantic); the English line itself stays pydantic's
+#: message. English details pydantic adds (``{error}`` of a date it cannot parse) are left out of the
+#: Japanese. Any other type reads :data:`PYDANTIC_OTHER`, naming the type.
 PYDANTIC_MESSAGES: dict[str, str] = {
+    # a field missing or extra, a record of the wrong shape
     "missing": N_("Field required"),
     "extra_forbidden": N_("Extra inputs are not permitted"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "dataclass_type": N_("Input should be a dictionary or an instance of {class_name}"),
+    "invalid_key": N_("Keys should be strings"),
+    "frozen_field": N_("Field is frozen"),
+    "frozen_instance": N_("Instance is frozen"),
+    "none_required": N_("Input should be None"),
+    "union_tag_invalid": N_("Input tag '{tag}' found using {discriminator} does not match any of the expected tags"),
+    "union_tag_not_found": N_("Unable to extract tag using discriminator {discriminator}"),
+    # text
     "string_type": N_("Input should be a valid string"),
-    "string_too_short": N_("String should have at least {min_length} characters"),
-    "string_too_long": N_("String should have at most {max_length} characters"),
+    "string_unicode": N_("Input should be a valid string, unable to parse raw data as a unicode string"),
+    "string_too_short": NN_(
+        "String should have at least {min_length} character", "String should have at least {min_length} characters"
+    ),
+    "string_too_long": NN_(
+        "String should have at most {max_length} character", "String should have at most {max_length} characters"
+    ),
     "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "string_not_ascii": N_("String should contain only ASCII characters"),
+    # numbers and yes/no
     "int_type": N_("Input should be a valid integer"),
     "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_parsing_size": N_("Unable to parse input string as an integer, exceeded maximum size"),
     "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
     "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
-    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "finite_number": N_("Input should be a finite number"),
+    "decimal_type": N_("Decimal input should be an integer, float, string or Decimal object"),
+    "decimal_parsing": N_("Input should be a valid decimal"),
+    "decimal_max_digits": NN_(
+        "Decimal input should have no more than {max_digits} digit in total",
+        "Decimal input should have no more than {max_digits} digits in total",
+    ),
+    "decimal_max_places": NN_(
+        "Decimal input should have no more than {decimal_places} decimal place",
+        "Decimal input should have no more than {decimal_places} decimal places",
+    ),
+    "decimal_whole_digits": NN_(
+        "Decimal input should have no more than {whole_digits} digit before the decimal point",
+        "Decimal input should have no more than {whole_digits} digits before the decimal point",
+    ),
     "greater_than": N_("Input should be greater than {gt}"),
     "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
     "less_than": N_("Input should be less than {lt}"),
     "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "multiple_of": N_("Input should be a multiple of {multiple_of}"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    # a choice
     "enum": N_("Input should be {expected}"),
     "literal_error": N_("Input should be {expected}"),
+    # dates and times
     "date_type": N_("Input should be a valid date"),
-    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
-    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime"),
+    "date_from_datetime_inexact": N_("Datetimes provided to dates should have zero time - e.g. be exact dates"),
+    "date_past": N_("Date should be in the past"),
+    "date_future": N_("Date should be in the future"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "datetime_parsing": N_("Input should be a valid datetime"),
+    "datetime_from_date_parsing": N_("Input should be a valid datetime or date"),
+    "datetime_object_invalid": N_("Invalid datetime object"),
+    "datetime_past": N_("Input should be in the past"),
+    "datetime_future": N_("Input should be in the future"),
+    "time_type": N_("Input should be a valid time"),
+    "time_parsing": N_("Input should be in a valid time format"),
+    "timezone_naive": N_("Input should not have timezone info"),
+    "timezone_aware": N_("Input should have timezone info"),
+    "time_delta_type": N_("Input should be a valid timedelta"),
+    "time_delta_parsing": N_("Input should be a valid timedelta"),
+    # lists, tables and sets
     "list_type": N_("Input should be a valid list"),
     "tuple_type": N_("Input should be a valid tuple"),
+    "set_type": N_("Input should be a valid set"),
+    "frozen_set_type": N_("Input should be a valid frozenset"),
+    "set_item_not_hashable": N_("Set items should be hashable"),
+    "iterable_type": N_("Input should be iterable"),
     "dict_type": N_("Input should be a valid dictionary"),
-    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "mapping_type": N_("Input should be a valid mapping"),
+    "too_short": NN_(
+        "should have at least {min_length} item after validation, not {actual_length}",
+        "should have at least {min_length} items after validation, not {actual_length}",
+    ),
+    "too_long": NN_(
+        "should have at most {max_length} item after validation",
+        "should have at most {max_length} items after validation",
+    ),
+    # addresses, identifiers, JSON, bytes
+    "url_type": N_("URL input should be a string or URL"),
+    "url_parsing": N_("Input should be a valid URL"),
+    "url_syntax_violation": N_("Input violated strict URL syntax rules"),
+    "url_too_long": NN_(
+        "URL should have at most {max_length} character", "URL should have at most {max_length} characters"
+    ),
+    "url_scheme": N_("URL scheme should be {expected_schemes}"),
+    "uuid_type": N_("UUID input should be a string, bytes or UUID object"),
+    "uuid_parsing": N_("Input should be a valid UUID"),
+    "uuid_version": N_("UUID version {expected_version} expected"),
+    "json_invalid": N_("Invalid JSON"),
+    "json_type": N_("JSON input should be string, bytes or bytearray"),
+    "bytes_type": N_("Input should be a valid bytes"),
+    "bytes_too_short": NN_(
+        "Data should have at least {min_length} byte", "Data should have at least {min_length} bytes"
+    ),
+    "bytes_too_long": NN_("Data should have at most {max_length} byte", "Data should have at most {max_length} bytes"),
+    "bytes_invalid_encoding": N_("Data should be valid {encoding}"),
+    # a validator's own refusal (one of zaitaku-core's errors says its own text before this is looked at)
+    "value_error": N_("Value error, {error}"),
+    "assertion_error": N_("Assertion failed, {error}"),
 }
+
+#: The count of each counted text of :data:`PYDANTIC_MESSAGES`: the name of its ``ctx`` value.
+PYDANTIC_COUNTS: dict[str, str] = {
+    "string_too_short": "min_length",
+    "string_too_long": "max_length",
+    "too_short": "min_length",
+    "too_long": "max_length",
+    "url_too_long": "max_length",
+    "bytes_too_short": "min_length",
+    "bytes_too_long": "max_length",
+    "decimal_max_digits": "max_digits",
+    "decimal_max_places": "decimal_places",
+    "decimal_whole_digits": "whole_digits",
+}
+
+#: What any other pydantic error type says in the user's language: that the value is not valid, and the type.
+PYDANTIC_OTHER = N_("The value is not valid (pydantic error type {type})")
+
+
+def _choices(expected: object, lang: str) -> object:
+    """pydantic's list of choices (``'a', 'b' or 'c'``) in ``lang``: Japanese lists them with 、."""
+    if lang != "ja" or not isinstance(expected, str):
+        return expected
+    return re.sub(r"'(?:,| or|, or) '", "'、'", expected)
 
 
 def field_error_text(error: Mapping[str, Any]) -> ByLanguage:
     """What one of pydantic's errors (an item of ``ValidationError.errors()``) says, in Japanese and in English.
 
-    An error of zaitaku-core raised in a validator says its own catalogue message; a common pydantic error
-    says :data:`PYDANTIC_MESSAGES`' text; anything else keeps pydantic's English. The English is always
-    pydantic's message as it was.
+    An error of zaitaku-core raised in a validator says its own catalogue message; a pydantic error type says
+    :data:`PYDANTIC_MESSAGES`' text, any other :data:`PYDANTIC_OTHER` (never an English sentence inside a
+    Japanese line). The English is always pydantic's message as it was.
 
     >>> field_error_text({"type": "missing", "msg": "Field required", "ctx": {}})
     ByLanguage(ja='必須の項目がありません', en='Field required')
+    >>> field_error_text({"type": "string_too_short", "msg": "String should have at least 1 character",
+    ...                   "ctx": {"min_length": 1}}).ja
+    '1文字以上で書いてください'
     """
     english = str(error.get("msg", ""))
-    context: Mapping[str, object] = error.get("ctx") or {}
+    kind = str(error.get("type", ""))
+    context: dict[str, object] = dict(error.get("ctx") or {})
     cause = context.get("error")
     if isinstance(cause, ZaitakuError):
         return ByLanguage(cause.message_in("ja"), english)
-    template = PYDANTIC_MESSAGES.get(str(error.get("type", "")))
-    if template is None:
-        return ByLanguage(english, english)
+    template = PYDANTIC_MESSAGES.get(kind)
+    if kind in PYDANTIC_COUNTS:
+        context["count"] = context.get(PYDANTIC_COUNTS[kind])
+    if "expected" in context:
+        context["expected"] = _choices(context["expected"], "ja")
     try:
-        return ByLanguage(tr(template, "ja", **context), english)
-    except (KeyError, IndexError, ValueError):  # a ctx without the placeholder's name: pydantic changed it
-        return ByLanguage(english, english)
+        if template is not None:
+            return ByLanguage(tr(template, "ja", **context), english)
+    except (KeyError, IndexError, ValueError, TypeError):  # a ctx without the placeholder's name: pydantic changed
+        pass
+    return ByLanguage(tr(PYDANTIC_OTHER, "ja", type=kind or "?"), english)
 
 
 def field_errors_text(errors: Iterable[Mapping[str, Any]]) -> ByLanguage:
@@ -556,10 +685,14 @@ class WorkbookError(InputError):
     def __init__(self, file: str, problems: Iterable[WorkbookProblem], *, lang: str = "ja") -> None:
         self.problems = list(problems)
         count = len(self.problems)
-        if lang == "en":
-            message = f"{count} problem{'s' if count != 1 else ''} in the workbook; nothing was written"
-        else:
-            message = f"ワークブックに {count} 件の問題があります。何も書き込んでいません"
+        message = tr(
+            NN_(
+                "{count} problem in the workbook; nothing was written",
+                "{count} problems in the workbook; nothing was written",
+            ),
+            "en" if lang == "en" else "ja",
+            count=count,
+        )
         if count == 1:
             message += f": {self.problems[0]}"
         super().__init__(message, location={"file": file})

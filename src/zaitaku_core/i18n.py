@@ -2,8 +2,9 @@
 error words), in Japanese and English, and the choice of language.
 
 Texts are written in the code in English, marked with :func:`N_` (or :func:`NP_` when one English text
-needs two translations, told apart by a context) and looked up when they are shown, with
-:func:`translate` / :func:`tr`. The catalogues are GNU gettext files under ``zaitaku_core/locale``:
+needs two translations, told apart by a context; :func:`NN_` for a text that says a count, in its singular
+and plural: "1 row is", "2 rows are") and looked up when they are shown, with :func:`translate` /
+:func:`tr`. The catalogues are GNU gettext files under ``zaitaku_core/locale``:
 ``<lang>/LC_MESSAGES/zaitaku.po`` (edited by translators) and its compiled ``zaitaku.mo`` (read here by the
 standard :mod:`gettext` module, so nothing heavier than the standard library is imported at run time).
 Babel extracts, updates and compiles them (``python scripts/catalogue.py``; see the translators' page of
@@ -19,12 +20,15 @@ other language English), else Japanese (no locale, or the ``C``/``POSIX`` locale
 '2024年6月1日現在'
 >>> translate(NP_("count", "Programs"), "ja"), translate("Programs", "ja")
 ('取組数', '取組')
+>>> [tr(NN_("deleted {count} entry", "deleted {count} entries"), lang, count=n) for lang in LANGUAGES for n in (1, 2)]
+['1件を削除しました', '2件を削除しました', 'deleted 1 entry', 'deleted 2 entries']
 """
 
 from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Final, Literal, NamedTuple
@@ -36,8 +40,10 @@ __all__ = [
     "LANG_VARIABLE",
     "LOCALE_DIR",
     "LOCALE_VARIABLES",
+    "NN_",
     "NP_",
     "N_",
+    "PLURAL_SEPARATOR",
     "ByLanguage",
     "Lang",
     "catalogue",
@@ -61,6 +67,8 @@ LANG_VARIABLE: Final = "ZAITAKU_LANG"
 LOCALE_VARIABLES: Final = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 #: Between a message's context and its text, as gettext stores them.
 CONTEXT_SEPARATOR: Final = "\x04"
+#: Between a counted message's singular and plural, as gettext stores them.
+PLURAL_SEPARATOR: Final = "\x00"
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for the marker)
@@ -73,6 +81,14 @@ def NP_(context: str, message: str) -> str:  # noqa: N802
     (``NP_("count", "Programs")`` is 取組数, ``"Programs"`` 取組). Returns the pair in one string, as gettext
     keeps it, for :func:`translate`."""
     return f"{context}{CONTEXT_SEPARATOR}{message}"
+
+
+def NN_(singular: str, plural: str) -> str:  # noqa: N802
+    """Mark a text that says a count, in its English singular and plural, for the catalogue (gettext's
+    ``ngettext``: English has two forms, Japanese one). The count is the value named ``count`` given to
+    :func:`tr` (or to an error's ``values``); the text may show it as ``{count}`` or through another
+    placeholder. Returns both forms in one string, as gettext keeps them."""
+    return f"{singular}{PLURAL_SEPARATOR}{plural}"
 
 
 def _language_of(value: str) -> Lang | None:
@@ -108,20 +124,36 @@ def catalogue(lang: str) -> gettext.GNUTranslations:
         return gettext.GNUTranslations(stream)
 
 
-def translate(message: str, lang: str) -> str:
-    """``message`` (an English text marked with :func:`N_` or :func:`NP_`) in ``lang``. A text the
-    catalogue does not hold is returned as it is (without its context)."""
+def translate(message: str, lang: str, count: int | None = None) -> str:
+    """``message`` (an English text marked with :func:`N_`, :func:`NP_` or :func:`NN_`) in ``lang``; a
+    counted text (:func:`NN_`) in the form for ``count`` (the plural form when no count is given). A text
+    the catalogue does not hold is returned as it is (without its context)."""
     if not message:
         return message
     context, separator, plain = message.rpartition(CONTEXT_SEPARATOR)
     found = catalogue(lang)
+    singular, counted, plural = plain.partition(PLURAL_SEPARATOR)
+    if counted:
+        n = 2 if count is None else count
+        return found.npgettext(context, singular, plural, n) if separator else found.ngettext(singular, plural, n)
     return found.pgettext(context, plain) if separator else found.gettext(message)
 
 
 def tr(message: str, lang: str, /, **values: object) -> str:
-    """:func:`translate`, then fill the ``{name}`` placeholders with ``values``."""
-    translated = translate(message, lang)
+    """:func:`translate`, then fill the ``{name}`` placeholders with ``values``; a counted text
+    (:func:`NN_`) takes its form from ``values["count"]``."""
+    translated = translate(message, lang, _count(message, values))
     return translated.format(**values) if values else translated
+
+
+def _count(message: str, values: Mapping[str, object]) -> int | None:
+    """The count that chooses a counted text's form: ``values["count"]`` (a whole number)."""
+    if PLURAL_SEPARATOR not in message:
+        return None
+    count = values.get("count")
+    if not isinstance(count, int):
+        raise TypeError(f"a counted text needs a whole number as its value 'count', got {count!r}: {message!r}")
+    return count
 
 
 class ByLanguage(NamedTuple):
@@ -139,7 +171,10 @@ def ja_en(message: str, /, **values: object) -> tuple[str, str]:
     >>> ja_en(N_("No program serves the care scene {scene!r}."), scene=ByLanguage("看取り", "end-of-life care"))
     ('4つの場面のうち「看取り」に対応する取組がありません。', "No program serves the care scene 'end-of-life care'.")
     """
-    ja, en = _both(message)
+    if PLURAL_SEPARATOR in message:
+        ja, en = (translate(message, lang, _count(message, values)) for lang in LANGUAGES)
+    else:
+        ja, en = _both(message)
     if not any(type(value) is ByLanguage for value in values.values()):
         return ja.format(**values), en.format(**values)
     in_ja = {key: value.ja if type(value) is ByLanguage else value for key, value in values.items()}

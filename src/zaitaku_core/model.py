@@ -65,7 +65,7 @@ from zaitaku_core.framework import (
     Phase,
     ToolKind,
 )
-from zaitaku_core.i18n import N_, ByLanguage
+from zaitaku_core.i18n import N_, NN_, ByLanguage, tr
 
 __all__ = [
     "UNIT_MAXIMA",
@@ -461,6 +461,13 @@ _FREQ_PATTERNS: tuple[tuple[re.Pattern[str], FrequencyKind], ...] = (
     (re.compile(r"^週(\d+)回(程度)?$"), FrequencyKind.PER_WEEK),
     (re.compile(r"^(\d+)年(ごと|毎)$"), FrequencyKind.EVERY_N_YEARS),
 )
+#: A counted frequency as a person reads it (the kind's label, 年N回 / N times a year, with its count).
+_COUNTED_FREQUENCIES: dict[FrequencyKind, str] = {
+    FrequencyKind.PER_YEAR: NN_("{count} time a year", "{count} times a year"),
+    FrequencyKind.PER_MONTH: NN_("{count} time a month", "{count} times a month"),
+    FrequencyKind.PER_WEEK: NN_("{count} time a week", "{count} times a week"),
+    FrequencyKind.EVERY_N_YEARS: NN_("every {count} year", "every {count} years"),
+}
 _FREQ_WORDS = {"通年": FrequencyKind.ALL_YEAR, "随時": FrequencyKind.AS_NEEDED, "単発": FrequencyKind.ONCE}
 
 
@@ -535,11 +542,14 @@ class Frequency(FrozenModel):
         return self.count * per[self.kind]
 
     def label(self, lang: str = "ja") -> str:
-        """The frequency as written in Japanese (年1回) or in English (1 time a year)."""
+        """The frequency as written in Japanese (年1回) or in English (1 time a year, 2 times a year).
+
+        >>> [Frequency.parse(text).label(lang) for text in ("年1回", "月2回") for lang in ("ja", "en")]
+        ['年1回', '1 time a year', '月2回', '2 times a month']
+        """
         if self.count is None:
             return self.kind.label(lang)
-        template = self.kind.label(lang)
-        return template.replace("N", str(self.count))
+        return tr(_COUNTED_FREQUENCIES[self.kind], "en" if lang == "en" else "ja", count=self.count)
 
     def to_rrule(self, fiscal_year: int) -> Any:
         """The dates of this frequency within ``fiscal_year`` as a :class:`dateutil.rrule.rrule`.
@@ -1494,8 +1504,11 @@ class ReportSection(FrozenModel):
         for index, row in enumerate(self.rows):
             if len(row) != len(self.columns):
                 raise InputError(
-                    N_("row {index} has {cells} cells for {columns} columns"),
-                    values={"index": index, "cells": len(row), "columns": len(self.columns)},
+                    NN_(
+                        "row {index} has {count} cell; a row has one cell per column ({columns})",
+                        "row {index} has {count} cells; a row has one cell per column ({columns})",
+                    ),
+                    values={"index": index, "count": len(row), "columns": len(self.columns)},
                 )
         return self
 

@@ -47,7 +47,7 @@ from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.errors import ActivityImportError, ActivityLogError, InputError, PersonalDataError
 from zaitaku_core.framework import CareScene
-from zaitaku_core.i18n import N_, ByLanguage, resolve_lang, tr
+from zaitaku_core.i18n import N_, NN_, ByLanguage, resolve_lang, tr
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -431,7 +431,14 @@ class ActivityLog:
                     problems.extend((keyed.where, clash) for keyed in changed)
             if problems:  # raising rolls the transaction back: the import batch row goes too
                 raise ActivityImportError(
-                    tr(N_("{n} rows are not valid; nothing was written"), lang, n=len(problems)),
+                    tr(
+                        NN_(
+                            "{count} row is not valid; nothing was written",
+                            "{count} rows are not valid; nothing was written",
+                        ),
+                        lang,
+                        count=len(problems),
+                    ),
                     location={"file": source},
                     errors=problems,
                     lang=lang,

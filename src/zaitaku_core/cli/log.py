@@ -21,7 +21,7 @@ from zaitaku_core.cli.common import (
     lang_option,
 )
 from zaitaku_core.cli.helptext import TranslatedGroup, current_language
-from zaitaku_core.i18n import N_, NP_, tr, translate
+from zaitaku_core.i18n import N_, NN_, NP_, tr, translate
 
 if TYPE_CHECKING:
     from zaitaku_core.activity.reader import ProgramLookup
@@ -168,10 +168,13 @@ def import_(
         return
     parts = [
         tr(
-            N_("{source}: {rows} rows, {inserted} new, {present} already in the log"),
+            NN_(
+                "{source}: {count} row, {inserted} new, {present} already in the log",
+                "{source}: {count} rows, {inserted} new, {present} already in the log",
+            ),
             lang,
             source=result.source,
-            rows=result.rows,
+            count=result.rows,
             inserted=result.inserted,
             present=result.already_present,
         )
@@ -338,7 +341,7 @@ def delete(
     if as_json:
         echo_json([activity_record(item) for item in deleted])
         return
-    click.echo(tr(N_("deleted {n} entries"), current_language(), n=len(deleted)))
+    click.echo(tr(NN_("deleted {count} entry", "deleted {count} entries"), current_language(), count=len(deleted)))
 
 
 @log.command(help=N_("The audit trail: entries corrected, deleted and restored, oldest first."))

@@ -21,7 +21,7 @@ from zaitaku_core.cli.common import (
 from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.cli.terminal import terminal_safe
-from zaitaku_core.i18n import N_, resolve_lang, tr
+from zaitaku_core.i18n import N_, NN_, resolve_lang, tr
 
 __all__ = ["compare", "report", "validate"]
 
@@ -143,7 +143,8 @@ def validate(
         failed = unreadable + len(registry.errors)
         if failed:
             summary += tr(N_(", not validated {n}"), lang, n=failed)
-        click.echo(tr(N_("{n} cities: {summary}"), lang, n=len(ids), summary=summary), err=True)
+        counted = NN_("{count} city: {summary}", "{count} cities: {summary}")
+        click.echo(tr(counted, lang, count=len(ids), summary=summary), err=True)
     fail_on_plugin_failures(ctx, registry)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     ctx.exit(EXIT_INVALID if unreadable or any(f.severity in failing for f in findings) else EXIT_OK)

@@ -15,7 +15,7 @@ from typing import Literal
 
 from zaitaku_core.calendar import FiscalYear, PlanPeriod
 from zaitaku_core.errors import FiscalYearError
-from zaitaku_core.i18n import N_, tr
+from zaitaku_core.i18n import N_, NN_, tr
 from zaitaku_core.model import IndicatorValue, Plan, ValueStatus
 from zaitaku_core.report.model import Bar, BarStatus, Chart
 
@@ -36,9 +36,11 @@ Lang = Literal["ja", "en"]
 
 _TEXT: dict[str, str] = {
     "trend": N_("{name} ({unit}): plan and actual by fiscal year"),
-    "not_charted": N_(
-        "{n} indicators have only a frequency target ({frequencies}) and no actual yet, so they are not charted "
-        "(see the table): {names}."
+    "not_charted": NN_(
+        "{count} indicator has only a frequency target ({frequencies}) and no actual yet, so it is not charted "
+        "(see the table): {names}.",
+        "{count} indicators have only a frequency target ({frequencies}) and no actual yet, so they are not charted "
+        "(see the table): {names}.",
     ),
     "scenes_chart": N_("Programs per care scene"),
     "scenes_group": N_("{scene}"),
@@ -154,7 +156,7 @@ def not_charted_note(left_out: Sequence[tuple[str, Sequence[Bar]]], lang: Lang) 
     return _t(
         "not_charted",
         lang,
-        n=len(left_out),
+        count=len(left_out),
         frequencies=sep.join(f for f in frequencies if f) or "-",
         names=sep.join(name for name, _ in left_out),
     )
