@@ -204,3 +204,38 @@ def test_a_bad_choice_on_the_command_line_reads_in_japanese(capsys: pytest.Captu
     assert main(["--lang", "ja", "report", "asahikawa", "--fy", "2024", "--format", "docx"]) == 2
     line = capsys.readouterr().err.strip()
     assert "'docx' は使えません" in line and "is not one of" not in line and len(line.splitlines()) == 1
+
+
+def test_the_default_language_and_the_switch_are_stated_where_users_look(capsys: pytest.CaptureFixture[str]) -> None:
+    """Under a locale that names no language (C, POSIX, none) zaitaku speaks Japanese; ``zaitaku --help``, the
+    CLI reference page and the staff guide each say so, and name the one-variable switch, in both languages."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    japanese = re.sub(r"\s+", "", _help(capsys, ["--lang", "ja", "--help"]))  # wrapped by width: unwrap
+    assert "言語を示さないロケール（C、POSIX、未設定）も日本語です" in japanese
+    assert "--langenを付けるか、ZAITAKU_LANG=enを一度設定してください" in japanese
+    assert "LANG=CやPOSIXでもja。ZAITAKU_LANG=enですべて英語" in japanese
+    english = " ".join(_help(capsys, ["--lang", "en", "--help"]).split())
+    assert "a locale that names no language (C, POSIX, or none) gives Japanese" in english
+    assert "give --lang en, or set ZAITAKU_LANG=en once" in english
+    assert "also under LANG=C or POSIX; ZAITAKU_LANG=en gives English everywhere" in english
+    # what a user gets under the C locale, with no language variable at all
+    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    run = [sys.executable, "-m", "zaitaku_core.cli", "--help"]
+    under_c = subprocess.run(run, capture_output=True, text=True, env=environment, check=True).stdout
+    assert under_c.startswith("使い方: zaitaku")
+    switched = subprocess.run(
+        run, capture_output=True, text=True, env={**environment, "ZAITAKU_LANG": "en"}, check=True
+    )
+    assert switched.stdout.startswith("Usage: zaitaku")
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    reference = " ".join((docs / "reference" / "cli.md").read_text(encoding="utf-8").split())
+    assert "A locale that names no language (`C`, `C.UTF-8`, `POSIX`, or none set" in reference
+    assert "ロケールが言語を示さないとき（`C`、`C.UTF-8`、`POSIX`、未設定）は日本語" in reference
+    assert reference.count("ZAITAKU_LANG=en") >= 2
+    guide = " ".join((docs / "guide" / "index.md").read_text(encoding="utf-8").split())
+    assert "ロケールが言語を示さないとき（`C`、`POSIX`、未設定）は日本語です" in guide
+    assert "a locale that names no language (`C`, `POSIX`, unset) gives Japanese" in guide
+    assert guide.count("ZAITAKU_LANG=en") >= 2

@@ -120,7 +120,8 @@ def test_every_pydantic_error_type_reads_in_japanese() -> None:
         assert JAPANESE.search(text.ja), (kind, text.ja)
         # the Japanese text itself (its values aside: a pattern, a class name) has no English word in it
         said = translate(PYDANTIC_MESSAGES.get(kind, PYDANTIC_OTHER), "ja", 2)
-        assert not re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}|pydantic|true|false|[A-Z]{2,}|YYYY-MM-DD|HH:MM", "", said)), said
+        allowed = r"\{\w+\}|pydantic|true|false|[A-Z]{2,}|YYYY-MM-DD|HH:MM"
+        assert not re.search(r"[A-Za-z]{3,}", re.sub(allowed, "", said)), said
         if kind not in PYDANTIC_MESSAGES:
             assert text.ja == f"値が正しくありません（pydantic のエラー種別: {kind}）"
     assert field_error_text({"type": "a_type_of_tomorrow", "msg": "Something new"}).ja == (

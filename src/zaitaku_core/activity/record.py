@@ -14,7 +14,7 @@ phone number or an e-mail address, and a refused value is never repeated in the 
 >>> check_opaque_id("090-1234-5678", "case_id")
 Traceback (most recent call last):
 ...
-zaitaku_core.errors.PersonalDataError: not an opaque id ... [field 'case_id'] (see ...errors.html#personal-data)
+zaitaku_core.errors.PersonalDataError: not an opaque id ... [field 'case_id'] (see: ...errors.html#personal-data (...))
 """
 
 from __future__ import annotations

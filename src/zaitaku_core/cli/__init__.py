@@ -118,7 +118,8 @@ class LazyGroup(TranslatedGroup):
         program (在宅医療・介護連携推進事業), with one plugin per city.
 
         Help and messages are in Japanese or English: --lang, else $ZAITAKU_LANG, else the locale
-        (LANG=ja_JP.UTF-8), else Japanese.
+        (LANG=ja_JP.UTF-8 is Japanese, en_US.UTF-8 English), else Japanese: a locale that names no language
+        (C, POSIX, or none) gives Japanese. For English, give --lang en, or set ZAITAKU_LANG=en once.
 
         Exit status: 0 success, 1 invalid data, failed validation or a failed plugin, 2 wrong command line,
         3 internal error (please report it), 130 interrupted."""
@@ -129,7 +130,10 @@ class LazyGroup(TranslatedGroup):
     "--lang",
     type=click.Choice(["ja", "en"]),
     default=None,
-    help=N_("Language of help, output and errors (default: $ZAITAKU_LANG, else the locale, else ja)."),
+    help=N_(
+        "Language of help, output and errors (default: $ZAITAKU_LANG, else the locale's language, else ja, "
+        "also under LANG=C or POSIX; ZAITAKU_LANG=en gives English everywhere)."
+    ),
 )
 @click.option("--debug", is_flag=True, help=N_("Show the traceback of an error."))
 @click.option(

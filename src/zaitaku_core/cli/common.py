@@ -77,7 +77,10 @@ def lang_option(fn: F) -> F:
         type=click.Choice(["ja", "en"]),
         default=None,
         callback=_resolve_lang,
-        help=N_("Language of help, output and errors (default: zaitaku --lang, $ZAITAKU_LANG, the locale, else ja)."),
+        help=N_(
+            "Language of help, output and errors (default: zaitaku --lang, $ZAITAKU_LANG, the locale's "
+            "language, else ja, also under LANG=C or POSIX)."
+        ),
     )(fn)
 
 
