@@ -10,29 +10,13 @@ import re
 import click
 import pytest
 
-from zaitaku_core.cli import cli, main
+from zaitaku_core.cli import command_paths, main
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 
 
-def _paths() -> list[tuple[str, ...]]:
-    ctx = click.Context(cli)
-    found: list[tuple[str, ...]] = [()]
-
-    def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
-        for name in group.list_commands(ctx):
-            command = group.get_command(ctx, name)
-            assert command is not None
-            found.append((*prefix, name))
-            if isinstance(command, click.Group):
-                walk(command, (*prefix, name))
-
-    walk(cli, ())
-    return found
-
-
-PATHS = _paths()
+PATHS = command_paths()
 
 
 def _help(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:

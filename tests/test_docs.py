@@ -54,6 +54,32 @@ def test_every_command_is_in_the_cli_reference(site: Path) -> None:
         assert f'id="zaitaku-{command}"' in page, command
 
 
+def test_the_cli_reference_has_every_commands_help_in_japanese(site: Path) -> None:
+    """reference/cli-ja shows each command's help as a Japanese run prints it (generated, so never stale), and
+    the English reference links to it."""
+    import html
+
+    from click.testing import CliRunner
+
+    from zaitaku_core.cli import cli
+
+    page = text_of(site, "reference/cli-ja.html")
+    plain = html.unescape(re.sub(r"<[^>]+>", "", page))
+    paths = [(), *((name,) for name in COMMANDS), ("log", "import"), ("log", "summary")]
+    for path in paths:
+        shown = CliRunner().invoke(cli, ["--lang", "ja", *path, "--help"], prog_name="zaitaku", terminal_width=80)
+        assert shown.exit_code == 0 and shown.output.startswith("使い方: zaitaku"), path
+        assert shown.output.rstrip() in plain, (
+            f"zaitaku {' '.join(path)} --help is not shown as a Japanese run prints it"
+        )
+        assert f'id="{"-".join(("zaitaku", *path))}"' in page, path
+    assert (
+        "ロケールが言語を示さないとき（`C`、`C.UTF-8`、`POSIX`、未設定）も日本語" not in plain
+    )  # rendered, no backticks
+    assert "ロケールが言語を示さないとき（C、C.UTF-8、POSIX、未設定）も日本語" in plain
+    assert 'href="cli-ja.html"' in text_of(site, "reference/cli.html")
+
+
 def test_every_validation_code_is_documented(site: Path) -> None:
     page = text_of(site, "reference/validation.html")
     for code in [*(c.code for c in CATALOGUE), CHECK_FAILED, *CONFLICT_CODES]:
@@ -190,6 +216,8 @@ def _search(site: Path, query: str) -> set[str]:
         ("重要度", "guide/validate"),  # the staff guide, in Japanese
         ("印刷", "guide/report"),
         ("活動記録", "guide/log"),
+        ("使い方", "reference/cli-ja"),  # the command line's help in Japanese
+        ("非推奨", "reference/cli-ja"),
         ("退院・退所加算", "reference/glossary"),
         ("handoff", "explanation/handoff"),
         ("Handoff rules", "explanation/handoff"),

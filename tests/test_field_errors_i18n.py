@@ -47,6 +47,24 @@ def _city_folder(tmp_path: Path, old: str, new: str) -> Path:
             "city.bogus: この項目は指定できません（定義にない項目です）",
             "city.bogus: Extra inputs are not permitted",
         ),
+        (  # a list shorter than its minimum
+            "fiscal_years = [2024]",
+            "fiscal_years = []",
+            "city.fiscal_years: 1個以上にしてください（0個です）",
+            "city.fiscal_years: Tuple should have at least 1 item after validation, not 0",
+        ),
+        (  # an empty name: one character at least, in the singular
+            'name = "釧路市"',
+            'name = ""',
+            "city.municipality.name: 1文字以上で書いてください",
+            "city.municipality.name: String should have at least 1 character [",
+        ),
+        (  # a number where a text was meant
+            'id = "kushiro"',
+            'id = "kushiro"\naim = 5',
+            "city.aim: 文字列で指定してください",
+            "city.aim: Input should be a valid string",
+        ),
     ],
 )
 def test_invalid_plugin_data_reads_in_the_users_language(
@@ -127,39 +145,6 @@ def test_every_pydantic_error_type_reads_in_japanese() -> None:
     assert field_error_text({"type": "a_type_of_tomorrow", "msg": "Something new"}).ja == (
         "値が正しくありません（pydantic のエラー種別: a_type_of_tomorrow）"
     )
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "japanese", "english"),
-    [
-        (  # a list shorter than its minimum
-            "fiscal_years = [2024]",
-            "fiscal_years = []",
-            "city.fiscal_years: 1個以上にしてください（0個です）",
-            "city.fiscal_years: Tuple should have at least 1 item after validation, not 0",
-        ),
-        (  # an empty name: one character at least, in the singular
-            'name = "釧路市"',
-            'name = ""',
-            "city.municipality.name: 1文字以上で書いてください",
-            "city.municipality.name: String should have at least 1 character [",
-        ),
-        (  # a text where a number was meant
-            'id = "kushiro"',
-            'id = "kushiro"\naim = 5',
-            "city.aim: 文字列で指定してください",
-            "city.aim: Input should be a valid string",
-        ),
-    ],
-)
-def test_more_pydantic_errors_in_city_data_read_in_the_users_language(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, japanese: str, english: str
-) -> None:
-    folder = _city_folder(tmp_path, old, new)
-    for lang, expected in (("ja", japanese), ("en", english)):
-        assert main(["--lang", lang, "--data-dir", str(folder), "validate", "kushiro"]) == EXIT_INVALID
-        line = capsys.readouterr().err
-        assert expected in line, line
 
 
 def test_a_record_that_is_no_mapping_is_told_in_both_languages() -> None:

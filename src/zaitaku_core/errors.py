@@ -347,13 +347,14 @@ def _with_errors(
     return f"{message}: {details}; … {rest}"
 
 
-#: pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) that a person can meet in
-#: plugin data, plan workbooks, CSV files and command-line options, each with the catalogue text that says it in
-#: the user's language. The placeholders are names of the error's ``ctx``; a counted text (``NN_``) counts the
-#: ``ctx`` value :data:`PYDANTIC_COUNTS` names. Each English text is pydantic's own message for that ``ctx`` or
-#: a part of it (a test pins them against the installed pydantic); the English line itself stays pydantic's
-#: message. English details pydantic adds (``{error}`` of a date it cannot parse) are left out of the
-#: Japanese. Any other type reads :data:`PYDANTIC_OTHER`, naming the type.
+#: pydantic's error types that a person can meet in plugin data, plan workbooks, CSV files and command-line
+#: options, each with the catalogue text that says it in the user's language (pydantic lists its types at
+#: https://docs.pydantic.dev/latest/errors/validation_errors/). The placeholders are names of the error's
+#: ``ctx``; a counted text (``NN_``) counts the ``ctx`` value :data:`PYDANTIC_COUNTS` names. Each English text
+#: is pydantic's own message for that ``ctx`` or a part of it (a test pins them against the installed
+#: pydantic); the English line itself stays pydantic's message. English details pydantic adds (``{error}`` of
+#: a date it cannot parse) are left out of the Japanese. Any other type reads :data:`PYDANTIC_OTHER`, naming
+#: the type.
 PYDANTIC_MESSAGES: dict[str, str] = {
     # a field missing or extra, a record of the wrong shape
     "missing": N_("Field required"),

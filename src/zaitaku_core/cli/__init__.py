@@ -19,7 +19,16 @@ from zaitaku_core import __version__
 from zaitaku_core.cli.helptext import VERSION_OPTION_HELP, TranslatedGroup, help_language
 from zaitaku_core.i18n import N_, translate
 
-__all__ = ["COMMANDS", "COMPLETE_VARIABLE", "DEBUG_KEY", "LANG_KEY", "NEEDS_EVERY_PLUGIN_KEY", "cli", "main"]
+__all__ = [
+    "COMMANDS",
+    "COMPLETE_VARIABLE",
+    "DEBUG_KEY",
+    "LANG_KEY",
+    "NEEDS_EVERY_PLUGIN_KEY",
+    "cli",
+    "command_paths",
+    "main",
+]
 
 #: Every command, as name -> (module, click command attribute, short help shown by ``zaitaku --help``, in English
 #: and marked for the message catalogue: it is shown in the user's language).
@@ -165,6 +174,24 @@ COMPLETE_VARIABLE = "_ZAITAKU_COMPLETE"
 NEEDS_EVERY_PLUGIN_KEY = "zaitaku.needs_every_plugin"
 #: The city folders and workbooks of --data-dir (read by :func:`zaitaku_core.cli.common.get_registry`).
 DATA_DIRS_KEY = "zaitaku.data_dirs"
+
+
+def command_paths() -> list[tuple[str, ...]]:
+    """Every command of ``zaitaku`` as the words that call it (``()`` for ``zaitaku`` itself, ``("log",
+    "import")``), each group before its commands: what the help tests and the Japanese CLI reference walk.
+    Imports every command's module."""
+    ctx = click.Context(cli)
+    found: list[tuple[str, ...]] = [()]
+
+    def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            found.append((*prefix, name))
+            if isinstance(command, click.Group):
+                walk(command, (*prefix, name))
+
+    walk(cli, ())
+    return found
 
 
 def main(argv: list[str] | None = None, *, obj: object = None) -> int:
