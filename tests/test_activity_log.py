@@ -822,3 +822,125 @@ def test_rows_not_listed_are_counted_in_the_messages_language(lang: str | None, 
     error = ActivityImportError("the activity is not valid", errors=rows, lang=lang)
     assert error.message.endswith(rest) and error.message.count("log.csv:") == ActivityImportError.SHOWN
     assert len(error.errors) == ActivityImportError.SHOWN + 5
+
+
+# --- a batch of valid rows is keyed and written exactly as the rows one by one --------------------------------
+
+
+def _valid_csv(rows: int, seed: int, *, row_ids: bool) -> str:
+    """A log of valid rows only: repeated identical rows, participants by profession, case ids, blank rows."""
+    import random
+
+    rng = random.Random(seed)
+    header = (
+        "行ID,日付,市町村,取組ID,種別,件数,名称,参加者数,参加者数（医師）,参加者数（ケアマネ）,場面,実施主体,"
+        "相談者,相談者の職種,相談内容,ケースID\n"
+    )
+    lines = []
+    for index in range(rows):
+        row_id = f"r-{index}" if row_ids and rng.random() < 0.3 else ""
+        day = rng.choice(["2024-05-01", "令和6年6月１日", "2024/6/2", "2025-03-31"])
+        city = rng.choice(["sample", ""])
+        program = rng.choice(["p1", "p2", "P1"])
+        scenes = rng.choice(["", "入退院支援、看取り", '"入退院支援,看取り"', "日常の療養支援"])
+        if rng.random() < 0.6:
+            asker = rng.choice(["", "家族", "専門職"])
+            profession = "医師" if asker == "専門職" and rng.random() < 0.5 else ""
+            case = f"C-{index:05d}" if rng.random() < 0.2 else ""
+            count = "" if case else rng.choice(["", "", "1", "3"])
+            topic = rng.choice(["", "退院後の生活", '"在宅, 医療"'])
+            cells = [
+                row_id,
+                day,
+                city,
+                program,
+                "相談",
+                count,
+                "",
+                "",
+                "",
+                "",
+                scenes,
+                "",
+                asker,
+                profession,
+                topic,
+                case,
+            ]
+        else:
+            doctors = rng.choice(["", "", "2", "0"])
+            managers = rng.choice(["", "3"]) if doctors else ""
+            people = rng.choice(["", "12", "30人"]) if doctors or managers else rng.choice(["", "12"])
+            kind = rng.choice(["会議", "研修", "出前講座"])
+            title = rng.choice(["", "多職種研修", "在宅医療講座"])
+            cells = [row_id, day, city, program, kind, "", title, people, doctors, managers, scenes, "医師会", "", "",
+                     "", ""]  # fmt: skip
+        if rng.random() < 0.01:
+            cells = [""] * len(cells)
+        lines.append(",".join(cells))
+    return header + "\n".join(lines) + "\n"
+
+
+def _log_content(db: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    columns = "row_key, content_hash, city, program, date, fiscal_year, kind, count, title, participants, " \
+        "scene_daily_support, scene_admission_discharge, scene_emergency, scene_end_of_life, body, asker, " \
+        "asker_profession, topic, case_id, row_id, line"  # fmt: skip
+    with sqlite3.connect(db) as connection:
+        entries = connection.execute(f"SELECT id, {columns} FROM activity ORDER BY id").fetchall()
+        participants = connection.execute("SELECT * FROM activity_participant ORDER BY 1, 2").fetchall()
+    return entries, participants
+
+
+@pytest.mark.parametrize("row_ids", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_batch_is_written_exactly_as_its_rows_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, row_ids: bool
+) -> None:
+    from zaitaku_core.activity import reader, store
+    from zaitaku_core.activity.record import ActivityBatch
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+    from zaitaku_core.cli.log import program_lookup
+
+    csv_file = write(tmp_path / "valid.csv", _valid_csv(1200, seed, row_ids=row_ids))
+    options = {"city": "sample", "programs": program_lookup(registry) if seed else None, "today": date(2026, 1, 1)}
+    monkeypatch.setattr(reader, "COLUMNAR_SLICE", 200)  # several batches; repeated rows across them
+    batches = [item for item in read_file(csv_file, **options).batches() if isinstance(item, ActivityBatch)]
+    assert len(batches) == 6 and sum(map(len, batches)) > 1150
+    written: list[int] = []
+    original = store._BulkWriter.add_batch
+
+    def counting(self: store._BulkWriter, batch: ActivityBatch, *args: object) -> int:
+        written.append(len(batch))
+        return original(self, batch, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store._BulkWriter, "add_batch", counting)
+    results = {}
+    for name, columnar in (("batches", True), ("rows", False)):
+        monkeypatch.setattr(reader, "_COLUMNAR", columnar)
+        with ActivityLog.open(tmp_path / f"{name}.sqlite") as log:
+            results[name] = log.import_entries(read_file(csv_file, **options), source="valid.csv")
+            assert log.import_entries(read_file(csv_file, **options), source="valid.csv").inserted == 0
+            doomed = [entry.entry for entry in log.activities(limit=3)]
+            log.delete("sample", entries=doomed, reason="二重登録")
+            again = log.import_entries(read_file(csv_file, **options), source="valid.csv")
+            assert (again.inserted, again.kept_deleted) == (0, 3)
+            back = log.import_entries(read_file(csv_file, **options), source="valid.csv", correct=True)
+            assert back.restored == 3
+    assert results["batches"] == results["rows"]
+    assert (sum(written) > 0) == (not row_ids)  # batches with row ids are keyed row by row
+    assert _log_content(tmp_path / "batches.sqlite") == _log_content(tmp_path / "rows.sqlite")
+
+
+def test_a_batch_gives_each_row_as_an_activity(tmp_path: Path) -> None:
+    from zaitaku_core.activity.record import ActivityBatch
+
+    csv_file = write(tmp_path / "log.csv", HEADER + ROWS * 20)
+    stream = list(read_file(csv_file).batches())
+    assert [type(item) for item in stream] == [ActivityBatch]
+    (batch,) = stream
+    occurrences: dict[bytes, int] = {}
+    by_rows = list(read_file(csv_file))
+    assert list(batch.entries()) == by_rows
+    assert batch.contents() == [item.content() for _, _, item in by_rows]
+    assert batch.keys({}) == tuple(map(list, zip(*(item.keys(occurrences) for _, _, item in by_rows), strict=True)))

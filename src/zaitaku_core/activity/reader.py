@@ -33,6 +33,8 @@ from typing import Any
 from zaitaku_core.activity.record import (
     MAX_COUNT,
     Activity,
+    ActivityBatch,
+    ActivityRows,
     RowProblem,
     by_profession_order,
     check_free_text,
@@ -503,8 +505,10 @@ class _Rows:
         )
 
     def _check_program(self, city: str, program: str, day: date) -> None:
+        self._check_program_year(city, program, fiscal_year_of(day))
+
+    def _check_program_year(self, city: str, program: str, year: int) -> None:
         assert self.programs is not None
-        year = fiscal_year_of(day)
         key = (city, year)
         if key not in self.known_programs:
             self.known_programs[key] = self.programs(city, year)
@@ -654,7 +658,7 @@ def read_file(
     programs: ProgramLookup | None = None,
     today: date | None = None,
     lang: str | None = None,
-) -> Iterator[tuple[str, int, Activity] | RowProblem]:
+) -> ActivityRows:
     """The rows of the activity file at ``path``, each ``(where, line, Activity)`` or a ``RowProblem``.
 
     ``.xlsx``/``.xlsm`` files are read with openpyxl (cached values, never formulas) from the log sheet
@@ -664,9 +668,24 @@ def read_file(
     the row's fiscal year; dates after ``today`` (Japan's date by default) are refused. Problems are said in
     ``lang`` (``ja`` or ``en``; by default :func:`~zaitaku_core.i18n.resolve_lang`'s).
 
+    The rows are read as they are asked for; :meth:`~zaitaku_core.activity.record.ActivityRows.batches`
+    gives the rows of a simple CSV that are all valid in batches, which the store writes column by column.
+
     Raises:
         ActivityImportError: the file cannot be read, or its header row is not valid.
     """
+    return ActivityRows(_read(path, city, encoding, sheet, programs, today, lang))
+
+
+def _read(
+    path: Path,
+    city: str | None,
+    encoding: str | None,
+    sheet: str | None,
+    programs: ProgramLookup | None,
+    today: date | None,
+    lang: str | None,
+) -> Iterator[tuple[str, int, Activity] | RowProblem | ActivityBatch]:
     name = path.name
     if today is None:
         today = datetime.now(JAPAN).date()
@@ -772,17 +791,19 @@ def _arrow_table(text: str, width: int) -> Any:
     return table
 
 
-def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | RowProblem]:
+def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | RowProblem | ActivityBatch]:
     """The entries of a simple CSV's rows (:func:`_arrow_table`), validated column by column.
 
     Every distinct cell of a column is parsed once, by the same parser as the row-by-row reader, and the
     parsed values are gathered to the rows with numpy. A row with a cell that does not parse, a blank row
     and the first row (a help row, perhaps) go through the row-by-row reader, so their problems read the
-    same; the rules across fields (:meth:`_Rows._activity`) run per row, as there.
+    same. The rules across fields (:meth:`_Rows._activity`) are checked column by column, and a row that
+    may break one (or has participants by profession) is checked one by one, as there. A slice whose
+    rows are all valid is yielded as one :class:`~zaitaku_core.activity.record.ActivityBatch`; a slice
+    with a problem row by row, every problem in its place.
     """
     import numpy as np
 
-    name = rows.name
     for start in range(0, table.num_rows, COLUMNAR_SLICE):
         part = table.slice(start, COLUMNAR_SLICE)
         size = part.num_rows
@@ -796,7 +817,9 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
             cells.append((distinct, indices))
             blank &= np.array([_text(value) is None for value in distinct], dtype=bool)[indices]
         slots: list[list[Any]] = [[None] * size] * len(_PARSERS)  # one list of blanks for every absent field
+        parsed_by_slot: dict[int, tuple[Any, Any]] = {}  # slot -> (parsed distinct values, their rows' indices)
         professions: list[list[Any]] = []
+        any_profession = np.zeros(size, dtype=bool)
         for position, slot, parse, cache in rows.plan:
             distinct, indices = cells[position]
             parsed = np.empty(len(distinct), dtype=object)
@@ -813,27 +836,167 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
             gathered = parsed[indices].tolist()
             if slot >= 0:
                 slots[slot] = gathered
+                parsed_by_slot[slot] = (parsed, indices)
             else:
                 professions.append(gathered)
+                any_profession |= _where_distinct(parsed, indices, lambda value: value is not None)
         slow |= blank
         if start == 0:
             slow[0] = True  # the row below the header may be a help row
+        check = slow | any_profession | _may_break_a_rule(rows, parsed_by_slot, size)
         by_profession: Iterator[tuple[Any, ...]] = (
             zip(*professions, strict=True) if professions else itertools.repeat(())
         )
-        for index, (values, counts) in enumerate(zip(zip(*slots, strict=True), by_profession, strict=False)):
+        checked: dict[int, list[tuple[str, int, Activity] | RowProblem]] = {}
+        valid = True
+        for index, counts in zip(np.flatnonzero(check).tolist(), _rows_of(by_profession, check), strict=True):
             line = start + index + 2
             if slow[index]:
                 raw_cells = [distinct[indices[index]] for distinct, indices in cells]
-                yield from _row_entries(rows, raw_cells, line, 1)
+                got = list(_row_entries(rows, raw_cells, line, 1))
+            else:
+                got = [_fast_row(rows, [slot[index] for slot in slots], counts, line)]
+            checked[index] = got
+            valid = valid and not any(type(entry) is RowProblem for entry in got)
+        if valid:
+            yield _batch(rows, start, size, slots, checked)
+            continue
+        for index, values in enumerate(zip(*slots, strict=True)):
+            entries = checked.get(index)
+            if entries is None:  # no profession's participants: those rows were checked
+                yield _fast_row(rows, values, (), start + index + 2)
+            else:
+                yield from entries
+
+
+def _where_distinct(parsed: Any, indices: Any, test: Callable[[Any], bool]) -> Any:
+    """Per row (``indices`` into the distinct ``parsed`` values): whether its value passes ``test``."""
+    import numpy as np
+
+    return np.fromiter((test(value) for value in parsed), dtype=bool, count=len(parsed))[indices]
+
+
+def _may_break_a_rule(rows: _Rows, parsed: dict[int, tuple[Any, Any]], size: int) -> Any:
+    """Per row: whether it may break a rule across fields of :meth:`_Rows._activity` (checked one by one
+    then). Every row that breaks one is flagged; a flagged row may still be valid."""
+    import numpy as np
+
+    flagged = np.zeros(size, dtype=bool)
+
+    def rows_where(slot: int, test: Callable[[Any], bool]) -> Any:
+        if slot not in parsed:
+            return np.zeros(size, dtype=bool)
+        return _where_distinct(*parsed[slot], test)
+
+    def present(slot: int) -> Any:
+        return rows_where(slot, lambda value: value is not None)
+
+    for slot in (_DATE, _PROGRAM, _KIND):
+        flagged |= ~present(slot)
+    if _CITY in parsed:
+        city = rows.city
+        flagged |= rows_where(_CITY, lambda value: (value is None) if city is None else value not in (None, city))
+    elif rows.city is None:  # pragma: no cover - the header check requires a city column or --city
+        flagged[:] = True
+    today = rows.today
+    flagged |= rows_where(_DATE, lambda value: value is not None and value > today)
+    consultation = rows_where(_KIND, lambda value: value is _CONSULTATION)
+    for slot in _CONSULTATION_ONLY:
+        flagged |= ~consultation & present(slot)
+    flagged |= consultation & present(_ASKER_PROFESSION) & ~rows_where(_ASKER, lambda value: value is _PROFESSIONAL)
+    flagged |= present(_CASE_ID) & rows_where(_COUNT, lambda value: value is not None and value != 1)
+    if rows.programs is not None:
+        flagged |= _not_in_plan(rows, parsed, size) & ~flagged
+    return flagged
+
+
+def _not_in_plan(rows: _Rows, parsed: dict[int, tuple[Any, Any]], size: int) -> Any:
+    """Per row: whether its program is not one of its city's plan for its fiscal year (each distinct city,
+    program and year looked up once)."""
+    import numpy as np
+
+    dates, date_rows = parsed[_DATE]
+    years = np.fromiter((fiscal_year_of(day) if day is not None else 0 for day in dates), dtype=np.int64)[date_rows]
+    programs, program_rows = parsed[_PROGRAM]
+    cities, city_rows = parsed.get(_CITY, (np.array([None], dtype=object), np.zeros(size, dtype=np.int64)))
+    combined = (city_rows.astype(np.int64) * (len(programs) + 1) + program_rows) * 10_000 + years
+    distinct, inverse = np.unique(combined, return_inverse=True)
+    bad = np.zeros(len(distinct), dtype=bool)
+    for number, value in enumerate(distinct.tolist()):
+        rest, year = divmod(value, 10_000)
+        city_index, program_index = divmod(rest, len(programs) + 1)
+        city, program = cities[city_index] or rows.city, programs[program_index]
+        if city is None or program is None or not year:
+            continue  # flagged by another rule
+        try:
+            rows._check_program_year(city, program, year)
+        except _RowError:
+            bad[number] = True
+    return bad[inverse.reshape(-1)]
+
+
+def _rows_of(values: Iterator[tuple[Any, ...]], wanted: Any) -> Iterator[tuple[Any, ...]]:
+    """The items of ``values`` at the rows where ``wanted`` is true."""
+    return itertools.compress(values, wanted.tolist())
+
+
+def _fast_row(
+    rows: _Rows, values: Sequence[Any], counts: Sequence[Any], line: int
+) -> tuple[str, int, Activity] | RowProblem:
+    """The entry of a row whose cells all parsed: its activity, or the rule across fields it breaks."""
+    known = [count for count in counts if count is not None]
+    try:
+        item = rows._activity(values, by_profession_order(known) if len(known) > 1 else tuple(known))
+    except _RowError as exc:
+        return RowProblem(rows._at(exc.field, rows.index.get(exc.field, -1), line), exc.text(rows.lang))
+    return f"{rows.name}:{line}", line, item
+
+
+def _batch(
+    rows: _Rows,
+    start: int,
+    size: int,
+    slots: list[list[Any]],
+    checked: dict[int, list[tuple[str, int, Activity] | RowProblem]],
+) -> ActivityBatch:
+    """The valid rows of a slice as a batch: the gathered values, derived as :meth:`_Rows._activity` derives
+    them, with the rows checked one by one put in (or left out: blank and help rows)."""
+    city = slots[_CITY]
+    if rows.city is not None:
+        city = [rows.city if value is None else value for value in city]
+    columns: list[list[Any]] = [
+        city,
+        slots[_PROGRAM],
+        slots[_DATE],
+        slots[_KIND],
+        [1 if value is None else value for value in slots[_COUNT]],
+        slots[_TITLE],
+        slots[_PARTICIPANTS],
+        [()] * size,
+        [_NO_SCENES if value is None else value for value in slots[_SCENES]],
+        slots[_BODY],
+        slots[_ASKER],
+        slots[_ASKER_PROFESSION],
+        slots[_TOPIC],
+        slots[_CASE_ID],
+        slots[_ROW_ID],
+    ]
+    lines = list(range(start + 2, start + 2 + size))
+    if checked:
+        columns = [list(column) for column in columns]  # absent fields share one list: copy before writing
+        dropped: set[int] = set()
+        for index, got in checked.items():
+            if not got:
+                dropped.add(index)
                 continue
-            known = [count for count in counts if count is not None]
-            try:
-                item = rows._activity(values, by_profession_order(known) if len(known) > 1 else tuple(known))
-            except _RowError as exc:
-                yield RowProblem(rows._at(exc.field, rows.index.get(exc.field, -1), line), exc.text(rows.lang))
-                continue
-            yield f"{name}:{line}", line, item
+            ((_, _, item),) = got  # type: ignore[misc]
+            for column, value in zip(columns, item, strict=True):
+                column[index] = value
+        if dropped:
+            keep = [index for index in range(size) if index not in dropped]
+            columns = [[column[index] for index in keep] for column in columns]
+            lines = [lines[index] for index in keep]
+    return ActivityBatch(rows.name, lines, columns)
 
 
 #: Whether simple CSV files are read column by column (the tests compare both ways).

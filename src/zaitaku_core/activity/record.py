@@ -22,11 +22,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
@@ -38,6 +38,8 @@ __all__ = [
     "MAX_COUNT",
     "SCENE_COLUMNS",
     "Activity",
+    "ActivityBatch",
+    "ActivityRows",
     "RowProblem",
     "by_profession_order",
     "check_free_text",
@@ -68,6 +70,7 @@ _OPAQUE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,63}$")
 # A Japanese phone number (0X…, 10 or 11 digits, any separators) or +81; an e-mail address.
 _PHONE = re.compile(r"(?<!\d)(?:\+81|0)[\d\-\s()（）ー－]{8,15}\d(?!\d)")
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")  # an opaque id is ASCII: its digits are these
 
 
 def _digits(text: str) -> int:
@@ -96,7 +99,7 @@ def check_opaque_id(value: str, field_name: str) -> str:
         PersonalDataError: the value could identify a person, or is not an opaque id.
     """
     folded = unicodedata.normalize("NFKC", value).strip()
-    if not _OPAQUE_ID.match(folded) or _digits(folded) == 0 or looks_personal(folded):
+    if not _OPAQUE_ID.match(folded) or not _ASCII_DIGIT.search(folded) or looks_personal(folded):
         raise PersonalDataError(
             N_(
                 "not an opaque id (ASCII letters, digits and _ . : / -, with a digit); it may identify a person, "
@@ -142,6 +145,10 @@ def _scene_text(scenes: frozenset[CareScene]) -> str:
     return ",".join(sorted(scene.code for scene in scenes))
 
 
+def _professions_text(by_profession: tuple[tuple[Profession, int], ...]) -> str:
+    return ",".join([f"{p.code}={n}" for p, n in by_profession])
+
+
 def _digest(parts: Iterable[str]) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
 
@@ -185,7 +192,7 @@ class Activity(NamedTuple):
         """
         (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
          asker_profession, topic, case_id, _) = self  # fmt: skip
-        professions = ",".join([f"{p.code}={n}" for p, n in by_profession]) if by_profession else ""
+        professions = _professions_text(by_profession) if by_profession else ""
         scene_text = _scene_text(scenes) if scenes else ""
         return (
             f"{city}\x1f{program}\x1f{day.isoformat()}\x1f{kind.code}\x1f{count}\x1f{title or ''}\x1f"
@@ -207,8 +214,134 @@ class Activity(NamedTuple):
             return _digest((self.city, "row-id", self.row_id)), digest
         if occurrences is None:
             return digest, digest
-        number = occurrences.get(digest, 0)
-        occurrences[digest] = number + 1
-        if number == 0:
-            return digest, digest
-        return hashlib.blake2b(digest + number.to_bytes(4, "big"), digest_size=16).digest(), digest
+        return _occurrence_key(digest, occurrences), digest
+
+
+def _occurrence_key(digest: bytes, occurrences: dict[bytes, int]) -> bytes:
+    """The key of the next entry of content hash ``digest`` (counted in ``occurrences``); see :meth:`Activity.keys`."""
+    number = occurrences.get(digest, 0)
+    occurrences[digest] = number + 1
+    if number == 0:
+        return digest
+    return hashlib.blake2b(digest + number.to_bytes(4, "big"), digest_size=16).digest()
+
+
+def mapped(column: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``[convert(value) for value in column]``, calling ``convert`` once per distinct value (all hashable)."""
+    table = {value: convert(value) for value in set(column)}
+    return list(map(table.__getitem__, column))
+
+
+def _blank(value: str | None) -> str:
+    return value or ""
+
+
+def _code(value: ActivityKind | Asker | Profession | None) -> str:
+    return value.code if value is not None else ""
+
+
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+class ActivityBatch:
+    """Valid activities of consecutive rows of one CSV, field by field (the columnar reader's output).
+
+    ``columns`` holds one list per field of :class:`Activity`, in its order, each as long as ``lines``
+    (the rows' line numbers). The store writes a batch column by column (:meth:`contents` and
+    :meth:`keys` give exactly what each activity's :meth:`Activity.content` and :meth:`Activity.keys`
+    would); :meth:`entries` gives its rows one by one, as the row-by-row reader yields them.
+    """
+
+    __slots__ = ("columns", "lines", "name")
+
+    def __init__(self, name: str, lines: list[int], columns: Sequence[list[Any]]) -> None:
+        if len(columns) != len(Activity._fields) or any(len(column) != len(lines) for column in columns):
+            raise ValueError("a batch needs one column per field of Activity, each as long as its lines")
+        self.name, self.lines, self.columns = name, lines, tuple(columns)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def entries(self) -> Iterator[tuple[str, int, Activity]]:
+        """``(where, line, activity)`` of each row, in order."""
+        name = self.name
+        for line, fields in zip(self.lines, zip(*self.columns, strict=True), strict=True):
+            yield f"{name}:{line}", line, tuple.__new__(Activity, fields)
+
+    def activity(self, index: int) -> Activity:
+        """The activity of row ``index`` of the batch."""
+        return tuple.__new__(Activity, [column[index] for column in self.columns])
+
+    def has_row_ids(self) -> bool:
+        """Whether any row gives a row id (such rows are keyed by it, one by one)."""
+        return any(value is not None for value in self.columns[-1])
+
+    def contents(self) -> list[str]:
+        """Each row's :meth:`Activity.content`, computed column by column."""
+        (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
+         asker_profession, topic, case_id, _) = self.columns  # fmt: skip
+        parts: list[Iterable[str]] = [
+            city,
+            program,
+            mapped(day, date.isoformat),
+            mapped(kind, _code),
+            mapped(count, str),
+            mapped(title, _blank),
+            mapped(participants, _number),
+            mapped(by_profession, _professions_text),
+            mapped(scenes, _scene_text),
+            mapped(body, _blank),
+            mapped(asker, _code),
+            mapped(asker_profession, _code),
+            mapped(topic, _blank),
+            mapped(case_id, _blank),
+        ]
+        return list(map("\x1f".join, zip(*parts, strict=True)))
+
+    def keys(self, occurrences: dict[bytes, int]) -> tuple[list[bytes], list[bytes]]:
+        """``(keys, content hashes)`` of the rows, as :meth:`Activity.keys` gives them one by one (a batch with
+        row ids is keyed row by row instead, see :meth:`has_row_ids`)."""
+        blake2b = hashlib.blake2b
+        digests = [blake2b(text.encode(), digest_size=16).digest() for text in self.contents()]
+        if len(set(digests)) == len(digests) and occurrences.keys().isdisjoint(digests):
+            occurrences.update(dict.fromkeys(digests, 1))  # each the first of its content: the key is the hash
+            return digests, digests
+        keys: list[bytes] = []
+        append, seen = keys.append, occurrences.get
+        for digest in digests:  # _occurrence_key, inline
+            number = seen(digest, 0)
+            occurrences[digest] = number + 1
+            append(digest if number == 0 else blake2b(digest + number.to_bytes(4, "big"), digest_size=16).digest())
+        return keys, digests
+
+
+Entry = tuple[str, int, Activity] | RowProblem
+
+
+class ActivityRows(Iterator[Entry]):
+    """The rows of a file as a reader yields them, ``(where, line, Activity)`` or :class:`RowProblem`, one by
+    one; :meth:`batches` gives the same rows with runs of valid ones kept as :class:`ActivityBatch`
+    (what the store writes column by column)."""
+
+    def __init__(self, stream: Iterator[Entry | ActivityBatch]) -> None:
+        self._stream = stream
+        self._pending: Iterator[Entry] = iter(())
+
+    def __iter__(self) -> ActivityRows:
+        return self
+
+    def __next__(self) -> Entry:
+        while True:
+            for entry in self._pending:
+                return entry
+            item = next(self._stream)
+            if type(item) is ActivityBatch:
+                self._pending = item.entries()
+            else:
+                return item  # type: ignore[return-value]
+
+    def batches(self) -> Iterator[Entry | ActivityBatch]:
+        """The rows not read yet, runs of valid rows as batches."""
+        yield from self._pending
+        yield from self._stream

@@ -35,7 +35,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from zaitaku_core.activity.record import SCENE_COLUMNS, Activity, RowProblem, by_profession_order, check_free_text
+from zaitaku_core.activity.record import (
+    SCENE_COLUMNS,
+    Activity,
+    ActivityBatch,
+    ActivityRows,
+    RowProblem,
+    by_profession_order,
+    check_free_text,
+    mapped,
+)
 from zaitaku_core.activity.tables import (
     activity,
     activity_change,
@@ -362,7 +371,7 @@ class ActivityLog:
 
     def import_entries(
         self,
-        entries: Iterable[tuple[str, int, Activity] | RowProblem],
+        entries: Iterable[tuple[str, int, Activity] | RowProblem | ActivityBatch],
         *,
         source: str,
         sha256: str | None = None,
@@ -371,10 +380,13 @@ class ActivityLog:
     ) -> ImportResult:
         """Write the activities of ``entries`` in one transaction, or nothing if any entry is a problem.
 
-        ``entries`` is read once, as a stream: valid entries ``(where, line, activity)`` are inserted in chunks
-        while problems are collected; at the end, any problem (or a row id clash) rolls everything back
-        and raises :class:`~zaitaku_core.errors.ActivityImportError` listing them all (up to
-        :data:`~zaitaku_core.activity.store.MAX_PROBLEMS`). The line (or sheet row) is stored with the entry.
+        ``entries`` is read once, as a stream: valid entries ``(where, line, activity)`` (or batches of them,
+        :class:`~zaitaku_core.activity.record.ActivityBatch`, which the reader of a simple CSV gives
+        through :meth:`~zaitaku_core.activity.record.ActivityRows.batches` and which are keyed and written
+        column by column) are inserted in chunks while problems are collected; at the end, any problem (or a
+        row id clash) rolls everything back and raises :class:`~zaitaku_core.errors.ActivityImportError`
+        listing them all (up to :data:`~zaitaku_core.activity.store.MAX_PROBLEMS`). The line (or sheet row)
+        is stored with the entry.
 
         A row whose row id is in the log with other content is a clash, unless ``correct`` is true: then
         the entry is corrected to the row (in place, keeping its entry number). A row of an entry deleted
@@ -401,30 +413,45 @@ class ActivityLog:
             restored: list[tuple[bytes, Activity]] = []
             writer = _BulkWriter(connection, batch_id)
             with_ids: list[_Keyed] = []
-            for entry in entries:
-                if isinstance(entry, RowProblem):
-                    problems.append((entry.where, entry.message))
-                    if len(problems) >= MAX_PROBLEMS:
-                        break
-                    continue
-                where, line, item = entry
-                rows += 1
-                if item.row_id is not None:
-                    first = seen_ids.setdefault((item.city, item.row_id), where)
-                    if first != where:
-                        problems.append((where, tr(N_("the row id repeats {first}"), lang, first=first)))
+            full = False
+            stream = entries.batches() if isinstance(entries, ActivityRows) else entries
+            for entry in stream:
+                if type(entry) is ActivityBatch:
+                    if not entry.has_row_ids():  # keyed and written column by column
+                        rows += len(entry)
+                        if not problems:
+                            kept_deleted += writer.add_batch(entry, occurrences, deleted, correct, restored)
                         continue
-                if problems:
-                    continue  # the file is refused anyway: only look for more problems
-                key, digest = item.keys(occurrences)
-                if deleted and key in deleted:
-                    if not correct:
-                        kept_deleted += 1
+                    singles: Iterable[tuple[str, int, Activity] | RowProblem] = entry.entries()
+                else:
+                    singles = (entry,)  # type: ignore[assignment]
+                for single in singles:
+                    if isinstance(single, RowProblem):
+                        problems.append((single.where, single.message))
+                        full = len(problems) >= MAX_PROBLEMS
+                        if full:
+                            break
                         continue
-                    restored.append((key, item))
-                if item.row_id is not None:
-                    with_ids.append(_Keyed(where, line, item, key, digest))
-                writer.add(item, key, digest, line)
+                    where, line, item = single
+                    rows += 1
+                    if item.row_id is not None:
+                        first = seen_ids.setdefault((item.city, item.row_id), where)
+                        if first != where:
+                            problems.append((where, tr(N_("the row id repeats {first}"), lang, first=first)))
+                            continue
+                    if problems:
+                        continue  # the file is refused anyway: only look for more problems
+                    key, digest = item.keys(occurrences)
+                    if deleted and key in deleted:
+                        if not correct:
+                            kept_deleted += 1
+                            continue
+                        restored.append((key, item))
+                    if item.row_id is not None:
+                        with_ids.append(_Keyed(where, line, item, key, digest))
+                    writer.add(item, key, digest, line)
+                if full:
+                    break
             writer.flush()
             changed: list[_Keyed] = []
             if not problems and writer.inserted_estimate < rows - kept_deleted and with_ids:
@@ -883,6 +910,95 @@ class _BulkWriter:
             self.participants.append((stored_key, profession.code, number))
         if len(self.rows) >= CHUNK:
             self.flush()
+
+    def add_batch(
+        self,
+        batch: ActivityBatch,
+        occurrences: dict[bytes, int],
+        deleted: set[bytes],
+        correct: bool,
+        restored: list[tuple[bytes, Activity]],
+    ) -> int:
+        """Key and write the rows of ``batch`` (without row ids) column by column, after the rows added before.
+
+        A row whose key was deleted earlier is left out (its number is returned), or, if ``correct``,
+        written and listed in ``restored``, as :meth:`ActivityLog.import_entries` does row by row.
+        """
+        self.flush()
+        keys, digests = batch.keys(occurrences)
+        columns = list(batch.columns)
+        lines: list[Any] = batch.lines
+        kept_deleted = 0
+        if deleted and not deleted.isdisjoint(keys):
+            keep: list[int] = []
+            for index, key in enumerate(keys):
+                if key not in deleted:
+                    keep.append(index)
+                elif correct:
+                    keep.append(index)
+                    restored.append((key, batch.activity(index)))
+                else:
+                    kept_deleted += 1
+            columns = [[column[index] for index in keep] for column in columns]
+            keys, digests, lines = ([values[index] for index in keep] for values in (keys, digests, lines))
+        if not lines:
+            return kept_deleted
+        (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
+         asker_profession, topic, case_id, _) = columns  # fmt: skip
+        null = self.null
+        size = len(lines)
+
+        def nullable(column: list[Any]) -> list[Any]:
+            return column if null is None else [null if value is None else value for value in column]
+
+        def code(value: Any) -> Any:
+            return null if value is None else value.code
+
+        def flag(scene: CareScene) -> Callable[[frozenset[CareScene]], Any]:
+            if self.sqlite:
+                return lambda scenes: int(scene in scenes)
+            return lambda scenes: scene in scenes
+
+        stored_keys = list(map(bytearray, keys)) if self.sqlite else keys
+        values = (
+            stored_keys,
+            list(map(bytearray, digests)) if self.sqlite else digests,
+            city,
+            program,
+            mapped(day, self.date_value),
+            mapped(day, fiscal_year_of),
+            mapped(kind, code),
+            count,
+            nullable(title),
+            nullable(participants),
+            *(mapped(scenes, flag(scene)) for scene in _SCENES),
+            nullable(body),
+            mapped(asker, code),
+            mapped(asker_profession, code),
+            nullable(topic),
+            nullable(case_id),
+            [null] * size,  # row ids: a batch with row ids is written row by row
+            [self.batch_id] * size,
+            lines,
+        )
+        if self.sqlite:  # the driver takes the rows as they are made: no list of them for the collector to scan
+            cursor = self.connection.connection.cursor()
+            try:
+                cursor.executemany(self.activity_sql, zip(*values, strict=True))  # type: ignore[arg-type]
+                self.inserted_estimate += max(cursor.rowcount, 0)
+            finally:
+                cursor.close()
+        else:
+            cursor = self._execute(self.activity_sql, _ACTIVITY_COLUMNS, list(zip(*values, strict=True)))
+            self.inserted_estimate += max(cursor.rowcount, 0)
+        self.participants = [
+            (key, profession.code, number)
+            for key, counts in zip(stored_keys, by_profession, strict=True)
+            if counts
+            for profession, number in counts
+        ]
+        self.flush()
+        return kept_deleted
 
     def flush(self) -> None:
         if self.rows:
