@@ -316,22 +316,19 @@ class ActivityBatch:
         return keys, digests
 
 
-Entry = tuple[str, int, Activity] | RowProblem
-
-
-class ActivityRows(Iterator[Entry]):
+class ActivityRows(Iterator[tuple[str, int, Activity] | RowProblem]):
     """The rows of a file as a reader yields them, ``(where, line, Activity)`` or :class:`RowProblem`, one by
     one; :meth:`batches` gives the same rows with runs of valid ones kept as :class:`ActivityBatch`
     (what the store writes column by column)."""
 
-    def __init__(self, stream: Iterator[Entry | ActivityBatch]) -> None:
+    def __init__(self, stream: Iterator[tuple[str, int, Activity] | RowProblem | ActivityBatch]) -> None:
         self._stream = stream
-        self._pending: Iterator[Entry] = iter(())
+        self._pending: Iterator[tuple[str, int, Activity] | RowProblem] = iter(())
 
     def __iter__(self) -> ActivityRows:
         return self
 
-    def __next__(self) -> Entry:
+    def __next__(self) -> tuple[str, int, Activity] | RowProblem:
         while True:
             for entry in self._pending:
                 return entry
@@ -341,7 +338,7 @@ class ActivityRows(Iterator[Entry]):
             else:
                 return item  # type: ignore[return-value]
 
-    def batches(self) -> Iterator[Entry | ActivityBatch]:
+    def batches(self) -> Iterator[tuple[str, int, Activity] | RowProblem | ActivityBatch]:
         """The rows not read yet, runs of valid rows as batches."""
         yield from self._pending
         yield from self._stream
