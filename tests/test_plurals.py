@@ -9,8 +9,8 @@ import pytest
 
 from zaitaku_core.cli import main
 from zaitaku_core.cli.errors import EXIT_INVALID
+from zaitaku_core.cli.scaffold import scaffold_city_folder
 from zaitaku_core.model import Frequency
-from zaitaku_core.report.charts import not_charted_note
 
 
 @pytest.mark.parametrize(
@@ -59,11 +59,25 @@ def test_frequencies_and_left_out_indicators_are_counted_right(capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "15 indicators have only a frequency target (1 time a year) and no actual yet, so they are not" in out
     assert "times a year" not in out
-    one = not_charted_note([("講座（実施回数）", [])], "en")
-    assert one == (
-        "1 indicator has only a frequency target (-) and no actual yet, so it is not charted (see the table): "
-        "講座（実施回数）."
+
+
+def test_one_indicator_left_out_of_the_charts_is_said_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new city whose one indicator has only a frequency target: the report names it in the singular."""
+    folder = scaffold_city_folder("kushiro", code="012068", name="釧路市", directory=tmp_path)
+    indicators = folder / "indicators.toml"
+    text = indicators.read_text(encoding="utf-8")
+    planned = 'values = [{ fiscal_year = 2024, kind = "plan", value = 2 }]'
+    assert planned in text
+    once = 'values = [{ fiscal_year = 2024, kind = "plan", value = 1, frequency = "年1回" }]'
+    indicators.write_text(text.replace(planned, once), encoding="utf-8")
+    said = {}
+    for lang in ("en", "ja"):
+        assert main(["--lang", lang, "--data-dir", str(folder), "report", "kushiro", "--fy", "2024"]) == 0
+        said[lang] = capsys.readouterr().out
+    assert (
+        "1 indicator has only a frequency target (1 time a year) and no actual yet, so it is not charted "
+        "(see the table): 多職種連携会議の開催回数." in said["en"]
     )
-    assert not_charted_note([("講座（実施回数）", [])], "ja") == (
-        "次の1指標は、目標が実施回数（-）のみで実績値がないため、グラフにしていません（表をご覧ください）：講座（実施回数）。"
-    )
+    assert "次の1指標は、目標が実施回数（年1回）のみで実績値がないため、グラフにしていません" in said["ja"]
