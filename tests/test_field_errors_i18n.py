@@ -77,6 +77,7 @@ def test_invalid_plugin_data_reads_in_the_users_language(
         assert line.startswith("エラー [plugin-data]" if lang == "ja" else "error [plugin-data]")
         assert expected in line, line
         assert ("City のデータが正しくありません: " if lang == "ja" else "invalid City data: ") in line
+        assert line.count("errors.html#") == 1, line  # one reference: the line's own, not the field's too
         if lang == "ja":
             assert "Value error" not in line and "Extra inputs" not in line
 

@@ -501,7 +501,8 @@ def field_error_text(error: Mapping[str, Any]) -> ByLanguage:
 
     An error of zaitaku-core raised in a validator says its own catalogue message; a pydantic error type says
     :data:`PYDANTIC_MESSAGES`' text, any other :data:`PYDANTIC_OTHER` (never an English sentence inside a
-    Japanese line). The English is always pydantic's message as it was.
+    Japanese line). The English is pydantic's message as it was, less the reference that ``str()`` of a
+    library error ends with (the line that shows the field names its own).
 
     >>> field_error_text({"type": "missing", "msg": "Field required", "ctx": {}})
     ByLanguage(ja='必須の項目がありません', en='Field required')
@@ -514,7 +515,7 @@ def field_error_text(error: Mapping[str, Any]) -> ByLanguage:
     context: dict[str, object] = dict(error.get("ctx") or {})
     cause = context.get("error")
     if isinstance(cause, ZaitakuError):
-        return ByLanguage(cause.message_in("ja"), english)
+        return ByLanguage(cause.message_in("ja"), english.replace(f" ({cause.reference('en')})", ""))
     template = PYDANTIC_MESSAGES.get(kind)
     if kind in PYDANTIC_COUNTS:
         context["count"] = context.get(PYDANTIC_COUNTS[kind])
