@@ -400,7 +400,7 @@ def test_batch_in_small_chunks_with_contacts_in_any_order_equals_per_event(
     chunk: int,
     shuffle: random.Random,
 ) -> None:
-    # evaluate_batch and batch_windows work through the rows a chunk at a time (65,536 rows): with chunks of
+    # evaluate_batch and batch_windows work through the rows a chunk at a time (131,072 rows): with chunks of
     # a few rows every chunk boundary, kinds missing from a chunk and contacts in no event order are met.
     events, logs = batch
     columns, contacts = batch_columns(events, logs)
