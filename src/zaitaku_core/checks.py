@@ -67,15 +67,18 @@ class Check:
         """
         if fiscal_year is None and self.scope == "plan":
             fiscal_year = plan.fiscal_year
-        return Finding(
-            code=self.code,
-            severity=self.severity,
-            message_ja=message_ja,
-            message_en=message_en,
-            city=plan.city.id,
-            fiscal_year=fiscal_year,
-            program=program,
-            field=field,
+        # model_validate of a dict: the same validation as Finding(...), without __init__'s ~2 us of Python.
+        return Finding.model_validate(
+            {
+                "code": self.code,
+                "severity": self.severity,
+                "message_ja": message_ja,
+                "message_en": message_en,
+                "city": plan.city.id,
+                "fiscal_year": fiscal_year,
+                "program": program,
+                "field": field,
+            }
         )
 
 

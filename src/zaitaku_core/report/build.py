@@ -32,7 +32,8 @@ from zaitaku_core.model import (
     ValueStatus,
 )
 from zaitaku_core.report.charts import (
-    bar,
+    BARS,
+    bar_data,
     fy_label,
     indicator_chart,
     no_shared_note,
@@ -258,10 +259,14 @@ def indicator_status(plan_value: IndicatorValue | None, actual: IndicatorValue |
     """
     if actual is None:
         return IndicatorStatus.NO_ACTUAL if plan_value is not None else IndicatorStatus.NO_TARGET
+    return _status(actual, target_number(plan_value), number(actual.value))
+
+
+def _status(actual: IndicatorValue, target: float | None, done: float | None) -> IndicatorStatus:
+    """:func:`indicator_status` of an actual, with the numbers of the target and the actual."""
     judged = _UNJUDGED.get(actual.status)
     if judged is not None:
         return judged
-    target, done = target_number(plan_value), number(actual.value)
     if target is None or done is None or target < 0 or done < 0:
         # Values are never negative once validated; a model built without validation is not judged.
         return IndicatorStatus.NO_TARGET
@@ -279,11 +284,12 @@ _UNJUDGED = {
 def _indicator_rows(
     indicator: Indicator,
     lang: Lang,
-    bars: list[Bar],
+    bars: list[dict[str, object]],
     from_log: LogActuals | None = None,
     programs: Mapping[str, str] | None = None,
 ) -> list[tuple[Cell, ...]]:
-    """The table rows of one indicator, a row per fiscal year; appends its chart bars to ``bars``.
+    """The table rows of one indicator, a row per fiscal year; appends its chart bars' data to ``bars``
+    (:func:`~zaitaku_core.report.charts.bar_data`, validated by the caller with the other indicators').
 
     An actual counted from the activity log (``from_log``) is noted as such. Each row ends with what the
     indicator says of itself: its description, its programs (titles from ``programs``) and its sources.
@@ -301,9 +307,13 @@ def _indicator_rows(
     rows: list[tuple[Cell, ...]] = []
     for year in sorted(targets.keys() | actuals.keys()):
         target, actual = targets.get(year), actuals.get(year)
-        status = indicator_status(target, actual)
         target_n = target_number(target)
-        actual_n = number(actual.value) if actual is not None else None
+        if actual is None:
+            actual_n = None
+            status = IndicatorStatus.NO_ACTUAL if target is not None else IndicatorStatus.NO_TARGET
+        else:
+            actual_n = number(actual.value)
+            status = _status(actual, target_n, actual_n)
         ratio = None
         if (
             (status is IndicatorStatus.ON_TRACK or status is IndicatorStatus.BEHIND)
@@ -323,7 +333,7 @@ def _indicator_rows(
         fy = fy_label(year, lang)
         period = plan_period_label(year, lang)
         rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None, *about))
-        bars.append(bar(fy, year, target, target_n, actual, actual_n, lang))
+        bars.append(bar_data(fy, year, target, target_n, actual, actual_n, lang))
     return rows
 
 
@@ -904,11 +914,17 @@ def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> S
         return _empty_section("indicators", lang, "indicators_none")
     rows: list[tuple[Cell, ...]] = []
     charts: list[Chart] = []
-    left_out: list[tuple[str, list[Bar]]] = []  # indicators with only frequency targets and no actual
+    left_out: list[tuple[str, tuple[Bar, ...]]] = []  # indicators with only frequency targets and no actual
     programs = {p.id: f"{p.number or ''}{p.title}" for p in plan.programs}
+    data: list[dict[str, object]] = []
+    ends: list[int] = []  # where each indicator's bars end in data
     for indicator in plan.indicators:
-        bars: list[Bar] = []
-        rows += _indicator_rows(indicator, lang, bars, from_log, programs)
+        rows += _indicator_rows(indicator, lang, data, from_log, programs)
+        ends.append(len(data))
+    every_bar = BARS.validate_python(data)  # the city's bars in one call into pydantic-core
+    start = 0
+    for indicator, end in zip(plan.indicators, ends, strict=True):
+        bars, start = every_bar[start:end], end
         chart = indicator_chart(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
         if chart is None:
             left_out.append((indicator.name, bars))

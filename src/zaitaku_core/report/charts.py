@@ -13,6 +13,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Literal
 
+from pydantic import TypeAdapter
+
 from zaitaku_core.calendar import FiscalYear, PlanPeriod
 from zaitaku_core.errors import FiscalYearError
 from zaitaku_core.i18n import N_, NN_, tr
@@ -20,7 +22,9 @@ from zaitaku_core.model import IndicatorValue, Plan, ValueStatus
 from zaitaku_core.report.model import Bar, BarStatus, Chart
 
 __all__ = [
+    "BARS",
     "bar",
+    "bar_data",
     "fy_label",
     "indicator_chart",
     "no_shared_note",
@@ -106,22 +110,36 @@ def bar(
     lang: Lang,
 ) -> Bar:
     """The bar of one indicator in one fiscal year (its table row's numbers, with their statuses)."""
+    # Validated by pydantic-core from a dict: cheaper than model_construct's Python.
+    return Bar.model_validate(bar_data(label, year, target, target_n, actual, actual_n, lang))
+
+
+def bar_data(
+    label: str,
+    year: int,
+    target: IndicatorValue | None,
+    target_n: float | None,
+    actual: IndicatorValue | None,
+    actual_n: float | None,
+    lang: Lang,
+) -> dict[str, object]:
+    """What :func:`bar` validates, for a caller that validates many bars in one call (:data:`BARS`)."""
     frequency = target.frequency if target is not None else None
-    # Validated by pydantic-core from a dict: cheaper than model_construct's Python (a report may hold
-    # thousands of bars).
-    return Bar.model_validate(
-        {
-            "label": label,
-            "plan": target_n,
-            "actual": actual_n,
-            "group": plan_period_label(year, lang),
-            "fiscal_year": year,
-            "plan_text": frequency.label(lang) if frequency is not None else None,
-            "plan_status": _STATUS[target.status] if target is not None else None,
-            "actual_status": _STATUS[actual.status] if actual is not None else None,
-            "as_of": actual.as_of if actual is not None and actual.status is ValueStatus.PARTIAL else None,
-        }
-    )
+    return {
+        "label": label,
+        "plan": target_n,
+        "actual": actual_n,
+        "group": plan_period_label(year, lang),
+        "fiscal_year": year,
+        "plan_text": frequency.label(lang) if frequency is not None else None,
+        "plan_status": _STATUS[target.status] if target is not None else None,
+        "actual_status": _STATUS[actual.status] if actual is not None else None,
+        "as_of": actual.as_of if actual is not None and actual.status is ValueStatus.PARTIAL else None,
+    }
+
+
+#: Validates a list of :func:`bar_data` in one call into pydantic-core (a report may hold thousands of bars).
+BARS: TypeAdapter[tuple[Bar, ...]] = TypeAdapter(tuple[Bar, ...])
 
 
 def _informative(bars: Sequence[Bar]) -> bool:
