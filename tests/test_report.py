@@ -87,7 +87,8 @@ def test_build_reports_gives_build_report_per_year_and_shares_city_sections(regi
     assert first["indicators"] is second["indicators"] and first["handoff"] is second["handoff"]
     # The fixture's programs are the same in both years: the sections made of them are made once.
     assert all(first[key] is second[key] for key in ("overview", "coverage", "programs", "tools", "provenance"))
-    assert first["about"] is not second["about"]
+    assert first["about"] is second["about"]  # made of the city and the plan period, the same in both years
+    assert first["findings"] is not second["findings"]
     assert [r.fiscal_year for r in build_reports(registry, "fixture")] == [2024]  # the declared years
 
 

@@ -32,7 +32,7 @@ from zaitaku_core.model import (
     json_schemas,
 )
 from zaitaku_core.plugins import Registry, create_registry, hookimpl
-from zaitaku_core.report import build_report, compare_cities
+from zaitaku_core.report import build_report, build_reports, compare_cities, render
 from zaitaku_core.testing.conformance import PluginConformance
 from zaitaku_core.validation import CATALOGUE, run_checks, validate_city
 
@@ -222,3 +222,17 @@ def test_bundled_city_undeclared_year_exits_1_naming_the_declared_years(
     assert "FY2024" in captured.err and "undeclared-fiscal-year" in captured.err
     assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
     assert not (tmp_path / "out.md").exists()  # nothing written
+
+
+def test_reports_of_a_plan_period_share_its_about_section(registry: Registry) -> None:
+    # 実施計画の概要 is made of the city and the plan period: FY2024 and FY2026 (第9期, its aims) share it,
+    # FY2027 (第10期, none declared: the city's aims) has its own; each is what build_report makes alone.
+    years = (2024, 2026, 2027)
+    reports = list(build_reports(registry, "takamatsu", years, allow_undeclared=True))
+    for year, built in zip(years, reports, strict=True):
+        alone = build_report(registry, "takamatsu", year, allow_undeclared=True)
+        assert built.sections[0] == alone.sections[0]
+        if year != 2027:  # an undeclared year's programs differ: the city's indicators table names the first's
+            assert render(built, "json") == render(alone, "json")
+    first, second, third = (r.sections[0] for r in reports)
+    assert first.id == "about" and first is second and third is not second and third != second

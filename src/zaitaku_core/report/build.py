@@ -17,10 +17,12 @@ from zaitaku_core.model import (
     WHOLE_RECORD,
     ActionRole,
     Basis,
+    City,
     Finding,
     Indicator,
     IndicatorValue,
     MemberRole,
+    PeriodPlan,
     Plan,
     Program,
     Provenance,
@@ -800,7 +802,10 @@ def _handoff(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
 
 
 def _about(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
-    """What the plan says of itself: the city, its documents, its aims, who runs the program, with whom."""
+    """What the plan says of itself: the city, its documents, its aims, who runs the program, with whom.
+
+    Made of the city and the plan period (``plan.period``), not of the fiscal year: the years of one period
+    share it."""
     city = plan.city
     headings = city.headings
     m = city.municipality
@@ -1017,6 +1022,7 @@ def build_reports(
     counted: tuple[Indicator, ...] | None = None
     # The last year's key (_year_key), its sections and the findings of its checks of scope "programs".
     before: tuple[tuple[object, ...], _YearSections, tuple[Finding, ...]] | None = None
+    about: tuple[City, PeriodPlan | None, Section] | None = None  # 実施計画の概要 and what it is made of
     for year in years:
         plan = registry.plan(city_id, year, allow_undeclared=allow_undeclared)
         if actuals is not None:  # the actuals counted from an activity log, applied once per city
@@ -1033,7 +1039,11 @@ def build_reports(
         if actuals is not None:  # about any year of the indicators' table, which every report shows whole
             findings = (*findings, *actuals.findings)
         data_date = None if issued else _data_date(plan, city_date)
-        yield _plan_report(registry, plan, findings, city_sections, before[1], lang, issued, data_date, inferred)
+        period = plan.period  # the years of a plan period (or of a city that declares none) share it
+        if about is None or about[0] is not plan.city or about[1] is not period:
+            about = (plan.city, period, _about(plan, lang, inferred))
+        sections = (about[2], before[1])
+        yield _plan_report(registry, plan, findings, city_sections, sections, lang, issued, data_date, inferred)
 
 
 def _plan_report(
@@ -1041,15 +1051,15 @@ def _plan_report(
     plan: Plan,
     findings: Sequence[Finding],
     city_sections: tuple[Section, Section],
-    year_sections: _YearSections,
+    year_sections: tuple[Section, _YearSections],
     lang: Lang,
     issued: date | None,
     data_date: date | None,
     inferred: bool = True,
 ) -> Report:
-    programs, provenance = year_sections
+    about, (programs, provenance) = year_sections
     sections = [
-        _about(plan, lang, inferred),
+        about,
         *programs,
         *city_sections,
         provenance,
