@@ -587,6 +587,8 @@ class Registry:
         """A hook's result as a list, each mapping a dict (a :class:`SourcedRecord` stays one)."""
         if result is None:
             return []
+        if type(result) is list and all(type(item) is dict for item in result):
+            return result  # the common case (raw mappings), found in C; a new list is made below otherwise
         if isinstance(result, BaseModel | Mapping | str | bytes) or not isinstance(result, Iterable):
             raise HookResultError(
                 N_("expected a list of {model}, got {kind}"),
@@ -664,8 +666,11 @@ class Registry:
         found: list[Program] = []
         for plugin, result in self._call(hook, city=city_id, fiscal_year=fiscal_year):
             items = self._items(plugin, hook, Program, result)
+            if all(type(item) is dict and "fiscal_year" in item for item in items):
+                found.extend(self._validated(plugin, hook, Program, items))  # each declared for its year
+                continue
             kinds = [_states_a_span(item) for item in items]
-            if not any(kinds):  # the common case: every program is declared for its year
+            if not any(kinds):  # every program is declared for its year
                 found.extend(self._validated(plugin, hook, Program, items))
                 continue
             spans = [item for item, span in zip(items, kinds, strict=True) if span]

@@ -275,6 +275,11 @@ def _status(actual: IndicatorValue, target: float | None, done: float | None) ->
     return IndicatorStatus.ON_TRACK if done >= target else IndicatorStatus.BEHIND
 
 
+@cache
+def _status_label(status: IndicatorStatus, lang: Lang) -> str:
+    return status.label(lang)
+
+
 #: Actual statuses reported as they are, never judged against the target.
 _UNJUDGED = {
     ValueStatus.CANCELLED: IndicatorStatus.CANCELLED,
@@ -323,13 +328,15 @@ def _indicator_rows(
             and target_n
         ):
             ratio = round(actual_n / target_n * 100, 1)
-        label = status.label(lang)
+        label = _status_label(status, lang)
         if status is IndicatorStatus.PARTIAL and actual is not None and actual.as_of is not None:
             label = f"{label}（{_t('as_of', lang, date=actual.as_of.isoformat())}）"
         plan_cell: Cell = target_n
         if target is not None and target.value is None and target.frequency is not None:
             plan_cell = target.frequency.label(lang)
-        notes = " ".join([v.note for v in (target, actual) if v is not None and v.note])
+        plan_note = target.note if target is not None else None
+        actual_note = actual.note if actual is not None else None
+        notes = f"{plan_note} {actual_note}" if plan_note and actual_note else plan_note or actual_note or ""
         if from_log is not None and actual is not None and from_log.get(indicator.id, year) is not None:
             notes = " ".join(filter(None, (notes, _text("log_note", lang))))
         fy = fy_label(year, lang)
