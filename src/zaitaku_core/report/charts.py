@@ -23,7 +23,6 @@ from zaitaku_core.report.model import Bar, BarStatus, Chart
 
 __all__ = [
     "BARS",
-    "bar",
     "bar_data",
     "fy_label",
     "indicator_chart",
@@ -100,20 +99,6 @@ _STATUS: dict[ValueStatus, BarStatus] = {
 }
 
 
-def bar(
-    label: str,
-    year: int,
-    target: IndicatorValue | None,
-    target_n: float | None,
-    actual: IndicatorValue | None,
-    actual_n: float | None,
-    lang: Lang,
-) -> Bar:
-    """The bar of one indicator in one fiscal year (its table row's numbers, with their statuses)."""
-    # Validated by pydantic-core from a dict: cheaper than model_construct's Python.
-    return Bar.model_validate(bar_data(label, year, target, target_n, actual, actual_n, lang))
-
-
 def bar_data(
     label: str,
     year: int,
@@ -123,7 +108,9 @@ def bar_data(
     actual_n: float | None,
     lang: Lang,
 ) -> dict[str, object]:
-    """What :func:`bar` validates, for a caller that validates many bars in one call (:data:`BARS`)."""
+    """The bar of one indicator in one fiscal year (its table row's numbers, with their statuses), as the
+    data :data:`BARS` validates: a report may hold thousands of bars, validated in one call into
+    pydantic-core (cheaper than a model_construct each, which is Python)."""
     frequency = target.frequency if target is not None else None
     return {
         "label": label,
@@ -230,8 +217,8 @@ def shared_indicator_charts(plans: Sequence[Plan], names: Sequence[str], lang: L
             actual = indicator.value(plan.fiscal_year, "actual")
             label = _t("city_year", lang, city=names[index], fy=fy_label(plan.fiscal_year, lang))
             actual_n = number(actual.value) if actual is not None else None
-            city_bar = bar(label, plan.fiscal_year, target, target_number(target), actual, actual_n, lang)
-            bars.append(city_bar.model_copy(update={"group": None}))
+            data = bar_data(label, plan.fiscal_year, target, target_number(target), actual, actual_n, lang)
+            bars.append(Bar.model_validate({**data, "group": None}))
         charts.append(
             Chart.model_construct(
                 id=f"shared-{len(charts) + 1}",
