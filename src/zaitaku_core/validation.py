@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any, Protocol
 
 from zaitaku_core.calendar import PlanPeriod, fiscal_year_of
@@ -54,8 +55,10 @@ __all__ = [
 # ja_en gives the (Japanese, English) pair a Finding holds; a ByLanguage value fills each language with its own.
 
 
+@cache
 def _labels(member: Any) -> ByLanguage:
-    """A framework label (an enum member's ``.ja`` and ``.en``) for :func:`~zaitaku_core.i18n.ja_en`."""
+    """A framework label (an enum member's ``.ja`` and ``.en``) for :func:`~zaitaku_core.i18n.ja_en`, made
+    once per member."""
     return ByLanguage(member.ja, member.en)
 
 

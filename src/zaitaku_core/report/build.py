@@ -35,9 +35,9 @@ from zaitaku_core.model import (
 )
 from zaitaku_core.report.charts import (
     BARS,
+    CHARTS,
     bar_data,
     fy_label,
-    indicator_chart,
     no_shared_note,
     not_charted_note,
     number,
@@ -45,6 +45,7 @@ from zaitaku_core.report.charts import (
     scene_chart,
     shared_indicator_charts,
     target_number,
+    trend_chart_data,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
 from zaitaku_core.validation import city_findings, program_findings, run_checks
@@ -925,7 +926,7 @@ def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> S
     if not plan.indicators:
         return _empty_section("indicators", lang, "indicators_none")
     rows: list[tuple[Cell, ...]] = []
-    charts: list[Chart] = []
+    charts: list[dict[str, object]] = []  # trend_chart_data, validated in one call below
     left_out: list[tuple[str, tuple[Bar, ...]]] = []  # indicators with only frequency targets and no actual
     programs = {p.id: f"{p.number or ''}{p.title}" for p in plan.programs}
     data: list[dict[str, object]] = []
@@ -937,7 +938,7 @@ def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> S
     start = 0
     for indicator, end in zip(plan.indicators, ends, strict=True):
         bars, start = every_bar[start:end], end
-        chart = indicator_chart(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
+        chart = trend_chart_data(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
         if chart is None:
             left_out.append((indicator.name, bars))
         else:
@@ -948,7 +949,7 @@ def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> S
     if from_log is not None and from_log.computed and from_log.as_of is not None:
         counted = _t("from_log", lang, source=from_log.source, date=from_log.as_of.isoformat())
         text = f"{counted}\n{text}" if text else counted
-    return _section("indicators", lang, keys, rows, text=text, charts=tuple(charts))
+    return _section("indicators", lang, keys, rows, text=text, charts=CHARTS.validate_python(charts))
 
 
 def _findings(findings: Sequence[Finding], lang: Lang) -> Section:

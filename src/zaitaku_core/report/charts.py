@@ -23,9 +23,9 @@ from zaitaku_core.report.model import Bar, BarStatus, Chart
 
 __all__ = [
     "BARS",
+    "CHARTS",
     "bar_data",
     "fy_label",
-    "indicator_chart",
     "no_shared_note",
     "not_charted_note",
     "number",
@@ -33,6 +33,7 @@ __all__ = [
     "scene_chart",
     "shared_indicator_charts",
     "target_number",
+    "trend_chart_data",
 ]
 
 Lang = Literal["ja", "en"]
@@ -137,19 +138,26 @@ def _informative(bars: Sequence[Bar]) -> bool:
     )
 
 
-def indicator_chart(indicator_id: str, name: str, unit: str, bars: Sequence[Bar], lang: Lang) -> Chart | None:
-    """The trend chart of one indicator across its fiscal years, or ``None`` when it would show only
-    frequency targets (年1回 …) and no actual: fifteen equal marks tell a reader nothing the table does not."""
+def trend_chart_data(
+    indicator_id: str, name: str, unit: str, bars: Sequence[Bar], lang: Lang
+) -> dict[str, object] | None:
+    """The trend chart of one indicator across its fiscal years, as the data :data:`CHARTS` validates (a
+    report may hold hundreds), or ``None`` when it would show only frequency targets (年1回 …) and no actual:
+    fifteen equal marks tell a reader nothing the table does not."""
     if not bars or not _informative(bars):
         return None
-    return Chart.model_construct(
-        id=f"trend-{indicator_id}",
-        title=_t("trend", lang, name=name, unit=unit),
-        bars=tuple(bars),
-        unit=unit,
-        note=None,
-        series=None,
-    )
+    return {
+        "id": f"trend-{indicator_id}",
+        "title": _t("trend", lang, name=name, unit=unit),
+        "bars": bars,
+        "unit": unit,
+        "note": None,
+        "series": None,
+    }
+
+
+#: Validates a list of :func:`trend_chart_data` in one call (its bars, validated already, pass as they are).
+CHARTS: TypeAdapter[tuple[Chart, ...]] = TypeAdapter(tuple[Chart, ...])
 
 
 def not_charted_note(left_out: Sequence[tuple[str, Sequence[Bar]]], lang: Lang) -> str | None:
