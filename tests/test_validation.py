@@ -131,6 +131,22 @@ def test_each_check_fires(fields: dict[str, Any], expected: list[str]) -> None:
         assert finding.city == "sample" and finding.message_ja and finding.message_en
 
 
+def test_provisional_values_of_each_year_from_indicators_shared_by_the_years() -> None:
+    # ZK016 indexes the provisional values of the indicators it read last (the years of a city share them):
+    # each year's plan still gets its own year's, and other indicators are read anew.
+    values = [
+        {"fiscal_year": year, "kind": "actual", "value": 1, "status": "provisional"} for year in (2024, 2025, 2025)
+    ]
+    first = plan(programs=FULL, indicators=[indicator(*values)])
+    later = first.model_copy(update={"fiscal_year": 2025, "programs": ()})
+    zk016 = [check for check in CATALOGUE if check.code == "ZK016"]
+    fields = [[f.field for f in run_checks(p, zk016)] for p in (first, later, first)]
+    in_2024, in_2025 = ["indicators[ind].values[0]"], ["indicators[ind].values[1]", "indicators[ind].values[2]"]
+    assert fields == [in_2024, in_2025, in_2024]
+    other = plan(programs=FULL, indicators=[indicator(values[0], {**values[1], "fiscal_year": 2024})])
+    assert [f.field for f in run_checks(other, zk016)] == ["indicators[ind].values[0]", "indicators[ind].values[1]"]
+
+
 RULE = {
     "id": "r1",
     "title": "退院時の連絡",
