@@ -313,22 +313,28 @@ def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
                 )
 
 
+def _value_finding(
+    self: Check,
+    plan: Plan,
+    message: str,
+    indicator: Indicator,
+    index: int,
+    value: IndicatorValue,
+    *,
+    fiscal_year: int | None = None,
+) -> Finding:
+    """A finding about one indicator value: ``message`` names the indicator, the value's year and its kind."""
+    pair = ja_en(message, name=indicator.name, year=value.fiscal_year, kind=_labels(value.kind))
+    return self.finding(plan, *pair, fiscal_year=fiscal_year, field=f"indicators[{indicator.id}].values[{index}]")
+
+
 @check("ZK014", Severity.WARNING, *ja_en(N_("A final value with neither a number nor a frequency")), scope="city")
 def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
     final = ValueStatus.FINAL
     for indicator, index, value in plan.indicator_values:
         if value.status is final and value.value is None and value.frequency is None:
-            yield self.finding(
-                plan,
-                *ja_en(
-                    N_("Indicator {name!r}: the FY{year} {kind} has no number or frequency."),
-                    name=indicator.name,
-                    year=value.fiscal_year,
-                    kind=_labels(value.kind),
-                ),
-                fiscal_year=value.fiscal_year,
-                field=f"indicators[{indicator.id}].values[{index}]",
-            )
+            message = N_("Indicator {name!r}: the FY{year} {kind} has no number or frequency.")
+            yield _value_finding(self, plan, message, indicator, index, value, fiscal_year=value.fiscal_year)
 
 
 @check("ZK015", Severity.INFO, *ja_en(N_("An action owner not among the city's organisations")), scope="programs")
@@ -376,17 +382,9 @@ def _provisional_by_year(indicators: tuple[Indicator, ...]) -> dict[int, list[tu
 
 @check("ZK016", Severity.INFO, *ja_en(N_("A provisional value, not compared as final")))
 def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
+    message = N_("Indicator {name!r}: the FY{year} {kind} is provisional and is not judged as final.")
     for indicator, index, value in _provisional_by_year(plan.indicators).get(plan.fiscal_year, ()):
-        yield self.finding(
-            plan,
-            *ja_en(
-                N_("Indicator {name!r}: the FY{year} {kind} is provisional and is not judged as final."),
-                name=indicator.name,
-                year=value.fiscal_year,
-                kind=_labels(value.kind),
-            ),
-            field=f"indicators[{indicator.id}].values[{index}]",
-        )
+        yield _value_finding(self, plan, message, indicator, index, value)
 
 
 def _unexplained(plan: Plan) -> Iterator[tuple[str, Provenance]]:
