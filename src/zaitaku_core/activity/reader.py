@@ -843,7 +843,13 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
         slow |= blank
         if start == 0:
             slow[0] = True  # the row below the header may be a help row
-        check = slow | any_profession | _may_break_a_rule(rows, parsed_by_slot, size)
+        check = slow | _may_break_a_rule(rows, parsed_by_slot, size)
+        derived: dict[int, tuple[tuple[tuple[Profession, int], ...], int]] = {}
+        if professions:
+            derived = _by_profession(professions, any_profession & ~check, slots[_PARTICIPANTS])
+            for index in [index for index, (_, people) in derived.items() if people < 0]:
+                check[index] = True  # more participants by profession than in all: said row by row
+                del derived[index]
         by_profession: Iterator[tuple[Any, ...]] = (
             zip(*professions, strict=True) if professions else itertools.repeat(())
         )
@@ -859,12 +865,12 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
             checked[index] = got
             valid = valid and not any(type(entry) is RowProblem for entry in got)
         if valid:
-            yield _batch(rows, start, size, slots, checked)
+            yield _batch(rows, start, size, slots, checked, derived)
             continue
         for index, values in enumerate(zip(*slots, strict=True)):
             entries = checked.get(index)
-            if entries is None:  # no profession's participants: those rows were checked
-                yield _fast_row(rows, values, (), start + index + 2)
+            if entries is None:
+                yield _fast_row(rows, values, _profession_cells(professions, index), start + index + 2)
             else:
                 yield from entries
 
@@ -935,6 +941,34 @@ def _not_in_plan(rows: _Rows, parsed: dict[int, tuple[Any, Any]], size: int) -> 
     return bad[inverse.reshape(-1)]
 
 
+def _profession_cells(professions: list[list[Any]], index: int) -> tuple[Any, ...]:
+    return tuple(column[index] for column in professions)
+
+
+def _by_profession(
+    professions: list[list[Any]], rows_with: Any, participants: list[int | None]
+) -> dict[int, tuple[tuple[tuple[Profession, int], ...], int]]:
+    """Per row of ``rows_with``: its participants by profession, as :meth:`_Rows._activity` orders them, and its
+    participants (their sum when the row gives none; -1 when they exceed the participants it gives)."""
+    wanted = rows_with.tolist()
+    orders: dict[tuple[Any, ...], tuple[tuple[tuple[Profession, int], ...], int]] = {}
+    derived: dict[int, tuple[tuple[tuple[Profession, int], ...], int]] = {}
+    for index, cells in zip(
+        itertools.compress(itertools.count(), wanted),
+        itertools.compress(zip(*professions, strict=True), wanted),
+        strict=False,  # the first is endless
+    ):
+        found = orders.get(cells)
+        if found is None:
+            known = [count for count in cells if count is not None]
+            ordered = by_profession_order(known) if len(known) > 1 else tuple(known)
+            found = orders[cells] = (ordered, sum(number for _, number in ordered))
+        ordered, total = found
+        people = participants[index]
+        derived[index] = (ordered, total if people is None else (people if total <= people else -1))
+    return derived
+
+
 def _rows_of(values: Iterator[tuple[Any, ...]], wanted: Any) -> Iterator[tuple[Any, ...]]:
     """The items of ``values`` at the rows where ``wanted`` is true."""
     return itertools.compress(values, wanted.tolist())
@@ -952,12 +986,20 @@ def _fast_row(
     return f"{rows.name}:{line}", line, item
 
 
+# Columns of a batch (Activity's fields) that rows with participants by profession fill in.
+_BATCH_PARTICIPANTS, _BATCH_BY_PROFESSION = (
+    Activity._fields.index("participants"),
+    Activity._fields.index("by_profession"),
+)
+
+
 def _batch(
     rows: _Rows,
     start: int,
     size: int,
     slots: list[list[Any]],
     checked: dict[int, list[tuple[str, int, Activity] | RowProblem]],
+    derived: dict[int, tuple[tuple[tuple[Profession, int], ...], int]],
 ) -> ActivityBatch:
     """The valid rows of a slice as a batch: the gathered values, derived as :meth:`_Rows._activity` derives
     them, with the rows checked one by one put in (or left out: blank and help rows)."""
@@ -982,6 +1024,12 @@ def _batch(
         slots[_ROW_ID],
     ]
     lines = list(range(start + 2, start + 2 + size))
+    if derived:  # rows with participants by profession
+        columns[_BATCH_PARTICIPANTS] = list(columns[_BATCH_PARTICIPANTS])
+        people, by_profession = columns[_BATCH_PARTICIPANTS], columns[_BATCH_BY_PROFESSION]
+        for index, (ordered, total) in derived.items():
+            by_profession[index] = ordered
+            people[index] = total
     if checked:
         columns = [list(column) for column in columns]  # absent fields share one list: copy before writing
         dropped: set[int] = set()
