@@ -23,6 +23,7 @@ about 5× the insert itself on a million rows, and the values are already valida
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -418,6 +419,7 @@ class ActivityLog:
                 .returning(import_batch.c.id)
             ).scalar_one()
             deleted = set(connection.execute(sa.select(activity_deleted.c.row_key)).scalars())
+            last_id = connection.execute(sa.select(sa.func.coalesce(sa.func.max(activity.c.id), 0))).scalar_one()
             restored: list[tuple[bytes, Activity]] = []
             writer = _BulkWriter(connection, batch_id)
             with_ids: list[_Keyed] = []
@@ -485,10 +487,14 @@ class ActivityLog:
                 _correct(connection, batch_id, changed, source)
             if restored:
                 _restore(connection, restored, source)
+            # New entries get ids above the largest before the import (corrected ones keep theirs): counting
+            # them is a range of the primary key, not a scan of the whole log.
             written = connection.execute(
-                sa.select(sa.func.count()).select_from(activity).where(activity.c.import_id == batch_id)
+                sa.select(sa.func.count())
+                .select_from(activity)
+                .where(activity.c.id > last_id, activity.c.import_id == batch_id)
             ).scalar_one()
-            inserted = int(written) - len(changed) - len(restored)
+            inserted = int(written) - len(restored)
             connection.execute(
                 import_batch.update().where(import_batch.c.id == batch_id).values(rows=rows, inserted=inserted)
             )
@@ -956,8 +962,15 @@ class _BulkWriter:
         null = self.null
         size = len(lines)
 
+        nulls = [null] * size
+
         def nullable(column: list[Any]) -> list[Any]:
-            return column if null is None else [null if value is None else value for value in column]
+            if null is None:
+                return column
+            return nulls if column.count(None) == size else [null if value is None else value for value in column]
+
+        def codes(column: list[Any]) -> list[Any]:
+            return nulls if column.count(None) == size else mapped(column, code)
 
         def code(value: Any) -> Any:
             return null if value is None else value.code
@@ -975,17 +988,17 @@ class _BulkWriter:
             program,
             mapped(day, self.date_value),
             mapped(day, fiscal_year_of),
-            mapped(kind, code),
+            codes(kind),
             count,
             nullable(title),
             nullable(participants),
             *(mapped(scenes, flag(scene)) for scene in _SCENES),
             nullable(body),
-            mapped(asker, code),
-            mapped(asker_profession, code),
+            codes(asker),
+            codes(asker_profession),
             nullable(topic),
             nullable(case_id),
-            [null] * size,  # row ids: a batch with row ids is written row by row
+            nulls,  # row ids: a batch with row ids is written row by row
             [self.batch_id] * size,
             lines,
         )
@@ -999,10 +1012,14 @@ class _BulkWriter:
         else:
             cursor = self._execute(self.activity_sql, _ACTIVITY_COLUMNS, list(zip(*values, strict=True)))
             self.inserted_estimate += max(cursor.rowcount, 0)
+        with_counts = [bool(counts) for counts in by_profession]
         self.participants = [
             (key, profession.code, number)
-            for key, counts in zip(stored_keys, by_profession, strict=True)
-            if counts
+            for key, counts in zip(
+                itertools.compress(stored_keys, with_counts),
+                itertools.compress(by_profession, with_counts),
+                strict=True,
+            )
             for profession, number in counts
         ]
         self.flush()
