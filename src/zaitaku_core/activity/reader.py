@@ -846,10 +846,8 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
         check = slow | _may_break_a_rule(rows, parsed_by_slot, size)
         derived: dict[int, tuple[tuple[tuple[Profession, int], ...], int]] = {}
         if professions:
-            derived = _by_profession(professions, any_profession & ~check, slots[_PARTICIPANTS])
-            for index in [index for index, (_, people) in derived.items() if people < 0]:
-                check[index] = True  # more participants by profession than in all: said row by row
-                del derived[index]
+            derived, exceeding = _by_profession(professions, any_profession & ~check, slots[_PARTICIPANTS])
+            check[exceeding] = True  # more participants by profession than in all: said row by row
         by_profession: Iterator[tuple[Any, ...]] = (
             zip(*professions, strict=True) if professions else itertools.repeat(())
         )
@@ -947,12 +945,14 @@ def _profession_cells(professions: list[list[Any]], index: int) -> tuple[Any, ..
 
 def _by_profession(
     professions: list[list[Any]], rows_with: Any, participants: list[int | None]
-) -> dict[int, tuple[tuple[tuple[Profession, int], ...], int]]:
-    """Per row of ``rows_with``: its participants by profession, as :meth:`_Rows._activity` orders them, and its
-    participants (their sum when the row gives none; -1 when they exceed the participants it gives)."""
+) -> tuple[dict[int, tuple[tuple[tuple[Profession, int], ...], int]], list[int]]:
+    """Per row of ``rows_with``: its participants by profession, as :meth:`_Rows._activity` orders them, and
+    their sum (one shared pair per distinct combination of cells); and the rows whose sum exceeds the
+    participants they give (left out of the first)."""
     wanted = rows_with.tolist()
     orders: dict[tuple[Any, ...], tuple[tuple[tuple[Profession, int], ...], int]] = {}
     derived: dict[int, tuple[tuple[tuple[Profession, int], ...], int]] = {}
+    exceeding: list[int] = []
     for index, cells in zip(
         itertools.compress(itertools.count(), wanted),
         itertools.compress(zip(*professions, strict=True), wanted),
@@ -963,10 +963,12 @@ def _by_profession(
             known = [count for count in cells if count is not None]
             ordered = by_profession_order(known) if len(known) > 1 else tuple(known)
             found = orders[cells] = (ordered, sum(number for _, number in ordered))
-        ordered, total = found
         people = participants[index]
-        derived[index] = (ordered, total if people is None else (people if total <= people else -1))
-    return derived
+        if people is not None and found[1] > people:
+            exceeding.append(index)
+        else:
+            derived[index] = found
+    return derived, exceeding
 
 
 def _rows_of(values: Iterator[tuple[Any, ...]], wanted: Any) -> Iterator[tuple[Any, ...]]:
@@ -1029,7 +1031,8 @@ def _batch(
         people, by_profession = columns[_BATCH_PARTICIPANTS], columns[_BATCH_BY_PROFESSION]
         for index, (ordered, total) in derived.items():
             by_profession[index] = ordered
-            people[index] = total
+            if people[index] is None:
+                people[index] = total
     if checked:
         columns = [list(column) for column in columns]  # absent fields share one list: copy before writing
         dropped: set[int] = set()
