@@ -560,7 +560,7 @@ class _Group(NamedTuple):
     def of_events(self, name: str) -> npt.NDArray[Any]:
         """An optional event column for the group's events (gathered only by the add-ons that read it)."""
         values = self.extra[name]
-        return values if self.rows is None else values[self.rows]
+        return values if self.rows is None else values.take(self.rows)
 
 
 def _judge_columns(
@@ -575,22 +575,22 @@ def _judge_columns(
     """(units, tier code, reason code) of ``addon`` for the group's events, with the checks of the
     per-event ``_judge`` in its order (a reason set later here is one checked earlier there, so it wins)."""
     m = g.m
-    c_rev = revision[g.event]  # -1 (none in force) picks the tables' last slot: nothing qualifies
+    c_rev = revision.take(g.event)  # -1 (none in force) picks the tables' last slot: nothing qualifies
     parties = len(_ACTORS)
-    stay_base = (g.of_events("stay_in")[g.event].astype(np.intp) + 1) * parties if plan.by_stay else 0
+    stay_base = (g.of_events("stay_in").take(g.event).astype(np.intp) + 1) * parties if plan.by_stay else 0
     forward = plan.senders[g.from_party] & plan.allowed[c_rev, stay_base + g.to_party]
     if addon.either_direction:
         forward |= plan.allowed[c_rev, stay_base + g.from_party] & plan.senders[g.to_party]
     q = np.flatnonzero(forward)
-    q_event = g.event[q]
+    q_event = g.event.take(q)
     no_q = _unmarked(q_event, m)  # no contact with a party that counts (only ever read so: no inversion)
     if any(plan.means):
-        q_rev = c_rev[q]
-        ok = plan.means_ok[q_rev, g.means[q]] | (plan.conference_ok[q_rev] & g.conference[q])
+        q_rev = c_rev.take(q)
+        ok = plan.means_ok[q_rev, g.means.take(q)] | (plan.conference_ok[q_rev] & g.conference.take(q))
         q, q_event = q[ok], q_event[ok]
         no_means = _unmarked(q_event, m)
-    q_day = g.day[q]
-    inside = (q_day >= start[q_event]) & (q_day <= end[q_event])
+    q_day = g.day.take(q)
+    inside = (q_day >= start.take(q_event)) & (q_day <= end.take(q_event))
     in_event = q_event[inside]
     days: npt.NDArray[Any]
     if plan.most_days <= 1:  # every check compares the count with 0 or 1: whether there is a contact is enough
@@ -605,7 +605,7 @@ def _judge_columns(
         else:
             days = np.zeros(m, dtype=np.int64)
     some: BoolArray = np.asarray(days, dtype=bool) if days.dtype == np.bool_ else days >= 1  # no copy
-    conference = _marked(in_event[g.conference[q][inside]], m) if plan.needs_conference else np.zeros(m, bool)
+    conference = _marked(in_event[g.conference.take(q)[inside]], m) if plan.needs_conference else np.zeros(m, bool)
     units = plan.units[revision]  # the revisions without tiers; -1 (none in force) has 0
     units *= some
     tier = np.full(m, _NO_CODE, dtype=np.int8)
@@ -613,7 +613,7 @@ def _judge_columns(
         if not rev.tiers:
             continue
         rows = np.flatnonzero(revision == r_index)
-        r_days, r_conference = days[rows], conference[rows]
+        r_days, r_conference = days.take(rows), conference.take(rows)
         r_units = np.zeros(rows.size, dtype=np.int64)
         r_tier = np.full(rows.size, _NO_CODE, dtype=np.int8)
         for t in sorted(rev.tiers, key=lambda t: t.units):  # ascending: the best tier wins last
@@ -855,7 +855,7 @@ def _evaluate_chunk(
     done: set[str] = set()
     total[low:high] = 0  # rows of kinds without an add-on count no units
     groups = _kind_groups(kind_codes)
-    c_groups = _kind_groups(kind_codes[c["event"]]) if c["event"].size else {}
+    c_groups = _kind_groups(kind_codes.take(c["event"])) if c["event"].size else {}
     local = np.empty(n, dtype=np.intp) if len(groups) > 1 else None  # row -> position within its kind
     for kind_index, rows in groups.items():
         addons = [a for a in national_addons() if _EVENT_INDEX[a.event] == kind_index]
@@ -866,14 +866,14 @@ def _evaluate_chunk(
             local[rows] = np.arange(rows.size)
         c_rows = c_groups.get(kind_index, np.zeros(0, dtype=np.intp))
         c_whole = c_rows.size == c["event"].size
-        c_event = c["event"] if c_whole else c["event"][c_rows]
+        c_event = c["event"] if c_whole else c["event"].take(c_rows)
 
         def pick(values: npt.NDArray[Any], whole: bool, rows: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
-            return values if whole else values[rows]
+            return values if whole else values.take(rows)  # take: faster than [rows]
 
         group = _Group(
             m=rows.size,
-            event=c_event if local is None else local[c_event],
+            event=c_event if local is None else local.take(c_event),
             day=pick(c["day"], c_whole, c_rows),
             from_party=pick(c["from_party"], c_whole, c_rows),
             to_party=pick(c["to_party"], c_whole, c_rows),
@@ -930,14 +930,14 @@ def _judge_addon(
     if table.missing and (end == _MISSING).any():
         _raise_missing(addon, table, key, minutes if whole else minutes[rows], calendar, options)
     if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
-        admitted = admitted_day if whole else admitted_day[rows]
+        admitted = admitted_day if whole else admitted_day.take(rows)
         start = np.where((revision >= 0) & (admitted != _NAT_DAY), admitted, start)
     units, tier, reason = _judge_columns(addon, _judge_plan(addon, options), revision, start, end, group, options)
     not_in_force = np.flatnonzero(revision < 0)
-    reason[not_in_force] = table.not_in_force[key[not_in_force]]
+    reason[not_in_force] = table.not_in_force.take(key.take(not_in_force))
     month = None
     if addon.per_stay:
-        service = service_start if whole else service_start[rows]
+        service = service_start if whole else service_start.take(rows)
         known = (revision >= 0) & (service != _NAT_DAY)
         month = np.where(known, service, _NONE).view("datetime64[D]").astype("datetime64[M]")
     return _AddonResult(units, tier, reason, start, end, month)
