@@ -277,11 +277,11 @@ class ActivityBatch:
         """Whether any row gives a row id (such rows are keyed by it, one by one)."""
         return any(value is not None for value in self.columns[-1])
 
-    def contents(self) -> list[str]:
-        """Each row's :meth:`Activity.content`, computed column by column."""
+    def fragments(self) -> list[list[str]]:
+        """Each field's text in :meth:`Activity.content`, column by column (codes, ISO dates; '' for none)."""
         (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
          asker_profession, topic, case_id, _) = self.columns  # fmt: skip
-        parts: list[Iterable[str]] = [
+        return [
             city,
             program,
             mapped(day, date.isoformat),
@@ -297,13 +297,18 @@ class ActivityBatch:
             mapped(topic, _blank),
             mapped(case_id, _blank),
         ]
-        return list(map("\x1f".join, zip(*parts, strict=True)))
 
-    def keys(self, occurrences: dict[bytes, int]) -> tuple[list[bytes], list[bytes]]:
+    def contents(self, fragments: list[list[str]] | None = None) -> list[str]:
+        """Each row's :meth:`Activity.content`, computed column by column (from :meth:`fragments`)."""
+        return list(map("\x1f".join, zip(*(fragments or self.fragments()), strict=True)))
+
+    def keys(
+        self, occurrences: dict[bytes, int], fragments: list[list[str]] | None = None
+    ) -> tuple[list[bytes], list[bytes]]:
         """``(keys, content hashes)`` of the rows, as :meth:`Activity.keys` gives them one by one (a batch with
         row ids is keyed row by row instead, see :meth:`has_row_ids`)."""
         blake2b = hashlib.blake2b
-        digests = [blake2b(text.encode(), digest_size=16).digest() for text in self.contents()]
+        digests = [blake2b(text.encode(), digest_size=16).digest() for text in self.contents(fragments)]
         if len(set(digests)) == len(digests) and occurrences.keys().isdisjoint(digests):
             occurrences.update(dict.fromkeys(digests, 1))  # each the first of its content: the key is the hash
             return digests, digests

@@ -639,7 +639,9 @@ class ActivityLog:
 
     def summary(self, *, city: str | None = None, fiscal_year: int | None = None) -> list[SummaryRow]:
         """Totals per city, fiscal year, program and kind (entries, activities, participants, dates)."""
-        groups = (activity.c.city, activity.c.fiscal_year, activity.c.program, activity.c.kind)
+        keys = (activity.c.fiscal_year, activity.c.program, activity.c.kind)
+        # One city's: the city is not a key to sort by (GROUP BY sorts every entry; ~15% faster without it).
+        groups = keys if city is not None else (activity.c.city, *keys)
         query = (
             sa.select(
                 *groups,
@@ -654,10 +656,13 @@ class ActivityLog:
             .order_by(*groups)
         )
         with self.engine.connect() as connection:
-            return [
-                SummaryRow(city, fy, program, ActivityKind.parse(kind), entries, int(total), int(people), first, last)
-                for city, fy, program, kind, entries, total, people, first, last in connection.execute(query)
-            ]
+            rows = [tuple(row) for row in connection.execute(query)]
+        if city is not None:
+            rows = [(city, *row) for row in rows]
+        return [
+            SummaryRow(place, fy, program, ActivityKind.parse(kind), entries, int(total), int(people), first, last)
+            for place, fy, program, kind, entries, total, people, first, last in rows
+        ]
 
     def coverage(self, city: str) -> tuple[date, date] | None:
         """The first and the last date of ``city``'s activities in the log, or ``None`` when it has none."""
@@ -878,6 +883,8 @@ class _BulkWriter:
         # On SQLite, only the types Python's driver binds without its adaptation step (about 0.4 µs a value,
         # most of the insert's cost on a row of 22 values): int, str and bytearray; NULL is bound as ''.
         self.sqlite = dialect.name == "sqlite"
+        if self.sqlite and self.date_value(date(2024, 5, 1)) != "2024-05-01":  # pragma: no cover
+            raise AssertionError("SQLite dates are expected to bind as ISO text (add_batch binds the content's)")
         self.null: Any = _SQLITE_NULL if self.sqlite else None
         self.rows: list[tuple[Any, ...]] = []
         self.participants: list[tuple[Any, ...]] = []
@@ -939,7 +946,8 @@ class _BulkWriter:
         written and listed in ``restored``, as :meth:`ActivityLog.import_entries` does row by row.
         """
         self.flush()
-        keys, digests = batch.keys(occurrences)
+        fragments = batch.fragments()
+        keys, digests = batch.keys(occurrences, fragments)
         columns = list(batch.columns)
         lines: list[Any] = batch.lines
         kept_deleted = 0
@@ -953,7 +961,9 @@ class _BulkWriter:
                     restored.append((key, batch.activity(index)))
                 else:
                     kept_deleted += 1
-            columns = [[column[index] for index in keep] for column in columns]
+            columns, fragments = (
+                [[column[index] for index in keep] for column in kept] for kept in (columns, fragments)
+            )
             keys, digests, lines = ([values[index] for index in keep] for values in (keys, digests, lines))
         if not lines:
             return kept_deleted
@@ -981,23 +991,37 @@ class _BulkWriter:
             return lambda scenes: scene in scenes
 
         stored_keys = list(map(bytearray, keys)) if self.sqlite else keys
+        if self.sqlite:  # the content's texts are the values bound: ISO dates, codes, '' for NULL
+            texts = dict(zip(Activity._fields, fragments, strict=False))
+            stored_days = texts["date"]
+            kinds, titles, bodies = texts["kind"], texts["title"], texts["body"]
+            askers, asker_professions, topics, case_ids = (
+                texts["asker"],
+                texts["asker_profession"],
+                texts["topic"],
+                texts["case_id"],
+            )
+        else:
+            stored_days = mapped(day, self.date_value)
+            kinds, titles, bodies = codes(kind), title, body
+            askers, asker_professions, topics, case_ids = codes(asker), codes(asker_profession), topic, case_id
         values = (
             stored_keys,
             list(map(bytearray, digests)) if self.sqlite else digests,
             city,
             program,
-            mapped(day, self.date_value),
+            stored_days,
             mapped(day, fiscal_year_of),
-            codes(kind),
+            kinds,
             count,
-            nullable(title),
+            titles,
             nullable(participants),
             *(mapped(scenes, flag(scene)) for scene in _SCENES),
-            nullable(body),
-            codes(asker),
-            codes(asker_profession),
-            nullable(topic),
-            nullable(case_id),
+            bodies,
+            askers,
+            asker_professions,
+            topics,
+            case_ids,
             nulls,  # row ids: a batch with row ids is written row by row
             [self.batch_id] * size,
             lines,
