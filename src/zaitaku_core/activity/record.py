@@ -98,8 +98,12 @@ def check_opaque_id(value: str, field_name: str) -> str:
     Raises:
         PersonalDataError: the value could identify a person, or is not an opaque id.
     """
-    folded = unicodedata.normalize("NFKC", value).strip()
-    if not _OPAQUE_ID.match(folded) or not _ASCII_DIGIT.search(folded) or looks_personal(folded):
+    folded = (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()  # NFKC keeps ASCII
+    if (
+        not _OPAQUE_ID.match(folded)
+        or not _ASCII_DIGIT.search(folded)
+        or (_PHONE.search(folded) is not None and looks_personal(folded))  # no @ in an id: a phone or nothing
+    ):
         raise PersonalDataError(
             N_(
                 "not an opaque id (ASCII letters, digits and _ . : / -, with a digit); it may identify a person, "

@@ -1007,7 +1007,7 @@ class _BulkWriter:
             askers, asker_professions, topics, case_ids = codes(asker), codes(asker_profession), topic, case_id
         values = (
             stored_keys,
-            list(map(bytearray, digests)) if self.sqlite else digests,
+            (stored_keys if digests is keys else list(map(bytearray, digests))) if self.sqlite else digests,
             city,
             program,
             stored_days,
