@@ -420,19 +420,25 @@ def _clipped_date(epoch_day: int) -> date:
     return date.fromordinal(min(max(epoch_day + _EPOCH, 1), date.max.toordinal()))
 
 
-def _check_days(day: IntArray, check: Any) -> None:
-    """Run the per-event API's range ``check`` on the lowest and highest day (NaT ignored)."""
-    if not day.size:
+def _check_days(values: IntArray, check: Any, nat: int = _NAT_DAY, per_day: int = 1) -> None:
+    """Run the per-event API's range ``check`` on the lowest and highest day (NaT ignored) of ``values``:
+    days (NaT is ``nat``), or minutes with ``nat=_NONE, per_day=1440``."""
+    if not values.size:
         return
-    highest = int(day.max())
-    # The lowest day that is not NaT: no day lies below NaT's, so shifted by one past it NaT becomes -1,
-    # the largest number as unsigned (one pass and a plain minimum: a masked minimum cost ~14x as much).
-    lowest = int(np.subtract(day, _NAT_DAY + 1).view(np.uint64).min())
-    if lowest == np.iinfo(np.uint64).max:  # every day is NaT
+    highest = int(values.max())
+    # The lowest value that is not NaT: none lies below NaT's, so shifted by one past it NaT becomes -1, the
+    # largest number as unsigned (a plain minimum: a masked one cost ~14x as much), a chunk at a time into one
+    # buffer (no full-length temporary).
+    buffer = np.empty(min(values.size, _CHUNK), dtype=np.int64)
+    lowest = np.iinfo(np.uint64).max
+    for low in range(0, values.size, _CHUNK):
+        part = buffer[: min(_CHUNK, values.size - low)]
+        np.subtract(values[low : low + _CHUNK], nat + 1, out=part)
+        lowest = min(lowest, int(part.view(np.uint64).min()))
+    if lowest == np.iinfo(np.uint64).max:  # every value is NaT
         return
-    lowest += _NAT_DAY + 1
-    for value in (lowest, highest):
-        check(_clipped_date(value))
+    for value in (lowest + nat + 1, highest):
+        check(_clipped_date(value // per_day))
 
 
 def _in_force(revision: Revision, day: IntArray) -> BoolArray:
@@ -646,13 +652,16 @@ def _judge_columns(
 
 
 def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, npt.NDArray[Any]]:
-    """The optional event columns as arrays: stay place codes (-1 unknown), service start day, 初回加算."""
-    stay = np.full(n, -1, dtype=np.int16)
+    """The optional event columns as arrays: stay place codes (-1 unknown), service start day, 初回加算.
+
+    A column not given is a read-only broadcast of its one value (no memory of the events' length)."""
+    stay: npt.NDArray[np.int16] = np.broadcast_to(np.int16(-1), (n,))
     if "stay_in" in columns and columns["stay_in"].dtype.kind in "iu":  # positions, -1 unknown (Arrow path)
         stay = columns["stay_in"].astype(np.int16)
     elif "stay_in" in columns:
         text = np.char.strip(columns["stay_in"].astype(str))
         given = (text != "") & (text != "None")
+        stay = np.full(n, -1, dtype=np.int16)
         if given.any():
             codes = _codes(text[given], ActorKind)
             places = _index_of(tuple(p.value for p in STAY_PLACES), ActorKind)
@@ -661,11 +670,13 @@ def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, np
                     N_("stay_in must be one of {places}"), values={"places": ", ".join(p.value for p in STAY_PLACES)}
                 )
             stay[given] = codes
-    service_start = np.full(n, _NAT_DAY, dtype=np.int64)
+    service_start: IntArray = np.broadcast_to(np.int64(_NAT_DAY), (n,))
     if "service_start" in columns:
         service_start = _minutes(columns["service_start"]) // 1440
         _check_days(service_start, check_contact_day)
-    initial = _flags(columns["initial_addon"], "initial_addon") if "initial_addon" in columns else np.zeros(n, bool)
+    initial: BoolArray = np.broadcast_to(np.False_, (n,))
+    if "initial_addon" in columns:
+        initial = _flags(columns["initial_addon"], "initial_addon")
     return {"stay_in": stay, "service_start": service_start, "initial_addon": initial}
 
 
@@ -728,9 +739,9 @@ def evaluate_batch(
     minutes = _minutes(columns["at"])
     _check_event_minutes(minutes, 0)
     admitted = columns.get("admitted_at")
-    admitted_day = _minutes(admitted) // 1440 if admitted is not None else None
-    if admitted_day is not None:
-        _check_days(admitted_day, check_contact_day)
+    admitted_minutes = _minutes(admitted) if admitted is not None else None  # days taken a chunk at a time
+    if admitted_minutes is not None:
+        _check_days(admitted_minutes, check_contact_day, nat=_NONE, per_day=1440)
     extra = _event_columns(columns, n)
     c = _sorted_by_event(_contact_columns(contacts, n))
     after_hours_table: BoolArray = calendar.derived("handoff.after_hours", _after_hours, calendar)
@@ -753,7 +764,7 @@ def evaluate_batch(
             kind_codes[low:high],
             key,
             minutes[low:high],
-            None if admitted_day is None else admitted_day[low:high],
+            None if admitted_minutes is None else admitted_minutes[low:high] // 1440,
             {name: values[low:high] for name, values in extra.items()},
             part,
             calendar,
@@ -1049,7 +1060,7 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
                 N_("the contacts need a column {column!r}; got {columns}"),
                 values={"column": needed, "columns": sorted(columns)},
             )
-    event = columns["event"].astype(np.int64)
+    event = columns["event"].astype(np.int64, copy=False)  # read only
     if event.size and (event.min() < 0 or event.max() >= n):
         raise InputError(N_("a contact's 'event' must be the row number of an event"), values={})
     size = event.size
