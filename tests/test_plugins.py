@@ -290,6 +290,39 @@ def test_a_year_named_by_another_is_validated_once(monkeypatch: pytest.MonkeyPat
     assert plugin.asked[3:].count(2024) == 1
 
 
+class _ManyCities:
+    """Twenty valid cities."""
+
+    @hookimpl
+    def zaitaku_cities(self) -> list[dict[str, Any]]:
+        return [{**city_record(f"c{n:02d}"), "fiscal_years": [2024, 2025]} for n in range(20)]
+
+
+def test_cities_are_validated_when_registered_and_kept_as_few_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every city is validated at registration; only the last CITY_MODELS_KEPT asked for stay models (the rest
+    # pickled, which the garbage collector never scans), each made again, equal, when asked.
+    monkeypatch.setattr("zaitaku_core.plugins.CITY_MODELS_KEPT", 3)
+    registry = create_registry(entry_points=False, plugins=[("many", _ManyCities())])
+    first = registry.city("c00")
+    assert registry.city("c00") is first and first.fiscal_years == (2024, 2025)
+    for n in range(1, 5):
+        registry.city(f"c{n:02d}")
+    again = registry.city("c00")
+    assert again is not first and again == first and again.model_fields_set == first.model_fields_set
+    listed = registry.cities()
+    assert [city.id for city in listed] == [f"c{n:02d}" for n in range(20)] and listed[0] is again
+    assert len(registry._city_models) == 3
+    with pytest.raises(PluginDataError):  # still validated at once: nothing of a bad plugin is registered
+        registry.register(_Bad(), name="bad")
+    assert registry.plugin_of("c07") == "many"
+
+
+class _Bad:
+    @hookimpl
+    def zaitaku_cities(self) -> list[dict[str, Any]]:
+        return [{**city_record("bad"), "fiscal_years": "never"}]
+
+
 def test_checks_catalogue_does_not_grow_the_bounded_cache(
     monkeypatch: pytest.MonkeyPatch, sample_registry: Registry
 ) -> None:
