@@ -62,7 +62,7 @@ def test_migrations_create_exactly_the_tables_the_queries_use(log_path: Path) ->
         diffs = compare_metadata(MigrationContext.configure(connection), metadata)
         assert diffs == []
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
 
 
 def test_an_older_log_is_migrated_when_opened_and_keeps_its_entries(log_path: Path, tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_an_older_log_is_migrated_when_opened_and_keeps_its_entries(log_path: Pa
     with ActivityLog.open(log_path) as log:
         log.import_entries(read_file(csv_file), source="log.csv")
     with sqlite3.connect(log_path) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
         assert not connection.execute(
             "SELECT name FROM sqlite_master WHERE name = 'ix_activity_city_fiscal_year'"
         ).fetchone()
@@ -437,7 +437,7 @@ def test_a_log_of_the_previous_head_gets_the_audit_tables_and_keeps_its_entries(
         (change,) = log.changes()
     assert change.action == "delete" and change.before is not None and change.before["participants"] == 10
     with sqlite3.connect(log_path) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0003",)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
 
 
 CORRECTABLE = "行ID,日付,市町村,取組ID,種別,参加者数,参加者数（医師）\n"
@@ -903,6 +903,7 @@ def test_a_batch_is_written_exactly_as_its_rows_one_by_one(
     from zaitaku_core.cli.log import program_lookup
 
     csv_file = write(tmp_path / "valid.csv", _valid_csv(1200, seed, row_ids=row_ids))
+    first_part = write(tmp_path / "part.csv", "".join(csv_file.read_text().splitlines(keepends=True)[:301]))
     options = {"city": "sample", "programs": program_lookup(registry) if seed else None, "today": date(2026, 1, 1)}
     monkeypatch.setattr(reader, "COLUMNAR_SLICE", 200)  # several batches; repeated rows across them
     batches = [item for item in read_file(csv_file, **options).batches() if isinstance(item, ActivityBatch)]
@@ -919,6 +920,9 @@ def test_a_batch_is_written_exactly_as_its_rows_one_by_one(
     for name, columnar in (("batches", True), ("rows", False)):
         monkeypatch.setattr(reader, "_COLUMNAR", columnar)
         with ActivityLog.open(tmp_path / f"{name}.sqlite") as log:
+            # A part first (into the empty log, without the row-key index), then the whole file into the log
+            # that holds that part (with it).
+            assert log.import_entries(read_file(first_part, **options), source="part.csv").inserted > 200
             results[name] = log.import_entries(read_file(csv_file, **options), source="valid.csv")
             assert log.import_entries(read_file(csv_file, **options), source="valid.csv").inserted == 0
             doomed = [entry.entry for entry in log.activities(limit=3)]
@@ -944,3 +948,70 @@ def test_a_batch_gives_each_row_as_an_activity(tmp_path: Path) -> None:
     assert list(batch.entries()) == by_rows
     assert batch.contents() == [item.content() for _, _, item in by_rows]
     assert batch.keys({}) == tuple(map(list, zip(*(item.keys(occurrences) for _, _, item in by_rows), strict=True)))
+
+
+def test_a_log_of_revision_0003_gets_the_row_key_index_and_keeps_entries_and_participants(
+    log_path: Path, tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+
+    from zaitaku_core.activity.store import migrations_config
+
+    csv_file = write(tmp_path / "log.csv", HEADER + ROWS)
+    _upgrade_to(log_path, "0003")  # the schema with the UNIQUE constraint on row_key
+    occurrences: dict[bytes, int] = {}
+    with sqlite3.connect(log_path) as connection:  # entries and participants as the importer of 0003 wrote them
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("INSERT INTO import_batch VALUES (1, 'log.csv', NULL, '2024-06-01', 5, 5)")
+        for _, line, item in read_file(csv_file):
+            key, digest = item.keys(occurrences)
+            values = (key, digest, item.city, item.program, item.date.isoformat(), item.fiscal_year)
+            connection.execute(
+                "INSERT INTO activity (row_key, content_hash, city, program, date, fiscal_year, kind, count, "
+                "participants, scene_daily_support, scene_admission_discharge, scene_emergency, "
+                "scene_end_of_life, import_id, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 1, ?)",
+                (*values, item.kind.code, item.count, item.participants, line),
+            )
+            for profession, number in item.by_profession:
+                connection.execute("INSERT INTO activity_participant VALUES (?, ?, ?)", (key, profession.code, number))
+
+    def rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], set[str]]:
+        with sqlite3.connect(log_path) as connection:
+            names = "SELECT name FROM sqlite_master WHERE tbl_name = 'activity' AND type = 'index'"
+            return (
+                connection.execute("SELECT * FROM activity ORDER BY id").fetchall(),
+                connection.execute("SELECT * FROM activity_participant ORDER BY 1, 2").fetchall(),
+                {name for (name,) in connection.execute(names)},
+            )
+
+    entries, participants, indexes = rows()
+    assert (len(entries), len(participants), indexes) == (5, 2, {"sqlite_autoindex_activity_1"})
+    with ActivityLog.open(log_path) as log:  # migrates (the table is rebuilt) with foreign keys on
+        assert log.import_entries(read_file(csv_file), source="log.csv").inserted == 0  # the same keys
+        doctors = log.total("sample", measure="profession_participants", until=date(2025, 3, 31), professions=[
+            Profession.DOCTOR
+        ])  # fmt: skip
+        assert doctors == {2024: (3, 0)}
+    assert rows() == (entries, participants, {"uq_activity_row_key"})
+    engine = sa.create_engine(f"sqlite:///{log_path}")
+    with engine.begin() as connection:  # and back: the constraint again, nothing lost
+        config = migrations_config()
+        config.attributes["connection"] = connection
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        command.downgrade(config, "0003")
+    engine.dispose()
+    assert rows() == (entries, participants, {"sqlite_autoindex_activity_1"})
+
+
+def test_an_import_into_an_empty_log_makes_the_row_key_index_again(log_path: Path, tmp_path: Path) -> None:
+    csv_file = write(tmp_path / "log.csv", HEADER + ROWS * 3)
+    with ActivityLog.open(log_path) as log:
+        first = log.import_entries(read_file(csv_file), source="log.csv")
+        again = log.import_entries(read_file(csv_file), source="log.csv")
+    assert (first.inserted, again.inserted) == (15, 0)
+    with sqlite3.connect(log_path) as connection:
+        (sql,) = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'uq_activity_row_key'").fetchone()
+        assert "UNIQUE INDEX" in sql
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert connection.execute("SELECT count(*) FROM activity_participant").fetchone() == (6,)

@@ -40,7 +40,7 @@ activity = sa.Table(
     "activity",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("row_key", sa.LargeBinary(16), nullable=False, unique=True),
+    sa.Column("row_key", sa.LargeBinary(16), nullable=False),
     sa.Column("content_hash", sa.LargeBinary(16), nullable=False),
     sa.Column("city", sa.String(120), nullable=False),
     sa.Column("program", sa.String(120), nullable=False),
@@ -61,6 +61,8 @@ activity = sa.Table(
     sa.Column("line", sa.Integer),
     sa.CheckConstraint("count >= 1", name="count_positive"),
     sa.CheckConstraint("participants >= 0", name="participants_not_negative"),
+    # An index, not a table constraint: an import into an empty log drops it and makes it again (migration 0004).
+    sa.Index("uq_activity_row_key", "row_key", unique=True),
 )
 
 #: Participants of an activity by profession, where known (one row per activity and profession).
