@@ -917,12 +917,14 @@ def test_a_batch_is_written_exactly_as_its_rows_one_by_one(
 
     monkeypatch.setattr(store._BulkWriter, "add_batch", counting)
     results = {}
+    parts: dict[str, tuple[list[tuple[object, ...]], list[tuple[object, ...]]]] = {}
     for name, columnar in (("batches", True), ("rows", False)):
         monkeypatch.setattr(reader, "_COLUMNAR", columnar)
         with ActivityLog.open(tmp_path / f"{name}.sqlite") as log:
             # A part first (into the empty log, without the row-key index), then the whole file into the log
             # that holds that part (with it).
             assert log.import_entries(read_file(first_part, **options), source="part.csv").inserted > 200
+            parts[name] = _log_content(tmp_path / f"{name}.sqlite")
             results[name] = log.import_entries(read_file(csv_file, **options), source="valid.csv")
             assert log.import_entries(read_file(csv_file, **options), source="valid.csv").inserted == 0
             doomed = [entry.entry for entry in log.activities(limit=3)]
@@ -931,6 +933,7 @@ def test_a_batch_is_written_exactly_as_its_rows_one_by_one(
             assert (again.inserted, again.kept_deleted) == (0, 3)
             back = log.import_entries(read_file(csv_file, **options), source="valid.csv", correct=True)
             assert back.restored == 3
+    assert parts["batches"] == parts["rows"] and len(parts["rows"][1]) > 20  # participants of every batch
     assert results["batches"] == results["rows"]
     assert (sum(written) > 0) == (not row_ids)  # batches with row ids are keyed row by row
     assert _log_content(tmp_path / "batches.sqlite") == _log_content(tmp_path / "rows.sqlite")

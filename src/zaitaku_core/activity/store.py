@@ -1049,7 +1049,7 @@ class _BulkWriter:
             cursor = self._execute(self.activity_sql, _ACTIVITY_COLUMNS, list(zip(*values, strict=True)))
             self.inserted_estimate += max(cursor.rowcount, 0)
         with_counts = [bool(counts) for counts in by_profession]
-        self.participants = [
+        self.participants += [  # after those held (without the row-key index, until it is made again)
             (key, profession.code, number)
             for key, counts in zip(
                 itertools.compress(stored_keys, with_counts),
