@@ -352,6 +352,8 @@ def _indicator_rows(
 
 #: The four care scenes in order (iterating an Enum class is slow on Python 3.11).
 _SCENES: tuple[CareScene, ...] = tuple(CareScene)
+#: The action roles in order, the column order of the programs table.
+_ROLES: tuple[ActionRole, ...] = tuple(ActionRole)
 
 
 def _by_item(plan: Plan) -> dict[str, list[Program]]:
@@ -544,7 +546,8 @@ def _labels(values: Iterable[object], lang: Lang) -> str:
 def _programs(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
     tools = {t.id: f"{t.number or ''}{t.name}" for t in plan.tools}
     frequencies: dict[tuple[str, int | None], str] = {}  # label by (kind, count): a plan repeats a few
-    roles = [role for role in ActionRole if any(a.role is role for p in plan.programs for a in p.actions)]
+    present = {action.role for p in plan.programs for action in p.actions}
+    roles = [role for role in _ROLES if role in present]
     keys = (
         "id",
         "phase",
@@ -589,9 +592,10 @@ def _programs(plan: Plan, lang: Lang, inferred: bool = True) -> Section:
             if lang != "ja" and phase:
                 phase_text = f"{phase.code} {phase.label(lang)}"
             phases[phase_key] = phase_text
-        by_role = [
-            "\n".join(f"【{'・'.join(a.owners)}】{a.text}" for a in p.actions if a.role is role) for role in roles
-        ]
+        said: dict[ActionRole, list[str]] = {}  # each action's text once, under its role
+        for action in p.actions:
+            said.setdefault(action.role, []).append(f"【{'・'.join(action.owners)}】{action.text}")
+        by_role = ["\n".join(said.get(role, ())) for role in roles]
         provenance = p.provenance
         title = f"{p.number or ''}{p.title}"
         table.add(
