@@ -1018,3 +1018,27 @@ def test_an_import_into_an_empty_log_makes_the_row_key_index_again(log_path: Pat
         assert "UNIQUE INDEX" in sql
         assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
         assert connection.execute("SELECT count(*) FROM activity_participant").fetchone() == (6,)
+
+
+def test_an_interrupted_import_into_an_empty_log_leaves_it_empty_with_its_index(
+    log_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zaitaku_core.activity import store
+
+    csv_file = write(tmp_path / "log.csv", HEADER + ROWS * 3)
+    real = store._BulkWriter.indexed_again
+
+    def interrupted(self: store._BulkWriter) -> None:
+        raise KeyboardInterrupt  # after every entry was written, before the index is made again
+
+    with ActivityLog.open(log_path) as log:
+        monkeypatch.setattr(store._BulkWriter, "indexed_again", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            log.import_entries(read_file(csv_file), source="log.csv")
+        assert count_rows(log_path) == (0, 0, 0)
+        with sqlite3.connect(log_path) as connection:
+            assert connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'uq_activity_row_key'").fetchone()
+        monkeypatch.setattr(store._BulkWriter, "indexed_again", real)
+        assert log.import_entries(read_file(csv_file), source="log.csv").inserted == 15
+        assert log.import_entries(read_file(csv_file), source="log.csv").inserted == 0
+    assert count_rows(log_path) == (15, 6, 2)

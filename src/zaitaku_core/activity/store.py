@@ -17,7 +17,11 @@ not bring it back (unless the import corrects: then the file's rows are what the
 
 Bulk inserts compile their statement once with SQLAlchemy for the database's dialect and hand the rows
 to the driver's ``executemany`` as plain tuples: SQLAlchemy's own per-row parameter processing cost
-about 5× the insert itself on a million rows, and the values are already validated here.
+about 5× the insert itself on a million rows, and the values are already validated here. On SQLite the
+values are only of the types the driver binds without adapting them (NULL as ``''`` through ``NULLIF``),
+a reader's batches (:class:`~zaitaku_core.activity.record.ActivityBatch`) are keyed and written column
+by column, and an import into an empty log writes its entries without the row-key index and makes the
+index once at the end, in the same transaction (``benchmarks/README.md``, activity log).
 """
 
 from __future__ import annotations
