@@ -11,12 +11,13 @@ year on either side, built in ascending and in descending order, in Japanese and
 from __future__ import annotations
 
 import importlib.util
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 import third_city
+from sample_plugins import ReportFixturePlugin
 
-from zaitaku_core.plugins import Registry, create_registry
+from zaitaku_core.plugins import Registry, create_registry, hookimpl
 from zaitaku_core.report import FORMATS, build_report, build_reports, render
 
 HAVE_PDF = importlib.util.find_spec("weasyprint") is not None
@@ -79,3 +80,35 @@ def test_undeclared_fy2027_of_the_third_city_names_its_own_programs(registry: Re
         if fmt == "pdf" and not HAVE_PDF:
             continue
         assert render(last, fmt) == render(alone, fmt), fmt
+
+
+class _P2RetitledIn2025(ReportFixturePlugin):
+    """The report fixture city, whose program p2 (the one its indicator 講座の開催回数 measures) is retitled
+    in FY2025."""
+
+    @hookimpl
+    def zaitaku_programs(self, city: str, fiscal_year: int) -> list[dict[str, Any]] | None:
+        programs = super().zaitaku_programs(city, fiscal_year)
+        if programs and fiscal_year == 2025:
+            programs = [{**p, "title": "改題した講座"} if p["id"] == "p2" else p for p in programs]
+        return programs
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_indicators_section_follows_a_retitled_program_and_is_shared_where_titles_are_equal(
+    registry: Registry, lang: Lang
+) -> None:
+    fixture = create_registry(entry_points=False, plugins=[("fixture", _P2RetitledIn2025())])
+    reports = list(build_reports(fixture, "fixture", (2024, 2025, 2026), lang=lang, allow_undeclared=True))
+    for report in reports:
+        alone = build_report(fixture, "fixture", report.fiscal_year or 0, lang=lang, allow_undeclared=True)
+        for fmt in BYTES_FORMATS:
+            assert render(report, fmt) == render(alone, fmt), (report.fiscal_year, fmt)
+    before, retitled, after = (_indicator_programs(r.sections) for r in reports)
+    assert "改題した講座" in retitled and "改題した講座" not in before and before == after
+    first, second, third = ({s.id: s for s in r.sections}["indicators"] for r in reports)
+    assert first is third and second is not first  # made again only for the year whose titles differ
+    # The takamatsu years that state the same programs share one indicators section, made once.
+    built = build_reports(registry, "takamatsu", (2024, 2025, 2026), lang=lang)
+    sections = [{s.id: s for s in r.sections}["indicators"] for r in built]
+    assert sections[0] is sections[1] is sections[2]

@@ -928,13 +928,18 @@ def _provenance(plan: Plan, lang: Lang, inferred: bool) -> Section:
     return table.section("provenance", lang, {}, text=_text("provenance_text", lang))
 
 
-def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> Section:
+def _indicators(
+    plan: Plan, lang: Lang, from_log: LogActuals | None = None, programs: Mapping[str, str] | None = None
+) -> Section:
+    """The indicators section: the city's indicators, a row per fiscal year, each naming its programs by their
+    titles in ``plan``'s year (``programs``, :func:`_indicator_programs` of ``plan``, when made already)."""
     if not plan.indicators:
         return _empty_section("indicators", lang, "indicators_none")
     rows: list[tuple[Cell, ...]] = []
     charts: list[dict[str, object]] = []  # trend_chart_data, validated in one call below
     left_out: list[tuple[str, tuple[Bar, ...]]] = []  # indicators with only frequency targets and no actual
-    programs = {p.id: f"{p.number or ''}{p.title}" for p in plan.programs}
+    if programs is None:
+        programs = _indicator_programs(plan, _indicator_refs(plan.indicators))
     data: list[dict[str, object]] = []
     ends: list[int] = []  # where each indicator's bars end in data
     for indicator in plan.indicators:
@@ -956,6 +961,17 @@ def _indicators(plan: Plan, lang: Lang, from_log: LogActuals | None = None) -> S
         counted = _t("from_log", lang, source=from_log.source, date=from_log.as_of.isoformat())
         text = f"{counted}\n{text}" if text else counted
     return _section("indicators", lang, keys, rows, text=text, charts=CHARTS.validate_python(charts))
+
+
+def _indicator_refs(indicators: Sequence[Indicator]) -> frozenset[str]:
+    """The ids of the programs ``indicators`` name (the city's indicators: the same for each of its years)."""
+    return frozenset(ref for indicator in indicators for ref in indicator.programs)
+
+
+def _indicator_programs(plan: Plan, refs: frozenset[str]) -> dict[str, str]:
+    """The titles of ``plan``'s programs among ``refs``, by id: all the indicators section takes from the
+    year (a program not in the year's plan is named by its id)."""
+    return {p.id: f"{p.number or ''}{p.title}" for p in plan.programs if p.id in refs}
 
 
 def _findings(findings: Sequence[Finding], lang: Lang) -> Section:
@@ -1019,10 +1035,13 @@ def build_reports(
 ) -> Iterator[Report]:
     """The reports of ``city_id`` for each of ``fiscal_years`` (every fiscal year it declares when ``None``).
 
-    Each report is what :func:`build_report` gives for that year. They are made one at a time as you iterate,
-    and what depends on the city alone (the handoff rules and indicators sections, the indicators' table
-    covering every fiscal year, and the findings of checks of scope ``"city"``) is made once and shared, so a
-    run over many years or many cities does that work once per city. A year whose programs are those of the
+    Each report is what :func:`build_report` gives for that year, whatever other years are built with it.
+    They are made one at a time as you iterate, and what depends on the city alone (the handoff rules section
+    and the findings of checks of scope ``"city"``) is made once and shared, so a run over many years or many
+    cities does that work once per city. The indicators section (its table covers every fiscal year) names
+    each indicator's programs by their titles in the report's year: it is made once and shared by the years
+    whose programs it names have the same titles (a year without one of them names it by its id, as
+    :func:`build_report` does). A year whose programs are those of the
     year before (equal in every field but the fiscal year, as a plan period's programs are) shares that year's
     sections made of them (overview, coverage, programs, bodies, tools, inferred facts) and the findings of
     its checks of scope ``"programs"`` as well, and a shared section is written to JSON once. A year the city
@@ -1030,7 +1049,10 @@ def build_reports(
     """
     years = registry.city(city_id).fiscal_years if fiscal_years is None else fiscal_years
     checks = registry.checks()
-    city_sections: tuple[Section, Section] | None = None
+    handoff: Section | None = None
+    refs: frozenset[str] = frozenset()  # the programs the city's indicators name
+    # The indicators section by the titles of the year's programs it names (the rest of it is the city's).
+    indicator_sections: dict[tuple[tuple[str, str], ...], Section] = {}
     city_date: date | None = None
     shared_findings: tuple[Finding, ...] = ()
     counted: tuple[Indicator, ...] | None = None
@@ -1042,10 +1064,16 @@ def build_reports(
         if actuals is not None:  # the actuals counted from an activity log, applied once per city
             counted = actuals.apply(plan.indicators) if counted is None else counted
             plan = plan.model_copy(update={"indicators": counted})
-        if city_sections is None:
-            city_sections = (_handoff(plan, lang, inferred), _indicators(plan, lang, actuals))
+        if handoff is None:
+            handoff = _handoff(plan, lang, inferred)
+            refs = _indicator_refs(plan.indicators)
             city_date = _city_date(plan)
             shared_findings = city_findings(plan, checks)
+        named = _indicator_programs(plan, refs)
+        named_key = tuple(sorted(named.items()))
+        indicators = indicator_sections.get(named_key)
+        if indicators is None:
+            indicators = indicator_sections[named_key] = _indicators(plan, lang, actuals, named)
         key = _year_key(plan)
         if before is None or key != before[0]:
             before = (key, _year_sections(plan, lang, inferred), program_findings(plan, checks))
@@ -1057,6 +1085,7 @@ def build_reports(
         if about is None or about[0] is not plan.city or about[1] is not period:
             about = (plan.city, period, _about(plan, lang, inferred))
         sections = (about[2], before[1])
+        city_sections = (handoff, indicators)
         yield _plan_report(registry, plan, findings, city_sections, sections, lang, issued, data_date, inferred)
 
 
