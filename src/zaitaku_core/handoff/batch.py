@@ -183,7 +183,8 @@ class WindowTable(NamedTuple):
     time: every array is indexed by ``2 * table index + after closing`` (the event's *key*).
 
     Built once per calendar, add-on and reading by :func:`window_table`; a batch of events gathers from it
-    by key, and the per-event API answers a key it has not met from it too.
+    by key. (The per-event API answers from the calendar's day lists instead, in ``engine._KindWindows``;
+    both are checked against ``engine._rule_window``.)
     """
 
     start: IntArray  #: epoch day; ``_NONE`` for an open start (before the event) or none in force
@@ -406,9 +407,7 @@ def _kind_groups(kind_codes: npt.NDArray[np.int16]) -> dict[int, npt.NDArray[np.
     if kind_codes.size and kind_codes.min() == kind_codes.max():  # one kind: two cheap passes, no counting
         return {int(kind_codes[0]): np.arange(kind_codes.size)}
     counts = np.bincount(kind_codes, minlength=len(_EVENT_INDEX))
-    present = np.flatnonzero(counts)
-    if present.size == 1:
-        return {int(present[0]): np.arange(kind_codes.size)}
+    present = np.flatnonzero(counts)  # none (no rows) or several kinds: one kind was answered above
     order = np.argsort(kind_codes, kind="stable")
     bounds = np.concatenate(([0], np.cumsum(counts)))
     return {int(k): order[bounds[k] : bounds[k + 1]] for k in present}
