@@ -774,12 +774,7 @@ class Registry:
             UnknownCityError: no plugin serves it; the message lists the cities that are served.
             PluginError: the plugin of that name failed to load ("plugin X failed: …").
         """
-        if city_id not in self._cities and city_id in self._pending:
-            self._load_entry_point(city_id)
-        if city_id not in self._cities:
-            self.load_entry_points()
-        if city_id not in self._cities:
-            raise self._unknown(city_id)
+        self._loaded(city_id)
         model = self._city_models.get(city_id)
         if model is None:
             model = self._city_models[city_id] = _unpickled(self._cities[city_id][1])
@@ -788,6 +783,16 @@ class Registry:
         else:
             self._city_models.move_to_end(city_id)
         return model
+
+    def _loaded(self, city_id: str) -> None:
+        """Make sure the plugin serving ``city_id`` is loaded (only the entry point of that name when it is
+        pending, else every pending one), without unpickling the city; raise as :meth:`city` does."""
+        if city_id not in self._cities and city_id in self._pending:
+            self._load_entry_point(city_id)
+        if city_id not in self._cities:
+            self.load_entry_points()
+        if city_id not in self._cities:
+            raise self._unknown(city_id)
 
     def _unknown(self, name: str, close: Sequence[str] = ()) -> PluginError | UnknownCityError:
         """The error for a city nobody serves: the failure of the plugin of that name if it failed ("plugin
@@ -815,7 +820,7 @@ class Registry:
 
     def plugin_of(self, city_id: str) -> str:
         """The name of the plugin that declared ``city_id``."""
-        self.city(city_id)
+        self._loaded(city_id)
         return self._cities[city_id][0]
 
     def resolve_city(self, name: str) -> str:
