@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from sample_plugins import ReportFixturePlugin, SamplePlugin, city_record
 
+from zaitaku_core import plugins as plugins_module
 from zaitaku_core.errors import HookResultError, PluginDataError, PluginLoadError, UnknownCityError
+from zaitaku_core.model import City
 from zaitaku_core.plugins import DataPlugin, Registry, create_registry, hookimpl
 
 
@@ -315,6 +317,27 @@ def test_cities_are_validated_when_registered_and_kept_as_few_models(monkeypatch
     with pytest.raises(PluginDataError):  # still validated at once: nothing of a bad plugin is registered
         registry.register(_Bad(), name="bad")
     assert registry.plugin_of("c07") == "many"
+
+
+def test_city_ids_and_plugin_of_read_no_city(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The ids of cities(), in its order, and the plugin of each, without unpickling a city or evicting one
+    # kept as a model.
+    unpickled: list[bytes] = []
+    real = plugins_module._unpickled
+
+    def counted(data: bytes) -> City:
+        unpickled.append(data)
+        return real(data)
+
+    monkeypatch.setattr(plugins_module, "_unpickled", counted)
+    registry = create_registry(entry_points=False, plugins=[("many", _ManyCities())])
+    kept = registry.city("c05")
+    assert registry.city_ids() == tuple(f"c{n:02d}" for n in range(20))
+    assert {registry.plugin_of(city_id) for city_id in registry.city_ids()} == {"many"}
+    assert len(unpickled) == 1 and list(registry._city_models) == ["c05"] and registry.city("c05") is kept
+    assert registry.city_ids() == tuple(city.id for city in registry.cities())
+    with pytest.raises(UnknownCityError):
+        registry.plugin_of("nowhere")
 
 
 class _Bad:

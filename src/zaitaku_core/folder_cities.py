@@ -160,7 +160,7 @@ def register_data_path(registry: Registry, entries: Iterable[str | Path]) -> lis
     for source in sources:
         plugin = _plugin(source)
         city_id = plugin.city_id
-        served = {city.id: registry.plugin_of(city.id) for city in registry.cities()}
+        served = {served_id: registry.plugin_of(served_id) for served_id in registry.city_ids()}
         if city_id in served:
             raise CityConflictError(
                 N_(

@@ -767,6 +767,11 @@ class Registry:
             self._city_models.get(city_id) or _unpickled(data) for city_id, (_, data) in sorted(self._cities.items())
         )
 
+    def city_ids(self) -> tuple[str, ...]:
+        """The ids of :meth:`cities` (loading all pending entry points), sorted, without reading any city."""
+        self.load_entry_points()
+        return tuple(sorted(self._cities))
+
     def city(self, city_id: str) -> City:
         """The city ``city_id``, loading only the entry point of that name when it is pending.
 

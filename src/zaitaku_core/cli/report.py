@@ -121,7 +121,7 @@ def validate(
     from zaitaku_core.validation import validate_city
 
     registry = get_registry(ctx)
-    ids = cities or tuple(city.id for city in registry.cities())
+    ids = cities or registry.city_ids()
     findings: list[Finding] = []
     unreadable = 0
     for city_id in ids:

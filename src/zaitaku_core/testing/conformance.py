@@ -87,7 +87,7 @@ class PluginConformance:
         return cls.plugin or cls.__name__
 
     def _cities(self, registry: Registry) -> list[str]:
-        return [city.id for city in registry.cities() if registry.plugin_of(city.id) == self._name()]
+        return [city_id for city_id in registry.city_ids() if registry.plugin_of(city_id) == self._name()]
 
     def _plans(self, registry: Registry) -> Iterator[Plan]:
         for city_id in self._cities(registry):
