@@ -69,7 +69,7 @@ from zaitaku_core.errors import (
     field_error_text,
 )
 from zaitaku_core.hookspecs import PROJECT_NAME, hookimpl
-from zaitaku_core.i18n import N_, ByLanguage, tr
+from zaitaku_core.i18n import N_, ByLanguage, ja_en
 from zaitaku_core.model import (
     Body,
     City,
@@ -644,7 +644,7 @@ class Registry:
                 if not path and not isinstance(item, Mapping | BaseModel):
                     shape = {"model": model.__name__, "kind": type(item).__name__}
                     expected = N_("expected {model} or a mapping, got {kind}")
-                    message = ByLanguage(tr(expected, "ja", **shape), tr(expected, "en", **shape))
+                    message = ByLanguage(*ja_en(expected, **shape))
                 errors.append((f"{source}.{_field_path(tuple(path))}" if path else source, message))
             location = dict(where)
             if files:
