@@ -682,9 +682,6 @@ class Registry:
         found: list[Program] = []
         for plugin, result in self._call(hook, city=city_id, fiscal_year=fiscal_year):
             items = self._items(plugin, hook, Program, result)
-            if all(type(item) is dict and "fiscal_year" in item for item in items):
-                found.extend(self._validated(plugin, hook, Program, items))  # each declared for its year
-                continue
             kinds = [_states_a_span(item) for item in items]
             if not any(kinds):  # every program is declared for its year
                 found.extend(self._validated(plugin, hook, Program, items))
