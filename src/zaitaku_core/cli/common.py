@@ -61,12 +61,11 @@ def fail_on_plugin_failures(ctx: click.Context, registry: Registry) -> None:
 
 def _resolve_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
     from zaitaku_core.cli import LANG_KEY
-    from zaitaku_core.cli.errors import resolve_lang
+    from zaitaku_core.cli.helptext import help_language
 
     if value is not None:
         ctx.meta[LANG_KEY] = value  # errors of this command are printed in it too
-    chosen = ctx.meta.get(LANG_KEY)
-    return resolve_lang(value or (chosen if isinstance(chosen, str) else None))
+    return help_language(ctx)
 
 
 def lang_option(fn: F) -> F:
