@@ -764,7 +764,7 @@ def handoff_batch(
     if summary_output is not None:
         summary_output = output_target(summary_output, follow_symlinks=follow_symlinks)
         if output is not None and summary_output.resolve() == output.resolve():
-            message = tr(N_("the summary would replace the verdicts: give another file"), current_language())
+            message = tr(N_("the summary would replace the verdicts: give another file"), lang)
             raise click.BadParameter(message, param_hint="--summary-output")
     if engine == "dask":
         _run_dask(events, contacts_path, output, calendar, options, scheduler, counter)
