@@ -20,6 +20,7 @@ Python's ``csv``, the reference.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import re
@@ -44,9 +45,9 @@ from zaitaku_core.activity.record import (
 from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
 from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.calendar.era import parse_date
-from zaitaku_core.errors import ActivityImportError, InputError
+from zaitaku_core.errors import ActivityImportError, InputError, _filled
 from zaitaku_core.framework import CareScene, normalize_label
-from zaitaku_core.i18n import N_, resolve_lang, tr
+from zaitaku_core.i18n import N_, ByLanguage, ja_en, resolve_lang, tr
 
 __all__ = [
     "COLUMNS",
@@ -226,22 +227,19 @@ def decode_csv(data: bytes, encoding: str | None = None) -> str:
     )
 
 
-#: What :func:`_shown` gives for a value that looks personal: :func:`_render` says "not shown" in its language.
-_HIDDEN = object()
-
-
-def _shown(value: object) -> object:
-    """A cell value fit to repeat in an error: never anything that looks personal, never long."""
+def _shown(value: object) -> str | ByLanguage:
+    """A cell value fit to repeat in an error: never anything that looks personal (then "(value not shown)"
+    in each language), never long."""
     text = str(value)
     if looks_personal(text):
-        return _HIDDEN
+        return _not_shown()
     return repr(text if len(text) <= 30 else text[:30] + "…")
 
 
-def _render(template: str, values: dict[str, object], lang: str) -> str:
-    """The catalogue message ``template`` in ``lang``, its placeholders filled (a hidden value said so)."""
-    hidden = tr(N_("(value not shown)"), lang) if _HIDDEN in values.values() else ""
-    return tr(template, lang, **{key: hidden if value is _HIDDEN else value for key, value in values.items()})
+@functools.cache
+def _not_shown() -> ByLanguage:
+    """What :func:`_shown` gives for a value that looks personal, made once (the catalogues load lazily)."""
+    return ByLanguage(*ja_en(N_("(value not shown)")))
 
 
 class _RowError(Exception):
@@ -252,7 +250,7 @@ class _RowError(Exception):
         self.field, self.template, self.values = field, template, values
 
     def text(self, lang: str) -> str:
-        return _render(self.template, self.values, lang)
+        return _filled(self.template, self.values, lang)
 
 
 def _text(value: object) -> str | None:
@@ -361,7 +359,7 @@ class _Rows:
                     problems.append(
                         (
                             self.where(position, header_row),
-                            _render(
+                            _filled(
                                 N_("unknown column {name} (columns: {known})"),
                                 {"name": _shown(text), "known": known},
                                 lang,
@@ -373,7 +371,7 @@ class _Rows:
                 problems.append(
                     (
                         self.where(position, header_row),
-                        _render(N_("the column {name} is repeated"), {"name": _shown(text)}, lang),
+                        _filled(N_("the column {name} is repeated"), {"name": _shown(text)}, lang),
                     )
                 )
                 continue
