@@ -430,7 +430,7 @@ class _Rows:
         if required == (None, None, None) and all(_text(cell) is None for cell in cells):
             return None  # a row of blanks (spaces): skipped
         try:
-            item = self._activity(values, by_profession_order(counts) if len(counts) > 1 else tuple(counts))
+            item = self._activity(values, by_profession_order(counts))
         except _RowError as exc:
             return [(self._at(exc.field, self.index.get(exc.field, -1), row), exc.text(self.lang))]
         return self.where(-1, row), row, item
@@ -959,7 +959,7 @@ def _by_profession(
         found = orders.get(cells)
         if found is None:
             known = [count for count in cells if count is not None]
-            ordered = by_profession_order(known) if len(known) > 1 else tuple(known)
+            ordered = by_profession_order(known)
             found = orders[cells] = (ordered, sum(number for _, number in ordered))
         people = participants[index]
         if people is not None and found[1] > people:
@@ -980,7 +980,7 @@ def _fast_row(
     """The entry of a row whose cells all parsed: its activity, or the rule across fields it breaks."""
     known = [count for count in counts if count is not None]
     try:
-        item = rows._activity(values, by_profession_order(known) if len(known) > 1 else tuple(known))
+        item = rows._activity(values, by_profession_order(known))
     except _RowError as exc:
         return RowProblem(rows._at(exc.field, rows.index.get(exc.field, -1), line), exc.text(rows.lang))
     return f"{rows.name}:{line}", line, item

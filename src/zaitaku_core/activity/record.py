@@ -62,8 +62,13 @@ _PROFESSION_ORDER = {profession: index for index, profession in enumerate(Profes
 
 
 def by_profession_order(counts: Iterable[tuple[Profession, int]]) -> tuple[tuple[Profession, int], ...]:
-    """Participants by profession in the vocabulary's order (the order an :class:`Activity` keeps them in)."""
-    return tuple(sorted(counts, key=lambda pair: _PROFESSION_ORDER[pair[0]]))
+    """Participants by profession in the vocabulary's order (the order an :class:`Activity` keeps them in).
+
+    None or one (most rows) needs no sort and gets none: the readers and the store call this for every row."""
+    given = tuple(counts)
+    if len(given) <= 1:
+        return given
+    return tuple(sorted(given, key=lambda pair: _PROFESSION_ORDER[pair[0]]))
 
 
 _OPAQUE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,63}$")
