@@ -429,10 +429,18 @@ class _Rows:
         required = (values[_DATE], values[_PROGRAM], values[_KIND])
         if required == (None, None, None) and all(_text(cell) is None for cell in cells):
             return None  # a row of blanks (spaces): skipped
+        entry = self.entry(values, counts, row)
+        return [(entry.where, entry.message)] if isinstance(entry, RowProblem) else entry
+
+    def entry(
+        self, values: Sequence[Any], counts: Sequence[tuple[Profession, int]], row: int
+    ) -> tuple[str, int, Activity] | RowProblem:
+        """The entry of a row whose cells all parsed (``values`` by slot, ``counts`` its participants by
+        profession): ``(where, row, activity)``, or the rule across fields it breaks."""
         try:
             item = self._activity(values, by_profession_order(counts))
         except _RowError as exc:
-            return [(self._at(exc.field, self.index.get(exc.field, -1), row), exc.text(self.lang))]
+            return RowProblem(self._at(exc.field, self.index.get(exc.field, -1), row), exc.text(self.lang))
         return self.where(-1, row), row, item
 
     def is_help_row(self, cells: Sequence[object]) -> bool:
@@ -977,13 +985,9 @@ def _rows_of(values: Iterator[tuple[Any, ...]], wanted: Any) -> Iterator[tuple[A
 def _fast_row(
     rows: _Rows, values: Sequence[Any], counts: Sequence[Any], line: int
 ) -> tuple[str, int, Activity] | RowProblem:
-    """The entry of a row whose cells all parsed: its activity, or the rule across fields it breaks."""
-    known = [count for count in counts if count is not None]
-    try:
-        item = rows._activity(values, by_profession_order(known))
-    except _RowError as exc:
-        return RowProblem(rows._at(exc.field, rows.index.get(exc.field, -1), line), exc.text(rows.lang))
-    return f"{rows.name}:{line}", line, item
+    """The entry of a row whose cells all parsed (:meth:`_Rows.entry`; ``counts`` holds ``None`` for a
+    profession's blank cell)."""
+    return rows.entry(values, [count for count in counts if count is not None], line)
 
 
 # Columns of a batch (Activity's fields) that rows with participants by profession fill in.
