@@ -321,13 +321,7 @@ class ActivityBatch:
         if len(set(digests)) == len(digests) and occurrences.keys().isdisjoint(digests):
             occurrences.update(dict.fromkeys(digests, 1))  # each the first of its content: the key is the hash
             return digests, digests
-        keys: list[bytes] = []
-        append, seen = keys.append, occurrences.get
-        for digest in digests:  # _occurrence_key, inline
-            number = seen(digest, 0)
-            occurrences[digest] = number + 1
-            append(digest if number == 0 else blake2b(digest + number.to_bytes(4, "big"), digest_size=16).digest())
-        return keys, digests
+        return [_occurrence_key(digest, occurrences) for digest in digests], digests
 
 
 class ActivityRows(Iterator[tuple[str, int, Activity] | RowProblem]):
