@@ -908,14 +908,20 @@ class _BulkWriter:
         self.days: dict[date, tuple[Any, int]] = {}
         self.inserted_estimate = 0
 
-    def add(self, item: Activity, key: bytes, digest: bytes, line: int | None) -> None:
-        (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
-         asker_profession, topic, case_id, row_id) = item  # fmt: skip
+    def scene_values(self, scenes: frozenset[CareScene]) -> tuple[Any, ...]:
+        """The values of the scene columns for a row with ``scenes`` (1 or 0 on SQLite, booleans elsewhere),
+        made once per set of scenes."""
         flags = self.scene_flags.get(scenes)
         if flags is None:
             flags = self.scene_flags[scenes] = tuple(
                 int(scene in scenes) if self.sqlite else scene in scenes for scene in _SCENES
             )
+        return flags
+
+    def add(self, item: Activity, key: bytes, digest: bytes, line: int | None) -> None:
+        (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
+         asker_profession, topic, case_id, row_id) = item  # fmt: skip
+        flags = self.scene_values(scenes)
         stored_day = self.days.get(day)
         if stored_day is None:
             stored_day = self.days[day] = (self.date_value(day), fiscal_year_of(day))
@@ -1001,11 +1007,6 @@ class _BulkWriter:
         def code(value: Any) -> Any:
             return null if value is None else value.code
 
-        def flag(scene: CareScene) -> Callable[[frozenset[CareScene]], Any]:
-            if self.sqlite:
-                return lambda scenes: int(scene in scenes)
-            return lambda scenes: scene in scenes
-
         stored_keys = list(map(bytearray, keys)) if self.sqlite else keys
         if self.sqlite:  # the content's texts are the values bound: ISO dates, codes, '' for NULL
             texts = dict(zip(Activity._fields, fragments, strict=False))
@@ -1032,7 +1033,7 @@ class _BulkWriter:
             count,
             titles,
             nullable(participants),
-            *(mapped(scenes, flag(scene)) for scene in _SCENES),
+            *zip(*mapped(scenes, self.scene_values), strict=True),  # a column per scene (the batch has rows)
             bodies,
             askers,
             asker_professions,
