@@ -821,7 +821,7 @@ def _columnar(rows: _Rows, table: Any) -> Iterator[tuple[str, int, Activity] | R
             distinct = encoded.dictionary.to_pylist()
             indices = encoded.indices.to_numpy(zero_copy_only=False)
             cells.append((distinct, indices))
-            blank &= np.fromiter((not value.strip() for value in distinct), dtype=bool, count=len(distinct))[indices]
+            blank &= _where_distinct(distinct, indices, lambda value: not value.strip())
         slots: list[list[Any]] = [[None] * size] * len(_PARSERS)  # one list of blanks for every absent field
         parsed_by_slot: dict[int, tuple[Any, Any]] = {}  # slot -> (parsed distinct values, their rows' indices)
         professions: list[list[Any]] = []
