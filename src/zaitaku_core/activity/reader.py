@@ -466,7 +466,7 @@ class _Rows:
             raise _RowError("date", N_("a date in the future: {date}"), date=day.isoformat())
         kind: ActivityKind = values[_KIND]
         if self.programs is not None:
-            self._check_program(city, values[_PROGRAM], day)
+            self._check_program_year(city, values[_PROGRAM], fiscal_year_of(day))
         if kind is not _CONSULTATION:
             for slot in _CONSULTATION_ONLY:
                 if values[slot] is not None:
@@ -509,9 +509,6 @@ class _Rows:
                 values[_ROW_ID],
             ),
         )
-
-    def _check_program(self, city: str, program: str, day: date) -> None:
-        self._check_program_year(city, program, fiscal_year_of(day))
 
     def _check_program_year(self, city: str, program: str, year: int) -> None:
         assert self.programs is not None
