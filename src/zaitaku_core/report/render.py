@@ -600,13 +600,8 @@ def _json(report: Report, show_ids: bool = False) -> bytes:
     # years by build_reports) is serialised once.
     head = _REPORT_JSON.to_json(report, include=_BEFORE_SECTIONS)
     tail = _REPORT_JSON.to_json(report, include=_AFTER_SECTIONS)
-    parts = [head[:-1], b',"sections":[']
-    for section in report.sections:
-        parts += (_section_json(section), b",")
-    if report.sections:
-        parts.pop()  # the last comma
-    parts += (b"],", tail[1:], b"\n")
-    return b"".join(parts)  # one join: a report's JSON can be megabytes
+    sections = b",".join(map(_section_json, report.sections))
+    return b"".join((head[:-1], b',"sections":[', sections, b"],", tail[1:], b"\n"))
 
 
 _REPORT_JSON = Report.__pydantic_serializer__
