@@ -8,7 +8,7 @@ catalogue (:mod:`zaitaku_core.validation`) can all name a check without importin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Literal, get_args
 
 import attrs
 
@@ -47,7 +47,7 @@ class Check:
     title_ja: str
     title_en: str
     run: Callable[[Plan], Iterable[Finding]]
-    scope: CheckScope = attrs.field(default="plan", validator=attrs.validators.in_(("plan", "programs", "city")))
+    scope: CheckScope = attrs.field(default="plan", validator=attrs.validators.in_(get_args(CheckScope)))
 
     def finding(
         self,
