@@ -262,12 +262,17 @@ def indicator_status(plan_value: IndicatorValue | None, actual: IndicatorValue |
     A provisional or partial actual is never judged as final; a cancelled one is reported as such.
     """
     if actual is None:
+        return _status(plan_value, None, None, None)
+    return _status(plan_value, actual, target_number(plan_value), number(actual.value))
+
+
+def _status(
+    plan_value: IndicatorValue | None, actual: IndicatorValue | None, target: float | None, done: float | None
+) -> IndicatorStatus:
+    """:func:`indicator_status`, with the numbers of the target and the actual (made once by a caller that
+    shows them too)."""
+    if actual is None:
         return IndicatorStatus.NO_ACTUAL if plan_value is not None else IndicatorStatus.NO_TARGET
-    return _status(actual, target_number(plan_value), number(actual.value))
-
-
-def _status(actual: IndicatorValue, target: float | None, done: float | None) -> IndicatorStatus:
-    """:func:`indicator_status` of an actual, with the numbers of the target and the actual."""
     judged = _UNJUDGED.get(actual.status)
     if judged is not None:
         return judged
@@ -320,12 +325,8 @@ def _indicator_rows(
     for year in sorted(targets.keys() | actuals.keys()):
         target, actual = targets.get(year), actuals.get(year)
         target_n = target_number(target)
-        if actual is None:
-            actual_n = None
-            status = IndicatorStatus.NO_ACTUAL if target is not None else IndicatorStatus.NO_TARGET
-        else:
-            actual_n = number(actual.value)
-            status = _status(actual, target_n, actual_n)
+        actual_n = number(actual.value) if actual is not None else None
+        status = _status(target, actual, target_n, actual_n)
         ratio = None
         if (status is on_track or status is behind) and actual_n is not None and target_n:
             ratio = round(actual_n / target_n * 100, 1)
