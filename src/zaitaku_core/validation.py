@@ -361,13 +361,14 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
 #: The provisional values of the indicators ZK016 read last, by fiscal year, with the tuple they come from.
 #: A run over a city's years hands every year's plan the same tuple of indicators (the registry's), and
 #: walking all its values for each year cost ~0.1x of the nation benchmark's baseline at 400 indicators.
-_PROVISIONAL: dict[str, tuple[tuple[Indicator, ...], dict[int, list[tuple[Indicator, int, IndicatorValue]]]]] = {}
+_provisional_last: tuple[tuple[Indicator, ...], dict[int, list[tuple[Indicator, int, IndicatorValue]]]] | None = None
 
 
 def _provisional_by_year(indicators: tuple[Indicator, ...]) -> dict[int, list[tuple[Indicator, int, IndicatorValue]]]:
     """The provisional values of ``indicators`` as ``(indicator, index in its values, value)`` by fiscal year,
     in order; kept for the last tuple asked (held here, so its identity stays its own)."""
-    last = _PROVISIONAL.get("last")
+    global _provisional_last
+    last = _provisional_last
     if last is not None and last[0] is indicators:
         return last[1]
     provisional = ValueStatus.PROVISIONAL
@@ -376,7 +377,7 @@ def _provisional_by_year(indicators: tuple[Indicator, ...]) -> dict[int, list[tu
         for index, value in enumerate(indicator.values):
             if value.status is provisional:
                 by_year.setdefault(value.fiscal_year, []).append((indicator, index, value))
-    _PROVISIONAL["last"] = (indicators, by_year)
+    _provisional_last = (indicators, by_year)
     return by_year
 
 
