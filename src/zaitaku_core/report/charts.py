@@ -215,7 +215,7 @@ def shared_indicator_charts(plans: Sequence[Plan], names: Sequence[str], lang: L
     for (name, _unit), members in shared.items():
         if len({index for index, _ in members}) < 2:
             continue
-        bars: list[Bar] = []
+        bars: list[dict[str, object]] = []
         unit_label = ""
         for index, indicator_id in members:
             plan = plans[index]
@@ -226,12 +226,12 @@ def shared_indicator_charts(plans: Sequence[Plan], names: Sequence[str], lang: L
             label = _t("city_year", lang, city=names[index], fy=fy_label(plan.fiscal_year, lang))
             actual_n = number(actual.value) if actual is not None else None
             data = bar_data(label, plan.fiscal_year, target, target_number(target), actual, actual_n, lang)
-            bars.append(Bar.model_validate({**data, "group": None}))
+            bars.append({**data, "group": None})
         charts.append(
             Chart.model_construct(
                 id=f"shared-{len(charts) + 1}",
                 title=_t("shared", lang, name=name, unit=unit_label),
-                bars=tuple(bars),
+                bars=BARS.validate_python(bars),
                 unit=unit_label,
                 note=None,
                 series=None,
