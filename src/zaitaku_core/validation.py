@@ -605,14 +605,19 @@ def city_findings(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
     """The findings of the checks of scope ``"city"`` on ``plan``, for :func:`run_checks` on the city's
     plans of other fiscal years. A finding that names no fiscal year of its own has none here: it holds for
     every year, and :func:`run_checks` gives it the year of each plan it reports on."""
-    return _run(plan, [item for item in checks if item.scope == "city"], {})
+    return _scoped_findings(plan, checks, "city")
 
 
 def program_findings(plan: Plan, checks: Iterable[Check]) -> tuple[Finding, ...]:
     """The findings of the checks of scope ``"programs"`` on ``plan``, for :func:`run_checks` on a plan of
     another fiscal year of the same city whose programs are those of ``plan`` but for their fiscal year (and
     its other records the same). A finding that names no fiscal year of its own has none here."""
-    return _run(plan, [item for item in checks if item.scope == "programs"], {})
+    return _scoped_findings(plan, checks, "programs")
+
+
+def _scoped_findings(plan: Plan, checks: Iterable[Check], scope: CheckScope) -> tuple[Finding, ...]:
+    """The findings of the checks of ``scope`` on ``plan`` (:func:`city_findings`, :func:`program_findings`)."""
+    return _run(plan, [item for item in checks if item.scope == scope], {})
 
 
 class PlanSource(Protocol):
