@@ -64,7 +64,7 @@ def _labels(member: Any) -> ByLanguage:
     return ByLanguage(member.ja, member.en)
 
 
-#: The four care scenes in order (iterating an Enum class is slow on Python 3.11).
+#: The four care scenes in order (iterating an Enum class is slow on Python 3.11); the reports read it too.
 _SCENES: tuple[CareScene, ...] = tuple(CareScene)
 #: The national items a plan must cover.
 _REQUIRED_ITEMS: tuple[NewItem, ...] = tuple(item for item in NewItem if item.required)

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 
 from zaitaku_core import __version__
 from zaitaku_core.errors import UndeclaredFiscalYearError
-from zaitaku_core.framework import CareScene, LabeledEnum, NewItem, OldItem, Phase
+from zaitaku_core.framework import LabeledEnum, NewItem, OldItem, Phase
 from zaitaku_core.i18n import N_, NP_, translate
 from zaitaku_core.model import (
     WHOLE_RECORD,
@@ -49,7 +49,7 @@ from zaitaku_core.report.charts import (
     trend_chart_data,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
-from zaitaku_core.validation import city_findings, program_findings, run_checks
+from zaitaku_core.validation import _SCENES, city_findings, program_findings, run_checks
 
 if TYPE_CHECKING:
     from zaitaku_core.activity.derive import LogActuals
@@ -351,8 +351,6 @@ def _indicator_rows(
 # --- sections ------------------------------------------------------------------------------------------------
 
 
-#: The four care scenes in order (iterating an Enum class is slow on Python 3.11).
-_SCENES: tuple[CareScene, ...] = tuple(CareScene)
 #: The action roles in order, the column order of the programs table.
 _ROLES: tuple[ActionRole, ...] = tuple(ActionRole)
 
