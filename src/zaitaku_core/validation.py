@@ -436,10 +436,8 @@ def _inferences_explained(self: Check, plan: Plan) -> Iterator[Finding]:
 
 @check("ZK018", Severity.INFO, *ja_en(N_("A care scene with no aim (目指すべき姿)")))
 def _scene_aims(self: Check, plan: Plan) -> Iterator[Finding]:
-    period = plan.period  # what plan.scene_aim reads, read once for the four scenes
-    aimed = {aim.scene for aim in (*(period.scene_aims if period is not None else ()), *plan.city.scene_aims)}
     for scene in _SCENES:
-        if scene not in aimed:
+        if plan.scene_aim(scene) is None:
             yield self.finding(
                 plan,
                 *ja_en(
