@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -918,6 +919,10 @@ class _BulkWriter:
             )
         return flags
 
+    def scene_value(self, index: int, scenes: frozenset[CareScene]) -> Any:
+        """The value of the ``index``-th scene column for a row with ``scenes`` (see :meth:`scene_values`)."""
+        return self.scene_values(scenes)[index]
+
     def add(self, item: Activity, key: bytes, digest: bytes, line: int | None) -> None:
         (city, program, day, kind, count, title, participants, by_profession, scenes, body, asker,
          asker_profession, topic, case_id, row_id) = item  # fmt: skip
@@ -1033,7 +1038,9 @@ class _BulkWriter:
             count,
             titles,
             nullable(participants),
-            *zip(*mapped(scenes, self.scene_values), strict=True),  # a column per scene (the batch has rows)
+            # A column per scene, each a map over the distinct sets of scenes (transposing the rows' tuples
+            # with zip(*...) cost ~5% of a 1M-row import).
+            *(mapped(scenes, partial(self.scene_value, index)) for index in range(len(_SCENES))),
             bodies,
             askers,
             asker_professions,
