@@ -598,10 +598,16 @@ def _json(report: Report, show_ids: bool = False) -> bytes:
     # The fields before and after the sections, and each section, are serialised apart and joined: the same
     # bytes as one call, and a section shared by several reports (a city's sections, made once for all its
     # years by build_reports) is serialised once.
+    # Joined in one call: a report may be a megabyte, and each join copies it into fresh memory.
     head = _REPORT_JSON.to_json(report, include=_BEFORE_SECTIONS)
     tail = _REPORT_JSON.to_json(report, include=_AFTER_SECTIONS)
-    sections = b",".join(map(_section_json, report.sections))
-    return b"".join((head[:-1], b',"sections":[', sections, b"],", tail[1:], b"\n"))
+    parts = [head[:-1], b',"sections":[']
+    for section in report.sections:
+        parts += (_section_json(section), b",")
+    if report.sections:
+        parts.pop()  # the comma after the last section
+    parts += (b"],", tail[1:], b"\n")
+    return b"".join(parts)
 
 
 _REPORT_JSON = Report.__pydantic_serializer__
