@@ -18,9 +18,11 @@ from typing import Any, cast
 
 import pytest
 from click.testing import CliRunner
+from pydantic import BaseModel, ConfigDict
 from sample_plugins import ReportFixturePlugin
 
 from zaitaku_core import hookimpl
+from zaitaku_core._prevalidated import assembler
 from zaitaku_core.checks import Check, check
 from zaitaku_core.cli import cli
 from zaitaku_core.cli.common import current_umask
@@ -38,6 +40,7 @@ from zaitaku_core.report import (
     render,
     report_json_schema,
 )
+from zaitaku_core.report.model import Bar, Chart
 from zaitaku_core.validation import program_findings, run_checks
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -254,6 +257,34 @@ def test_compare(registry: Registry) -> None:
     assert counts["取組数"] == (3, 2) and counts["ツール数"] == (2, 1) and counts["連携ルール数"] == (1, 0)
     items = {row[0]: row[2:] for row in report.sections[0].tables[0].rows}
     assert items["ア(ア)"] == (1, 1) and items["イ(ア)"] == (0, 1)
+
+
+def test_charts_made_without_validation_are_what_validation_gives(registry: Registry) -> None:
+    """The bars and charts are assembled from validated values, not validated again: each must equal the
+    model validated from its own fields, field types included (a whole-number plan is the float 3.0)."""
+    registry.register(__import__("sample_plugins").SamplePlugin(), name="sample")
+    reports = [*build_reports(registry, "fixture", lang="en"), compare_cities(registry, ["fixture", "sample"], 2024)]
+    charts = [chart for report in reports for section in report.sections for chart in section.charts]
+    assert charts and any(bar.as_of for chart in charts for bar in chart.bars)
+    for chart in charts:
+        again = Chart.model_validate(chart.model_dump())
+        assert again == chart and again.model_dump_json() == chart.model_dump_json()
+        for bar, validated in zip(chart.bars, again.bars, strict=True):
+            assert {k: type(v) for k, v in vars(bar).items()} == {k: type(v) for k, v in vars(validated).items()}
+            assert list(vars(bar)) == list(Bar.model_fields)
+
+
+def test_assembler_refuses_models_it_cannot_make() -> None:
+    class Loose(BaseModel):
+        value: int = 0
+
+    class Frozen(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="allow")
+
+    for model in (Loose, Frozen):
+        with pytest.raises(TypeError, match="cannot be assembled"):
+            assembler(model)
+    assert assembler(Bar)({**Bar(label="x").__dict__}) == Bar(label="x")
 
 
 def test_cli_writes_atomically_and_infers_the_format(registry: Registry, tmp_path: Path) -> None:

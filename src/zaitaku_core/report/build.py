@@ -35,9 +35,7 @@ from zaitaku_core.model import (
     ValueStatus,
 )
 from zaitaku_core.report.charts import (
-    BARS,
-    CHARTS,
-    bar_data,
+    bar,
     fy_label,
     no_shared_note,
     not_charted_note,
@@ -46,7 +44,7 @@ from zaitaku_core.report.charts import (
     scene_chart,
     shared_indicator_charts,
     target_number,
-    trend_chart_data,
+    trend_chart,
 )
 from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
 from zaitaku_core.validation import _SCENES, city_findings, program_findings, run_checks
@@ -298,12 +296,10 @@ _UNJUDGED = {
 def _indicator_rows(
     indicator: Indicator,
     lang: Lang,
-    bars: list[dict[str, object]],
     from_log: LogActuals | None = None,
     programs: Mapping[str, str] | None = None,
-) -> list[tuple[Cell, ...]]:
-    """The table rows of one indicator, a row per fiscal year; appends its chart bars' data to ``bars``
-    (:func:`~zaitaku_core.report.charts.bar_data`, validated by the caller with the other indicators').
+) -> tuple[list[tuple[Cell, ...]], tuple[Bar, ...]]:
+    """The table rows of one indicator, a row per fiscal year, and its chart's bars (one a row).
 
     An actual counted from the activity log (``from_log``) is noted as such. Each row ends with what the
     indicator says of itself: its description, its programs (titles from ``programs``) and its sources.
@@ -322,6 +318,7 @@ def _indicator_rows(
     on_track, behind, partial = IndicatorStatus.ON_TRACK, IndicatorStatus.BEHIND, IndicatorStatus.PARTIAL
     labels = _status_labels(lang)
     rows: list[tuple[Cell, ...]] = []
+    bars: list[Bar] = []
     for year in sorted(targets.keys() | actuals.keys()):
         target, actual = targets.get(year), actuals.get(year)
         target_n = target_number(target)
@@ -344,8 +341,8 @@ def _indicator_rows(
         fy = fy_label(year, lang)
         period = plan_period_label(year, lang)
         rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None, *about))
-        bars.append(bar_data(fy, year, target, target_n, actual, actual_n, lang))
-    return rows
+        bars.append(bar(fy, year, target, target_n, actual, actual_n, lang, period))
+    return rows, tuple(bars)
 
 
 # --- sections ------------------------------------------------------------------------------------------------
@@ -935,20 +932,14 @@ def _indicators(
     if not plan.indicators:
         return _empty_section("indicators", lang, "indicators_none")
     rows: list[tuple[Cell, ...]] = []
-    charts: list[dict[str, object]] = []  # trend_chart_data, validated in one call below
+    charts: list[Chart] = []
     left_out: list[tuple[str, tuple[Bar, ...]]] = []  # indicators with only frequency targets and no actual
     if programs is None:
         programs = _indicator_programs(plan, _indicator_refs(plan.indicators))
-    data: list[dict[str, object]] = []
-    ends: list[int] = []  # where each indicator's bars end in data
     for indicator in plan.indicators:
-        rows += _indicator_rows(indicator, lang, data, from_log, programs)
-        ends.append(len(data))
-    every_bar = BARS.validate_python(data)  # the city's bars in one call into pydantic-core
-    start = 0
-    for indicator, end in zip(plan.indicators, ends, strict=True):
-        bars, start = every_bar[start:end], end
-        chart = trend_chart_data(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
+        indicator_rows, bars = _indicator_rows(indicator, lang, from_log, programs)
+        rows += indicator_rows
+        chart = trend_chart(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
         if chart is None:
             left_out.append((indicator.name, bars))
         else:
@@ -959,7 +950,7 @@ def _indicators(
     if from_log is not None and from_log.computed and from_log.as_of is not None:
         counted = _t("from_log", lang, source=from_log.source, date=from_log.as_of.isoformat())
         text = f"{counted}\n{text}" if text else counted
-    return _section("indicators", lang, keys, rows, text=text, charts=CHARTS.validate_python(charts))
+    return _section("indicators", lang, keys, rows, text=text, charts=tuple(charts))
 
 
 def _indicator_refs(indicators: Sequence[Indicator]) -> frozenset[str]:
