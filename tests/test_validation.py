@@ -129,6 +129,9 @@ def test_each_check_fires(fields: dict[str, Any], expected: list[str]) -> None:
     assert codes(found) == expected
     for finding in found:
         assert finding.city == "sample" and finding.message_ja and finding.message_en
+        # Some are made without validation (ZK014, ZK016): each must be what validation gives.
+        again = Finding.model_validate(finding.model_dump())
+        assert again == finding and vars(again) == vars(finding) and type(finding.fiscal_year) is int
 
 
 def test_provisional_values_of_each_year_from_indicators_shared_by_the_years() -> None:

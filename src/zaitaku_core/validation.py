@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any, Protocol
 
+from zaitaku_core._prevalidated import assembler
 from zaitaku_core.calendar import PlanPeriod, fiscal_year_of
 from zaitaku_core.checks import Check as Check
 from zaitaku_core.checks import CheckScope as CheckScope
@@ -314,18 +315,28 @@ def _rule_applies_to(self: Check, plan: Plan) -> Iterator[Finding]:
 
 
 def _value_finding(
-    self: Check,
-    plan: Plan,
-    message: str,
-    indicator: Indicator,
-    index: int,
-    value: IndicatorValue,
-    *,
-    fiscal_year: int | None = None,
+    self: Check, plan: Plan, message: str, indicator: Indicator, index: int, value: IndicatorValue
 ) -> Finding:
-    """A finding about one indicator value: ``message`` names the indicator, the value's year and its kind."""
-    pair = ja_en(message, name=indicator.name, year=value.fiscal_year, kind=_labels(value.kind))
-    return self.finding(plan, *pair, fiscal_year=fiscal_year, field=f"indicators[{indicator.id}].values[{index}]")
+    """A finding about one indicator value, of the value's fiscal year: ``message`` names the indicator, the
+    year and the value's kind. Made without validating it again (every part is a validated record's, or the
+    core's own code and text): ZK016 makes one for each provisional value, ~100 a report at 400 indicators."""
+    message_ja, message_en = ja_en(message, name=indicator.name, year=value.fiscal_year, kind=_labels(value.kind))
+    return _assemble_finding(
+        {
+            "code": self.code,
+            "severity": self.severity,
+            "message_ja": message_ja,
+            "message_en": message_en,
+            "city": plan.city.id,
+            "fiscal_year": value.fiscal_year,
+            "program": None,
+            "field": f"indicators[{indicator.id}].values[{index}]",
+            "plugin": None,
+        }
+    )
+
+
+_assemble_finding = assembler(Finding)
 
 
 @check("ZK014", Severity.WARNING, *ja_en(N_("A final value with neither a number nor a frequency")), scope="city")
@@ -334,7 +345,7 @@ def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
     for indicator, index, value in plan.indicator_values:
         if value.status is final and value.value is None and value.frequency is None:
             message = N_("Indicator {name!r}: the FY{year} {kind} has no number or frequency.")
-            yield _value_finding(self, plan, message, indicator, index, value, fiscal_year=value.fiscal_year)
+            yield _value_finding(self, plan, message, indicator, index, value)
 
 
 @check("ZK015", Severity.INFO, *ja_en(N_("An action owner not among the city's organisations")), scope="programs")
