@@ -11,6 +11,7 @@ Codes are stable: a check is never renumbered, and a retired code is never reuse
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -369,34 +370,42 @@ def _owners_known(self: Check, plan: Plan) -> Iterator[Finding]:
                     )
 
 
-#: The provisional values of the indicators ZK016 read last, by fiscal year, with the tuple they come from.
-#: A run over a city's years hands every year's plan the same tuple of indicators (the registry's), and
-#: walking all its values for each year cost ~0.1x of the nation benchmark's baseline at 400 indicators.
-_provisional_last: tuple[tuple[Indicator, ...], dict[int, list[tuple[Indicator, int, IndicatorValue]]]] | None = None
+#: ZK016's index of the indicators it read last: the positions ``(indicator, value)`` of their provisional
+#: values by fiscal year, with weak references to those indicators. A run over a city's years hands every
+#: year's plan the same indicators, and walking all their values for each year cost ~0.1x of the nation
+#: benchmark's baseline at 400 indicators. Held weakly, the index never keeps a city's indicators alive once
+#: the registry lets them go (the collector scanned them all through the next city's work, ~0.09x).
+_provisional_last: tuple[list[weakref.ref[Indicator]], dict[int, list[tuple[int, int]]]] | None = None
 
 
-def _provisional_by_year(indicators: tuple[Indicator, ...]) -> dict[int, list[tuple[Indicator, int, IndicatorValue]]]:
-    """The provisional values of ``indicators`` as ``(indicator, index in its values, value)`` by fiscal year,
-    in order; kept for the last tuple asked (held here, so its identity stays its own)."""
+def _provisional_by_year(indicators: tuple[Indicator, ...]) -> dict[int, list[tuple[int, int]]]:
+    """The positions of the provisional values of ``indicators`` by fiscal year, as ``(index of the
+    indicator, index in its values)``, in order; kept for the last indicators asked (the same objects)."""
     global _provisional_last
     last = _provisional_last
-    if last is not None and last[0] is indicators:
+    if (
+        last is not None
+        and len(last[0]) == len(indicators)
+        and all(ref() is indicator for ref, indicator in zip(last[0], indicators, strict=True))
+    ):
         return last[1]
     provisional = ValueStatus.PROVISIONAL
-    by_year: dict[int, list[tuple[Indicator, int, IndicatorValue]]] = {}
-    for indicator in indicators:
+    by_year: dict[int, list[tuple[int, int]]] = {}
+    for position, indicator in enumerate(indicators):
         for index, value in enumerate(indicator.values):
             if value.status is provisional:
-                by_year.setdefault(value.fiscal_year, []).append((indicator, index, value))
-    _provisional_last = (indicators, by_year)
+                by_year.setdefault(value.fiscal_year, []).append((position, index))
+    _provisional_last = ([weakref.ref(indicator) for indicator in indicators], by_year)
     return by_year
 
 
 @check("ZK016", Severity.INFO, *ja_en(N_("A provisional value, not compared as final")))
 def _provisional_values(self: Check, plan: Plan) -> Iterator[Finding]:
     message = N_("Indicator {name!r}: the FY{year} {kind} is provisional and is not judged as final.")
-    for indicator, index, value in _provisional_by_year(plan.indicators).get(plan.fiscal_year, ()):
-        yield _value_finding(self, plan, message, indicator, index, value)
+    indicators = plan.indicators
+    for position, index in _provisional_by_year(indicators).get(plan.fiscal_year, ()):
+        indicator = indicators[position]
+        yield _value_finding(self, plan, message, indicator, index, indicator.values[index])
 
 
 def _unexplained(plan: Plan) -> Iterator[tuple[str, Provenance]]:
