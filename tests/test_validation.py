@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -148,6 +150,19 @@ def test_provisional_values_of_each_year_from_indicators_shared_by_the_years() -
     assert fields == [in_2024, in_2025, in_2024]
     other = plan(programs=FULL, indicators=[indicator(values[0], {**values[1], "fiscal_year": 2024})])
     assert [f.field for f in run_checks(other, zk016)] == ["indicators[ind].values[0]", "indicators[ind].values[1]"]
+
+
+def test_provisional_index_does_not_keep_indicators_alive() -> None:
+    # ZK016 keeps its index for the next year's plan, but not the indicators: a run over many cities would
+    # keep the last city's alive for the collector to scan.
+    value = {"fiscal_year": 2024, "kind": "actual", "value": 1, "status": "provisional"}
+    read = plan(programs=FULL, indicators=[indicator(value)])
+    zk016 = [check for check in CATALOGUE if check.code == "ZK016"]
+    assert [f.code for f in run_checks(read, zk016)] == ["ZK016"]
+    gone = weakref.ref(read.indicators[0])
+    del read
+    gc.collect()
+    assert gone() is None
 
 
 RULE = {
