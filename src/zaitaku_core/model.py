@@ -740,6 +740,10 @@ class Program(_ProgramContent):
         ),
     )
 
+    # The registry reuses a program validated for one year for the next when its input is the same but
+    # for ``fiscal_year`` (plugins._in_year): it validates the year alone and copies the program with it.
+    # So no validator may read ``fiscal_year`` but this span check (a program with a span is never reused);
+    # tests/test_plan_reuse.py compares reuse with validation.
     @model_validator(mode="after")
     def _new_passages_flag(self) -> Self:
         if self.new_passages and not self.new_this_year:

@@ -33,8 +33,10 @@ item count, time) to the ``zaitaku.hooks`` logger on standard error.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import importlib
+import io
 import json
 import logging
 import os
@@ -45,11 +47,11 @@ import tomllib
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from functools import cache
+from functools import cache, cached_property
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_origin
 
 import attrs
 import pluggy
@@ -73,6 +75,7 @@ from zaitaku_core.i18n import N_, ByLanguage, ja_en
 from zaitaku_core.model import (
     Body,
     City,
+    FiscalYearInt,
     HandoffRule,
     Indicator,
     OfficeCalendarSpec,
@@ -115,6 +118,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = ("zaitaku_core.validation",)
 #: ~0.2x its baseline in collections). The ids of the programs of the last
 #: :data:`PROGRAM_ID_YEARS` years read are kept apart, so a plan that names a program of another year does
 #: not validate that year again.
+#:
+#: A year's programs are kept with a snapshot of each one's input (the plain mapping a plugin returned,
+#: without its ``fiscal_year``, pickled: bytes), as long as that year stays in this budget and no longer.
+#: The next year read of the same city reuses a program whose input is the same but for its year (a
+#: program continuing through a plan period) instead of validating it again: the year's value is
+#: validated alone and the program copied with it, equal to what validation would give.
 PLAN_CACHE_RECORDS = 50
 
 #: How many (city, fiscal year) sets of program ids a registry keeps for references across years.
@@ -382,6 +391,82 @@ def _list_adapter(model: type[M]) -> TypeAdapter[tuple[M, ...]]:
     return TypeAdapter(tuple[model, ...])  # type: ignore[valid-type]
 
 
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain data only, by content: exact ``dict``, ``list``, ``tuple``, ``set``, ``frozenset``,
+    ``str``, ``bytes``, ``int``, ``float``, ``bool`` and ``None``, which the C pickler writes without asking
+    :meth:`reducer_override`; anything else (a subclass, an enum member, a ``bytearray`` or other buffer,
+    any other object) reaches it and is refused. In fast mode nothing is memoised, so two inputs pickle to
+    the same bytes exactly when they hold equal values of the same types in the same order, however they
+    share objects; a cycle raises ``ValueError``."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        raise TypeError(f"not plain data: {type(obj).__name__}")
+
+
+def _plain_pickler(buffer: io.BytesIO) -> _PlainPickler:
+    pickler = _PlainPickler(buffer, protocol=4)  # 5 would write a PickleBuffer as the bytes it holds
+    pickler.fast = True
+    return pickler
+
+
+def _snapshots(items: Sequence[Any]) -> list[bytes | None]:
+    """For each ``zaitaku_programs`` result item, an immutable snapshot of its input but its ``fiscal_year``
+    (bytes), or ``None`` when it does not qualify for reuse: only a plain ``dict`` stating its year, holding
+    plain data (:class:`_PlainPickler`). A :class:`SourcedRecord`, a model or anything odd is validated as
+    it is every year. The bytes are taken now: a plugin that mutates the same dict for its next year makes
+    a different snapshot, never a stale match."""
+    buffer = io.BytesIO()
+    pickler = _plain_pickler(buffer)
+    out: list[bytes | None] = []
+    for item in items:
+        snapshot = None
+        if type(item) is dict and "fiscal_year" in item:
+            content = item.copy()
+            del content["fiscal_year"]
+            buffer.seek(0)
+            buffer.truncate()
+            try:
+                pickler.dump(content)
+                snapshot = buffer.getvalue()
+            except (TypeError, ValueError, RecursionError, pickle.PicklingError):
+                pickler = _plain_pickler(buffer)  # a fresh one: the failed dump may have left state behind
+        out.append(snapshot)
+    return out
+
+
+#: The fiscal year as :class:`~zaitaku_core.model.Program` validates its ``fiscal_year`` field.
+_PROGRAM_YEAR: TypeAdapter[int] = TypeAdapter(FiscalYearInt)
+#: Program fields holding mutable containers (``metadata``, ``provenance``): copied for each year's program.
+_PROGRAM_MUTABLE_FIELDS = tuple(
+    name for name, field in Program.model_fields.items() if get_origin(field.annotation) in {dict, list, set}
+)
+#: Program's cached properties: computed again on a copy, as on a freshly validated program.
+_PROGRAM_CACHED = tuple(name for name, value in vars(Program).items() if isinstance(value, cached_property))
+
+
+def _in_year(program: Program, value: Any) -> Program | None:
+    """``program`` (validated from an input equal to this one but for ``fiscal_year``) as validating the
+    input with ``fiscal_year`` = ``value`` would make it, or ``None`` when that needs a full validation: the
+    value is not a valid fiscal year (the error is validation's own), or the program has a ``span``, whose
+    check reads the year (a period's programs are made by :meth:`PeriodProgram.for_year` anyway). Every
+    other field and validator of a program is independent of its year (a note in ``model.py`` says so)."""
+    if program.span:
+        return None
+    try:
+        year = _PROGRAM_YEAR.validate_python(value)
+    except Exception:  # whatever it is, the program's own validation says it (and the same way as ever)
+        return None
+    moved = copy.copy(program)  # BaseModel.__copy__: a new __dict__, fields-set and private state
+    fields = moved.__dict__
+    fields["fiscal_year"] = year
+    for name in _PROGRAM_CACHED:
+        fields.pop(name, None)
+    for name in _PROGRAM_MUTABLE_FIELDS:  # never shared between years, as two validations share nothing
+        held = fields[name]
+        fields[name] = copy.deepcopy(held) if held else type(held)()
+    return moved
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
@@ -402,10 +487,11 @@ def _trace_enabled() -> bool:
 
 class _RecordCache:
     """Hook results, least recently used first, bounded by the number of records they hold (an empty
-    result counts as one)."""
+    result counts as one). An entry may carry a note (what the next read needs of it), dropped with it."""
 
     def __init__(self) -> None:
         self.entries: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self.notes: dict[tuple[Any, ...], Any] = {}
         self.records = 0
 
     def get(self, key: tuple[Any, ...]) -> Any:
@@ -414,17 +500,22 @@ class _RecordCache:
             self.entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[Any, ...], value: tuple[Any, ...], budget: int, keep: int = 1) -> None:
-        """Add ``value``, then evict the least recently used while over ``budget`` records and more than
-        ``keep`` entries are held."""
+    def put(self, key: tuple[Any, ...], value: tuple[Any, ...], budget: int, keep: int = 1, note: Any = None) -> None:
+        """Add ``value`` (with its ``note``, if any), then evict the least recently used while over ``budget``
+        records and more than ``keep`` entries are held."""
         self.entries[key] = value
+        self.notes.pop(key, None)
+        if note is not None:
+            self.notes[key] = note
         self.records += len(value) or 1
         while self.records > budget and len(self.entries) > keep:
-            _, evicted = self.entries.popitem(last=False)
+            evicted_key, evicted = self.entries.popitem(last=False)
+            self.notes.pop(evicted_key, None)
             self.records -= len(evicted) or 1
 
     def clear(self) -> None:
         self.entries.clear()
+        self.notes.clear()
         self.records = 0
 
 
@@ -679,16 +770,25 @@ class Registry:
         cached: tuple[Program, ...] | None = self._plan_cache.get(key)
         if cached is not None:
             return cached
+        # The snapshots of the city's last year read, while that year is still cached (PLAN_CACHE_RECORDS);
+        # this year's replace them.
+        notes = self._plan_cache.notes
+        earlier: dict[bytes, Program] = {}
+        for stale in [other for other in notes if other[1] == city_id]:
+            earlier = notes.pop(stale)
+        snapshots: dict[bytes, Program] = {}
         found: list[Program] = []
         for plugin, result in self._call(hook, city=city_id, fiscal_year=fiscal_year):
             items = self._items(plugin, hook, Program, result)
             kinds = [_states_a_span(item) for item in items]
             if not any(kinds):  # every program is declared for its year
-                found.extend(self._validated(plugin, hook, Program, items))
+                found.extend(self._year_programs(plugin, items, earlier, snapshots))
                 continue
             spans = [item for item, span in zip(items, kinds, strict=True) if span]
             singles = iter(
-                self._validated(plugin, hook, Program, [i for i, span in zip(items, kinds, strict=True) if not span])
+                self._year_programs(
+                    plugin, [i for i, span in zip(items, kinds, strict=True) if not span], earlier, snapshots
+                )
             )
             declared = iter(zip(spans, self._validated(plugin, hook, PeriodProgram, spans), strict=True))
             for span_kind in kinds:
@@ -709,9 +809,45 @@ class Registry:
                 if program is not None:
                     found.append(program)
         cached = tuple(found)
-        self._plan_cache.put(key, cached, PLAN_CACHE_RECORDS)
+        self._plan_cache.put(key, cached, PLAN_CACHE_RECORDS, note=snapshots or None)
         self._keep_ids(city_id, fiscal_year, cached)
         return cached
+
+    def _year_programs(
+        self, plugin: str, items: list[Any], earlier: Mapping[bytes, Program], snapshots: dict[bytes, Program]
+    ) -> tuple[Program, ...]:
+        """Validate one plugin's programs of a year declared for their year, reusing ``earlier`` (the city's
+        last year read, by snapshot) for each whose input is that of an earlier program but for its
+        ``fiscal_year`` (:func:`_in_year`); add each program's snapshot to ``snapshots``, for the next year.
+
+        Raises:
+            PluginDataError: as :meth:`_validated` of all of ``items`` (the same error, located by the same
+                indices), however many were reused.
+        """
+        hook = "zaitaku_programs"
+        taken = _snapshots(items)
+        reused: list[Program | None] = [None] * len(items)
+        if earlier:
+            for index, (item, snapshot) in enumerate(zip(items, taken, strict=True)):
+                source = earlier.get(snapshot) if snapshot is not None else None
+                if source is not None:
+                    reused[index] = _in_year(source, item["fiscal_year"])
+        rest = [item for item, program in zip(items, reused, strict=True) if program is None]
+        if len(rest) == len(items):
+            programs = self._validated(plugin, hook, Program, items)
+        else:
+            try:
+                validated = iter(_list_adapter(Program).validate_python(rest) if rest else ())
+            except (ValidationError, RecursionError):
+                # Raised located by the indices of all the items, as without reuse (a plugin's items
+                # that validate only sometimes are validated all again, and used as they are).
+                programs = self._validated(plugin, hook, Program, items)
+            else:
+                programs = tuple(program if program is not None else next(validated) for program in reused)
+        for snapshot, program in zip(taken, programs, strict=True):
+            if snapshot is not None:
+                snapshots[snapshot] = program
+        return programs
 
     def _keep_ids(self, city_id: str, fiscal_year: int, programs: tuple[Program, ...]) -> frozenset[str]:
         ids = self._program_ids[city_id, fiscal_year] = frozenset(program.id for program in programs)
