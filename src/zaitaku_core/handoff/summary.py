@@ -90,9 +90,14 @@ def _claim_months(
     column = result.get(f"{addon_id}.claim_month")
     if column is None:
         return event_months
-    if np.asarray(column).dtype.kind == "M":  # months already (evaluate_batch with codes=True)
-        given_months = np.asarray(column).astype("datetime64[M]")
-        return np.where(np.isnat(given_months), event_months, given_months.astype(np.int64))
+    if np.asarray(column).dtype.kind == "i":  # months since 1970-01 already (evaluate_batch with codes=True)
+        from zaitaku_core.handoff.batch import NO_VALUE
+
+        given_months = np.asarray(column)
+        return np.where(given_months == NO_VALUE, event_months, given_months.astype(np.int64))
+    if np.asarray(column).dtype.kind == "M":  # datetime64 months
+        months_given = np.asarray(column).astype("datetime64[M]")
+        return np.where(np.isnat(months_given), event_months, months_given.astype(np.int64))
     given = np.asarray(column).astype(str)
     known = (given != "") & (given != "None")
     months = event_months.copy()

@@ -195,19 +195,33 @@ def _coded(codes: npt.NDArray[np.int8], dictionary: pa.Array) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
-def _dates(days: npt.NDArray[np.datetime64]) -> pa.Array:
-    """``datetime64[D]`` days (NaT for none) as a ``date32`` column, without going through pandas."""
-    numbers = days.view(np.int64)
-    missing = np.isnat(days)
-    return pa.array(numbers.astype(np.int32), pa.date32(), mask=missing if missing.any() else None)
+def _valid(values: npt.NDArray[np.int32]) -> pa.Buffer | None:
+    """The validity bitmap of int32 days or months whose none is ``NO_VALUE`` (None when all are valid)."""
+    from zaitaku_core.handoff.batch import NO_VALUE
+
+    known = values != NO_VALUE
+    if known.all():
+        return None
+    return pa.py_buffer(np.packbits(known, bitorder="little"))
 
 
-def _months(months: npt.NDArray[np.datetime64]) -> pa.Array:
-    """``datetime64[M]`` months (NaT for none) as ``YYYY-MM`` texts, formatted by Arrow, not cell by cell."""
-    days = months.astype("datetime64[D]")
-    missing = np.isnat(days)
-    dates = pa.array(days.view(np.int64).astype(np.int32), pa.date32(), mask=missing if missing.any() else None)
-    return pc.strftime(dates, format="%Y-%m")
+def _dates(days: npt.NDArray[np.int32]) -> pa.Array:
+    """int32 epoch days (``NO_VALUE`` for none): Arrow's own ``date32`` storage, taken without a copy."""
+    return pa.Array.from_buffers(pa.date32(), days.size, [_valid(days), pa.py_buffer(days)])
+
+
+@cache
+def _month_days() -> npt.NDArray[np.int32]:
+    """The epoch day of the first of every month from 1970-01 on, by months since 1970-01 (to 2200)."""
+    return np.arange(231 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
+
+
+def _months(months: npt.NDArray[np.int32]) -> pa.Array:
+    """int32 months since 1970-01 (``NO_VALUE`` for none) as ``YYYY-MM`` texts, formatted by Arrow, not
+    cell by cell."""
+    valid = _valid(months)
+    first_days = _month_days().take(months, mode="clip")  # none: any day, masked below
+    return pc.strftime(pa.Array.from_buffers(pa.date32(), months.size, [valid, pa.py_buffer(first_days)]), "%Y-%m")
 
 
 def _verdicts(events: pa.RecordBatch, result: dict[str, npt.NDArray[Any]]) -> pa.RecordBatch:
@@ -229,6 +243,8 @@ def _verdicts(events: pa.RecordBatch, result: dict[str, npt.NDArray[Any]]) -> pa
             arrays.append(_months(result[name]))
         elif pa.types.is_date32(field.type):
             arrays.append(_dates(result[name]))
+        elif pa.types.is_int32(field.type):  # evaluate_batch's codes form has Arrow's storage types
+            arrays.append(pa.Array.from_buffers(pa.int32(), len(result[name]), [None, pa.py_buffer(result[name])]))
         else:
             arrays.append(pa.array(result[name]).cast(field.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
