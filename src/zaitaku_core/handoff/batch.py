@@ -42,12 +42,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from zaitaku_core.calendar.business import FIRST_DAY, BusinessCalendar
+from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY, BusinessCalendar
 from zaitaku_core.errors import CalendarRangeError, InputError
 from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
 from zaitaku_core.handoff.engine import (
@@ -208,6 +209,8 @@ class WindowTable(NamedTuple):
     missing: bool  #: some ``end`` is ``_MISSING``
     start32: Int32Array  #: ``start`` as int32 (``NO_VALUE`` for ``_NONE``): what evaluate_batch gathers
     end32: Int32Array  #: ``end`` as int32 (``NO_VALUE`` for ``_NONE``, ``_MISSING32`` for ``_MISSING``)
+    slot: npt.NDArray[np.int8]  #: ``revision``, or past the revisions: not modelled, not in force
+    state: npt.NDArray[np.intp]  #: ``slot``'s part of the state number (see the judging section)
 
 
 def window_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> WindowTable:
@@ -247,9 +250,13 @@ def _build_window_table(addon: Addon, calendar: BusinessCalendar, options: Hando
             start[at], end[at], extended[at], revision[at] = s, e, x, r_index
     not_in_force = np.repeat(_not_in_force_reason(addon, day), 2)
     start32, end32 = _narrow_days(start), _narrow_days(end)
-    for array in (start, end, extended, revision, not_in_force, start32, end32):
+    r = len(addon.revisions)
+    slot = np.where(revision >= 0, revision, r + (not_in_force == _reason(Reason.NOT_IN_FORCE))).astype(np.int8)
+    state = slot.astype(np.intp) * _shape(addon).slot
+    arrays = (start, end, extended, revision, not_in_force, start32, end32, slot, state)
+    for array in arrays:
         array.flags.writeable = False
-    return WindowTable(start, end, extended, revision, not_in_force, bool((end == _MISSING).any()), start32, end32)
+    return WindowTable(*arrays[:5], bool((end == _MISSING).any()), *arrays[5:])
 
 
 def _narrow_days(days: IntArray) -> Int32Array:
@@ -427,17 +434,6 @@ def _kinds_present(kind_codes: npt.NDArray[np.int16]) -> set[int]:
     return {int(k) for k in np.flatnonzero(np.bincount(kind_codes))}
 
 
-def _kind_groups(kind_codes: npt.NDArray[np.int16]) -> dict[int, npt.NDArray[np.intp]]:
-    """The rows of each event kind present (ascending), by its position in EventKind."""
-    if kind_codes.size and kind_codes.min() == kind_codes.max():  # one kind: two cheap passes, no counting
-        return {int(kind_codes[0]): np.arange(kind_codes.size)}
-    counts = np.bincount(kind_codes, minlength=len(_EVENT_INDEX))
-    present = np.flatnonzero(counts)  # none (no rows) or several kinds: one kind was answered above
-    order = np.argsort(kind_codes, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    return {int(k): order[bounds[k] : bounds[k + 1]] for k in present}
-
-
 def _clipped_date(epoch_day: int) -> date:
     """A date for an epoch day; days beyond what a date can hold are clipped to its ends (outside any
     table all the same)."""
@@ -486,24 +482,53 @@ def _reason(member: Reason) -> int:
     return _REASONS.index(member)
 
 
-# -- judging: the per-event ``_judge`` as gathers over small tables ------------------------------------------------
+# -- judging: the per-event ``_judge`` as a state number per event and tables of verdicts by state -----------------
+#
+# An add-on's verdict on an event depends on: its *slot* (the revision in force, or why none is: not modelled,
+# not in force); its *level*, how far its best contact got through the checks (0: none with a party that
+# counts; 1: one, but none by a means that counts; 2: one by such a means, but none inside the window; 3: one
+# inside; 4: one inside that was a conference); its count of contact days inside the window, where a check
+# compares it with more than 1; and 初回加算, where the add-on reads it. Together they make a small state number
+# per event, and the units, tier and reason of every state are tables built once per add-on and reading by
+# the per-event ``_judge``'s checks in its order (``_verdict``). Judging a batch is then: the contacts that
+# count (one gather each from a table of parties, one of means), each event's level (written by the contacts
+# that reach it), its state (a sum), and one gather per result column.
+
+_LEVELS = 5
+
+
+class _Shape(NamedTuple):
+    """How an add-on's state number is made: ``slot * slot + level * level + days * days + initial * initial``."""
+
+    slot: int
+    level: int
+    days: int  #: 0: only whether there is a contact inside the window counts (the level says so)
+    initial: int  #: 0: the add-on does not read 初回加算
+    most_days: int  #: the largest count of contact days any check compares with
+
+
+@cache
+def _shape(addon: Addon) -> _Shape:
+    thresholds = [addon.min_contact_days] + [t.min_contacts for r in addon.revisions for t in r.tiers]
+    most_days = max(thresholds)
+    initial = 1 if addon.not_with_initial_addon else 0
+    days = (2 if initial else 1) if most_days > 1 else 0
+    level = (most_days + 1) * days if days else (2 if initial else 1)
+    return _Shape(slot=_LEVELS * level, level=level, days=days, initial=initial, most_days=most_days)
 
 
 class _JudgePlan(NamedTuple):
-    """An add-on's rules as tables indexed by revision (the last slot, -1, for none in force)."""
+    """An add-on's rules under a reading, as tables: which contacts count, and the verdict of every state."""
 
-    senders: BoolArray  #: [party]: may send the contact
-    allowed: BoolArray  #: [revision, (place of stay + 1) * parties + party]: may receive it
-    by_stay: bool  #: whether ``allowed`` depends on the place of stay
-    means: tuple[bool, ...]  #: per revision: it names the means that count
-    means_of: BoolArray  #: ``means`` as an array with a last slot (False) for -1
-    tiered: tuple[bool, ...]  #: per revision: it has tiers
-    tiered_of: BoolArray  #: ``tiered`` as an array with a last slot (False) for -1
-    units: Int32Array  #: [revision]: the units of a revision without tiers (0 for -1 and tiers)
-    means_ok: BoolArray  #: [revision, means]: the means counts
-    conference_ok: BoolArray  #: [revision]: a conference counts whatever its means
-    most_days: int  #: the largest count of contact days any check compares with
+    party: BoolArray  #: [(slot * stays + stay row) * parties² + from * parties + to]: the parties count
+    stays: int  #: rows of places of stay in ``party`` (1: the parties do not depend on it)
+    stay_row: npt.NDArray[np.intp]  #: [place of stay + 1] -> its row in ``party``
+    means: BoolArray | None  #: [(slot * means + means) * 2 + conference]: the means counts (None: any counts)
     needs_conference: bool  #: some check asks whether a conference was among the contacts
+    tiered: bool  #: some revision has tiers
+    units: Int32Array  #: [state]
+    tier: CodeArray  #: [state]
+    reason: CodeArray  #: [state]
 
 
 def _judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
@@ -515,160 +540,107 @@ def _judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
 
 
 _PLANS: dict[tuple[int, tuple[Any, ...]], tuple[Addon, _JudgePlan]] = {}
+_PARTIES = len(ActorKind)
+_PLACES = [_ACTORS.index(place) for place in STAY_PLACES]
 
 
 def _build_judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
-    parties = len(_ACTORS)
     revisions = addon.revisions
-    senders = np.isin(np.arange(parties), _index_of(addon.contact_from, ActorKind))
-    allowed = np.zeros((len(revisions) + 1, parties + 1, parties), dtype=bool)
-    means_ok = np.ones((len(revisions) + 1, len(_MEANS)), dtype=bool)
-    means_ok[-1] = False
-    conference_ok = np.zeros(len(revisions) + 1, dtype=bool)
-    named: list[bool] = []
+    slots = len(revisions) + 2  # the revisions, then "not modelled" and "not in force"
+    senders = np.isin(np.arange(_PARTIES), _index_of(addon.contact_from, ActorKind))
+    # Rows by place of stay: unknown, each place, then one for a party that is no place (nothing counts there).
+    stays: list[ActorKind | None] = [None, *STAY_PLACES]
+    party = np.zeros((slots, len(stays) + 1, _PARTIES, _PARTIES), dtype=bool)
+    means = np.zeros((slots, len(_MEANS), 2), dtype=bool)
     for r_index, revision in enumerate(revisions):
-        for stay in (None, *STAY_PLACES):
-            row = 0 if stay is None else _ACTORS.index(stay) + 1
-            allowed[r_index, row, _index_of(addon.allowed_parties(revision, stay), ActorKind)] = True
-        means = addon.means_of(revision)
-        named.append(bool(means))
-        if means:
-            means_ok[r_index] = np.isin(np.arange(len(_MEANS)), _index_of(means, ContactMeans))
-            if options.unrecorded_means_counts:
-                means_ok[r_index, _MEANS.index(ContactMeans.UNSPECIFIED)] = True
-            conference_ok[r_index] = "conference" in means
-    by_stay = bool((allowed != allowed[:, :1, :]).any())
-    thresholds = [addon.min_contact_days] + [t.min_contacts for r in revisions for t in r.tiers]
-    needs_conference = addon.conference_required or any(t.conference for r in revisions for t in r.tiers)
+        for row, stay in enumerate(stays):
+            allowed = np.isin(np.arange(_PARTIES), _index_of(addon.allowed_parties(revision, stay), ActorKind))
+            ok = senders[:, None] & allowed[None, :]
+            if addon.either_direction:
+                ok |= allowed[:, None] & senders[None, :]
+            party[r_index, row] = ok
+        named = addon.means_of(revision)
+        if not named:
+            means[r_index] = True
+            continue
+        means_ok = np.isin(np.arange(len(_MEANS)), _index_of(named, ContactMeans))
+        if options.unrecorded_means_counts:
+            means_ok[_MEANS.index(ContactMeans.UNSPECIFIED)] = True
+        means[r_index, :, 0] = means_ok
+        means[r_index, :, 1] = means_ok | ("conference" in named)
+    by_stay = bool((party[:, 1:-1] != party[:, :1]).any())
+    stay_row = np.zeros(_PARTIES + 1, dtype=np.intp)
+    if by_stay:
+        stay_row[1:] = len(stays)  # a party that is no place of stay
+        for row, place in enumerate(_PLACES, start=1):
+            stay_row[place + 1] = row
+    else:
+        party = party[:, :1]
+    units, tier, reason = _verdicts(addon, options)
     return _JudgePlan(
-        senders=senders,
-        allowed=allowed.reshape(len(revisions) + 1, -1),
-        by_stay=by_stay,
-        means=tuple(named),
-        means_of=np.array([*named, False]),
-        tiered=tuple(bool(r.tiers) for r in revisions),
-        tiered_of=np.array([*(bool(r.tiers) for r in revisions), False]),
-        units=np.array([*(0 if r.tiers else r.units for r in revisions), 0], dtype=np.int32),
-        means_ok=means_ok,
-        conference_ok=conference_ok,
-        most_days=max(thresholds),
-        needs_conference=needs_conference,
+        party=party.reshape(-1),
+        stays=party.shape[1],
+        stay_row=stay_row,
+        means=None if bool(means[: len(revisions)].all()) else means.reshape(-1),
+        needs_conference=addon.conference_required or any(t.conference for r in revisions for t in r.tiers),
+        tiered=any(r.tiers for r in revisions),
+        units=units,
+        tier=tier,
+        reason=reason,
     )
 
 
-def _marked(index: npt.NDArray[np.intp], m: int) -> BoolArray:
-    """Whether each of ``m`` positions appears in ``index``."""
-    out = np.zeros(m, dtype=bool)
-    out[index] = True
-    return out
-
-
-def _unmarked(index: npt.NDArray[np.intp], m: int) -> BoolArray:
-    """Whether each of ``m`` positions is missing from ``index``."""
-    out = np.ones(m, dtype=bool)
-    out[index] = False
-    return out
-
-
-class _Group(NamedTuple):
-    """The events of one kind and their contacts, numbered within the group."""
-
-    m: int
-    event: npt.NDArray[np.intp]  #: each contact's event (position in the group)
-    day: IntArray  #: each contact's day
-    from_party: npt.NDArray[np.int16]
-    to_party: npt.NDArray[np.int16]
-    means: npt.NDArray[np.int16]
-    conference: BoolArray
-    rows: npt.NDArray[np.intp] | None  #: the group's rows among all events (None: all of them)
-    extra: dict[str, npt.NDArray[Any]]  #: the optional event columns of all events
-
-    def of_events(self, name: str) -> npt.NDArray[Any]:
-        """An optional event column for the group's events (gathered only by the add-ons that read it)."""
-        values = self.extra[name]
-        return values if self.rows is None else values.take(self.rows)
-
-
-def _judge_columns(
-    addon: Addon,
-    plan: _JudgePlan,
-    revision: npt.NDArray[np.int8],
-    start: Int32Array,
-    end: Int32Array,
-    g: _Group,
-    options: HandoffOptions,
-) -> tuple[Int32Array, CodeArray, CodeArray]:
-    """(units, tier code, reason code) of ``addon`` for the group's events, with the checks of the
-    per-event ``_judge`` in its order (a reason set later here is one checked earlier there, so it wins)."""
-    m = g.m
-    c_rev = revision.take(g.event)  # -1 (none in force) picks the tables' last slot: nothing qualifies
-    parties = len(_ACTORS)
-    stay_base = (g.of_events("stay_in").take(g.event).astype(np.intp) + 1) * parties if plan.by_stay else 0
-    forward = plan.senders[g.from_party] & plan.allowed[c_rev, stay_base + g.to_party]
-    if addon.either_direction:
-        forward |= plan.allowed[c_rev, stay_base + g.from_party] & plan.senders[g.to_party]
-    q = np.flatnonzero(forward)
-    q_event = g.event.take(q)
-    no_q = _unmarked(q_event, m)  # no contact with a party that counts (only ever read so: no inversion)
-    if any(plan.means):
-        q_rev = c_rev.take(q)
-        ok = plan.means_ok[q_rev, g.means.take(q)] | (plan.conference_ok[q_rev] & g.conference.take(q))
-        q, q_event = q[ok], q_event[ok]
-        no_means = _unmarked(q_event, m)
-    q_day = g.day.take(q)
-    inside = (q_day >= start.take(q_event)) & (q_day <= end.take(q_event))
-    in_event = q_event[inside]
-    days: npt.NDArray[Any]
-    if plan.most_days <= 1:  # every check compares the count with 0 or 1: whether there is a contact is enough
-        days = _marked(in_event, m)
-    else:  # one count per event and day
-        in_day = q_day[inside]
-        if in_day.size:
-            low = int(in_day.min())
-            span = int(in_day.max()) - low + 1
-            pairs = np.unique(in_event.astype(np.int64) * span + (in_day - low))
-            days = np.bincount(pairs // span, minlength=m)
-        else:
-            days = np.zeros(m, dtype=np.int64)
-    some: BoolArray = np.asarray(days, dtype=bool) if days.dtype == np.bool_ else days >= 1  # no copy
-    conference = _marked(in_event[g.conference.take(q)[inside]], m) if plan.needs_conference else np.zeros(m, bool)
-    units = plan.units[revision]  # the revisions without tiers; -1 (none in force) has 0
-    units *= some
-    tier = np.full(m, _NO_CODE, dtype=np.int8)
-    for r_index, rev in enumerate(addon.revisions):
-        if not rev.tiers:
-            continue
-        rows = np.flatnonzero(revision == r_index)
-        r_days, r_conference = days.take(rows), conference.take(rows)
-        r_units = np.zeros(rows.size, dtype=np.int32)
-        r_tier = np.full(rows.size, _NO_CODE, dtype=np.int8)
-        for t in sorted(rev.tiers, key=lambda t: t.units):  # ascending: the best tier wins last
-            better = (r_days >= t.min_contacts) & (r_conference | (not t.conference)) & (t.units > r_units)
-            np.putmask(r_units, better, t.units)
-            np.putmask(r_tier, better, TIERS.index(t.code))
-        units[rows], tier[rows] = r_units, r_tier
-    # The reasons, the one checked last by the per-event _judge first (a later one here wins). Masked writes
-    # by putmask: ~3x cheaper than assigning through a boolean index.
-    # The reasons set before outside_window are all set on rows with a contact inside the window, so
-    # outside_window comes first here, in the one pass that makes the column.
-    reason = np.where(some, _NO_CODE, np.int8(_reason(Reason.OUTSIDE_WINDOW)))
-    if addon.not_with_initial_addon:
-        np.putmask(reason, some & g.of_events("initial_addon"), _reason(Reason.INITIAL_ADDON))
-    counted: BoolArray = some if not any(plan.tiered) else some & ~plan.tiered_of[revision]  # the checks without tiers
-    if addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
-        np.putmask(reason, counted, _reason(Reason.NEEDS_24H_SYSTEM))
-    if addon.min_contact_days > 1:
-        np.putmask(reason, counted & (days < addon.min_contact_days), _reason(Reason.TOO_FEW_CONTACTS))
-    if addon.conference_required:
-        np.putmask(reason, counted & ~conference, _reason(Reason.NEEDS_CONFERENCE))
-    if any(plan.means):
-        wrong = no_means if all(plan.means) else no_means & plan.means_of[revision]
-        np.putmask(reason, wrong, _reason(Reason.WRONG_MEANS))
-    np.putmask(reason, no_q, _reason(Reason.NO_CONTACT))
-    refused = reason >= 0
-    np.putmask(units, refused, 0)
-    np.putmask(tier, refused, _NO_CODE)
+def _verdicts(addon: Addon, options: HandoffOptions) -> tuple[Int32Array, CodeArray, CodeArray]:
+    """The units, tier and reason of every state of ``addon`` (see the section's comment)."""
+    shape = _shape(addon)
+    size = shape.slot * (len(addon.revisions) + 2)
+    units = np.zeros(size, dtype=np.int32)
+    tier = np.full(size, _NO_CODE, dtype=np.int8)
+    reason = np.full(size, _NO_CODE, dtype=np.int8)
+    for state in range(size):
+        slot, rest = divmod(state, shape.slot)
+        level, rest = divmod(rest, shape.level)
+        days, initial = divmod(rest, shape.days) if shape.days else (int(level >= 3), rest)
+        verdict = _verdict(addon, options, slot, level, days, bool(initial))
+        units[state], tier[state], reason[state] = verdict
     return units, tier, reason
+
+
+def _verdict(
+    addon: Addon, options: HandoffOptions, slot: int, level: int, days: int, initial: bool
+) -> tuple[int, int, int]:
+    """(units, tier code, reason code) of one state, with the checks of the per-event ``_judge`` in its order."""
+    revisions = addon.revisions
+    if slot >= len(revisions):
+        return 0, -1, _reason(Reason.NOT_MODELLED if slot == len(revisions) else Reason.NOT_IN_FORCE)
+    revision = revisions[slot]
+    some, conference = level >= 3, level == 4
+    if level == 0:
+        return 0, -1, _reason(Reason.NO_CONTACT)
+    if level == 1:
+        return 0, -1, _reason(Reason.WRONG_MEANS)
+    if not some:
+        return 0, -1, _reason(Reason.OUTSIDE_WINDOW)
+    if revision.tiers:
+        best: tuple[int, int] = (0, -1)
+        for t in sorted(revision.tiers, key=lambda t: t.units):  # ascending: the best tier wins last
+            if days >= t.min_contacts and (conference or not t.conference) and t.units > best[0]:
+                best = (t.units, TIERS.index(t.code))
+        if addon.not_with_initial_addon and initial:
+            return 0, -1, _reason(Reason.INITIAL_ADDON)
+        return best[0], best[1], -1
+    why: Reason | None = None
+    if addon.conference_required and not conference:
+        why = Reason.NEEDS_CONFERENCE
+    elif addon.min_contact_days > 1 and days < addon.min_contact_days:
+        why = Reason.TOO_FEW_CONTACTS
+    elif addon.requires_24h_contact_system and not options.office_has_24h_contact_system:
+        why = Reason.NEEDS_24H_SYSTEM
+    elif addon.not_with_initial_addon and initial:
+        why = Reason.INITIAL_ADDON
+    if why is not None:
+        return 0, -1, _reason(why)
+    return revision.units, -1, -1
 
 
 def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, npt.NDArray[Any]]:
@@ -713,7 +685,7 @@ class _AddonResult(NamedTuple):
     """An add-on's result columns (for a chunk's rows of its kind, or, as targets, for every row)."""
 
     units: Int32Array
-    tier: CodeArray
+    tier: CodeArray | None  #: None: no tier (a chunk's result of an add-on without tiers)
     reason: CodeArray
     start: Int32Array  #: epoch day, ``NO_VALUE`` for none
     end: Int32Array
@@ -879,34 +851,45 @@ def _sorted_by_event(c: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[An
     return {name: values[order] for name, values in c.items()}
 
 
+class _Group(NamedTuple):
+    """The events of one kind and their contacts, numbered within the group."""
+
+    m: int
+    event: npt.NDArray[np.intp]  #: each contact's event (position in the group)
+    day: Int32Array  #: each contact's day
+    pair: npt.NDArray[np.intp]  #: each contact's ``from_party * parties + to_party``
+    means: npt.NDArray[np.intp]  #: each contact's ``means * 2 + conference``
+    conference: BoolArray
+    rows: npt.NDArray[np.intp] | None  #: the group's rows among the chunk's events (None: all of them)
+    extra: dict[str, npt.NDArray[Any]]  #: the optional event columns of the chunk's events
+
+    def of_events(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """A column of the chunk's events for the group's events."""
+        return values if self.rows is None else values.take(self.rows)
+
+
+def _given(values: npt.NDArray[Any]) -> bool:
+    """Whether an optional event column was given (one not given is a broadcast of one value)."""
+    return not (values.ndim and values.strides[0] == 0)
+
+
 def _place(
     target: _AddonResult, low: int, high: int, result: _AddonResult | None, rows: npt.NDArray[np.intp] | None
 ) -> None:
     """Write a chunk's ``result`` for its ``rows`` (``None``: all of them) into rows ``low:high`` of
     ``target``; the chunk's other rows get no claim and no window."""
-    units, tier, reason = target.units[low:high], target.tier[low:high], target.reason[low:high]
-    start, end = target.start[low:high], target.end[low:high]
-    month = None if target.month is None else target.month[low:high]
-    if result is None or rows is not None:
-        units.fill(0)
-        tier.fill(_NO_CODE)
-        reason.fill(_NO_CODE)
-        start.fill(NO_VALUE)
-        end.fill(NO_VALUE)
-        if month is not None:
-            month.fill(NO_VALUE)
-    if result is None:
-        return
-    at: Any = slice(None) if rows is None else rows
-    units[at], tier[at], reason[at], start[at], end[at] = (
-        result.units,
-        result.tier,
-        result.reason,
-        result.start,
-        result.end,
-    )
-    if month is not None and result.month is not None:
-        month[at] = result.month
+    parts = [None if column is None else column[low:high] for column in target]
+    values: list[npt.NDArray[Any] | None] = [None] * len(parts) if result is None else list(result)
+    for part, value, empty in zip(parts, values, (0, _NO_CODE, _NO_CODE, NO_VALUE, NO_VALUE, NO_VALUE), strict=True):
+        if part is None:
+            continue
+        if value is None or rows is not None:
+            part.fill(empty)
+        if value is not None:
+            if rows is None:
+                part[...] = value
+            else:
+                part[rows] = value
 
 
 def _evaluate_chunk(
@@ -927,95 +910,144 @@ def _evaluate_chunk(
     chunk, are given) and write their results into ``results`` and ``total``."""
     n = high - low
     done: set[str] = set()
-    total[low:high] = 0  # rows of kinds without an add-on count no units
-    groups = _kind_groups(kind_codes)
-    c_groups = _kind_groups(kind_codes.take(c["event"])) if c["event"].size else {}
-    local = np.empty(n, dtype=np.intp) if len(groups) > 1 else None  # row -> position within its kind
+    groups = _kind_rows(kind_codes)
+    single = len(groups) == 1 and next(iter(groups.values())).size == n  # every row of one kind
+    c_kinds = None if single or not c["event"].size else kind_codes.take(c["event"])
+    local = None if single else np.empty(n, dtype=np.intp)  # row -> position within its kind
     for kind_index, rows in groups.items():
-        addons = [a for a in national_addons() if _EVENT_INDEX[a.event] == kind_index]
-        if not addons:
-            continue
+        addons = _ADDONS_OF_KIND[kind_index]
         whole = rows.size == n
         if local is not None:
             local[rows] = np.arange(rows.size)
-        c_rows = c_groups.get(kind_index, np.zeros(0, dtype=np.intp))
-        c_whole = c_rows.size == c["event"].size
-        c_event = c["event"] if c_whole else c["event"].take(c_rows)
+        if c_kinds is None:
+            c_event, c_rows = c["event"], None
+        else:
+            c_rows = np.flatnonzero(c_kinds == kind_index)
+            c_event = c["event"].take(c_rows) if local is None else local.take(c["event"].take(c_rows))
 
-        def pick(values: npt.NDArray[Any], whole: bool, rows: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
-            return values if whole else values.take(rows)  # take: faster than [rows]
+        def pick(values: npt.NDArray[Any], c_rows: npt.NDArray[np.intp] | None = c_rows) -> npt.NDArray[Any]:
+            return values if c_rows is None else values.take(c_rows)  # take: faster than [rows]
 
         group = _Group(
             m=rows.size,
-            event=c_event if local is None else local.take(c_event),
-            day=pick(c["day"], c_whole, c_rows),
-            from_party=pick(c["from_party"], c_whole, c_rows),
-            to_party=pick(c["to_party"], c_whole, c_rows),
-            means=pick(c["means"], c_whole, c_rows),
-            conference=pick(c["conference"], c_whole, c_rows),
+            event=c_event,
+            day=pick(c["day"]),
+            pair=pick(c["pair"]),
+            means=pick(c["means"]),
+            conference=pick(c["conference"]),
             rows=None if whole else rows,
             extra=extra,
         )
-        k = pick(key, whole, rows)
-        kind_results = [
-            _judge_addon(
-                addon,
-                group,
-                k,
-                rows,
-                whole,
-                minutes,
-                admitted_day,
-                extra["service_start"],
-                calendar,
-                options,
-            )
-            for addon in addons
-        ]
+        k = key if whole else key.take(rows)
+        kind_results = [_judge_addon(addon, group, k, minutes, admitted_day, calendar, options) for addon in addons]
         _exclusive(addons, kind_results)
-        kind_total = sum((r.units for r in kind_results[1:]), kind_results[0].units)
-        if whole:
-            total[low:high] = kind_total
-        else:
-            total[low:high][rows] = kind_total
         for addon, result in zip(addons, kind_results, strict=True):
             _place(results[addon.id], low, high, result, None if whole else rows)
             done.add(addon.id)
+    units = [results[a.id].units[low:high] for a in national_addons()]
     for addon in national_addons():
         if addon.id not in done:
             _place(results[addon.id], low, high, None, None)
+    total[low:high] = units[0]
+    for more in units[1:]:
+        total[low:high] += more
+
+
+def _kind_rows(kind_codes: npt.NDArray[np.int16]) -> dict[int, npt.NDArray[np.intp]]:
+    """The rows of each event kind with an add-on present among ``kind_codes`` (ascending), by its position
+    in EventKind: one comparison and one ``flatnonzero`` per kind (a stable sort by kind cost 3x as much)."""
+    if not kind_codes.size:
+        return {}
+    lowest = int(kind_codes.min())
+    if lowest == int(kind_codes.max()):  # one kind: two cheap passes
+        return {lowest: np.arange(kind_codes.size)} if _ADDONS_OF_KIND.get(lowest) else {}
+    out = {}
+    for kind in _ADDONS_OF_KIND:
+        rows = np.flatnonzero(kind_codes == kind)
+        if rows.size:
+            out[kind] = rows
+    return out
+
+
+_ADDONS_OF_KIND: dict[int, list[Addon]] = {}
+for _addon in national_addons():
+    _ADDONS_OF_KIND.setdefault(_EVENT_INDEX[_addon.event], []).append(_addon)
 
 
 def _judge_addon(
     addon: Addon,
-    group: _Group,
+    g: _Group,
     key: IntArray,
-    rows: npt.NDArray[np.intp],
-    whole: bool,
     minutes: IntArray,
     admitted_day: Int32Array | None,
-    service_start: IntArray,
     calendar: BusinessCalendar,
     options: HandoffOptions,
 ) -> _AddonResult:
     """``addon``'s result for the group's events (its windows gathered from its table by ``key``)."""
     table = window_table(addon, calendar, options)
-    start, end, revision = table.start32.take(key), table.end32.take(key), table.revision.take(key)
+    plan = _judge_plan(addon, options)
+    shape = _shape(addon)
+    revisions = len(addon.revisions)
+    start, end, slot = table.start32.take(key), table.end32.take(key), table.slot.take(key)
     if table.missing and (end == _MISSING32).any():
-        _raise_missing(addon, table, key, minutes if whole else minutes[rows], calendar, options)
+        _raise_missing(addon, table, key, g.of_events(minutes), calendar, options)
     if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
-        admitted = admitted_day if whole else admitted_day.take(rows)
-        start = np.where((revision >= 0) & (admitted != NO_VALUE), admitted, start)
-    units, tier, reason = _judge_columns(addon, _judge_plan(addon, options), revision, start, end, group, options)
-    not_in_force = np.flatnonzero(revision < 0)
-    reason[not_in_force] = table.not_in_force.take(key.take(not_in_force))
+        start = np.where((slot < revisions) & (g.of_events(admitted_day) != NO_VALUE), g.of_events(admitted_day), start)
+    state = table.state.take(key)
+    if g.event.size:
+        level = np.zeros(g.m, dtype=np.intp)
+        c_slot = slot.take(g.event)
+        index = c_slot.astype(np.intp)
+        if plan.stays > 1:
+            index *= plan.stays
+            if _given(g.extra["stay_in"]):  # not given: every event's is unknown (row 0)
+                index += plan.stay_row.take(g.of_events(g.extra["stay_in"]).take(g.event) + 1)
+        index *= _PARTIES * _PARTIES
+        index += g.pair
+        counted = np.flatnonzero(plan.party.take(index))
+        event = g.event.take(counted)
+        if plan.means is not None:
+            level[event] = shape.level
+            index = c_slot.take(counted).astype(np.intp)
+            index *= 2 * len(_MEANS)
+            index += g.means.take(counted)
+            ok = plan.means.take(index)
+            counted, event = counted[ok], event[ok]
+        level[event] = 2 * shape.level
+        day = g.day.take(counted)
+        inside = (day >= start.take(event)) & (day <= end.take(event))
+        in_event = event[inside]
+        level[in_event] = 3 * shape.level
+        if plan.needs_conference:
+            level[in_event[g.conference.take(counted)[inside]]] = 4 * shape.level
+        state += level
+        if shape.days and in_event.size:  # one count per event and day
+            in_day = day[inside].astype(np.int64)
+            first = int(in_day.min())
+            span = int(in_day.max()) - first + 1
+            pairs = np.unique(in_event * span + (in_day - first))
+            days = np.bincount(pairs // span, minlength=g.m)
+            np.minimum(days, shape.most_days, out=days)
+            days *= shape.days
+            state += days
+    if shape.initial and _given(g.extra["initial_addon"]):
+        state += g.of_events(g.extra["initial_addon"])
+    units, reason = plan.units.take(state), plan.reason.take(state)
+    tier = plan.tier.take(state) if plan.tiered else None
     month = None
     if addon.per_stay:
-        service = service_start if whole else service_start.take(rows)
-        known = (revision >= 0) & (service != _NAT_DAY)
-        months = np.where(known, service, 0).view("datetime64[D]").astype("datetime64[M]").view(np.int64)
-        month = np.where(known, months, NO_VALUE).astype(np.int32)
+        service = g.of_events(g.extra["service_start"])
+        known = (slot < revisions) & (service != _NAT_DAY)
+        month = np.where(known, _month_of_day().take(service + _SHIFT, mode="clip"), NO_VALUE)
     return _AddonResult(units, tier, reason, start, end, month)
+
+
+@cache
+def _month_of_day() -> Int32Array:
+    """Months since 1970-01 by day-table index (the days the calendar's tables cover)."""
+    days = np.arange((LAST_DAY - FIRST_DAY).days + 1) - _SHIFT
+    months: Int32Array = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int32)
+    return months
 
 
 def _exclusive(addons: list[Addon], results: list[_AddonResult]) -> None:
@@ -1037,7 +1069,8 @@ def _exclusive(addons: list[Addon], results: list[_AddonResult]) -> None:
     for result, lost in losers:
         if lost.any():
             result.units[lost] = 0
-            result.tier[lost] = _NO_CODE
+            if result.tier is not None:
+                result.tier[lost] = _NO_CODE
             result.reason[lost] = _reason(Reason.EXCLUSIVE)
 
 
@@ -1122,13 +1155,11 @@ def apply_caps_columns(out: dict[str, npt.NDArray[Any]], subject: npt.NDArray[An
 def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     if contacts is None:
         empty = np.zeros(0, dtype=np.int64)
-        no_codes = np.zeros(0, dtype=np.int16)
         return {
             "event": empty,
             "day": np.zeros(0, dtype=np.int32),
-            "from_party": no_codes,
-            "to_party": no_codes,
-            "means": no_codes,
+            "pair": np.zeros(0, dtype=np.intp),
+            "means": np.zeros(0, dtype=np.intp),
             "conference": np.zeros(0, dtype=bool),
         }
     columns = columns_of(contacts)
@@ -1153,11 +1184,17 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     conference = _flags(columns["conference"], "conference") if "conference" in columns else np.zeros(size, bool)
     day = _minutes(columns["at"]) // 1440
     _check_days(day, check_contact_day)
+    conference = conference | (means == _MEANS.index(ContactMeans.CONFERENCE))
+    pair = from_party.astype(np.intp)
+    pair *= _PARTIES
+    pair += _codes(columns["to_party"], ActorKind)
+    means_and_conference = means.astype(np.intp)
+    means_and_conference *= 2
+    means_and_conference += conference
     return {
         "event": event,
         "day": _days32(day, per_day=1),
-        "from_party": from_party,
-        "to_party": _codes(columns["to_party"], ActorKind),
-        "means": means,
-        "conference": conference | (means == _MEANS.index(ContactMeans.CONFERENCE)),
+        "pair": pair,
+        "means": means_and_conference,
+        "conference": conference,
     }
