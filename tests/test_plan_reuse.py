@@ -291,3 +291,31 @@ def test_reuse_is_validation(record: dict[str, Any], years: list[Any], change: b
         (got,) = reusing.programs("reuse", year, allow_undeclared=True)
         _same_as_validated(got, item)
         assert got == expected
+
+
+def test_only_the_copied_fields_hold_mutable_data() -> None:
+    # A reused program shares every field with last year's but those copied (metadata, provenance): each
+    # other field must be deeply immutable, which hashing proves (a dict or list anywhere inside raises).
+    assert set(plugins_module._PROGRAM_MUTABLE_FIELDS) == {"metadata", "provenance"}
+    full = Program.model_validate(
+        _program(
+            number="1",
+            item_label="旧カ",
+            phase_label="実施",
+            overview="概要",
+            direction="方針",
+            target="目標",
+            frequency="年2回",
+            tools=["t1"],
+            variants=[{"text": "研修会", "where": "表2"}],
+            sources=[{"title": "第9期計画", "page": "12", "published": "2024-03-01"}],
+            scenes=[{"scene": "emergency", "basis": "stated", "source": {"title": "第9期計画"}}],
+            new_this_year=True,
+            new_passages=["新規"],
+            provenance={"title": {"reason": "資料から"}},
+        )
+    )
+    assert set(full.model_fields_set) >= set(Program.model_fields) - {"span", "new_item", "phase"}
+    for name in Program.model_fields:
+        if name not in plugins_module._PROGRAM_MUTABLE_FIELDS:
+            hash(getattr(full, name))
