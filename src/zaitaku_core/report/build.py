@@ -270,14 +270,20 @@ def _status(
     """:func:`indicator_status`, with the numbers of the target and the actual (made once by a caller that
     shows them too)."""
     if actual is None:
-        return IndicatorStatus.NO_ACTUAL if plan_value is not None else IndicatorStatus.NO_TARGET
+        return _NO_ACTUAL if plan_value is not None else _NO_TARGET
     judged = _UNJUDGED.get(actual.status)
     if judged is not None:
         return judged
     if target is None or done is None or target < 0 or done < 0:
         # Values are never negative once validated; a model built without validation is not judged.
-        return IndicatorStatus.NO_TARGET
-    return IndicatorStatus.ON_TRACK if done >= target else IndicatorStatus.BEHIND
+        return _NO_TARGET
+    return _ON_TRACK if done >= target else _BEHIND
+
+
+# Read once: an Enum member costs ~0.1 us to read from its class on Python 3.11, and these are read per row.
+_NO_ACTUAL, _NO_TARGET = IndicatorStatus.NO_ACTUAL, IndicatorStatus.NO_TARGET
+_ON_TRACK, _BEHIND, _PARTIAL = IndicatorStatus.ON_TRACK, IndicatorStatus.BEHIND, IndicatorStatus.PARTIAL
+_PLAN_KIND = ValueKind.PLAN
 
 
 @cache
@@ -311,38 +317,44 @@ def _indicator_rows(
     )
     targets: dict[int, IndicatorValue] = {}
     actuals: dict[int, IndicatorValue] = {}
-    plan_kind = ValueKind.PLAN  # enum members read once (an Enum class attribute costs ~0.1 us on 3.11)
     for value in indicator.values:  # the first value of a kind and year counts (duplicates are a finding)
-        (targets if value.kind is plan_kind else actuals).setdefault(value.fiscal_year, value)
+        (targets if value.kind is _PLAN_KIND else actuals).setdefault(value.fiscal_year, value)
     name, unit, kind = indicator.name, indicator.unit.label(lang), indicator.type.label(lang)
-    on_track, behind, partial = IndicatorStatus.ON_TRACK, IndicatorStatus.BEHIND, IndicatorStatus.PARTIAL
     labels = _status_labels(lang)
     rows: list[tuple[Cell, ...]] = []
     bars: list[Bar] = []
     for year in sorted(targets.keys() | actuals.keys()):
         target, actual = targets.get(year), actuals.get(year)
         target_n = target_number(target)
-        actual_n = number(actual.value) if actual is not None else None
+        actual_n = None if actual is None else number(actual.value)
         status = _status(target, actual, target_n, actual_n)
         ratio = None
-        if (status is on_track or status is behind) and actual_n is not None and target_n:
+        if (status is _ON_TRACK or status is _BEHIND) and actual_n is not None and target_n:
             ratio = round(actual_n / target_n * 100, 1)
         label = labels[status]
-        if status is partial and actual is not None and actual.as_of is not None:
-            label = f"{label}（{_t('as_of', lang, date=actual.as_of.isoformat())}）"
         plan_cell: Cell = target_n
-        if target is not None and target.value is None and target.frequency is not None:
-            plan_cell = target.frequency.label(lang)
-        plan_note = target.note if target is not None else None
-        actual_note = actual.note if actual is not None else None
-        notes = f"{plan_note} {actual_note}" if plan_note and actual_note else plan_note or actual_note or ""
-        if from_log is not None and actual is not None and from_log.get(indicator.id, year) is not None:
-            notes = " ".join(filter(None, (notes, _text("log_note", lang))))
-        fy = fy_label(year, lang)
-        period = plan_period_label(year, lang)
+        notes: str | None = None
+        if target is not None:
+            if target.value is None and target.frequency is not None:
+                plan_cell = target.frequency.label(lang)
+            notes = target.note
+        if actual is not None:
+            if status is _PARTIAL and actual.as_of is not None:
+                label = f"{label}（{_t('as_of', lang, date=actual.as_of.isoformat())}）"
+            if actual.note:
+                notes = f"{notes} {actual.note}" if notes else actual.note
+            if from_log is not None and from_log.get(indicator.id, year) is not None:
+                notes = f"{notes} {_text('log_note', lang)}" if notes else _text("log_note", lang)
+        fy, period = _year_labels(year, lang)
         rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None, *about))
         bars.append(bar(fy, year, target, target_n, actual, actual_n, lang, period))
     return rows, tuple(bars)
+
+
+@cache
+def _year_labels(year: int, lang: Lang) -> tuple[str, str | None]:
+    """A fiscal year's label and its plan period's, for a row of the indicators table."""
+    return fy_label(year, lang), plan_period_label(year, lang)
 
 
 # --- sections ------------------------------------------------------------------------------------------------
