@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Literal
 
@@ -340,7 +340,7 @@ def _indicator_rows(
             notes = target.note
         if actual is not None:
             if status is _PARTIAL and actual.as_of is not None:
-                label = f"{label}（{_t('as_of', lang, date=actual.as_of.isoformat())}）"
+                label = _partial_label(actual.as_of, lang)
             if actual.note:
                 notes = f"{notes} {actual.note}" if notes else actual.note
             if from_log is not None and from_log.get(indicator.id, year) is not None:
@@ -349,6 +349,12 @@ def _indicator_rows(
         rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None, *about))
         bars.append(bar(fy, year, target, target_n, actual, actual_n, lang, period))
     return rows, tuple(bars)
+
+
+@lru_cache(maxsize=256)
+def _partial_label(as_of: date, lang: Lang) -> str:
+    """The status of a partial actual with its as-of date: a city's partial counts share a few dates."""
+    return f"{_status_labels(lang)[_PARTIAL]}（{_t('as_of', lang, date=as_of.isoformat())}）"
 
 
 @cache
