@@ -209,8 +209,7 @@ class WindowTable(NamedTuple):
     missing: bool  #: some ``end`` is ``_MISSING``
     start32: Int32Array  #: ``start`` as int32 (``NO_VALUE`` for ``_NONE``): what evaluate_batch gathers
     end32: Int32Array  #: ``end`` as int32 (``NO_VALUE`` for ``_NONE``, ``_MISSING32`` for ``_MISSING``)
-    slot: npt.NDArray[np.int8]  #: ``revision``, or past the revisions: not modelled, not in force
-    state: npt.NDArray[np.intp]  #: ``slot``'s part of the state number (see the judging section)
+    state: npt.NDArray[np.intp]  #: the slot's part of the state number (see the judging section)
 
 
 def window_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> WindowTable:
@@ -251,9 +250,10 @@ def _build_window_table(addon: Addon, calendar: BusinessCalendar, options: Hando
     not_in_force = np.repeat(_not_in_force_reason(addon, day), 2)
     start32, end32 = _narrow_days(start), _narrow_days(end)
     r = len(addon.revisions)
-    slot = np.where(revision >= 0, revision, r + (not_in_force == _reason(Reason.NOT_IN_FORCE))).astype(np.int8)
+    # The slot: the revision in force, or past the revisions why none is (not modelled, not in force).
+    slot = np.where(revision >= 0, revision, r + (not_in_force == _reason(Reason.NOT_IN_FORCE)))
     state = slot.astype(np.intp) * _shape(addon).slot
-    arrays = (start, end, extended, revision, not_in_force, start32, end32, slot, state)
+    arrays = (start, end, extended, revision, not_in_force, start32, end32, state)
     for array in arrays:
         array.flags.writeable = False
     return WindowTable(*arrays[:5], bool((end == _MISSING).any()), *arrays[5:])
@@ -498,9 +498,14 @@ _LEVELS = 5
 
 
 class _Shape(NamedTuple):
-    """How an add-on's state number is made: ``slot * slot + level * level + days * days + initial * initial``."""
+    """How an add-on's state number is made: ``slot * slot + level * level + days * days + initial * initial``.
+
+    The slot's step is the size of a slot's block in the table of parties (``stays`` places of stay times
+    every pair of parties), so that a contact's row in that table is its event's state plus its own code.
+    """
 
     slot: int
+    stays: int  #: rows of places of stay in the table of parties (1: the parties do not depend on it)
     level: int
     days: int  #: 0: only whether there is a contact inside the window counts (the level says so)
     initial: int  #: 0: the add-on does not read 初回加算
@@ -514,18 +519,26 @@ def _shape(addon: Addon) -> _Shape:
     initial = 1 if addon.not_with_initial_addon else 0
     days = (2 if initial else 1) if most_days > 1 else 0
     level = (most_days + 1) * days if days else (2 if initial else 1)
-    return _Shape(slot=_LEVELS * level, level=level, days=days, initial=initial, most_days=most_days)
+    by_stay = any(
+        set(addon.allowed_parties(r, place)) != set(addon.allowed_parties(r, None))
+        for r in addon.revisions
+        for place in STAY_PLACES
+    )
+    stays = len(STAY_PLACES) + 2 if by_stay else 1  # unknown, each place, a party that is no place
+    slot = stays * _PARTIES * _PARTIES
+    assert _LEVELS * level <= slot, "a slot's states fit in its block of parties"
+    return _Shape(slot=slot, stays=stays, level=level, days=days, initial=initial, most_days=most_days)
 
 
 class _JudgePlan(NamedTuple):
     """An add-on's rules under a reading, as tables: which contacts count, and the verdict of every state."""
 
     party: BoolArray  #: [(slot * stays + stay row) * parties² + from * parties + to]: the parties count
-    stays: int  #: rows of places of stay in ``party`` (1: the parties do not depend on it)
-    stay_row: npt.NDArray[np.intp]  #: [place of stay + 1] -> its row in ``party``
-    means: BoolArray | None  #: [(slot * means + means) * 2 + conference]: the means counts (None: any counts)
+    stay_row: npt.NDArray[np.intp]  #: [place of stay + 1] -> its row in ``party``, times parties²
+    means: BoolArray | None  #: [slot * shape.slot + means * 2 + conference]: the means counts (None: any)
     needs_conference: bool  #: some check asks whether a conference was among the contacts
     tiered: bool  #: some revision has tiers
+    shape: _Shape
     units: Int32Array  #: [state]
     tier: CodeArray  #: [state]
     reason: CodeArray  #: [state]
@@ -568,22 +581,26 @@ def _build_judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
             means_ok[_MEANS.index(ContactMeans.UNSPECIFIED)] = True
         means[r_index, :, 0] = means_ok
         means[r_index, :, 1] = means_ok | ("conference" in named)
-    by_stay = bool((party[:, 1:-1] != party[:, :1]).any())
+    shape = _shape(addon)
     stay_row = np.zeros(_PARTIES + 1, dtype=np.intp)
-    if by_stay:
+    if shape.stays > 1:
         stay_row[1:] = len(stays)  # a party that is no place of stay
         for row, place in enumerate(_PLACES, start=1):
             stay_row[place + 1] = row
+        stay_row *= _PARTIES * _PARTIES
     else:
         party = party[:, :1]
+    # The means by slot in blocks of the slot's step, as the states (only a block's first codes are used).
+    means_table = np.zeros((slots, shape.slot), dtype=bool)
+    means_table[:, : 2 * len(_MEANS)] = means.reshape(slots, -1)
     units, tier, reason = _verdicts(addon, options)
     return _JudgePlan(
         party=party.reshape(-1),
-        stays=party.shape[1],
         stay_row=stay_row,
-        means=None if bool(means[: len(revisions)].all()) else means.reshape(-1),
+        means=None if bool(means[: len(revisions)].all()) else means_table.reshape(-1),
         needs_conference=addon.conference_required or any(t.conference for r in revisions for t in r.tiers),
         tiered=any(r.tiers for r in revisions),
+        shape=shape,
         units=units,
         tier=tier,
         reason=reason,
@@ -591,18 +608,19 @@ def _build_judge_plan(addon: Addon, options: HandoffOptions) -> _JudgePlan:
 
 
 def _verdicts(addon: Addon, options: HandoffOptions) -> tuple[Int32Array, CodeArray, CodeArray]:
-    """The units, tier and reason of every state of ``addon`` (see the section's comment)."""
+    """The units, tier and reason of every state of ``addon`` (see the section's comment; the rest of each
+    slot's block is never reached)."""
     shape = _shape(addon)
     size = shape.slot * (len(addon.revisions) + 2)
     units = np.zeros(size, dtype=np.int32)
     tier = np.full(size, _NO_CODE, dtype=np.int8)
     reason = np.full(size, _NO_CODE, dtype=np.int8)
-    for state in range(size):
-        slot, rest = divmod(state, shape.slot)
-        level, rest = divmod(rest, shape.level)
-        days, initial = divmod(rest, shape.days) if shape.days else (int(level >= 3), rest)
-        verdict = _verdict(addon, options, slot, level, days, bool(initial))
-        units[state], tier[state], reason[state] = verdict
+    for slot in range(len(addon.revisions) + 2):
+        for rest in range(_LEVELS * shape.level):
+            level, more = divmod(rest, shape.level)
+            days, initial = divmod(more, shape.days) if shape.days else (int(level >= 3), more)
+            state = slot * shape.slot + rest
+            units[state], tier[state], reason[state] = _verdict(addon, options, slot, level, days, bool(initial))
     return units, tier, reason
 
 
@@ -770,7 +788,7 @@ def evaluate_batch(
             kind_codes[low:high],
             key,
             minutes[low:high],
-            None if admitted_minutes is None else _days32(admitted_minutes[low:high]),
+            None if admitted_minutes is None else admitted_minutes[low:high],
             {name: values[low:high] for name, values in extra.items()},
             part,
             calendar,
@@ -856,16 +874,23 @@ class _Group(NamedTuple):
 
     m: int
     event: npt.NDArray[np.intp]  #: each contact's event (position in the group)
-    day: Int32Array  #: each contact's day
-    pair: npt.NDArray[np.intp]  #: each contact's ``from_party * parties + to_party``
-    means: npt.NDArray[np.intp]  #: each contact's ``means * 2 + conference``
-    conference: BoolArray
+    c_rows: npt.NDArray[np.intp] | None  #: the group's contacts among the chunk's (None: all of them)
+    c: dict[str, npt.NDArray[Any]]  #: the chunk's contact columns (``_contact_columns``)
+    picked: dict[str, npt.NDArray[Any]]  #: the contact columns the group's add-ons have read so far
     rows: npt.NDArray[np.intp] | None  #: the group's rows among the chunk's events (None: all of them)
     extra: dict[str, npt.NDArray[Any]]  #: the optional event columns of the chunk's events
 
     def of_events(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """A column of the chunk's events for the group's events."""
         return values if self.rows is None else values.take(self.rows)
+
+    def contacts(self, name: str) -> npt.NDArray[Any]:
+        """A contact column for the group's contacts (taken once, when an add-on first reads it)."""
+        found = self.picked.get(name)
+        if found is None:
+            values = self.c[name]
+            found = self.picked[name] = values if self.c_rows is None else values.take(self.c_rows)
+        return found
 
 
 def _given(values: npt.NDArray[Any]) -> bool:
@@ -898,7 +923,7 @@ def _evaluate_chunk(
     kind_codes: npt.NDArray[np.int16],
     key: IntArray,
     minutes: IntArray,
-    admitted_day: Int32Array | None,
+    admitted: IntArray | None,
     extra: dict[str, npt.NDArray[Any]],
     c: dict[str, npt.NDArray[Any]],
     calendar: BusinessCalendar,
@@ -925,21 +950,11 @@ def _evaluate_chunk(
             c_rows = np.flatnonzero(c_kinds == kind_index)
             c_event = c["event"].take(c_rows) if local is None else local.take(c["event"].take(c_rows))
 
-        def pick(values: npt.NDArray[Any], c_rows: npt.NDArray[np.intp] | None = c_rows) -> npt.NDArray[Any]:
-            return values if c_rows is None else values.take(c_rows)  # take: faster than [rows]
-
         group = _Group(
-            m=rows.size,
-            event=c_event,
-            day=pick(c["day"]),
-            pair=pick(c["pair"]),
-            means=pick(c["means"]),
-            conference=pick(c["conference"]),
-            rows=None if whole else rows,
-            extra=extra,
+            m=rows.size, event=c_event, c_rows=c_rows, c=c, picked={}, rows=None if whole else rows, extra=extra
         )
         k = key if whole else key.take(rows)
-        kind_results = [_judge_addon(addon, group, k, minutes, admitted_day, calendar, options) for addon in addons]
+        kind_results = [_judge_addon(addon, group, k, minutes, admitted, calendar, options) for addon in addons]
         _exclusive(addons, kind_results)
         for addon, result in zip(addons, kind_results, strict=True):
             _place(results[addon.id], low, high, result, None if whole else rows)
@@ -979,47 +994,43 @@ def _judge_addon(
     g: _Group,
     key: IntArray,
     minutes: IntArray,
-    admitted_day: Int32Array | None,
+    admitted: IntArray | None,
     calendar: BusinessCalendar,
     options: HandoffOptions,
 ) -> _AddonResult:
     """``addon``'s result for the group's events (its windows gathered from its table by ``key``)."""
     table = window_table(addon, calendar, options)
     plan = _judge_plan(addon, options)
-    shape = _shape(addon)
+    shape = plan.shape
     revisions = len(addon.revisions)
-    start, end, slot = table.start32.take(key), table.end32.take(key), table.slot.take(key)
+    start, end, state = table.start32.take(key), table.end32.take(key), table.state.take(key)
     if table.missing and (end == _MISSING32).any():
         _raise_missing(addon, table, key, g.of_events(minutes), calendar, options)
-    if addon.per_stay and options.discharge_window_starts_at_admission and admitted_day is not None:
-        start = np.where((slot < revisions) & (g.of_events(admitted_day) != NO_VALUE), g.of_events(admitted_day), start)
-    state = table.state.take(key)
+    in_force = revisions * shape.slot  # states below it have a revision in force
+    if addon.per_stay and options.discharge_window_starts_at_admission and admitted is not None:
+        admitted_day = _days32(g.of_events(admitted))
+        start = np.where((state < in_force) & (admitted_day != NO_VALUE), admitted_day, start)
     if g.event.size:
         level = np.zeros(g.m, dtype=np.intp)
-        c_slot = slot.take(g.event)
-        index = c_slot.astype(np.intp)
-        if plan.stays > 1:
-            index *= plan.stays
-            if _given(g.extra["stay_in"]):  # not given: every event's is unknown (row 0)
-                index += plan.stay_row.take(g.of_events(g.extra["stay_in"]).take(g.event) + 1)
-        index *= _PARTIES * _PARTIES
-        index += g.pair
+        index = state.take(g.event)  # the contact's row in the table of parties: its event's slot ...
+        if shape.stays > 1 and _given(g.extra["stay_in"]):  # not given: every event's is unknown (row 0)
+            index += plan.stay_row.take(g.of_events(g.extra["stay_in"]).take(g.event) + 1)  # ... place ...
+        index += g.contacts("pair")  # ... and parties
         counted = np.flatnonzero(plan.party.take(index))
         event = g.event.take(counted)
         if plan.means is not None:
             level[event] = shape.level
-            index = c_slot.take(counted).astype(np.intp)
-            index *= 2 * len(_MEANS)
-            index += g.means.take(counted)
+            index = state.take(event)
+            index += g.contacts("means").take(counted)
             ok = plan.means.take(index)
             counted, event = counted[ok], event[ok]
         level[event] = 2 * shape.level
-        day = g.day.take(counted)
+        day = g.contacts("day").take(counted)
         inside = (day >= start.take(event)) & (day <= end.take(event))
         in_event = event[inside]
         level[in_event] = 3 * shape.level
         if plan.needs_conference:
-            level[in_event[g.conference.take(counted)[inside]]] = 4 * shape.level
+            level[in_event[g.contacts("conference").take(counted)[inside]]] = 4 * shape.level
         state += level
         if shape.days and in_event.size:  # one count per event and day
             in_day = day[inside].astype(np.int64)
@@ -1037,7 +1048,7 @@ def _judge_addon(
     month = None
     if addon.per_stay:
         service = g.of_events(g.extra["service_start"])
-        known = (slot < revisions) & (service != _NAT_DAY)
+        known = (state < in_force) & (service != _NAT_DAY)
         month = np.where(known, _month_of_day().take(service + _SHIFT, mode="clip"), NO_VALUE)
     return _AddonResult(units, tier, reason, start, end, month)
 
@@ -1158,8 +1169,8 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
         return {
             "event": empty,
             "day": np.zeros(0, dtype=np.int32),
-            "pair": np.zeros(0, dtype=np.intp),
-            "means": np.zeros(0, dtype=np.intp),
+            "pair": np.zeros(0, dtype=np.int16),
+            "means": np.zeros(0, dtype=np.int16),
             "conference": np.zeros(0, dtype=bool),
         }
     columns = columns_of(contacts)
@@ -1185,11 +1196,9 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     day = _minutes(columns["at"]) // 1440
     _check_days(day, check_contact_day)
     conference = conference | (means == _MEANS.index(ContactMeans.CONFERENCE))
-    pair = from_party.astype(np.intp)
-    pair *= _PARTIES
+    pair = from_party * np.int16(_PARTIES)  # int16 (parties² fits): less to gather and to fault in
     pair += _codes(columns["to_party"], ActorKind)
-    means_and_conference = means.astype(np.intp)
-    means_and_conference *= 2
+    means_and_conference = means * np.int16(2)
     means_and_conference += conference
     return {
         "event": event,
