@@ -19,7 +19,7 @@ from zaitaku_core.calendar import LAST_DAY, BusinessCalendar
 from zaitaku_core.errors import CalendarRangeError, InputError
 from zaitaku_core.framework import EventKind
 from zaitaku_core.handoff import Contact, Event, HandoffOptions, evaluate, evaluate_batch, national_addons, windows
-from zaitaku_core.handoff.batch import NO_VALUE, batch_windows
+from zaitaku_core.handoff.batch import NO_VALUE, _distinct_days, batch_windows
 from zaitaku_core.handoff.engine import EVENT_RANGE, _rule_window
 from zaitaku_core.testing.handoff import assert_batch_equals_scalar
 from zaitaku_core.testing.strategies import office_calendar_specs
@@ -152,3 +152,14 @@ def test_codes_give_months_and_texts_give_the_same_months_as_text() -> None:
     assert [str(np.datetime64(int(m), "M")) if m != NO_VALUE else "none" for m in coded] == ["2024-07", "none", "none"]
     # FY2017 precedes the modelled revisions
     assert text.tolist() == ["2024-07", "", ""]
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5)), min_size=1, max_size=40), st.integers(1, 5))
+def test_distinct_contact_days_are_counted_as_a_set_would(contacts: list[tuple[int, int]], most: int) -> None:
+    # The batch counts each event's distinct contact days (up to the most any check compares with) from runs
+    # of contacts in the order of their events, without sorting their days.
+    contacts.sort(key=lambda c: c[0])
+    event = np.array([e for e, _ in contacts], dtype=np.intp)
+    day = np.array([19_000 + d for _, d in contacts], dtype=np.int32)
+    expected = [min(len({d for e, d in contacts if e == row}), most) for row in range(7)]
+    assert _distinct_days(event, day, 7, most).tolist() == expected

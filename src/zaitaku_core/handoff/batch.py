@@ -1033,14 +1033,7 @@ def _judge_addon(
             level[in_event[g.contacts("conference").take(counted)[inside]]] = 4 * shape.level
         state += level
         if shape.days and in_event.size:  # one count per event and day
-            in_day = day[inside].astype(np.int64)
-            first = int(in_day.min())
-            span = int(in_day.max()) - first + 1
-            pairs = np.unique(in_event * span + (in_day - first))
-            days = np.bincount(pairs // span, minlength=g.m)
-            np.minimum(days, shape.most_days, out=days)
-            days *= shape.days
-            state += days
+            state += _distinct_days(in_event, day[inside], g.m, shape.most_days) * shape.days
     if shape.initial and _given(g.extra["initial_addon"]):
         state += g.of_events(g.extra["initial_addon"])
     units, reason = plan.units.take(state), plan.reason.take(state)
@@ -1051,6 +1044,34 @@ def _judge_addon(
         known = (state < in_force) & (service != _NAT_DAY)
         month = np.where(known, _month_of_day().take(service + _SHIFT, mode="clip"), NO_VALUE)
     return _AddonResult(units, tier, reason, start, end, month)
+
+
+def _distinct_days(event: npt.NDArray[np.intp], day: Int32Array, m: int, most: int) -> npt.NDArray[np.intp]:
+    """Each of ``m`` events' count of distinct contact ``day``s, counted up to ``most``.
+
+    ``event`` is ascending (contacts are kept in the order of their events), so each event's contacts are
+    one run: up to 3 the count is found from each run's first and last day and whether a day lies strictly
+    between them, with no sort (a sort of (event, day) pairs cost 3x as much).
+    """
+    if most > 3:
+        first = int(day.min())
+        span = int(day.max()) - first + 1
+        pairs = np.unique(event * span + (day.astype(np.int64) - first))
+        return np.minimum(np.bincount(pairs // span, minlength=m), most)
+    new = np.empty(event.size, dtype=bool)
+    new[0] = True
+    np.not_equal(event[1:], event[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    low, high = np.minimum.reduceat(day, starts), np.maximum.reduceat(day, starts)
+    count = (high > low).astype(np.intp)
+    count += 1
+    if most == 3:
+        run = np.cumsum(new) - 1
+        between = (day > low.take(run)) & (day < high.take(run))
+        count += np.logical_or.reduceat(between, starts)
+    out = np.zeros(m, dtype=np.intp)
+    out[event.take(starts)] = np.minimum(count, most)
+    return out
 
 
 @cache
