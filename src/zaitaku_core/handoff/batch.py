@@ -4,10 +4,12 @@ Events and contacts come as columns: a mapping of NumPy arrays (the only hard ne
 table, a pandas or a polars data frame (read through ``to_numpy``; none of them is a dependency).
 Every add-on's windows for every day of the calendar's table, on both sides of its closing time, are
 computed once per calendar and reading (``window_table``); an event's windows are then gathers by
-its key (``2 × day index + after closing``). Each add-on is judged on the rows of its event kind from
-small tables indexed by revision (parties, means, units), its contacts marked or counted per event.
-Rows are worked through 131,072 at a time, each chunk's results written straight into whole-length
-result columns, so the temporaries stay in the CPU's cache (contacts are put in the order of their
+its key (``2 × day index + after closing``). Each add-on is judged on the rows of its event kind as a
+small *state number* per event (its revision, how far its best contact got through the checks, its
+count of contact days, 初回加算), and its units, tier and reason are gathers from tables of the verdict
+of every state, built once per add-on and reading by the per-event checks in their order (see the
+judging section). Rows are worked through 131,072 at a time, each chunk's results written straight into
+the result columns, so the temporaries stay in the CPU's cache (contacts are put in the order of their
 events first, when they are not). Nothing is looped over per row, and the results equal the per-event
 API's (property tests check this on random events, calendars and readings, in chunks of a few rows too).
 
