@@ -32,14 +32,19 @@ def assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
     if config.get("extra") == "allow" or model.__pydantic_root_model__:
         raise TypeError(f"{model.__name__} cannot be assembled: it allows extra fields or is a root model")
     fields_set = set(model.model_fields)
-    new, set_attribute = object.__new__, object.__setattr__
+    new = object.__new__
+    # The setters of BaseModel's four slots, bound once: ~0.1 us less an instance than object.__setattr__.
+    set_dict, set_fields_set, set_extra, set_private = (
+        BaseModel.__dict__[name].__set__
+        for name in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+    )
 
     def assemble(fields: dict[str, Any]) -> _Model:
         instance: _Model = new(model)
-        set_attribute(instance, "__dict__", fields)
-        set_attribute(instance, "__pydantic_fields_set__", fields_set)
-        set_attribute(instance, "__pydantic_extra__", None)
-        set_attribute(instance, "__pydantic_private__", None)
+        set_dict(instance, fields)
+        set_fields_set(instance, fields_set)
+        set_extra(instance, None)
+        set_private(instance, None)
         return instance
 
     return assemble
