@@ -1087,7 +1087,10 @@ class Registry:
         return self._collect("zaitaku_tools", Tool, city=city_id)
 
     def indicators(self, city_id: str) -> tuple[Indicator, ...]:
-        """The indicators of ``city_id`` with their values for every fiscal year."""
+        """The indicators of ``city_id`` with their values for every fiscal year.
+
+        Indicators, and values, given the same fields share one fields-set (``model_fields_set``): read it,
+        never change it in place (``model_copy`` gives a copy its own)."""
         self.city(city_id)
         return self._collect("zaitaku_indicators", Indicator, city=city_id)
 
