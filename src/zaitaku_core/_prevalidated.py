@@ -24,13 +24,24 @@ def assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
     validating them again: the dict becomes the instance's ``__dict__``.
 
     For a frozen model without private attributes, extra fields or ``model_post_init`` (its fields-set,
-    shared, is then never changed in place: ``model_copy`` copies it first).
+    shared, is then never changed in place: ``model_copy`` copies it first), and without validator methods
+    (``@model_validator``, ``@field_validator``): validation would run them and assembly never does, so the
+    two could differ once one is added. Validators in a field's type (``Annotated[..., BeforeValidator]``)
+    are the caller's to have applied, as every other part of validation.
     """
     config = model.model_config
     if not config.get("frozen") or model.__private_attributes__ or model.__pydantic_post_init__:
         raise TypeError(f"{model.__name__} cannot be assembled: not frozen, or private attributes or a post-init")
     if config.get("extra") == "allow" or model.__pydantic_root_model__:
         raise TypeError(f"{model.__name__} cannot be assembled: it allows extra fields or is a root model")
+    decorators = model.__pydantic_decorators__
+    if (
+        decorators.model_validators
+        or decorators.field_validators
+        or decorators.validators
+        or decorators.root_validators
+    ):
+        raise TypeError(f"{model.__name__} cannot be assembled: it has validator methods, which assembly skips")
     fields_set = set(model.model_fields)
     new = object.__new__
     # The setters of BaseModel's four slots, bound once: ~0.1 us less an instance than object.__setattr__.
