@@ -319,3 +319,106 @@ def test_only_the_copied_fields_hold_mutable_data() -> None:
     for name in Program.model_fields:
         if name not in plugins_module._PROGRAM_MUTABLE_FIELDS:
             hash(getattr(full, name))
+
+
+class _Second:
+    """A second plugin serving the same city's programs (a city's plugin and an add-on's)."""
+
+    def __init__(self, years: dict[int, list[Any]]) -> None:
+        self.years = years
+
+    @hookimpl
+    def zaitaku_programs(self, city: str, fiscal_year: int) -> list[Any]:
+        return self.years.get(fiscal_year, [])
+
+
+def _two_plugins(first: dict[int, list[Any]], second: dict[int, list[Any]]) -> Registry:
+    return create_registry(entry_points=False, plugins=[("years", _Years(first)), ("second", _Second(second))])
+
+
+def _each_as_validated(got: tuple[Program, ...], records: list[dict[str, Any]]) -> None:
+    assert len(got) == len(records)
+    for program, record in zip(got, records, strict=True):
+        _same_as_validated(program, record)
+
+
+def test_two_plugins_serving_one_city() -> None:
+    # Each year's snapshots are the city's, whichever plugin gave them: the second plugin's program equal to
+    # the first's last year (but for its year) may be copied from it, and is still what validation gives; a
+    # plugin's error is located in its own list, as without reuse.
+    first = {year: [_program(fiscal_year=year), _program(id="p2", fiscal_year=year)] for year in (2024, 2025)}
+    second = {2024: [_program(id="p3", fiscal_year=2024)], 2025: [_program(id="p2", fiscal_year=2025, title="別")]}
+    second[2025].append(_program(fiscal_year=2025))  # the first plugin's p1 of 2024, from the second plugin
+    registry = _two_plugins(first, second)
+    for year in (2024, 2025):
+        got = registry.programs("reuse", year)
+        fresh = _two_plugins({year: first[year]}, {year: second[year]}).programs("reuse", year, allow_undeclared=True)
+        assert got == fresh and len(got) == len(first[year]) + len(second[year])
+        records = {(r["id"], r["title"]): r for r in first[year] + second[year]}
+        for program in got:
+            _same_as_validated(program, records[program.id, program.title])
+    (earlier,) = [p for p in registry.programs("reuse", 2024) if p.id == "p1"]
+    assert [p.actions is earlier.actions for p in got if p.id == "p1"] == [True, True]  # either plugin's p1
+    bad = {**second, 2026: [_program(id="p3", fiscal_year=2026), _program(id="p4", fiscal_year=2026, title="")]}
+    more = {**first, 2026: [_program(fiscal_year=2026)]}
+    reusing = _two_plugins(more, bad)
+    for year in (2024, 2025):
+        reusing.programs("reuse", year)
+    found = _error(reusing, 2026)
+    assert found == _error(_two_plugins({2026: more[2026]}, {2026: bad[2026]}), 2026)
+    assert found[3]["plugin"] == "second" and found[4][0][0] == "[1].title"
+
+
+def test_a_year_evicted_and_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A year evicted from the plan cache is validated again when read again (from the snapshots of the city's
+    # last year read, if it is cached: a later year's program copied back to an earlier year).
+    years = {year: [_program(fiscal_year=year), _program(id="p2", fiscal_year=year)] for year in (2024, 2025, 2026)}
+    years[2025][1]["title"] = "変更"
+    registry = _registry(years)
+    monkeypatch.setattr("zaitaku_core.plugins.PLAN_CACHE_RECORDS", 2)
+    for year in (2024, 2025, 2026, 2024, 2025, 2024, 2026):
+        got = registry.programs("reuse", year)
+        _each_as_validated(got, years[year])
+        assert registry.programs("reuse", year) is got  # cached while it is the last read
+    assert list(registry._plan_cache.notes) == [("zaitaku_programs", "reuse", 2026)]
+
+
+def test_period_programs_mixed_with_singles() -> None:
+    # A PeriodProgram's year is made by for_year (never reused); the singles between them are reused or
+    # validated as ever, in the plugin's order.
+    period = {"id": "span", "title": "相談支援", "fiscal_years": [2024, 2025, 2026], "target": "相談に応じる"}
+    period["years"] = [{"fiscal_year": 2025, "target": "相談窓口を周知する"}]
+    years = {
+        year: [_program(fiscal_year=year), copy.deepcopy(period), _program(id="p2", fiscal_year=year)]
+        for year in (2024, 2025, 2026)
+    }
+    reusing = _registry(years)
+    for year in (2024, 2025, 2026):
+        got = reusing.programs("reuse", year)
+        fresh = _registry({year: years[year]}).programs("reuse", year, allow_undeclared=True)
+        assert [p.id for p in got] == ["p1", "span", "p2"] and got == fresh
+        _same_as_validated(got[0], years[year][0])
+        _same_as_validated(got[2], years[year][2])
+        assert got[1].span == (2024, 2025, 2026) and got[1].fiscal_year == year
+    assert reusing.programs("reuse", 2025)[1].target == "相談窓口を周知する"
+    assert reusing.programs("reuse", 2026)[0].actions is reusing.programs("reuse", 2025)[0].actions
+
+
+def test_an_error_among_period_programs_and_singles_is_located_as_before() -> None:
+    period = {"id": "span", "title": "相談支援", "fiscal_years": [2024, 2025]}
+    later = [copy.deepcopy(period), _program(fiscal_year=2025), _program(id="p2", fiscal_year=2025, title="")]
+    reusing = _registry({2024: [copy.deepcopy(period), _program(), _program(id="p2")], 2025: later})
+    reusing.programs("reuse", 2024)
+    assert _error(reusing, 2025) == _error(_registry({2025: later}), 2025)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="plugins.Registry._programs validates a plugin's single-year programs apart from its period programs "
+    "and locates an error by its index among the singles: [1] here names p1, a valid program (since before "
+    "e797e9f; reported to the lead, plugins.py is the nation lane's)",
+)
+def test_an_error_among_period_programs_names_the_item_by_its_index_in_the_hooks_list() -> None:
+    period = {"id": "span", "title": "相談支援", "fiscal_years": [2024, 2025]}
+    later = [period, _program(fiscal_year=2025), _program(id="p2", fiscal_year=2025, title="")]
+    assert _error(_registry({2025: later}), 2025)[4] == [("[2].title", "String should have at least 1 character")]
