@@ -522,6 +522,21 @@ def test_a_hostile_holidays_file_is_one_input_error(
     assert len(err.strip().splitlines()) == 1 and "h.csv" in err and "xxxx" not in err
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="summary.OfficeCounter.add reads a tier as its text (tiers.get(str(code), 1)): with codes=True, whose "
+    "claim months it reads, a tier is an int8 code and every claim counts 1 contact (reported to the lead)",
+)
+def test_the_summary_of_coded_results_equals_the_one_of_texts() -> None:
+    from zaitaku_core.handoff import evaluate_batch
+    from zaitaku_core.testing.handoff import batch_columns
+
+    columns, contacts = batch_columns([e for e, _, _ in OFFICE], [log for _, log, _ in OFFICE])
+    text = office_summary(evaluate_batch(columns, contacts, calendar=CALENDAR), columns["at"])
+    coded = office_summary(evaluate_batch(columns, contacts, calendar=CALENDAR, codes=True), columns["at"])
+    assert [y.to_dict() for y in coded] == [y.to_dict() for y in text]
+
+
 def test_the_summary_of_the_sample_equals_the_one_of_the_scalar_verdicts(tmp_path: Path) -> None:
     """Over ten years of random events, counted batch by batch (64 rows) while the verdicts are written, the
     summary equals :func:`office_summary` of the scalar engine's capped verdicts under the same calendar."""

@@ -165,6 +165,53 @@ def test_provisional_index_does_not_keep_indicators_alive() -> None:
     assert gone() is None
 
 
+def test_provisional_findings_never_depend_on_the_index_kept() -> None:
+    # ZK016's index holds positions: whatever plans it read before (the same indicators reordered or cut,
+    # equal ones that are other objects, indicators gone and others made in their place, two registries'
+    # cities in turn), a plan's findings are those of a cold index, each naming its own indicator.
+    from zaitaku_core import validation
+
+    def made(name: str, *statuses: str) -> dict[str, Any]:
+        values = [{"fiscal_year": 2024, "kind": "actual", "value": n, "status": s} for n, s in enumerate(statuses)]
+        return {**indicator(*values), "id": name, "name": f"指標{name}"}
+
+    a, b, c = made("a", "final", "provisional"), made("b", "provisional"), made("c", "provisional", "provisional")
+    first = plan(programs=FULL, indicators=[a, b, c])
+    plans = [
+        first,
+        first.model_copy(update={"indicators": first.indicators[::-1]}),  # the same objects, reordered
+        first.model_copy(update={"indicators": first.indicators[1:]}),  # cut
+        plan(programs=FULL, indicators=[a, b, c]),  # equal, other objects
+        plan(programs=FULL, indicators=[c, made("a", "provisional", "final"), b]),
+        first,
+    ]
+    for registry_plugin in (SamplePlugin(), SamplePlugin()):  # two registries' plans of one city in turn
+        registry = create_registry(entry_points=False, plugins=[("sample", registry_plugin)])
+        plans.append(registry.plan("sample", registry.city("sample").fiscal_years[0]))
+    plans.append(plans[-2])
+    zk016 = [check for check in CATALOGUE if check.code == "ZK016"]
+
+    def found(p: Plan) -> list[tuple[str, str, str]]:
+        return [(f.field or "", f.message_en, f.message_ja) for f in run_checks(p, zk016)]
+
+    cold = []
+    for p in plans:
+        validation._provisional_last = None
+        cold.append(found(p))
+    del p
+    gc.collect()  # the dead indicators of the plans below are others' addresses now
+    assert [found(p) for p in plans] == cold
+    # Each finding names the indicator at its field (the synthetic ones are named after their ids).
+    for findings in cold[:6]:
+        assert findings and all(f"指標{field[11]}」" in ja and f"'指標{field[11]}'" in en for field, en, ja in findings)
+    assert sorted(field for field, _, _ in cold[4]) == [
+        "indicators[a].values[0]",
+        "indicators[b].values[0]",
+        "indicators[c].values[0]",
+        "indicators[c].values[1]",
+    ]
+
+
 RULE = {
     "id": "r1",
     "title": "退院時の連絡",
