@@ -106,6 +106,22 @@ def _claim_months(
     return months
 
 
+def _tier_contacts(column: npt.NDArray[Any], tiers: Mapping[str, int]) -> npt.NDArray[np.int64]:
+    """The contacts each claim counts by its tier (``tiers``: code -> contacts; 1 for no tier or one not
+    listed): the tier as its text, or as its code (``evaluate_batch(..., codes=True)``: a position in
+    ``TIERS``, -1 for none)."""
+    if column.dtype.kind in "iu":
+        from zaitaku_core.handoff.batch import TIERS
+
+        by_code = np.array([tiers.get(tier, 1) for tier in TIERS] + [1], dtype=np.int64)  # -1: the last, 1
+        contacts: npt.NDArray[np.int64] = by_code[column.astype(np.intp)]
+        return contacts
+    distinct, inverse = np.unique(column.astype(str), return_inverse=True)
+    by_text = np.array([tiers.get(str(tier), 1) for tier in distinct], dtype=np.int64)
+    counted: npt.NDArray[np.int64] = by_text[inverse.reshape(-1)]
+    return counted
+
+
 def _label(months: int) -> str:
     return str(np.datetime64(months, "M"))
 
@@ -113,10 +129,11 @@ def _label(months: int) -> str:
 class OfficeCounter:
     """The counts of every office add-on, fed batch by batch (a batch's results are not kept).
 
-    :meth:`add` takes the columns :func:`~zaitaku_core.handoff.evaluate_batch` returns (texts for tiers
-    and claim months) and the events' times; :meth:`add_arrow` a record batch of verdicts as
-    ``zaitaku handoff-batch`` writes them. :meth:`years` gives what :func:`office_summary` gives for all
-    the rows seen. Memory is a few counters per fiscal year and the set of months the events fall in.
+    :meth:`add` takes the columns :func:`~zaitaku_core.handoff.evaluate_batch` returns (texts, or with
+    ``codes=True`` codes, for tiers and claim months) and the events' times; :meth:`add_arrow` a record
+    batch of verdicts as ``zaitaku handoff-batch`` writes them. :meth:`years` gives what
+    :func:`office_summary` gives for all the rows seen. Memory is a few counters per fiscal year and the
+    set of months the events fall in.
     """
 
     def __init__(self) -> None:
@@ -136,8 +153,7 @@ class OfficeCounter:
             claimed = np.asarray(result[f"{addon_id}.claimable"]).astype(bool)
             contacts = None
             if tiers:
-                codes = np.asarray(result[f"{addon_id}.tier"])[claimed]
-                contacts = np.array([tiers.get(str(c), 1) for c in codes], dtype=np.int64)
+                contacts = _tier_contacts(np.asarray(result[f"{addon_id}.tier"])[claimed], tiers)
             self._count(addon_id, _claim_months(result, addon_id, event_months)[claimed], contacts)
 
     def add_arrow(self, batch: Any) -> None:
