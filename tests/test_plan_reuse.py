@@ -412,13 +412,13 @@ def test_an_error_among_period_programs_and_singles_is_located_as_before() -> No
     assert _error(reusing, 2025) == _error(_registry({2025: later}), 2025)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plugins.Registry._programs validates a plugin's single-year programs apart from its period programs "
-    "and locates an error by its index among the singles: [1] here names p1, a valid program (since before "
-    "e797e9f; reported to the lead, plugins.py is the nation lane's)",
-)
 def test_an_error_among_period_programs_names_the_item_by_its_index_in_the_hooks_list() -> None:
     period = {"id": "span", "title": "相談支援", "fiscal_years": [2024, 2025]}
     later = [period, _program(fiscal_year=2025), _program(id="p2", fiscal_year=2025, title="")]
+    assert _error(_registry({2025: later}), 2025)[4] == [("[2].title", "String should have at least 1 character")]
+
+
+def test_an_error_in_a_period_program_after_singles_names_its_index_in_the_hooks_list() -> None:
+    period = {"id": "span", "title": "", "fiscal_years": [2024, 2025]}
+    later = [_program(fiscal_year=2025), _program(id="p2", fiscal_year=2025), period]
     assert _error(_registry({2025: later}), 2025)[4] == [("[2].title", "String should have at least 1 character")]

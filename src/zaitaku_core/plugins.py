@@ -785,7 +785,12 @@ class Registry:
             for item in result
         ]
 
-    def _validated(self, plugin: str, hook: str, model: type[M], result: Any) -> tuple[M, ...]:
+    def _validated(
+        self, plugin: str, hook: str, model: type[M], result: Any, positions: Sequence[int] | None = None
+    ) -> tuple[M, ...]:
+        """``result`` validated as ``model`` records; an error names each bad record by its ``source``, else by
+        its index in the hook's list: its position in ``result``, or ``positions[i]`` when ``result`` is a
+        part of that list (a plugin's single-year programs, validated apart from its period programs)."""
         where = {"plugin": plugin, "hook": hook}
         items = self._items(plugin, hook, model, result)
         if not items:
@@ -808,7 +813,7 @@ class Registry:
             for error in exc.errors():
                 index, *path = error["loc"]
                 item = items[int(index)]
-                source = getattr(item, "source", "") or f"[{index}]"
+                source = getattr(item, "source", "") or f"[{index if positions is None else positions[int(index)]}]"
                 if isinstance(item, SourcedRecord):
                     files.add(item.source.split(": ", 1)[0])
                 message: str | ByLanguage = field_error_text(error)
@@ -864,13 +869,14 @@ class Registry:
             if not any(kinds):  # every program is declared for its year
                 found.extend(self._year_programs(plugin, items, earlier, snapshots))
                 continue
-            spans = [item for item, span in zip(items, kinds, strict=True) if span]
+            # Validated apart, each part's errors located by the items' indices in the hook's whole list.
+            at_span = [index for index, span in enumerate(kinds) if span]
+            at_single = [index for index, span in enumerate(kinds) if not span]
+            spans = [items[index] for index in at_span]
             singles = iter(
-                self._year_programs(
-                    plugin, [i for i, span in zip(items, kinds, strict=True) if not span], earlier, snapshots
-                )
+                self._year_programs(plugin, [items[index] for index in at_single], earlier, snapshots, at_single)
             )
-            declared = iter(zip(spans, self._validated(plugin, hook, PeriodProgram, spans), strict=True))
+            declared = iter(zip(spans, self._validated(plugin, hook, PeriodProgram, spans, at_span), strict=True))
             for span_kind in kinds:
                 if not span_kind:
                     found.append(next(singles))
@@ -894,7 +900,12 @@ class Registry:
         return cached
 
     def _year_programs(
-        self, plugin: str, items: list[Any], earlier: Mapping[bytes, Program], snapshots: dict[bytes, Program]
+        self,
+        plugin: str,
+        items: list[Any],
+        earlier: Mapping[bytes, Program],
+        snapshots: dict[bytes, Program],
+        positions: Sequence[int] | None = None,
     ) -> tuple[Program, ...]:
         """Validate one plugin's programs of a year declared for their year, reusing ``earlier`` (the city's
         last year read, by snapshot) for each whose input is that of an earlier program but for its
@@ -902,7 +913,7 @@ class Registry:
 
         Raises:
             PluginDataError: as :meth:`_validated` of all of ``items`` (the same error, located by the same
-                indices), however many were reused.
+                indices, or ``positions``), however many were reused.
         """
         hook = "zaitaku_programs"
         taken = _snapshots(items)
@@ -914,14 +925,14 @@ class Registry:
                     reused[index] = _in_year(source, item["fiscal_year"])
         rest = [item for item, program in zip(items, reused, strict=True) if program is None]
         if len(rest) == len(items):
-            programs = self._validated(plugin, hook, Program, items)
+            programs = self._validated(plugin, hook, Program, items, positions)
         else:
             try:
                 validated = iter(_list_adapter(Program).validate_python(rest) if rest else ())
             except (ValidationError, RecursionError):
                 # Raised located by the indices of all the items, as without reuse (a plugin's items
                 # that validate only sometimes are validated all again, and used as they are).
-                programs = self._validated(plugin, hook, Program, items)
+                programs = self._validated(plugin, hook, Program, items, positions)
             else:
                 programs = tuple(program if program is not None else next(validated) for program in reused)
         for snapshot, program in zip(taken, programs, strict=True):
