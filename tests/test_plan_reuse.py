@@ -422,3 +422,24 @@ def test_an_error_in_a_period_program_after_singles_names_its_index_in_the_hooks
     period = {"id": "span", "title": "", "fiscal_years": [2024, 2025]}
     later = [_program(fiscal_year=2025), _program(id="p2", fiscal_year=2025), period]
     assert _error(_registry({2025: later}), 2025)[4] == [("[2].title", "String should have at least 1 character")]
+
+
+def test_a_field_that_may_hold_a_mutable_container_at_any_depth_is_copied_not_shared() -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    class Frozen(BaseModel):
+        model_config = ConfigDict(frozen=True)
+        names: tuple[str, ...] = ()
+
+    class Holding(BaseModel):
+        model_config = ConfigDict(frozen=True)
+        extra: dict[str, str] | None = None
+
+    class Loose(BaseModel):
+        name: str = ""
+
+    may = plugins_module._may_hold_mutable
+    assert may(dict[str, str] | None) and may(list[int]) and may(tuple[Holding, ...]) and may(Loose | None)
+    assert not may(tuple[Frozen, ...]) and not may(str | None) and not may(tuple[int, ...])
+    assert set(plugins_module._PROGRAM_MUTABLE_FIELDS) == {"metadata", "provenance"}
+    assert "scene_set" in plugins_module._PROGRAM_CACHED

@@ -52,7 +52,7 @@ from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from itertools import chain
 from pathlib import Path
-from typing import Any, TypeVar, cast, get_origin
+from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 import pluggy
@@ -438,12 +438,34 @@ def _snapshots(items: Sequence[Any]) -> list[bytes | None]:
 
 #: The fiscal year as :class:`~zaitaku_core.model.Program` validates its ``fiscal_year`` field.
 _PROGRAM_YEAR: TypeAdapter[int] = TypeAdapter(FiscalYearInt)
-#: Program fields holding mutable containers (``metadata``, ``provenance``): copied for each year's program.
+
+
+def _may_hold_mutable(annotation: Any, seen: set[type] | None = None) -> bool:
+    """Whether a value of type ``annotation`` may hold a mutable container at any depth: a ``dict``, ``list``,
+    ``set`` or ``bytearray``, or a model that is not frozen (through optionals, unions, tuples and nested
+    models)."""
+    seen = set() if seen is None else seen
+    if annotation in {dict, list, set, bytearray} or get_origin(annotation) in {dict, list, set}:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen.add(annotation)
+        fields = annotation.model_fields.values()
+        return not annotation.model_config.get("frozen") or any(_may_hold_mutable(f.annotation, seen) for f in fields)
+    return any(_may_hold_mutable(arg, seen) for arg in get_args(annotation))
+
+
+#: Program fields that may hold mutable containers (``metadata``, ``provenance``): copied for each year's
+#: program, never shared between years.
 _PROGRAM_MUTABLE_FIELDS = tuple(
-    name for name, field in Program.model_fields.items() if get_origin(field.annotation) in {dict, list, set}
+    name for name, field in Program.model_fields.items() if _may_hold_mutable(field.annotation)
 )
-#: Program's cached properties: computed again on a copy, as on a freshly validated program.
-_PROGRAM_CACHED = tuple(name for name, value in vars(Program).items() if isinstance(value, cached_property))
+#: Program's cached properties (its own and its bases'): computed again on a copy, as on a freshly validated
+#: program.
+_PROGRAM_CACHED = tuple(
+    sorted({name for cls in Program.__mro__ for name, value in vars(cls).items() if isinstance(value, cached_property)})
+)
 
 
 def _in_year(program: Program, value: Any) -> Program | None:
