@@ -1010,8 +1010,12 @@ def _judge_addon(
         _raise_missing(addon, table, key, g.of_events(minutes), calendar, options)
     in_force = revisions * shape.slot  # states below it have a revision in force
     if addon.per_stay and options.discharge_window_starts_at_admission and admitted is not None:
-        admitted_day = _days32(g.of_events(admitted))
-        start = np.where((state < in_force) & (admitted_day != NO_VALUE), admitted_day, start)
+        # The admission's day where one is given and a revision is in force: masks and the division on the
+        # minutes (NaT is their lowest value), the days written into ``start`` (a fresh gather) in one pass.
+        admitted_minutes = g.of_events(admitted)
+        use = admitted_minutes != _NONE
+        use &= state < in_force
+        np.copyto(start, np.floor_divide(admitted_minutes, 1440), casting="unsafe", where=use)
     if g.event.size:
         level = np.zeros(g.m, dtype=np.intp)
         index = state.take(g.event)  # the contact's row in the table of parties: its event's slot ...
@@ -1041,7 +1045,7 @@ def _judge_addon(
     units, reason = plan.units.take(state), plan.reason.take(state)
     tier = plan.tier.take(state) if plan.tiered else None
     month = None
-    if addon.per_stay:
+    if addon.per_stay and _given(g.extra["service_start"]):  # not given: no claim month (None: filled so)
         service = g.of_events(g.extra["service_start"])
         known = (state < in_force) & (service != _NAT_DAY)
         month = np.where(known, _month_of_day().take(service + _SHIFT, mode="clip"), NO_VALUE)
