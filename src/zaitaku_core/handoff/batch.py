@@ -344,20 +344,25 @@ def _check_event_minutes(minutes: IntArray, first_row: int) -> None:
         check_event_day(_clipped_date(int(minutes.max()) // 1440))
 
 
-def _keys_into(minutes: IntArray, closes: int, key: IntArray, scratch: IntArray) -> IntArray:
+def _keys_into(minutes: IntArray, closes: int, key: IntArray, scratch: Int32Array) -> IntArray:
     """The keys (``2 * table index + after closing``, indexing a window table) of events at ``minutes``
     (checked by :func:`_check_event_minutes`), written into ``key``.
 
     The key is the sum of two floor divisions: ``minutes // 1440`` is the day, and ``(minutes - closing)
     // 1440`` is the same day after closing time and the day before until then, so their sum is twice
-    the day, less one before closing (no remainder, no mask). ``scratch`` takes the day; both buffers are
-    as long as ``minutes``, so a caller working through a chunk at a time keeps them in the CPU's cache.
+    the day, less one before closing (no remainder, no mask). The divisions are done in int32 in
+    ``scratch`` (twice as long as ``minutes``): the checked minutes (and the sum below) fit, and NumPy
+    divides int32 by a constant ~3x faster than int64. ``key`` is as long as ``minutes``, so a caller
+    working through a chunk at a time keeps the buffers in the CPU's cache.
     """
+    size = minutes.size
+    wall, shifted = scratch[:size], scratch[size : 2 * size]
+    np.copyto(wall, minutes, casting="unsafe")
     # The constant 2 * _SHIFT + 1 rides in the first division's numerator (as that many whole days).
-    np.add(minutes, (2 * _SHIFT + 1) * 1440 - closes, out=key)
-    np.floor_divide(key, 1440, out=key)
-    np.floor_divide(minutes, 1440, out=scratch)
-    key += scratch
+    np.add(wall, (2 * _SHIFT + 1) * 1440 - closes, out=shifted)
+    np.floor_divide(shifted, 1440, out=shifted)
+    np.floor_divide(wall, 1440, out=wall)
+    np.add(shifted, wall, out=key)
     return key
 
 
@@ -400,12 +405,12 @@ def batch_windows(
     tables = [(a, window_table(a, calendar, options)) for a in national_addons() if _EVENT_INDEX[a.event] in present]
     columns = [(np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)) for _ in tables]
     size = min(_CHUNK, n)
-    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(2 * size, dtype=np.int32)
     for low in range(0, n, _CHUNK):
         high = min(low + _CHUNK, n)
         chunk = minutes[low:high]
         _check_event_minutes(chunk, low)
-        key = _keys_into(chunk, calendar.closes_minute, key_buffer[: high - low], scratch[: high - low])
+        key = _keys_into(chunk, calendar.closes_minute, key_buffer[: high - low], scratch)
         for (addon, table), (start, end) in zip(tables, columns, strict=True):
             part_start, part_end = start[low:high], end[low:high]
             if one_kind:  # the keys are in range (checked): "clip" writes into out= without a buffer
@@ -775,11 +780,11 @@ def evaluate_batch(
         for a in national_addons()
     }
     size = min(_CHUNK, n)
-    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(2 * size, dtype=np.int32)
     bounds = np.searchsorted(c["event"], [*range(0, n, _CHUNK), n]) if n else np.zeros(1, dtype=np.intp)
     for chunk, low in enumerate(range(0, n, _CHUNK)):
         high = min(low + _CHUNK, n)
-        key = _keys_into(minutes[low:high], calendar.closes_minute, key_buffer[: high - low], scratch[: high - low])
+        key = _keys_into(minutes[low:high], calendar.closes_minute, key_buffer[: high - low], scratch)
         after_hours_table.take(key, out=after_hours[low:high], mode="clip")  # keys checked: in range
         first, last = int(bounds[chunk]), int(bounds[chunk + 1])
         part = {name: values[first:last] for name, values in c.items()}
