@@ -13,9 +13,22 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["assembler"]
+__all__ = ["assembler", "fields_set_shareable"]
 
 _Model = TypeVar("_Model", bound=BaseModel)
+
+
+def fields_set_shareable(model: type[BaseModel]) -> bool:
+    """Whether instances of ``model`` may share one fields-set: pydantic changes a frozen model's fields-set in
+    place only on a copy (``model_copy`` copies it first), unless the model allows extra fields, has private
+    attributes or a ``model_post_init``."""
+    config = model.model_config
+    return bool(
+        config.get("frozen")
+        and config.get("extra") != "allow"
+        and not model.__private_attributes__
+        and not model.__pydantic_post_init__
+    )
 
 
 def assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
@@ -29,11 +42,11 @@ def assembler(model: type[_Model]) -> Callable[[dict[str, Any]], _Model]:
     two could differ once one is added. Validators in a field's type (``Annotated[..., BeforeValidator]``)
     are the caller's to have applied, as every other part of validation.
     """
-    config = model.model_config
-    if not config.get("frozen") or model.__private_attributes__ or model.__pydantic_post_init__:
-        raise TypeError(f"{model.__name__} cannot be assembled: not frozen, or private attributes or a post-init")
-    if config.get("extra") == "allow" or model.__pydantic_root_model__:
-        raise TypeError(f"{model.__name__} cannot be assembled: it allows extra fields or is a root model")
+    if not fields_set_shareable(model) or model.__pydantic_root_model__:
+        raise TypeError(
+            f"{model.__name__} cannot be assembled: not frozen, or it allows extra fields, has private attributes "
+            "or a post-init, or is a root model"
+        )
     decorators = model.__pydantic_decorators__
     if (
         decorators.model_validators

@@ -59,6 +59,7 @@ import pluggy
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from zaitaku_core import hookspecs
+from zaitaku_core._prevalidated import fields_set_shareable
 from zaitaku_core.calendar import FiscalYear, parse_fiscal_year
 from zaitaku_core.checks import Check
 from zaitaku_core.errors import (
@@ -500,20 +501,7 @@ _INDICATOR_CHUNK = 16
 _FIELDS_SET: Any = BaseModel.__dict__["__pydantic_fields_set__"]
 
 
-def _fields_set_shareable(model: type[BaseModel]) -> bool:
-    """Whether instances of ``model`` may share one fields-set: pydantic changes a frozen model's fields-set
-    in place only on a copy (``model_copy`` copies it first), unless the model allows extra fields, has
-    private attributes or a ``model_post_init`` (as :func:`zaitaku_core._prevalidated.assembler` requires)."""
-    config = model.model_config
-    return bool(
-        config.get("frozen")
-        and config.get("extra") != "allow"
-        and not model.__private_attributes__
-        and not model.__pydantic_post_init__
-    )
-
-
-_SHARED_FIELDS_SETS = _fields_set_shareable(Indicator) and _fields_set_shareable(IndicatorValue)
+_SHARED_FIELDS_SETS = fields_set_shareable(Indicator) and fields_set_shareable(IndicatorValue)
 
 
 #: How many distinct fields-sets of one model :func:`_share_fields_sets` shares (an indicator value given in
