@@ -1074,7 +1074,8 @@ class Registry:
             PluginError: ``name`` is the plugin that failed to load ("plugin X failed: …").
         """
         if name in self._cities or name in self._pending or name in self._failed:
-            return self.city(name).id
+            self._loaded(name)  # raises as city() would; the city itself is not needed
+            return name
         from zaitaku_core import codes
         from zaitaku_core.errors import MunicipalCodeError
 
@@ -1099,12 +1100,12 @@ class Registry:
 
     def bodies(self, city_id: str) -> tuple[Body, ...]:
         """The bodies of ``city_id``: councils, working groups, centres, desks, networks, event series."""
-        self.city(city_id)
+        self._loaded(city_id)
         return self._collect("zaitaku_bodies", Body, city=city_id)
 
     def tools(self, city_id: str) -> tuple[Tool, ...]:
         """The tools and linked entities of ``city_id``."""
-        self.city(city_id)
+        self._loaded(city_id)
         return self._collect("zaitaku_tools", Tool, city=city_id)
 
     def indicators(self, city_id: str) -> tuple[Indicator, ...]:
@@ -1112,17 +1113,17 @@ class Registry:
 
         Indicators, and values, given the same fields share one fields-set (``model_fields_set``): read it,
         never change it in place (``model_copy`` gives a copy its own)."""
-        self.city(city_id)
+        self._loaded(city_id)
         return self._collect("zaitaku_indicators", Indicator, city=city_id)
 
     def handoff_rules(self, city_id: str) -> tuple[HandoffRule, ...]:
         """The handoff rules ``city_id``'s plugins declare (the national rules are not included)."""
-        self.city(city_id)
+        self._loaded(city_id)
         return self._collect("zaitaku_handoff_rules", HandoffRule, city=city_id)
 
     def office_calendars(self, city_id: str) -> tuple[OfficeCalendarSpec, ...]:
         """The office calendars contributed for ``city_id``."""
-        self.city(city_id)
+        self._loaded(city_id)
         return self._collect("zaitaku_office_calendars", OfficeCalendarSpec, city=city_id)
 
     def plan(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> Plan:
