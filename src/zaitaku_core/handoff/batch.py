@@ -205,13 +205,13 @@ class WindowTable(NamedTuple):
 
     start: IntArray  #: epoch day; ``_NONE`` for an open start (before the event) or none in force
     end: IntArray  #: epoch day; ``_NONE`` when none is in force, ``_MISSING`` (see above)
-    extended: BoolArray
     revision: npt.NDArray[np.int8]  #: position in ``addon.revisions``; -1: none in force
-    not_in_force: CodeArray  #: the reason where ``revision`` is -1 (``not_modelled`` or ``not_in_force``)
     missing: bool  #: some ``end`` is ``_MISSING``
     start32: Int32Array  #: ``start`` as int32 (``NO_VALUE`` for ``_NONE``): what evaluate_batch gathers
     end32: Int32Array  #: ``end`` as int32 (``NO_VALUE`` for ``_NONE``, ``_MISSING32`` for ``_MISSING``)
-    state: npt.NDArray[np.intp]  #: the slot's part of the state number (see the judging section)
+    #: the slot's part of the state number (see the judging section): the revision in force, or why none is
+    #: (``not_modelled`` or ``not_in_force``)
+    state: npt.NDArray[np.intp]
 
 
 def window_table(addon: Addon, calendar: BusinessCalendar, options: HandoffOptions) -> WindowTable:
@@ -237,7 +237,6 @@ def _build_window_table(addon: Addon, calendar: BusinessCalendar, options: Hando
     day = np.arange(size, dtype=np.int64) - _SHIFT
     start = np.full(2 * size, _NONE, dtype=np.int64)
     end = np.full(2 * size, _NONE, dtype=np.int64)
-    extended = np.zeros(2 * size, dtype=bool)
     revision = np.full(2 * size, -1, dtype=np.int8)
     # Only days an event may fall on (the checks refuse the others before any gather).
     free = (day >= EVENT_RANGE[0].toordinal() - _EPOCH) & (day <= EVENT_RANGE[1].toordinal() - _EPOCH)
@@ -246,19 +245,18 @@ def _build_window_table(addon: Addon, calendar: BusinessCalendar, options: Hando
         free &= ~taken  # the first revision in force decides, as Addon.revision says
         rows = np.flatnonzero(taken)
         for late in (0, 1):
-            s, e, x = _window_arrays(rev, day[rows], bool(late), closed[rows], calendar, options)
+            s, e = _window_arrays(rev, day[rows], bool(late), closed[rows], calendar, options)
             at = 2 * rows + late
-            start[at], end[at], extended[at], revision[at] = s, e, x, r_index
+            start[at], end[at], revision[at] = s, e, r_index
     not_in_force = np.repeat(_not_in_force_reason(addon, day), 2)
     start32, end32 = _narrow_days(start), _narrow_days(end)
     r = len(addon.revisions)
     # The slot: the revision in force, or past the revisions why none is (not modelled, not in force).
     slot = np.where(revision >= 0, revision, r + (not_in_force == _reason(Reason.NOT_IN_FORCE)))
     state = slot.astype(np.intp) * _shape(addon).slot
-    arrays = (start, end, extended, revision, not_in_force, start32, end32, state)
-    for array in arrays:
+    for array in (start, end, revision, start32, end32, state):
         array.flags.writeable = False
-    return WindowTable(*arrays[:5], bool((end == _MISSING).any()), *arrays[5:])
+    return WindowTable(start, end, revision, bool((end == _MISSING).any()), start32, end32, state)
 
 
 def _narrow_days(days: IntArray) -> Int32Array:
@@ -277,9 +275,9 @@ def _window_arrays(
     closed_day: BoolArray,
     calendar: BusinessCalendar,
     options: HandoffOptions,
-) -> tuple[IntArray, IntArray, BoolArray]:
-    """(start, end, extended) of ``revision`` for events on ``day`` (epoch days; ``_NONE`` for an open
-    start), after closing time or not, as the per-event ``_rule_window`` computes them."""
+) -> tuple[IntArray, IntArray]:
+    """(start, end) of ``revision`` for events on ``day`` (epoch days; ``_NONE`` for an open start), after
+    closing time or not, as the per-event ``_rule_window`` computes them."""
     tables = calendar.arrays()
     closed, next_open = tables["closed"], tables["next_open"]
     size = closed.size
@@ -287,7 +285,6 @@ def _window_arrays(
     first_day, last_day = window_days(spec, options)
     end = day + (last_day - 1)
     start = np.full(day.shape, _NONE, dtype=np.int64) if spec.before_event else day + (first_day - 1)
-    extended = np.zeros(day.shape, dtype=bool)
     if spec.extend is not None:
         after_closing = ~closed_day & late
         if spec.extend.when == "after_hours":
@@ -305,7 +302,7 @@ def _window_arrays(
                 missing |= found >= size  # BusinessCalendar.next_business_day raises here
                 moved = np.minimum(found, size - 1) - _SHIFT
         end = np.where(extended, np.where(missing, _MISSING, moved), end)
-    return start, end, extended
+    return start, end
 
 
 def _raise_missing(
@@ -943,28 +940,29 @@ def _evaluate_chunk(
     n = high - low
     done: set[str] = set()
     groups = _kind_rows(kind_codes)
-    single = len(groups) == 1 and next(iter(groups.values())).size == n  # every row of one kind
+    # The groups are disjoint and not empty: one covers every row only when it is the only one.
+    single = len(groups) == 1 and next(iter(groups.values())).size == n
     c_kinds = None if single or not c["event"].size else kind_codes.take(c["event"])
     local = None if single else np.empty(n, dtype=np.intp)  # row -> position within its kind
     for kind_index, rows in groups.items():
         addons = _ADDONS_OF_KIND[kind_index]
-        whole = rows.size == n
         if local is not None:
             local[rows] = np.arange(rows.size)
         if c_kinds is None:
             c_event, c_rows = c["event"], None
         else:
+            assert local is not None  # contacts are split by kind only when the rows are
             c_rows = np.flatnonzero(c_kinds == kind_index)
-            c_event = c["event"].take(c_rows) if local is None else local.take(c["event"].take(c_rows))
+            c_event = local.take(c["event"].take(c_rows))
 
         group = _Group(
-            m=rows.size, event=c_event, c_rows=c_rows, c=c, picked={}, rows=None if whole else rows, extra=extra
+            m=rows.size, event=c_event, c_rows=c_rows, c=c, picked={}, rows=None if single else rows, extra=extra
         )
-        k = key if whole else key.take(rows)
+        k = key if single else key.take(rows)
         kind_results = [_judge_addon(addon, group, k, minutes, admitted, calendar, options) for addon in addons]
         _exclusive(addons, kind_results)
         for addon, result in zip(addons, kind_results, strict=True):
-            _place(results[addon.id], low, high, result, None if whole else rows)
+            _place(results[addon.id], low, high, result, None if single else rows)
             done.add(addon.id)
     units = [results[a.id].units[low:high] for a in national_addons()]
     for addon in national_addons():
@@ -1117,10 +1115,9 @@ def _exclusive(addons: list[Addon], results: list[_AddonResult]) -> None:
             result.reason[lost] = _reason(Reason.EXCLUSIVE)
 
 
-def _days32(values: IntArray, per_day: int = 1440) -> Int32Array:
-    """Minutes (or, with ``per_day=1``, days) as int32 epoch days, ``NO_VALUE`` for NaT (the other values
-    are checked to lie within the calendar's table)."""
-    days = values // per_day if per_day != 1 else values
+def _days32(days: IntArray) -> Int32Array:
+    """Epoch days as int32, ``NO_VALUE`` for NaT (the other values are checked to lie within the calendar's
+    table)."""
     return np.maximum(days, NO_VALUE).astype(np.int32)
 
 
@@ -1234,7 +1231,7 @@ def _contact_columns(contacts: Any, n: int) -> dict[str, npt.NDArray[Any]]:
     means_and_conference += conference
     return {
         "event": event,
-        "day": _days32(day, per_day=1),
+        "day": _days32(day),
         "pair": pair,
         "means": means_and_conference,
         "conference": conference,
