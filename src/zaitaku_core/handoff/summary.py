@@ -16,7 +16,7 @@ are not the engine's to judge; the summary says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -90,15 +90,17 @@ def _claim_months(
     column = result.get(f"{addon_id}.claim_month")
     if column is None:
         return event_months
-    if np.asarray(column).dtype.kind == "i":  # months since 1970-01 already (evaluate_batch with codes=True)
+    values = np.asarray(column)
+    if values.dtype.kind in "iM":  # months since 1970-01 (evaluate_batch with codes=True), or datetime64
         from zaitaku_core.handoff.batch import NO_VALUE
 
-        given_months = np.asarray(column)
-        return np.where(given_months == NO_VALUE, event_months, given_months.astype(np.int64))
-    if np.asarray(column).dtype.kind == "M":  # datetime64 months
-        months_given = np.asarray(column).astype("datetime64[M]")
-        return np.where(np.isnat(months_given), event_months, months_given.astype(np.int64))
-    given = np.asarray(column).astype(str)
+        if values.dtype.kind == "M":
+            values = values.astype("datetime64[M]")
+            none = np.isnat(values)
+        else:
+            none = values == NO_VALUE
+        return np.where(none, event_months, values.astype(np.int64))
+    given = values.astype(str)
     known = (given != "") & (given != "None")
     months = event_months.copy()
     if known.any():
@@ -113,13 +115,19 @@ def _tier_contacts(column: npt.NDArray[Any], tiers: Mapping[str, int]) -> npt.ND
     if column.dtype.kind in "iu":
         from zaitaku_core.handoff.batch import TIERS
 
-        by_code = np.array([tiers.get(tier, 1) for tier in TIERS] + [1], dtype=np.int64)  # -1: the last, 1
-        contacts: npt.NDArray[np.int64] = by_code[column.astype(np.intp)]
-        return contacts
+        return _contacts_by_code(TIERS, column, tiers)
     distinct, inverse = np.unique(column.astype(str), return_inverse=True)
-    by_text = np.array([tiers.get(str(tier), 1) for tier in distinct], dtype=np.int64)
-    counted: npt.NDArray[np.int64] = by_text[inverse.reshape(-1)]
-    return counted
+    return _contacts_by_code(distinct.tolist(), inverse.reshape(-1), tiers)
+
+
+def _contacts_by_code(
+    labels: Sequence[object], codes: npt.NDArray[Any], tiers: Mapping[str, int]
+) -> npt.NDArray[np.int64]:
+    """The contacts of each claim whose tier is ``labels[code]`` (``tiers``: label -> contacts; 1 for a
+    label not listed, and for code -1: no tier)."""
+    by_code = np.array([tiers.get(str(label), 1) for label in labels] + [1], dtype=np.int64)  # -1: the last
+    contacts: npt.NDArray[np.int64] = by_code[codes.astype(np.intp)]
+    return contacts
 
 
 def _label(months: int) -> str:
@@ -187,8 +195,8 @@ class OfficeCounter:
                 tier = batch.column(f"{addon_id}.tier").take(rows)
                 if not pa.types.is_dictionary(tier.type):
                     tier = pc.dictionary_encode(tier)
-                lut = np.array([tiers.get(str(v), 1) for v in tier.dictionary.to_pylist()] + [1], dtype=np.int64)
-                contacts = lut[tier.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)]
+                codes = tier.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                contacts = _contacts_by_code(tier.dictionary.to_pylist(), codes, tiers)
             self._count(addon_id, months.astype(np.int64), contacts)
 
     def _count(self, addon_id: str, months: npt.NDArray[np.int64], contacts: npt.NDArray[np.int64] | None) -> None:
