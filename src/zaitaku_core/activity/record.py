@@ -89,8 +89,12 @@ def looks_personal(text: str) -> bool:
     (False, True)
     """
     folded = unicodedata.normalize("NFKC", text)
-    if _EMAIL.search(folded):
-        return True
+    return _EMAIL.search(folded) is not None or _has_phone(folded)
+
+
+def _has_phone(folded: str) -> bool:
+    """Whether ``folded`` (NFKC text) holds what looks like a phone number: 10 to 12 digits in a phone's
+    shape."""
     return any(10 <= _digits(match.group()) <= 12 for match in _PHONE.finditer(folded))
 
 
@@ -107,7 +111,7 @@ def check_opaque_id(value: str, field_name: str) -> str:
     if (
         not _OPAQUE_ID.match(folded)
         or not _ASCII_DIGIT.search(folded)
-        or (_PHONE.search(folded) is not None and looks_personal(folded))  # no @ in an id: a phone or nothing
+        or _has_phone(folded)  # ASCII without an @ (an id's characters): a phone number is all it could hold
     ):
         raise PersonalDataError(
             N_(
