@@ -913,7 +913,7 @@ def _may_break_a_rule(rows: _Rows, parsed: dict[int, tuple[Any, Any]], size: int
     flagged |= consultation & present(_ASKER_PROFESSION) & ~rows_where(_ASKER, lambda value: value is _PROFESSIONAL)
     flagged |= present(_CASE_ID) & rows_where(_COUNT, lambda value: value is not None and value != 1)
     if rows.programs is not None:
-        flagged |= _not_in_plan(rows, parsed, size) & ~flagged
+        flagged |= _not_in_plan(rows, parsed, size)
     return flagged
 
 
@@ -959,7 +959,7 @@ def _by_profession(
     for index, cells in zip(
         itertools.compress(itertools.count(), wanted),
         itertools.compress(zip(*professions, strict=True), wanted),
-        strict=False,  # the first is endless
+        strict=True,  # both stop where ``wanted`` does
     ):
         found = orders.get(cells)
         if found is None:
