@@ -130,7 +130,9 @@ def test_no_business_day_left_in_the_table_is_the_same_error_everywhere() -> Non
         )
     with pytest.raises(CalendarRangeError) as columns:
         batch_windows(np.array(["admission"]), np.array([at], dtype="datetime64[m]"), office, options)
-    assert str(scalar.value) == str(per_event.value) == str(batch.value) == str(columns.value)
+    with pytest.raises(CalendarRangeError) as mixed:  # rows of several kinds: each add-on reads its kind's rows
+        batch_windows(np.array(["discharge", "admission"]), np.array([at, at], dtype="datetime64[m]"), office, options)
+    assert str(scalar.value) == str(per_event.value) == str(batch.value) == str(columns.value) == str(mixed.value)
     # Read in calendar days the same event needs no business day: answered.
     assert [a for a, _ in windows("admission", at, office)] == ["admission_1", "admission_2"]
 

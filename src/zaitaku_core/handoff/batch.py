@@ -408,20 +408,25 @@ def batch_windows(
         chunk = minutes[low:high]
         _check_event_minutes(chunk, low)
         key = _keys_into(chunk, calendar.closes_minute, key_buffer[: high - low], scratch)
+        of_kind: dict[int, tuple[BoolArray, IntArray]] = {}  # a kind's rows and keys, for each of its add-ons
         for (addon, table), (start, end) in zip(tables, columns, strict=True):
             part_start, part_end = start[low:high], end[low:high]
+            mine: BoolArray | None = None
             if one_kind:  # the keys are in range (checked): "clip" writes into out= without a buffer
                 table.start.take(key, out=part_start, mode="clip")
                 table.end.take(key, out=part_end, mode="clip")
-                k, m = key, chunk
+                k = key
             else:
-                mine = kind_codes[low:high] == _EVENT_INDEX[addon.event]
-                k, m = key[mine], chunk[mine]
+                kind = _EVENT_INDEX[addon.event]
+                if kind not in of_kind:
+                    rows = kind_codes[low:high] == kind
+                    of_kind[kind] = (rows, key[rows])
+                mine, k = of_kind[kind]
                 part_start.fill(_NONE)
                 part_end.fill(_NONE)
                 part_start[mine], part_end[mine] = table.start.take(k), table.end.take(k)
             if table.missing and (part_end == _MISSING).any():
-                _raise_missing(addon, table, k, m, calendar, options)
+                _raise_missing(addon, table, k, chunk if mine is None else chunk[mine], calendar, options)
     out: dict[str, npt.NDArray[Any]] = {}
     for (addon, _), (start, end) in zip(tables, columns, strict=True):
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = start.view("M8[D]"), end.view("M8[D]")
