@@ -671,12 +671,11 @@ def _verdict(
 
 
 def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, npt.NDArray[Any]]:
-    """The optional event columns as arrays: stay place codes (-1 unknown), service start day, 初回加算.
-
-    A column not given is a read-only broadcast of its one value (no memory of the events' length)."""
-    stay: npt.NDArray[np.int16] = np.broadcast_to(np.int16(-1), (n,))
+    """The optional event columns that were given, as arrays: stay place codes (-1 unknown), service start
+    day, 初回加算. A column not given is left out."""
+    out: dict[str, npt.NDArray[Any]] = {}
     if "stay_in" in columns and columns["stay_in"].dtype.kind in "iu":  # positions, -1 unknown (Arrow path)
-        stay = columns["stay_in"].astype(np.int16)
+        out["stay_in"] = columns["stay_in"].astype(np.int16)
     elif "stay_in" in columns:
         text = np.char.strip(columns["stay_in"].astype(str))
         given = (text != "") & (text != "None")
@@ -689,14 +688,14 @@ def _event_columns(columns: dict[str, npt.NDArray[Any]], n: int) -> dict[str, np
                     N_("stay_in must be one of {places}"), values={"places": ", ".join(p.value for p in STAY_PLACES)}
                 )
             stay[given] = codes
-    service_start: IntArray = np.broadcast_to(np.int64(_NAT_DAY), (n,))
+        out["stay_in"] = stay
     if "service_start" in columns:
         service_start = _minutes(columns["service_start"]) // 1440
         _check_days(service_start, check_contact_day)
-    initial: BoolArray = np.broadcast_to(np.False_, (n,))
+        out["service_start"] = service_start
     if "initial_addon" in columns:
-        initial = _flags(columns["initial_addon"], "initial_addon")
-    return {"stay_in": stay, "service_start": service_start, "initial_addon": initial}
+        out["initial_addon"] = _flags(columns["initial_addon"], "initial_addon")
+    return out
 
 
 def _not_in_force_reason(addon: Addon, day: IntArray) -> CodeArray:
@@ -887,7 +886,7 @@ class _Group(NamedTuple):
     c: dict[str, npt.NDArray[Any]]  #: the chunk's contact columns (``_contact_columns``)
     picked: dict[str, npt.NDArray[Any]]  #: the contact columns the group's add-ons have read so far
     rows: npt.NDArray[np.intp] | None  #: the group's rows among the chunk's events (None: all of them)
-    extra: dict[str, npt.NDArray[Any]]  #: the optional event columns of the chunk's events
+    extra: dict[str, npt.NDArray[Any]]  #: the optional event columns given, of the chunk's events
 
     def of_events(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """A column of the chunk's events for the group's events."""
@@ -900,11 +899,6 @@ class _Group(NamedTuple):
             values = self.c[name]
             found = self.picked[name] = values if self.c_rows is None else values.take(self.c_rows)
         return found
-
-
-def _given(values: npt.NDArray[Any]) -> bool:
-    """Whether an optional event column was given (one not given is a broadcast of one value)."""
-    return not (values.ndim and values.strides[0] == 0)
 
 
 def _place(
@@ -1027,7 +1021,7 @@ def _judge_addon(
     if g.event.size:
         level = np.zeros(g.m, dtype=np.intp)
         index = state.take(g.event)  # the contact's row in the table of parties: its event's slot ...
-        if shape.stays > 1 and _given(g.extra["stay_in"]):  # not given: every event's is unknown (row 0)
+        if shape.stays > 1 and "stay_in" in g.extra:  # not given: every event's is unknown (row 0)
             index += plan.stay_row.take(g.of_events(g.extra["stay_in"]).take(g.event) + 1)  # ... place ...
         index += g.contacts("pair")  # ... and parties
         counted = np.flatnonzero(plan.party.take(index))
@@ -1048,12 +1042,12 @@ def _judge_addon(
         state += level
         if shape.days and in_event.size:  # one count per event and day
             state += _distinct_days(in_event, day[inside], g.m, shape.most_days) * shape.days
-    if shape.initial and _given(g.extra["initial_addon"]):
+    if shape.initial and "initial_addon" in g.extra:
         state += g.of_events(g.extra["initial_addon"])
     units, reason = plan.units.take(state), plan.reason.take(state)
     tier = plan.tier.take(state) if plan.tiered else None
     month = None
-    if addon.per_stay and _given(g.extra["service_start"]):  # not given: no claim month (None: filled so)
+    if addon.per_stay and "service_start" in g.extra:  # not given: no claim month (None: filled so)
         service = g.of_events(g.extra["service_start"])
         known = (state < in_force) & (service != _NAT_DAY)
         month = np.where(known, _month_of_day().take(service + _SHIFT, mode="clip"), NO_VALUE)
