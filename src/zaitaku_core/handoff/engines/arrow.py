@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zaitaku_core.calendar.business import BusinessCalendar
+from zaitaku_core.calendar.business import LAST_DAY, BusinessCalendar
 from zaitaku_core.errors import InputError
 from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.model import Reason
@@ -212,8 +212,10 @@ def _dates(days: npt.NDArray[np.int32]) -> pa.Array:
 
 @cache
 def _month_days() -> npt.NDArray[np.int32]:
-    """The epoch day of the first of every month from 1970-01 on, by months since 1970-01 (to 2200)."""
-    return np.arange(231 * 12).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
+    """The epoch day of the first of every month from 1970-01 to the calendar's last, by months since 1970-01
+    (a claim month is a day of the calendar's table)."""
+    months = (LAST_DAY.year - 1970) * 12 + LAST_DAY.month
+    return np.arange(months).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
 
 
 def _months(months: npt.NDArray[np.int32]) -> pa.Array:
