@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, get_type_hints
 
 import pytest
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from zaitaku_core.framework import ActorKind, CareScene, NewItem, OldItem, Phase
 from zaitaku_core.model import (
@@ -211,14 +212,33 @@ def _public_models() -> list[type[BaseModel]]:
     return [cls for cls in found if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.model_fields]
 
 
+def _public_named_tuples() -> dict[str, dict[str, FieldInfo | None]]:
+    """The fields of the report's named tuples (a chart's ``Bar``), with the ``Field`` each is annotated with."""
+    import zaitaku_core.report.model as report
+
+    found = [getattr(report, name) for name in report.__all__]
+    tuples = [cls for cls in found if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")]
+    return {
+        cls.__name__: {
+            name: next((m for m in getattr(hint, "__metadata__", ()) if isinstance(m, FieldInfo)), None)
+            for name, hint in get_type_hints(cls, include_extras=True).items()
+        }
+        for cls in tuples
+    }
+
+
 def test_every_field_of_every_public_model_has_a_japanese_label_and_a_description() -> None:
     """The one source of the Japanese labels (the workbook's headers, the JSON Schema's titles, the API
     reference) and of the English descriptions: none is left out."""
-    assert {"City", "Event", "Contact", "Report", "Bar"} <= {cls.__name__ for cls in _public_models()}
-    for cls in _public_models():
-        for name, info in cls.model_fields.items():
-            assert info.title and (not info.title.isascii() or info.title in {"ID", "URL"}), (cls.__name__, name)
-            assert info.description and info.description.endswith((".", ")")), (cls.__name__, name)
+    assert {"City", "Event", "Contact", "Report"} <= {cls.__name__ for cls in _public_models()}
+    fields = [(cls.__name__, name, info) for cls in _public_models() for name, info in cls.model_fields.items()]
+    tuples = _public_named_tuples()
+    assert "Bar" in tuples
+    fields += [(cls, name, info) for cls, infos in tuples.items() for name, info in infos.items()]
+    for cls, name, info in fields:
+        assert info is not None, (cls, name)
+        assert info.title and (not info.title.isascii() or info.title in {"ID", "URL"}), (cls, name)
+        assert info.description and info.description.endswith((".", ")")), (cls, name)
 
 
 def test_the_json_schema_carries_the_japanese_label_and_the_description_of_each_field() -> None:

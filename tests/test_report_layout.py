@@ -27,6 +27,7 @@ from zaitaku_core.cli.terminal import terminal_safe
 from zaitaku_core.errors import ExportLimitError, MissingDependencyError
 from zaitaku_core.plugins import Registry, create_registry
 from zaitaku_core.report import Report, Section, Table, build_report, compare_cities, render
+from zaitaku_core.report.model import Bar
 
 HAVE_PDF = importlib.util.find_spec("weasyprint") is not None
 
@@ -78,7 +79,9 @@ def test_chart_bars_carry_status_as_of_and_frequency_in_json(report: Report) -> 
     charts = {c["id"]: c for c in indicators["charts"]}
     lectures = charts["trend-lectures"]
     assert lectures["unit"] == "回" and "講座の開催回数" in lectures["title"]
-    marks = [(b["label"], b["group"], b["actual_status"], b["as_of"], b["plan_text"]) for b in lectures["bars"]]
+    # A bar is an array of Bar's fields in order (schema version 2).
+    bars = [dict(zip(Bar._fields, b, strict=True)) for b in lectures["bars"]]
+    marks = [(b["label"], b["group"], b["actual_status"], b["as_of"], b["plan_text"]) for b in bars]
     assert marks == [
         ("令和5年度", "第8期", "cancelled", None, None),
         ("令和6年度", "第9期", "partial", "2024-09-30", None),

@@ -101,7 +101,7 @@ _STATUS: dict[ValueStatus, BarStatus] = {
 }
 
 
-_make_bar = assembler(Bar)
+_new_bar = tuple.__new__  # Bar's fields in order, without the keyword handling of Bar(...)
 _make_chart = assembler(Chart)
 
 
@@ -119,19 +119,20 @@ def bar(
     :func:`target_number` and :func:`number`), with their statuses, in ``group`` (the plan period of a trend
     chart). Made from validated values without validating them again: a report may hold thousands."""
     frequency = target.frequency if target is not None else None
-    return _make_bar(
-        {
-            "label": label,
-            "plan": None if target_n is None else float(target_n),
-            "actual": None if actual_n is None else float(actual_n),
-            "group": group,
-            "fiscal_year": year,
-            "period": None,
-            "plan_text": None if frequency is None else frequency.label(lang),
-            "plan_status": None if target is None else _STATUS[target.status],
-            "actual_status": None if actual is None else _STATUS[actual.status],
-            "as_of": actual.as_of if actual is not None and actual.status is _PARTIAL else None,
-        }
+    return _new_bar(
+        Bar,
+        (
+            label,
+            None if target_n is None else float(target_n),
+            None if actual_n is None else float(actual_n),
+            group,
+            year,
+            None,
+            None if frequency is None else frequency.label(lang),
+            None if target is None else _STATUS[target.status],
+            None if actual is None else _STATUS[actual.status],
+            actual.as_of if actual is not None and actual.status is _PARTIAL else None,
+        ),
     )
 
 
@@ -190,7 +191,7 @@ def scene_chart(plans: Sequence[Plan], names: Sequence[str], lang: Lang) -> Char
     from zaitaku_core.framework import CareScene
 
     bars = [
-        Bar.model_construct(
+        Bar(
             label=_t("city_year", lang, city=name, fy=fy_label(plan.fiscal_year, lang)),
             plan=None,
             actual=float(sum(scene in p.scene_set for p in plan.programs)),

@@ -13,7 +13,7 @@ Every renderer is a pure function of the report (and its options), so the same r
   its reason as the title.
 * ``pdf`` — that page printed to PDF by WeasyPrint (the ``pdf`` extra; needs the Pango library), with the
   fonts embedded, so the PDF needs nothing on the reader's machine.
-* ``json`` — the report structure itself (``schema_version`` 1, see :func:`report_json_schema`).
+* ``json`` — the report structure itself (``schema_version`` 2, see :func:`report_json_schema`).
 * ``csv`` — all tables in one UTF-8 file with a byte-order mark (so spreadsheet programs read the
   Japanese): each table is a row ``["#", table id, table title]``, its header row and its rows, then an
   empty row.
