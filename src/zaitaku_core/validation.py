@@ -118,58 +118,61 @@ def _targets_in_period(self: Check, plan: Plan) -> Iterator[Finding]:
     period = PlanPeriod.of(max(plan.city.fiscal_years))
     last = period.last.year
     target = ValueKind.PLAN
-    for indicator, index, value in plan.indicator_values:
-        if value.kind is target and value.fiscal_year > last:
-            yield self.finding(
-                plan,
-                *ja_en(
-                    N_("Indicator {name!r} has a target for FY{year}, beyond {period}."),
-                    name=indicator.name,
-                    year=value.fiscal_year,
-                    period=ByLanguage(f"{period.label()}（{period.first.year}〜{last}年度）", period.label("en")),
-                ),
-                fiscal_year=value.fiscal_year,
-                field=f"indicators[{indicator.id}].values[{index}]",
-            )
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.kind is target and value.fiscal_year > last:
+                yield self.finding(
+                    plan,
+                    *ja_en(
+                        N_("Indicator {name!r} has a target for FY{year}, beyond {period}."),
+                        name=indicator.name,
+                        year=value.fiscal_year,
+                        period=ByLanguage(f"{period.label()}（{period.first.year}〜{last}年度）", period.label("en")),
+                    ),
+                    fiscal_year=value.fiscal_year,
+                    field=f"indicators[{indicator.id}].values[{index}]",
+                )
 
 
 @check("ZK005", Severity.ERROR, *ja_en(N_("A cancelled value carries a number")), scope="city")
 def _cancelled_has_no_number(self: Check, plan: Plan) -> Iterator[Finding]:
     cancelled = ValueStatus.CANCELLED
-    for indicator, index, value in plan.indicator_values:
-        if value.status is cancelled and value.value is not None:
-            yield self.finding(
-                plan,
-                *ja_en(
-                    N_("Indicator {name!r}: FY{year} is cancelled but has the number {value}."),
-                    name=indicator.name,
-                    year=value.fiscal_year,
-                    value=value.value,
-                ),
-                fiscal_year=value.fiscal_year,
-                field=f"indicators[{indicator.id}].values[{index}].value",
-            )
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.status is cancelled and value.value is not None:
+                yield self.finding(
+                    plan,
+                    *ja_en(
+                        N_("Indicator {name!r}: FY{year} is cancelled but has the number {value}."),
+                        name=indicator.name,
+                        year=value.fiscal_year,
+                        value=value.value,
+                    ),
+                    fiscal_year=value.fiscal_year,
+                    field=f"indicators[{indicator.id}].values[{index}].value",
+                )
 
 
 @check("ZK006", Severity.ERROR, *ja_en(N_("A partial value's as-of date is missing or outside its year")), scope="city")
 def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
     partial = ValueStatus.PARTIAL
-    for indicator, index, value in plan.indicator_values:
-        if value.status is not partial:
-            continue
-        if value.as_of is None or fiscal_year_of(value.as_of) != value.fiscal_year:
-            when = value.as_of.isoformat() if value.as_of else None
-            message = N_(
-                "Indicator {name!r}: the partial FY{year} value needs an as-of date inside that fiscal year "
-                "(got {as_of})."
-            )
-            as_of = ByLanguage(when or translate(N_("none"), "ja"), str(when))
-            yield self.finding(
-                plan,
-                *ja_en(message, name=indicator.name, year=value.fiscal_year, as_of=as_of),
-                fiscal_year=value.fiscal_year,
-                field=f"indicators[{indicator.id}].values[{index}].as_of",
-            )
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.status is not partial:
+                continue
+            if value.as_of is None or fiscal_year_of(value.as_of) != value.fiscal_year:
+                when = value.as_of.isoformat() if value.as_of else None
+                message = N_(
+                    "Indicator {name!r}: the partial FY{year} value needs an as-of date inside that fiscal year "
+                    "(got {as_of})."
+                )
+                as_of = ByLanguage(when or translate(N_("none"), "ja"), str(when))
+                yield self.finding(
+                    plan,
+                    *ja_en(message, name=indicator.name, year=value.fiscal_year, as_of=as_of),
+                    fiscal_year=value.fiscal_year,
+                    field=f"indicators[{indicator.id}].values[{index}].as_of",
+                )
 
 
 @check(
@@ -181,22 +184,23 @@ def _partial_as_of(self: Check, plan: Plan) -> Iterator[Finding]:
 def _as_of_only_on_partial(self: Check, plan: Plan) -> Iterator[Finding]:
     # A provisional value (見込み) may be as of a date too: "見込み, 9月末現在".
     dated = (ValueStatus.PARTIAL, ValueStatus.PROVISIONAL)
-    for indicator, index, value in plan.indicator_values:
-        if value.as_of is not None and value.status not in dated:
-            yield self.finding(
-                plan,
-                *ja_en(
-                    N_(
-                        "Indicator {name!r}: FY{year} is {status} but has an as-of date; mark it partial if it is "
-                        "counted up to that date, provisional if it is an estimate."
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.as_of is not None and value.status not in dated:
+                yield self.finding(
+                    plan,
+                    *ja_en(
+                        N_(
+                            "Indicator {name!r}: FY{year} is {status} but has an as-of date; mark it partial if it is "
+                            "counted up to that date, provisional if it is an estimate."
+                        ),
+                        name=indicator.name,
+                        year=value.fiscal_year,
+                        status=_labels(value.status),
                     ),
-                    name=indicator.name,
-                    year=value.fiscal_year,
-                    status=_labels(value.status),
-                ),
-                fiscal_year=value.fiscal_year,
-                field=f"indicators[{indicator.id}].values[{index}].status",
-            )
+                    fiscal_year=value.fiscal_year,
+                    field=f"indicators[{indicator.id}].values[{index}].status",
+                )
 
 
 @check("ZK008", Severity.ERROR, *ja_en(N_("Duplicate id")), scope="programs")
@@ -343,10 +347,11 @@ _assemble_finding = assembler(Finding)
 @check("ZK014", Severity.WARNING, *ja_en(N_("A final value with neither a number nor a frequency")), scope="city")
 def _final_has_value(self: Check, plan: Plan) -> Iterator[Finding]:
     final = ValueStatus.FINAL
-    for indicator, index, value in plan.indicator_values:
-        if value.status is final and value.value is None and value.frequency is None:
-            message = N_("Indicator {name!r}: the FY{year} {kind} has no number or frequency.")
-            yield _value_finding(self, plan, message, indicator, index, value)
+    for indicator in plan.indicators:
+        for index, value in enumerate(indicator.values):
+            if value.status is final and value.value is None and value.frequency is None:
+                message = N_("Indicator {name!r}: the FY{year} {kind} has no number or frequency.")
+                yield _value_finding(self, plan, message, indicator, index, value)
 
 
 @check("ZK015", Severity.INFO, *ja_en(N_("An action owner not among the city's organisations")), scope="programs")
