@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, get_type_hints
+from typing import ClassVar
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -212,16 +212,17 @@ def _public_models() -> list[type[BaseModel]]:
     return [cls for cls in found if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.model_fields]
 
 
-def _public_named_tuples() -> dict[str, dict[str, FieldInfo | None]]:
-    """The fields of the report's named tuples (a chart's ``Bar``), with the ``Field`` each is annotated with."""
+def _public_named_tuples() -> dict[str, dict[str, FieldInfo]]:
+    """The fields of the report's named tuples (a chart's ``Bar``), each as the JSON Schema labels it."""
     import zaitaku_core.report.model as report
 
     found = [getattr(report, name) for name in report.__all__]
     tuples = [cls for cls in found if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")]
+    defs = report.report_json_schema()["$defs"]
     return {
         cls.__name__: {
-            name: next((m for m in getattr(hint, "__metadata__", ()) if isinstance(m, FieldInfo)), None)
-            for name, hint in get_type_hints(cls, include_extras=True).items()
+            name: FieldInfo(title=item.get("title"), description=item.get("description"))
+            for name, item in zip(cls._fields, defs[cls.__name__]["prefixItems"], strict=True)
         }
         for cls in tuples
     }
@@ -236,7 +237,6 @@ def test_every_field_of_every_public_model_has_a_japanese_label_and_a_descriptio
     assert "Bar" in tuples
     fields += [(cls, name, info) for cls, infos in tuples.items() for name, info in infos.items()]
     for cls, name, info in fields:
-        assert info is not None, (cls, name)
         assert info.title and (not info.title.isascii() or info.title in {"ID", "URL"}), (cls, name)
         assert info.description and info.description.endswith((".", ")")), (cls, name)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal, NamedTuple, cast
 
-from pydantic import Field, GetCoreSchemaHandler, GetPydanticSchema
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, GetPydanticSchema
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from zaitaku_core.framework import LabeledEnum
@@ -100,6 +101,28 @@ class Table(FrozenModel):
 BarStatus = Literal["final", "cancelled", "provisional", "partial"]
 
 
+#: The Japanese label and the English description of each field of :class:`Bar`, in its order: the JSON
+#: Schema's ``title`` and ``description`` of each item of a bar's array, and the reference's.
+_BAR_FIELDS: dict[str, tuple[str, str]] = {
+    "label": ("ラベル", "The bar's label: the fiscal year, or the city and year."),
+    "plan": ("計画値", "The plan target, if a number."),
+    "actual": ("実績値", "The actual, if any."),
+    "group": (
+        "グループ",
+        "Bars of one group (one indicator, in one unit) share a scale; bars of different groups are not compared.",
+    ),
+    "fiscal_year": ("年度", "The fiscal year of the bar."),
+    "period": ("計画期間", "The plan period (第9期 …) of ``fiscal_year``."),
+    "plan_text": (
+        "計画値の表記",
+        "The words of a target given as a frequency, such as 年1回 or 通年; drawn as a mark, never as a bar.",
+    ),
+    "plan_status": ("計画値の状態", "How the plan value stands: final, cancelled, provisional or partial."),
+    "actual_status": ("実績値の状態", "How the actual stands: final, cancelled, provisional or partial."),
+    "as_of": ("基準日", "The date a partial actual was counted up to."),
+}
+
+
 class Bar(NamedTuple):
     """One labelled pair of bars: plan and actual of one indicator in one fiscal year (or of one city).
 
@@ -109,43 +132,29 @@ class Bar(NamedTuple):
     is not validated; a report read from JSON is (an array, or an object with the fields' names).
     """
 
-    label: Annotated[str, Field(title="ラベル", description="The bar's label: the fiscal year, or the city and year.")]
-    plan: Annotated[float | None, Field(title="計画値", description="The plan target, if a number.")] = None
-    actual: Annotated[float | None, Field(title="実績値", description="The actual, if any.")] = None
-    group: Annotated[
-        str | None,
-        Field(
-            title="グループ",
-            description=(
-                "Bars of one group (one indicator, in one unit) share a scale; bars of different groups are not "
-                "compared."
-            ),
-        ),
-    ] = None
-    fiscal_year: Annotated[int | None, Field(title="年度", description="The fiscal year of the bar.")] = None
-    period: Annotated[
-        str | None, Field(title="計画期間", description="The plan period (第9期 …) of ``fiscal_year``.")
-    ] = None
-    plan_text: Annotated[
-        str | None,
-        Field(
-            title="計画値の表記",
-            description=(
-                "The words of a target given as a frequency, such as 年1回 or 通年; drawn as a mark, never as a bar."
-            ),
-        ),
-    ] = None
-    plan_status: Annotated[
-        BarStatus | None,
-        Field(title="計画値の状態", description="How the plan value stands: final, cancelled, provisional or partial."),
-    ] = None
-    actual_status: Annotated[
-        BarStatus | None,
-        Field(title="実績値の状態", description="How the actual stands: final, cancelled, provisional or partial."),
-    ] = None
-    as_of: Annotated[date | None, Field(title="基準日", description="The date a partial actual was counted up to.")] = (
-        None
-    )
+    label: str
+    plan: float | None = None
+    actual: float | None = None
+    group: str | None = None
+    fiscal_year: int | None = None
+    period: str | None = None
+    plan_text: str | None = None
+    plan_status: BarStatus | None = None
+    actual_status: BarStatus | None = None
+    as_of: date | None = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The array's JSON Schema, each item with its label and description (``_BAR_FIELDS``)."""
+        json_schema = handler.resolve_ref_schema(handler(schema))
+        for name, item in zip(cls._fields, json_schema["prefixItems"], strict=True):
+            item["title"], item["description"] = _BAR_FIELDS[name]
+        return json_schema
+
+
+for _name, (_title, _description) in _BAR_FIELDS.items():  # what the reference shows for each field
+    getattr(Bar, _name).__doc__ = f"**{_title}**\n\n{_description}"
+del _name, _title, _description
 
 
 class Chart(FrozenModel):
