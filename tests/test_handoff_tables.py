@@ -8,8 +8,10 @@ on, a run of closed days reaching the table's end), the year end, holiday runs a
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, datetime, time, timedelta
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +23,7 @@ from zaitaku_core.framework import EventKind
 from zaitaku_core.handoff import Contact, Event, HandoffOptions, evaluate, evaluate_batch, national_addons, windows
 from zaitaku_core.handoff.batch import NO_VALUE, _distinct_days, batch_windows
 from zaitaku_core.handoff.engine import EVENT_RANGE, _rule_window
+from zaitaku_core.handoff.model import Window
 from zaitaku_core.testing.handoff import assert_batch_equals_scalar
 from zaitaku_core.testing.strategies import office_calendar_specs
 
@@ -72,6 +75,53 @@ def test_a_cold_memo_gives_the_same_windows_as_a_warm_one() -> None:
     warm = [windows("admission", m, calendar) for m in moments]
     calendar.memo.clear()
     assert [windows("admission", m, calendar) for m in moments] == warm
+
+
+@pytest.mark.parametrize("options", [HandoffOptions(), HandoffOptions(extension_unit="business_day")])
+def test_windows_around_every_revision_boundary_are_the_day_by_day_windows(options: HandoffOptions) -> None:
+    # windows() finds the rules in force by bisecting the revisions' boundaries: every day from two before
+    # to two after each boundary, on both sides of closing time, every kind.
+    office = BusinessCalendar.build(closed_weekdays="sat,sun")
+    bounds = {b for a in national_addons() for r in a.revisions for b in (r.effective_from, r.effective_to) if b}
+    days = sorted({b + timedelta(days=d) for b in bounds for d in range(-2, 3)})
+    assert len(days) >= 15
+    for day in days:
+        for clock in (time(10, 0), time(19, 0)):
+            at = datetime.combine(day, clock)
+            for kind in KINDS:
+                assert list(windows(kind, at, office, options)) == expected(kind, at, office, options), (kind, at)
+
+
+def test_a_calendar_with_per_event_plans_pickles_small_and_answers_alike() -> None:
+    # The Dask and Spark engines send the calendar to workers: the plans windows() keeps with it travel
+    # without the shared list of every day as a date, and answer new keys alike once unpickled.
+    office = BusinessCalendar.build(closed_weekdays="sat,sun")
+    empty = len(pickle.dumps(office))
+    windows("admission", datetime(2024, 5, 2, 19, 0), office)
+    sent = pickle.dumps(office)
+    assert len(sent) < empty + 10_000
+    received = pickle.loads(sent)
+    for at in (datetime(2024, 5, 3, 19, 0), datetime(2019, 12, 27, 19, 0)):
+        assert windows("admission", at, received) == windows("admission", at, office)
+
+
+def test_the_per_event_windows_are_windows_as_the_class_builds_them() -> None:
+    # windows() fills the slots of a new Window without its generated __init__ (model.WINDOW_SETTERS): the
+    # object must be the one Window(...) gives (equal, same hash and repr, frozen), and the shortcut is only
+    # sound while no field converts or validates its value.
+    assert [f.name for f in attrs.fields(Window)] == ["start", "end", "extended"]
+    assert all(f.converter is None and f.validator is None and f.on_setattr is None for f in attrs.fields(Window))
+    office = BusinessCalendar.build(closed_weekdays="sat,sun")
+    for at in (datetime(2024, 5, 2, 19, 0), datetime(2024, 5, 7, 10, 0), datetime(2020, 1, 6, 19, 0)):
+        for kind in KINDS:
+            for (addon_id, got), (_, want) in zip(
+                windows(kind, at, office), expected(kind, at, office, HandoffOptions()), strict=True
+            ):
+                assert type(got) is Window
+                assert (got, hash(got), repr(got)) == (want, hash(want), repr(want)), addon_id
+                assert got == Window(got.start, got.end, got.extended)
+                with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                    got.end = None  # type: ignore[misc]
 
 
 def test_the_year_end_holiday_runs_and_revision_boundaries_in_one_batch() -> None:
