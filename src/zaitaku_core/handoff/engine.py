@@ -384,18 +384,17 @@ class _KindWindows:
         self._first, self._last = EVENT_RANGE[0].toordinal(), EVENT_RANGE[1].toordinal()
         business = options.extension_unit == "business_day"
         closed_is_late = options.after_hours_includes_closed_day
-        # Per add-on and revision: first and last day in force, then the rule: the add-on, start offset
-        # (None: open), end offset, extension (0 none, 1 after hours, 2 after hours and the last day
-        # closed), its days, whether they are business days, whether a closed day counts as after hours
-        # for it, the revision's window.
-        rules: list[list[tuple[int, int, _Rule]]] = []
-        for addon in _addons_for(EventKind.parse(kind)):
-            revisions = []
+        # Per add-on revision: the add-on, start offset (None: open), end offset, extension (0 none, 1 after
+        # hours, 2 after hours and the last day closed), its days, whether they are business days, whether a
+        # closed day counts as after hours for it, the revision's window.
+        addons = _addons_for(EventKind.parse(kind))
+        rules: dict[int, _Rule] = {}
+        for addon in addons:
             for revision in addon.revisions:
                 spec = revision.window
                 first_day, last_day = window_days(spec, options)
                 when = spec.extend.when if spec.extend else ""
-                rule = (
+                rules[id(revision)] = (
                     addon.id,
                     None if spec.before_event else first_day - 1,
                     last_day - 1,
@@ -405,20 +404,9 @@ class _KindWindows:
                     closed_is_late,
                     spec,
                 )
-                to = revision.effective_to.toordinal() if revision.effective_to else date.max.toordinal()
-                revisions.append((revision.effective_from.toordinal(), to, rule))
-            rules.append(revisions)
-        # Periods: from each boundary (a revision's first day, or the day after its last) to the next, the
-        # first revision of each add-on in force there, in the add-ons' order.
-        bounds = sorted({1} | {b for revisions in rules for first, last, _ in revisions for b in (first, last + 1)})
-        self._starts = bounds
+        self._starts, periods = _revision_periods(EventKind.parse(kind))
         self._periods: list[tuple[_Rule, ...]] = [
-            tuple(
-                next(rule for first, last, rule in revisions if first <= bound <= last)
-                for revisions in rules
-                if any(first <= bound <= last for first, last, _ in revisions)
-            )
-            for bound in bounds
+            tuple(rules[id(revision)] for revision in revisions if revision is not None) for revisions in periods
         ]
 
     def __getstate__(self) -> dict[str, Any]:
@@ -471,6 +459,31 @@ _Rule = tuple[str, int | None, int, int, int, bool, bool, RuleWindow]
 @cache
 def _addons_for(kind: EventKind) -> tuple[Addon, ...]:
     return tuple(addon for addon in national_addons() if addon.event is kind)
+
+
+@cache
+def _revision_periods(kind: EventKind) -> tuple[list[int], list[tuple[Revision | None, ...]]]:
+    """The revision in force of each add-on of ``kind`` (in ``_addons_for``'s order; None: none), by period.
+
+    From each boundary (a revision's first day, or the day after its last) to the next the same revisions
+    are in force: the periods' first days as ordinals, and their revisions. An event on day ``ordinal``
+    falls in period ``bisect_right(starts, ordinal) - 1``.
+    """
+    addons = _addons_for(kind)
+    bounds = {1}
+    for addon in addons:
+        for revision in addon.revisions:
+            bounds.add(revision.effective_from.toordinal())
+            if revision.effective_to is not None:
+                bounds.add(revision.effective_to.toordinal() + 1)
+    starts = sorted(bounds)
+    return starts, [tuple(addon.revision(date.fromordinal(start)) for addon in addons) for start in starts]
+
+
+@cache
+def _addon_facts(kind: EventKind) -> tuple[tuple[Addon, str | None, date, str | None], ...]:
+    """Per add-on of ``kind``: the add-on, its cap text, the first day modelled, its exclusive group."""
+    return tuple((a, _cap_text(a), a.modelled_from, a.exclusive_group) for a in _addons_for(kind))
 
 
 def _is_conference(contact: Contact) -> bool:
@@ -542,14 +555,20 @@ def _cap_text(addon: Addon) -> str | None:
 
 def _addon_verdicts(
     event: Event, contacts: Sequence[Contact], calendar: BusinessCalendar, options: HandoffOptions
-) -> list[AddonVerdict]:
-    day = event.at.date()
+) -> tuple[list[AddonVerdict], list[Revision | None]]:
+    """The verdict of each national add-on of the event's kind, and the revision each was judged under."""
+    at = event.at
+    day = at.date()
+    kind = event.kind
+    # The windows of the add-ons in force, as windows() answers them (its memo, its plan of the revisions).
+    in_force = dict(windows(kind.value, at, calendar, options))
+    starts, periods = _revision_periods(kind)
+    revisions = periods[bisect_right(starts, day.toordinal()) - 1]
     verdicts: list[AddonVerdict] = []
-    for addon in _addons_for(event.kind):
-        cap = _cap_text(addon)
-        revision = addon.revision(day)
+    groups: dict[str, str] = {}
+    for (addon, cap, modelled_from, group), revision in zip(_addon_facts(kind), revisions, strict=True):
         if revision is None:
-            modelled = day < addon.modelled_from and addon.existed(day)
+            modelled = day < modelled_from and addon.existed(day)
             verdicts.append(
                 AddonVerdict(
                     addon.id,
@@ -561,14 +580,17 @@ def _addon_verdicts(
                     0,
                     reason=Reason.NOT_MODELLED if modelled else Reason.NOT_IN_FORCE,
                     cap=cap,
-                    modelled_from=addon.modelled_from if modelled else None,
+                    modelled_from=modelled_from if modelled else None,
                 )
             )
             continue
-        window = _rule_window(revision.window, event.at, calendar, options)
+        window = in_force[addon.id]
         if addon.per_stay and options.discharge_window_starts_at_admission and event.admitted_at is not None:
-            window = attrs.evolve(window, start=event.admitted_at.date())
-        units, tier, reason = _judge(addon, revision, window, event, contacts, options)
+            window = Window(event.admitted_at.date(), window.end, window.extended)
+        if contacts:
+            units, tier, reason = _judge(addon, revision, window, event, contacts, options)
+        else:  # what _judge's first check says of no contact at all
+            units, tier, reason = 0, None, Reason.NO_CONTACT
         claim_month = None
         if addon.per_stay and event.service_start is not None:
             claim_month = f"{event.service_start:%Y-%m}"
@@ -587,19 +609,22 @@ def _addon_verdicts(
                 claim_month=claim_month,
             )
         )
-    # Exclusive add-ons: keep the one with most units, in data order on a tie.
-    best: dict[str, AddonVerdict] = {}
-    groups = {a.id: a.exclusive_group for a in _addons_for(event.kind)}
-    for verdict in verdicts:
-        group = groups[verdict.addon_id]
-        if group and verdict.claimable and (group not in best or verdict.units > best[group].units):
-            best[group] = verdict
-    return [
-        attrs.evolve(v, claimable=False, units=0, reason=Reason.EXCLUSIVE)
-        if v.claimable and groups[v.addon_id] and best[groups[v.addon_id] or ""] is not v
-        else v
-        for v in verdicts
-    ]
+        if group and reason is None:
+            groups[addon.id] = group
+    if groups:
+        # Exclusive add-ons: keep the one with most units, in data order on a tie.
+        best: dict[str, AddonVerdict] = {}
+        for verdict in verdicts:
+            group = groups.get(verdict.addon_id)
+            if group and (group not in best or verdict.units > best[group].units):
+                best[group] = verdict
+        verdicts = [
+            attrs.evolve(v, claimable=False, units=0, reason=Reason.EXCLUSIVE)
+            if v.addon_id in groups and best[groups[v.addon_id]] is not v
+            else v
+            for v in verdicts
+        ]
+    return verdicts, list(revisions)
 
 
 def _city_window(rule: HandoffRule, event: Event, calendar: BusinessCalendar) -> Window:
@@ -709,21 +734,18 @@ def evaluate(
     """
     calendar = calendar or BusinessCalendar.government()
     check_event_day(event.at.date())
-    for moment in (event.admitted_at, *(c.at for c in contacts)):
-        if moment is not None:
-            check_contact_day(moment.date())
+    if event.admitted_at is not None:
+        check_contact_day(event.admitted_at.date())
+    for contact in contacts:
+        check_contact_day(contact.at.date())
     if event.service_start is not None:
         check_contact_day(event.service_start)
-    addons = _addon_verdicts(event, contacts, calendar, options)
+    addons, revisions = _addon_verdicts(event, contacts, calendar, options)
     scene = SCENE_OF_EVENT[event.kind]
     obligations: list[Obligation] = []
-    by_id = {a.id: a for a in _addons_for(event.kind)}
-    for verdict in addons:
-        if verdict.window is None:
+    for addon, verdict, revision in zip(_addons_for(event.kind), addons, revisions, strict=True):
+        if verdict.window is None or revision is None:
             continue
-        addon = by_id[verdict.addon_id]
-        revision = addon.revision(event.at.date())
-        assert revision is not None
         obligations.append(
             Obligation(
                 rule_id=f"national:{addon.id}",
@@ -734,14 +756,14 @@ def evaluate(
                 first_to_learn=False,
                 window=verdict.window,
                 deadline_text=_deadline_text(verdict.window),
-                tools=_evidence_tools(addon.name, tools),
+                tools=_evidence_tools(addon.name, tools) if tools else (),
                 basis=RuleBasis.NATIONAL,
                 binding=False,
                 met=verdict.claimable or verdict.reason is Reason.EXCLUSIVE,
             )
         )
-    applicable = [r for r in city_rules if r.event is event.kind]
-    city_windows = {r.id: _city_window(r, event, calendar) for r in applicable}
+    applicable = [r for r in city_rules if r.event is event.kind] if city_rules else []
+    city_windows = {r.id: _city_window(r, event, calendar) for r in applicable} if applicable else {}
     for rule in applicable:
         window = city_windows[rule.id]
         either_way = rule.who is WhoContacts.FIRST_TO_LEARN
@@ -770,7 +792,7 @@ def evaluate(
         after_hours=after_closing or closed_day,
         obligations=tuple(obligations),
         addons=tuple(addons),
-        conflicts=tuple(_conflicts(event, applicable, addons, city_windows)),
+        conflicts=tuple(_conflicts(event, applicable, addons, city_windows)) if applicable else (),
         national_default=not applicable,
     )
 
