@@ -723,6 +723,8 @@ def evaluate(
 ) -> Verdict:
     """Answer for one event: windows, obligations (national and city), claimable add-ons, conflicts.
 
+    The national add-ons' windows are those :func:`windows` gives, memoised on ``calendar`` with its own.
+
     Args:
         event: The event (an opaque subject id only).
         contacts: What was actually done: contacts between parties about this event.
