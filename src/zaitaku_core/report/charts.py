@@ -159,6 +159,12 @@ def trend_chart(indicator_id: str, name: str, unit: str, bars: tuple[Bar, ...], 
     nothing the table does not."""
     if not bars or not _informative(bars):
         return None
+    return _trend_chart(indicator_id, name, unit, bars, lang)
+
+
+def _trend_chart(indicator_id: str, name: str, unit: str, bars: tuple[Bar, ...], lang: Lang) -> Chart:
+    """:func:`trend_chart` of bars known to show something (the indicators table's builder knows it from its
+    rows, without reading the bars again)."""
     return _make_chart(
         {
             "id": f"trend-{indicator_id}",
