@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import weakref
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -255,6 +256,27 @@ def test_only_the_last_citys_indicators_are_kept() -> None:
     registry.indicators("sample")
     again = registry.indicators("fixture")
     assert again is not first and again == first  # read and validated again
+
+
+def test_the_last_citys_indicators_are_let_go_before_the_next_citys_are_read() -> None:
+    # While a city's indicators are validated, the last city's are no longer alive: the garbage collector's
+    # full collections in that burst of allocations scan one city's indicators, not two.
+    alive: list[bool] = []
+
+    class Watch:
+        @hookimpl
+        def zaitaku_indicators(self, city: str) -> None:
+            if city == "sample":
+                alive.append(first() is not None)
+
+    registry = create_registry(
+        entry_points=False,
+        plugins=[("sample", SamplePlugin()), ("fixture", ReportFixturePlugin()), ("watch", Watch())],
+    )
+    first = weakref.ref(registry.indicators("fixture")[0])
+    assert first() is not None  # kept by the registry
+    registry.indicators("sample")
+    assert alive == [False]
 
 
 class _YearsCounted:

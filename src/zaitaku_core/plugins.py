@@ -142,7 +142,9 @@ HANDOFF_CACHE_RECORDS = 1000
 #: than that budget had them evicted by its own years' programs and validated again every year. The last
 #: city's only: a run over cities reads one at a time, and each city kept alive costs the garbage collector
 #: (four cities of 400 indicators doubled its full collections in the nation benchmark). A service that
-#: alternates between a few cities can raise it.
+#: alternates between a few cities can raise it. The oldest is let go before a new city's are validated, not
+#: after: the collector's full collections in that burst of allocations then scan one city's indicators, not
+#: two (at 400 indicators a city, 18.6–22 ms each instead of 22–29 ms over the nation benchmark).
 CITY_CACHE_ENTRIES = 1
 
 #: How many cities a registry keeps as models, the last asked for. Every city is validated when its plugin
@@ -601,6 +603,13 @@ class _RecordCache:
             self.notes.pop(evicted_key, None)
             self.records -= len(evicted) or 1
 
+    def make_room(self, keep: int) -> None:
+        """Evict the least recently used until fewer than ``keep`` entries are held (one can be added)."""
+        while self.entries and len(self.entries) >= keep:
+            evicted_key, evicted = self.entries.popitem(last=False)
+            self.notes.pop(evicted_key, None)
+            self.records -= len(evicted) or 1
+
     def clear(self) -> None:
         self.entries.clear()
         self.notes.clear()
@@ -849,6 +858,8 @@ class Registry:
             cache, budget, keep = self._plan_cache, PLAN_CACHE_RECORDS, 1
         cached: tuple[M, ...] | None = cache.get(key)
         if cached is None:
+            if budget == 0:  # only the last `keep` entries are held: let the oldest go before validating anew
+                cache.make_room(keep)
             items: list[M] = []
             for plugin, result in self._call(hook, **kwargs):
                 items.extend(self._validated(plugin, hook, model, result))
