@@ -9,10 +9,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sample_plugins import SamplePlugin, city_record
 
 from zaitaku_core.framework import CareScene
-from zaitaku_core.model import Finding, Plan, Severity
+from zaitaku_core.i18n import N_, ByLanguage, ja_en
+from zaitaku_core.model import Finding, Indicator, Plan, Severity, ValueKind
 from zaitaku_core.plugins import Registry, create_registry, hookimpl
 from zaitaku_core.validation import (
     CATALOGUE,
@@ -331,3 +334,28 @@ def test_targets_may_reach_the_period_of_the_latest_declared_year() -> None:
         CATALOGUE,
     )
     assert [(f.code, f.field) for f in found] == [("ZK004", "indicators[late].values[0]")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.text(min_size=1, max_size=12).filter(str.strip),
+    year=st.integers(2000, 2040),
+    kind=st.sampled_from(list(ValueKind)),
+    status=st.sampled_from(["final", "provisional"]),
+)
+def test_value_findings_say_what_ja_en_says(name: str, year: int, kind: ValueKind, status: str) -> None:
+    # ZK014 and ZK016 fill their messages once per year and kind, and then only the indicator's name
+    # (validation._value_messages): the messages are ja_en's, in both languages, whatever the name holds.
+    value: dict[str, Any] = {"fiscal_year": year, "kind": kind.value, "status": status}
+    if status == "provisional":
+        value["value"] = 1
+    indicator = Indicator.model_validate({"id": "i", "name": name, "unit": "回", "type": "process", "values": [value]})
+    plan = Plan.model_validate({"city": city_record(), "fiscal_year": year, "indicators": [indicator]})
+    checks = [check for check in CATALOGUE if check.code in {"ZK014", "ZK016"}]
+    (finding,) = run_checks(plan, checks)
+    template = {
+        "ZK014": N_("Indicator {name!r}: the FY{year} {kind} has no number or frequency."),
+        "ZK016": N_("Indicator {name!r}: the FY{year} {kind} is provisional and is not judged as final."),
+    }[finding.code]
+    labels = ByLanguage(kind.ja, kind.en)
+    assert (finding.message_ja, finding.message_en) == ja_en(template, name=name, year=year, kind=labels)
