@@ -359,3 +359,27 @@ def test_value_findings_say_what_ja_en_says(name: str, year: int, kind: ValueKin
     }[finding.code]
     labels = ByLanguage(kind.ja, kind.en)
     assert (finding.message_ja, finding.message_en) == ja_en(template, name=name, year=year, kind=labels)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ({"fiscal_year": 2027, "kind": "plan", "value": 1}, "ZK004"),
+        ({"fiscal_year": 2024, "kind": "actual", "value": 3, "status": "cancelled"}, "ZK005"),
+        ({"fiscal_year": 2024, "kind": "actual", "value": 3, "status": "partial"}, "ZK006"),
+        ({"fiscal_year": 2024, "kind": "actual", "value": 3, "as_of": date(2024, 9, 30)}, "ZK007"),
+        ({"fiscal_year": 2024, "kind": "plan"}, "ZK014"),
+    ],
+)
+def test_each_of_equal_values_is_named_at_its_own_index(value: dict[str, Any], code: str) -> None:
+    # The checks of indicator values find a value, then its index: by identity, so a value equal to an
+    # earlier one (a duplicate the plugin gave twice) is named where it is.
+    fine = {"fiscal_year": 2025, "kind": "plan", "value": 2}
+    found = run_checks(plan(programs=FULL, indicators=[indicator(value, fine, value)]), CATALOGUE)
+    assert [(f.code, f.field) for f in found if f.code == code] == [
+        (code, f"indicators[ind].values[0]{_SUFFIX[code]}"),
+        (code, f"indicators[ind].values[2]{_SUFFIX[code]}"),
+    ]
+
+
+_SUFFIX = {"ZK004": "", "ZK005": ".value", "ZK006": ".as_of", "ZK007": ".status", "ZK014": ""}
