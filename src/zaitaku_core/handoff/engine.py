@@ -311,7 +311,10 @@ def windows(
 
     This is the engine's per-event hot path. The windows depend only on the event's kind, its day and
     whether it came after closing time, so they are memoised on the calendar: a call costs a date
-    ordinal and a dictionary lookup once the day has been seen.
+    ordinal and a dictionary lookup once the day has been seen. The memo has no size limit: ~300 bytes a
+    key (kind, day, after closing or not, reading), ~13 MB for every day of ten fiscal years in all six
+    kinds on both sides of closing time. A long-running service that sees days without end can free it
+    with ``calendar.memo.clear()``; the next call on a day answers it again.
 
     >>> [(a, w.end.isoformat()) for a, w in windows("admission", datetime(2025, 1, 3, 19, 10))]
     [('admission_1', '2025-01-04'), ('admission_2', '2025-01-06')]
