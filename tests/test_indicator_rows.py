@@ -1,4 +1,4 @@
-"""The indicators table's rows and chart bars, written out in one loop for speed (``build._indicator_rows``),
+"""The indicators table's rows and chart bars (``build._indicator_rows``, one loop over an indicator's years)
 are what the public pieces give row by row: :func:`~zaitaku_core.report.charts.target_number`,
 :func:`~zaitaku_core.report.charts.number`, :func:`~zaitaku_core.report.build.indicator_status`,
 :func:`~zaitaku_core.report.charts.bar` and :func:`~zaitaku_core.report.charts.trend_chart`, for indicators
