@@ -523,10 +523,10 @@ def test_a_hostile_holidays_file_is_one_input_error(
 
 
 def test_the_summary_of_coded_results_equals_the_one_of_texts() -> None:
+    """A 退院・退所加算 claim counts the contacts its tier names whether the tier is a text or a code."""
     from zaitaku_core.handoff import evaluate_batch
     from zaitaku_core.testing.handoff import batch_columns
 
-    """A 退院・退所加算 claim counts the contacts its tier names whether the tier is a text or a code."""
     columns, contacts = batch_columns([e for e, _, _ in OFFICE], [log for _, log, _ in OFFICE])
     texts = evaluate_batch(columns, contacts, calendar=CALENDAR)
     codes = evaluate_batch(columns, contacts, calendar=CALENDAR, codes=True)
