@@ -42,7 +42,7 @@ the result's memory was a quarter of the call's time in 4 KiB pages).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
@@ -363,6 +363,24 @@ def _keys_into(minutes: IntArray, closes: int, key: IntArray, scratch: Int32Arra
     return key
 
 
+def _chunk_keys(minutes: IntArray, closes: int, *, check: bool) -> Iterator[tuple[int, int, IntArray]]:
+    """Each chunk of ``_CHUNK`` rows of events at ``minutes`` as ``(low, high, key)``: its rows and their
+    keys (:func:`_keys_into`), written into buffers every chunk reuses (a chunk's keys last until the next).
+
+    With ``check``, each chunk's minutes are checked (:func:`_check_event_minutes`) before their keys are
+    made; without it the caller has checked them all.
+    """
+    n = minutes.size
+    size = min(_CHUNK, n)
+    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(2 * size, dtype=np.int32)
+    for low in range(0, n, _CHUNK):
+        high = min(low + _CHUNK, n)
+        chunk = minutes[low:high]
+        if check:
+            _check_event_minutes(chunk, low)
+        yield low, high, _keys_into(chunk, closes, key_buffer[: high - low], scratch)
+
+
 #: Rows per chunk where a batch works through its events a chunk at a time: a chunk's temporaries stay in
 #: the CPU's caches, so no full-length temporary is made and each result column is written once, straight
 #: into its place (whole-length temporaries cost a trip to memory and, for large calls, fresh pages from the
@@ -403,13 +421,8 @@ def batch_windows(
     one_kind = len(present) == 1
     tables = [(a, window_table(a, calendar, options)) for a in national_addons() if _EVENT_INDEX[a.event] in present]
     columns = [(np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)) for _ in tables]
-    size = min(_CHUNK, n)
-    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(2 * size, dtype=np.int32)
-    for low in range(0, n, _CHUNK):
-        high = min(low + _CHUNK, n)
+    for low, high, key in _chunk_keys(minutes, calendar.closes_minute, check=True):
         chunk = minutes[low:high]
-        _check_event_minutes(chunk, low)
-        key = _keys_into(chunk, calendar.closes_minute, key_buffer[: high - low], scratch)
         of_kind: dict[int, tuple[BoolArray, IntArray]] = {}  # a kind's rows and keys, for each of its add-ons
         for (addon, table), (start, end) in zip(tables, columns, strict=True):
             part_start, part_end = start[low:high], end[low:high]
@@ -782,12 +795,8 @@ def evaluate_batch(
         )
         for a in national_addons()
     }
-    size = min(_CHUNK, n)
-    key_buffer, scratch = np.empty(size, dtype=np.int64), np.empty(2 * size, dtype=np.int32)
     bounds = np.searchsorted(c["event"], [*range(0, n, _CHUNK), n]) if n else np.zeros(1, dtype=np.intp)
-    for chunk, low in enumerate(range(0, n, _CHUNK)):
-        high = min(low + _CHUNK, n)
-        key = _keys_into(minutes[low:high], calendar.closes_minute, key_buffer[: high - low], scratch)
+    for chunk, (low, high, key) in enumerate(_chunk_keys(minutes, calendar.closes_minute, check=False)):
         after_hours_table.take(key, out=after_hours[low:high], mode="clip")  # keys checked: in range
         first, last = int(bounds[chunk]), int(bounds[chunk + 1])
         part = {name: values[first:last] for name, values in c.items()}
