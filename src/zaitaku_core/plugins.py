@@ -599,16 +599,18 @@ class _RecordCache:
             self.notes[key] = note
         self.records += len(value) or 1
         while self.records > budget and len(self.entries) > keep:
-            evicted_key, evicted = self.entries.popitem(last=False)
-            self.notes.pop(evicted_key, None)
-            self.records -= len(evicted) or 1
+            self._evict_oldest()
 
     def make_room(self, keep: int) -> None:
         """Evict the least recently used until fewer than ``keep`` entries are held (one can be added)."""
         while self.entries and len(self.entries) >= keep:
-            evicted_key, evicted = self.entries.popitem(last=False)
-            self.notes.pop(evicted_key, None)
-            self.records -= len(evicted) or 1
+            self._evict_oldest()
+
+    def _evict_oldest(self) -> None:
+        """Drop the least recently used entry, its note and its records from the count."""
+        evicted_key, evicted = self.entries.popitem(last=False)
+        self.notes.pop(evicted_key, None)
+        self.records -= len(evicted) or 1
 
     def clear(self) -> None:
         self.entries.clear()
