@@ -1579,7 +1579,9 @@ class Plan(FrozenModel):
     def indicator_values(self) -> tuple[tuple[Indicator, int, IndicatorValue], ...]:
         """Every value of every indicator, as ``(indicator, index in its values, value)``, in order.
 
-        Computed once per plan, for checks that each look at every value.
+        Computed once per plan and kept as long as the plan (a tuple per value), for a plugin's checks that
+        each look at every value. The core's checks walk ``indicators`` in place instead: a nation-wide
+        run holds no such tuple for each city.
         """
         return tuple(
             (indicator, index, value) for indicator in self.indicators for index, value in enumerate(indicator.values)
