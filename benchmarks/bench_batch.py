@@ -45,7 +45,7 @@ from bench_handoff import busday_windows, holiday_array, naive_windows
 
 from zaitaku_core.calendar import BusinessCalendar
 from zaitaku_core.handoff import HandoffOptions, windows
-from zaitaku_core.handoff.batch import batch_windows, evaluate_batch
+from zaitaku_core.handoff.batch import _result_columns, batch_windows, evaluate_batch
 
 OPTIONS = HandoffOptions(extension_unit="business_day")
 KINDS = np.array(["admission", "discharge", "outpatient_visit", "death", "home_conference", "sudden_change"])
@@ -261,20 +261,13 @@ def timed(fn: Callable[[], Any]) -> float:
         gc.enable()
 
 
-def filled_like(result: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """Columns shaped as ``result``'s, carved from one allocation as evaluate_batch allocates its result
-    (from a 2 MiB boundary, so that the system backs every page of it with huge pages) and each filled
-    once: the least a call returning them costs."""
-    size, huge = sum(c.nbytes for c in result.values()), 1 << 21
-    whole = np.empty(size + 2 * huge, dtype=np.uint8)
-    start = -whole.ctypes.data % huge
-    buffer = whole[start : start + size]
-    columns, offset = [], 0
-    for column in sorted(result.values(), key=lambda c: -c.itemsize):
-        part = buffer[offset : offset + column.nbytes].view(column.dtype)
-        part.fill(1)
-        columns.append(part)
-        offset += column.nbytes
+def filled_like(n: int) -> dict[str, np.ndarray]:
+    """The result columns of ``evaluate_batch`` for ``n`` rows, allocated by its own ``_result_columns`` (one
+    piece, from a 2 MiB boundary, so that the system backs every page with huge pages) and each filled once:
+    the least a call returning them costs."""
+    columns = _result_columns(n)
+    for column in columns.values():
+        column.fill(1)
     return columns
 
 
@@ -347,7 +340,7 @@ def bench_kernel(n: int, repeat: int) -> None:
     paired(
         f"  only allocating (in one piece, as evaluate_batch does) and filling result columns of the same size "
         f"({size / 1e6:,.0f} MB) vs gather",
-        lambda: timed(lambda: filled_like(result)),
+        lambda: timed(lambda: filled_like(n)),
         lambda: timed(lambda: gather(at, next_open)),
         repeat,
         "shown: the floor the result's size sets",
