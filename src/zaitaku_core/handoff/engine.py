@@ -515,6 +515,8 @@ def _judge(
     The checks run in a fixed order, and the first that fails names the reason: the parties (and the
     direction, and the place of stay), the means, the window, then the tiers or the counts.
     """
+    if not contacts:  # the first check's answer, without working out the parties
+        return 0, None, Reason.NO_CONTACT
     allowed = addon.allowed_parties(revision, event.stay_in)
     senders = addon.contact_from
     qualifying = [
@@ -590,10 +592,7 @@ def _addon_verdicts(
         window = in_force[addon.id]
         if addon.per_stay and options.discharge_window_starts_at_admission and event.admitted_at is not None:
             window = Window(event.admitted_at.date(), window.end, window.extended)
-        if contacts:
-            units, tier, reason = _judge(addon, revision, window, event, contacts, options)
-        else:  # what _judge's first check says of no contact at all
-            units, tier, reason = 0, None, Reason.NO_CONTACT
+        units, tier, reason = _judge(addon, revision, window, event, contacts, options)
         claim_month = None
         if addon.per_stay and event.service_start is not None:
             claim_month = f"{event.service_start:%Y-%m}"
