@@ -364,7 +364,8 @@ def _value_finding(
     )
 
 
-_assemble_finding = assembler(Finding)
+# Set as Check.finding sets them: every field but the plugin, which it leaves to its default.
+_assemble_finding = assembler(Finding, given=Finding.model_fields.keys() - {"plugin"})
 
 #: Where :class:`_Name` is written in a message: by ``{name!r}``, and by ``{name}`` or ``{name!s}``.
 _BY_REPR, _BY_STR = "\x01", "\x02"
