@@ -390,6 +390,7 @@ def _chunk_keys(minutes: IntArray, closes: int, *, check: bool) -> Iterator[tupl
 _CHUNK = 1 << 17
 _ROW_NUMBERS = np.arange(_CHUNK)  # 0, 1, ... (read only): a chunk's positions within a kind
 _ROW_NUMBERS.flags.writeable = False
+_NO_ROWS = _ROW_NUMBERS[:0]  # a kind absent from a chunk
 
 
 def _after_hours(calendar: BusinessCalendar) -> BoolArray:
@@ -423,25 +424,24 @@ def batch_windows(
     columns = [(np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)) for _ in tables]
     for low, high, key in _chunk_keys(minutes, calendar.closes_minute, check=True):
         chunk = minutes[low:high]
-        of_kind: dict[int, tuple[BoolArray, IntArray]] = {}  # a kind's rows and keys, for each of its add-ons
+        groups = None if one_kind else _kind_rows(kind_codes[low:high])
+        keys: dict[int, IntArray] = {}  # a kind's keys, for each of its add-ons
         for (addon, table), (start, end) in zip(tables, columns, strict=True):
             part_start, part_end = start[low:high], end[low:high]
-            mine: BoolArray | None = None
-            if one_kind:  # the keys are in range (checked): "clip" writes into out= without a buffer
+            rows: npt.NDArray[np.intp] | None = None
+            if groups is None:  # the keys are in range (checked): "clip" writes into out= without a buffer
                 table.start.take(key, out=part_start, mode="clip")
                 table.end.take(key, out=part_end, mode="clip")
                 k = key
             else:
                 kind = _EVENT_INDEX[addon.event]
-                if kind not in of_kind:
-                    rows = kind_codes[low:high] == kind
-                    of_kind[kind] = (rows, key[rows])
-                mine, k = of_kind[kind]
+                rows = groups.get(kind, _NO_ROWS)
+                k = keys[kind] if kind in keys else keys.setdefault(kind, key.take(rows))
                 part_start.fill(_NONE)
                 part_end.fill(_NONE)
-                part_start[mine], part_end[mine] = table.start.take(k), table.end.take(k)
+                part_start[rows], part_end[rows] = table.start.take(k), table.end.take(k)
             if table.missing and (part_end == _MISSING).any():
-                _raise_missing(addon, table, k, chunk if mine is None else chunk[mine], calendar, options)
+                _raise_missing(addon, table, k, chunk if rows is None else chunk.take(rows), calendar, options)
     out: dict[str, npt.NDArray[Any]] = {}
     for (addon, _), (start, end) in zip(tables, columns, strict=True):
         out[f"{addon.id}.window_start"], out[f"{addon.id}.window_end"] = start.view("M8[D]"), end.view("M8[D]")
