@@ -12,7 +12,7 @@ import pytest
 from test_handoff import HAND_WORKED, OFFICE
 
 from zaitaku_core.handoff import evaluate_batch
-from zaitaku_core.handoff.batch import _CHUNK, NO_VALUE
+from zaitaku_core.handoff.batch import _CHUNK, NO_VALUE, batch_windows
 from zaitaku_core.testing.handoff import batch_columns
 
 _EVENTS = [event for event, _ in HAND_WORKED]
@@ -69,3 +69,18 @@ def test_no_rows_and_one_row() -> None:
                 assert values.dtype == few[name].dtype and len(values) == n, name
                 assert np.array_equal(values, few[name][:n], equal_nan=values.dtype.kind == "M"), name
     assert int(few["admission_1.units"][0]) > 0 and few["discharge.window_start"][0] == NO_VALUE
+
+
+def test_windows_of_mixed_kinds_around_a_chunk_boundary() -> None:
+    # batch_windows takes each chunk's rows of each kind apart: the last chunk here is one row, of one kind,
+    # so the other kinds' columns are only filled there. Rows on both sides of the boundary answer as the same
+    # events in a call of a few rows.
+    which, events, _ = _tiled(_CHUNK + 1, None)
+    few = batch_windows(_COLUMNS["kind"], _COLUMNS["at"], OFFICE)
+    many = batch_windows(events["kind"], events["at"], OFFICE)
+    assert len({str(k) for k in _COLUMNS["kind"]}) > 1 and list(many) == list(few)
+    for name, values in many.items():
+        assert np.array_equal(values, few[name][which], equal_nan=True), name
+    ends = [name for name in many if name.endswith(".window_end")]
+    assert sum(not np.isnat(many[name][_CHUNK - 9 :]).all() for name in ends) >= 2  # kinds by the boundary
+    assert any(not np.isnat(many[name][-1]) for name in ends)  # the last chunk's row has its windows
