@@ -441,6 +441,15 @@ CASES: list[Case] = [
     ),
     Case(
         "plugins",
+        "unloadable-city-plugins-lists-it-in-japanese",
+        ["plugins"],
+        1,
+        ("kushiro", "city.toml"),
+        city_nested_deeply,
+        stdout_has=("エラー: プラグインのデータが正しくありません", "[プラグイン 'kushiro']", "詳細: "),
+    ),
+    Case(
+        "plugins",
         "metadata-nested-5000-deep",
         ["cities"],
         1,

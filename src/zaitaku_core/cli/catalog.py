@@ -18,6 +18,7 @@ from zaitaku_core.cli.common import (
     lang_option,
     write_atomically,
 )
+from zaitaku_core.cli.errors import one_line
 from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
 from zaitaku_core.framework import NewItem, Phase
@@ -44,11 +45,15 @@ def plugins(ctx: click.Context, as_json: bool, lang: str) -> None:
     if as_json:
         echo_json([attrs.asdict(info) for info in infos])
         return
+    # A failure in the run's language (``info.error`` is the English text the JSON carries).
+    failures = {failure.location.get("plugin", "?"): failure for failure in registry.errors}
     for info in infos:
         version = f" {info.version}" if info.version else ""
         click.echo(f"{info.name}{version}")
         if info.error:
-            click.echo("  " + tr(N_("error: {error}"), lang, error=info.error))
+            failure = failures.get(info.name)
+            said = info.error if failure is None else f"{failure.describe(lang)} — {failure.reference(lang)}"
+            click.echo("  " + tr(N_("error: {error}"), lang, error=one_line(said)))
             continue
         click.echo("  " + tr(N_("cities: {cities}"), lang, cities=", ".join(info.cities) or "-"))
         click.echo("  " + tr(N_("hooks: {hooks}"), lang, hooks=", ".join(info.hooks) or "-"))
