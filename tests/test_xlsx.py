@@ -288,6 +288,28 @@ def test_formulas_take_the_saved_result_and_say_so(tmp_path: Path) -> None:
     ]
 
 
+def test_a_line_break_excel_saved_as_x000d_is_read_as_the_line_break_it_is(tmp_path: Path) -> None:
+    """Excel saves a carriage return in a cell (text pasted from Windows, CR LF) as ``_x000D_``, and a typed
+    ``_x000D_`` as ``_x005F_x000D_``; both come back as typed, not as ``_x000D_`` glued to a dropdown label or
+    written into the city's text."""
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["市町村・目指すべき姿"][0]["関係機関等"] = "介護高齢課｜市町村の担当課\r\n釧路市医師会｜医師会"
+    sheets["取組"][0]["取組の概要"] = "一行目\r\n二行目"
+    sheets["連携ツール"][0]["名称"] = "資源マップ_x000D_版"  # typed as such: Excel keeps it as typed
+    path = write_workbook(tmp_path / "crlf.xlsx", sheets)
+    with zipfile.ZipFile(path) as archive:  # the file is what Excel writes
+        shared = archive.read("xl/sharedStrings.xml").decode()
+    assert "市町村の担当課_x000D_\n" in shared and "_x005F_x000D_" in shared
+    out = tmp_path / "kushiro"
+    assert main(["import", str(path), "-o", str(out)]) == 0
+    registry = _folder_registry(out)
+    city = registry.city("kushiro")
+    organizations = [(o.name, o.kind.ja) for o in city.organizations]
+    assert organizations == [("介護高齢課", "市町村の担当課"), ("釧路市医師会", "医師会")]
+    assert registry.programs("kushiro", 2024)[0].overview == "一行目\n二行目"
+    assert registry.tools("kushiro")[0].name == "資源マップ_x000D_版"
+
+
 def test_formula_like_text_stays_text_both_ways(tmp_path: Path) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["取組"][0]["取組の概要"] = '=HYPERLINK("http://example.invalid","x")'
