@@ -310,6 +310,30 @@ def test_a_line_break_excel_saved_as_x000d_is_read_as_the_line_break_it_is(tmp_p
     assert registry.tools("kushiro")[0].name == "資源マップ_x000D_版"
 
 
+def test_an_excel_error_value_is_a_problem_not_the_text_of_a_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A formula that failed (its saved result ``#N/A``) and an error value pasted as a value (``#REF!``, no
+    formula) are refused at their cells; neither becomes a program's title in the city folder."""
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["取組"][2]["取組名"] = Formula("=VLOOKUP(A1,名簿!A:B,2,0)", "#N/A")
+    path = write_workbook(tmp_path / "err.xlsx", sheets)
+    pasted = tmp_path / "pasted.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(pasted, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet3.xml":  # 取組: the formula's result pasted as a value
+                data = data.replace(b"<f>VLOOKUP(A1,\xe5\x90\x8d\xe7\xb0\xbf!A:B,2,0)</f><v>#N/A</v>", b"<v>#REF!</v>")
+            target.writestr(info, data)
+    assert b"<v>#REF!</v>" in zipfile.ZipFile(pasted).read("xl/worksheets/sheet3.xml")
+    for book, shown in ((path, "#N/A"), (pasted, "#REF!")):
+        out = tmp_path / f"{book.stem}-city"
+        assert main(["import", str(book), "-o", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert f"取組!B5 取組名: Excel のエラー値 {shown} です" in err and "Traceback" not in err
+        assert not out.exists()
+
+
 def test_formula_like_text_stays_text_both_ways(tmp_path: Path) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["取組"][0]["取組の概要"] = '=HYPERLINK("http://example.invalid","x")'

@@ -81,6 +81,11 @@ _MESSAGES: dict[str, str] = {
     "formula_used": NP_(
         "workbook", "a formula cell: its saved result {value!r} is used (formulas are never evaluated): {formula}"
     ),
+    "error_value": NP_(
+        "workbook",
+        "the Excel error value {value} (a formula that failed, or its result pasted as a value): correct the cell or "
+        "type the value",
+    ),
     "missing_sheet": NP_("workbook", "no sheet {name!r} (found: {found})"),
     "log_sheet": NP_(
         "workbook", "the activities of sheet {name!r} are not part of the plan; import them with zaitaku log import"
@@ -223,6 +228,8 @@ def _check_file(path: Path, reader: _Reader, max_bytes: int) -> None:
 class _Cell:
     value: Any
     formula: str | None
+    #: An Excel error value (``#N/A``, ``#REF!`` …): a formula's failed result, or one pasted as a value.
+    error: bool = False
 
 
 #: How Excel writes a character XML cannot carry as itself (a carriage return is ``_x000D_``; a typed
@@ -250,7 +257,11 @@ def _rows(values_sheet: Any, formula_sheet: Any, reader: _Reader, name: str, max
     rows: list[list[_Cell]] = []
     for index, (values, formulas) in enumerate(zip(values_sheet.iter_rows(), formula_sheet.iter_rows(), strict=False)):
         cells = [
-            _Cell(_unescape(v.value), f.value if getattr(f, "data_type", None) == "f" else None)
+            _Cell(
+                _unescape(v.value),
+                f.value if getattr(f, "data_type", None) == "f" else None,
+                getattr(v, "data_type", None) == "e",
+            )
             for v, f in zip(values, formulas, strict=False)
         ]
         has_data = any(not is_blank(c.value) or c.formula for c in cells)
@@ -417,6 +428,9 @@ def _row_values(
             continue
         cell = row[index]
         ref = f"{_column_letter(index)}{number}"
+        if cell.error:
+            reader.problem("error_value", spec.name, ref, column.header, value=cell.value)
+            continue
         if cell.formula is not None:
             if is_blank(cell.value):
                 reader.problem("formula_no_value", spec.name, ref, column.header, formula=cell.formula)
