@@ -702,6 +702,38 @@ def test_one_workbook_in_japanese_excel_habits_holds_the_plan_and_the_log(
     assert f"bad.xlsx 活動記録!{program}6 取組ID" in capsys.readouterr().err
 
 
+def test_a_log_sheet_as_excel_saves_it_line_breaks_and_error_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A title pasted with CR LF (Excel saves the CR as ``_x000D_``) is logged with its line break, not with
+    ``_x000D_`` in it; a title whose formula failed (``#N/A``) is refused at its cell, and nothing is written."""
+    pytest.importorskip("openpyxl")
+    from xlsx_helpers import NEW_CITY, Formula, write_workbook
+
+    from zaitaku_core.activity.template import sheet_columns
+    from zaitaku_core.cli import main
+
+    headers = [column.header for column in sheet_columns()]
+
+    def row(**values: object) -> list[object]:
+        return [values.get(header) for header in headers]
+
+    first = row(日付="2024-06-03", 市町村="kushiro", 取組ID="kushiro-2024-a", 種別="会議", 名称="第1回\r\n多職種会議")
+    path = write_workbook(tmp_path / "plan.xlsx", NEW_CITY, extra_sheets={"活動記録": [headers, first]})
+    db = str(tmp_path / "log.sqlite")
+    assert main(["--data-dir", str(path), "log", "--db", db, "import", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["log", "--db", db, "list", "--format", "json"]) == 0
+    assert [entry["title"] for entry in json.loads(capsys.readouterr().out)] == ["第1回\n多職種会議"]
+    failed = row(日付="2024-06-04", 市町村="kushiro", 取組ID="kushiro-2024-a", 種別="会議", 名称=Formula("=X1", "#N/A"))
+    bad = write_workbook(tmp_path / "bad.xlsx", NEW_CITY, extra_sheets={"活動記録": [headers, first, failed]})
+    assert main(["--data-dir", str(bad), "log", "--db", db, "import", str(bad)]) == 1
+    title = chr(ord("A") + headers.index("名称"))
+    err = capsys.readouterr().err
+    assert f"bad.xlsx 活動記録!{title}3 名称: Excel のエラー値 #N/A です" in err and "Traceback" not in err
+    assert count_rows(Path(db))[0] == 1
+
+
 # --- the columnar CSV reader reads exactly what the row-by-row reader reads ----------------------------------
 
 

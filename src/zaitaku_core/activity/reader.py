@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import importlib.util
 import io
 import itertools
 import re
@@ -47,7 +48,8 @@ from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import ActivityImportError, InputError, _filled
 from zaitaku_core.framework import CareScene, normalize_label
-from zaitaku_core.i18n import N_, ByLanguage, ja_en, resolve_lang, tr
+from zaitaku_core.i18n import N_, NP_, ByLanguage, ja_en, resolve_lang, tr
+from zaitaku_core.io.xlsx_cells import is_error, load_values, unescape
 
 __all__ = [
     "COLUMNS",
@@ -411,6 +413,10 @@ class _Rows:
         for position, slot, parse, cache in self.plan:
             raw = cells[position]
             if raw == "" or raw is None:
+                continue
+            if type(raw) is ExcelErrorValue:
+                field = _PARSERS[slot][0] if slot >= 0 else ""
+                problems.append((self._at(field, position, row), raw.message(self.lang)))
                 continue
             hit = _cached(cache, parse, raw)
             if type(hit) is _Problem:
@@ -1085,14 +1091,12 @@ def _xlsx_rows(
     path: Path, sheet: str | None, lang: str
 ) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
     name = path.name
-    try:
-        from openpyxl import load_workbook
-    except ImportError:  # pragma: no cover - the log extra installs it
+    if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - the log extra installs it
         raise ActivityImportError(
             tr(N_("reading XLSX needs openpyxl (pip install 'zaitaku-core[log]')"), lang)
         ) from None
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_values(path)
     except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
         raise ActivityImportError(
             tr(N_("not a readable workbook: {reason}"), lang, reason=type(exc).__name__), location={"file": name}
@@ -1116,7 +1120,8 @@ def _xlsx_rows(
 
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
         try:
-            yield from enumerate(worksheet.iter_rows(values_only=True), 1)
+            for number, cells in enumerate(worksheet.iter_rows(), 1):
+                yield number, [ExcelErrorValue(c.value) if is_error(c) else unescape(c.value) for c in cells]
         finally:
             workbook.close()
 
@@ -1127,6 +1132,24 @@ def _xlsx_rows(
 
     # The header row is the first row with any value: blank rows above it are skipped.
     return _skip_blank_header(rows()), where
+
+
+@dataclass(frozen=True, slots=True)
+class ExcelErrorValue:
+    """A cell holding an Excel error value (``#N/A``, ``#REF!``): a problem of its row, never a value."""
+
+    value: str
+
+    def message(self, lang: str) -> str:
+        return tr(
+            NP_(
+                "workbook",
+                "the Excel error value {value} (a formula that failed, or its result pasted as a value): correct "
+                "the cell or type the value",
+            ),
+            lang,
+            value=self.value,
+        )
 
 
 def _skip_blank_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> Iterator[tuple[int, Sequence[Any]]]:

@@ -11,5 +11,7 @@ The plan workbook and city folders:
   (one sheet per kind of record, Japanese headers and help kept in one mapping);
 * :mod:`zaitaku_core.io.xlsx_template` — writes that workbook (blank, or filled from a city);
 * :mod:`zaitaku_core.io.xlsx_import` — reads it back, validated, with every problem located by sheet and cell;
+* :mod:`zaitaku_core.io.xlsx_cells` — a cell's text as typed, from a workbook Excel saved (its escapes
+  decoded, its error values told apart), for this reader and the activity log's;
 * :mod:`zaitaku_core.io.city_folder` — a city's data folder of TOML files, written atomically.
 """

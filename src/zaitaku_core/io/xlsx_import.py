@@ -33,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.errors import WorkbookError, WorkbookProblem, field_error_text
 from zaitaku_core.i18n import NP_, translate
+from zaitaku_core.io.xlsx_cells import is_error, load_values, unescape
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
     LOG_SHEET,
@@ -232,24 +233,6 @@ class _Cell:
     error: bool = False
 
 
-#: How Excel writes a character XML cannot carry as itself (a carriage return is ``_x000D_``; a typed
-#: ``_x`` that would read as one is written ``_x005F_x``). openpyxl leaves these undecoded, but for shared
-#: strings drops every ``x005F_`` first, after which a typed ``_x000D_`` and a carriage return look alike:
-#: :func:`_load_values` therefore keeps shared strings as saved, and :func:`_unescape` decodes every cell.
-_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def _unescape(value: Any) -> Any:
-    """A cell's text as typed: Excel's ``_xHHHH_`` escapes decoded (left to right, so ``_x005F_x000D_``
-    stays the typed ``_x000D_``), and a line break in any convention (a CR LF pasted from Windows text,
-    saved as ``_x000D_`` before the LF) made the LF of Excel's own Alt+Enter."""
-    if not isinstance(value, str):
-        return value
-    if "_x" in value:
-        value = _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
-    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
-
-
 def _rows(values_sheet: Any, formula_sheet: Any, reader: _Reader, name: str, max_rows: int) -> list[list[_Cell]]:
     """The sheet's rows (blank rows kept, so indices are row numbers - 1), values beside their formulas."""
     values_sheet.reset_dimensions()
@@ -258,9 +241,9 @@ def _rows(values_sheet: Any, formula_sheet: Any, reader: _Reader, name: str, max
     for index, (values, formulas) in enumerate(zip(values_sheet.iter_rows(), formula_sheet.iter_rows(), strict=False)):
         cells = [
             _Cell(
-                _unescape(v.value),
+                unescape(v.value),
                 f.value if getattr(f, "data_type", None) == "f" else None,
-                getattr(v, "data_type", None) == "e",
+                is_error(v),
             )
             for v, f in zip(values, formulas, strict=False)
         ]
@@ -609,7 +592,7 @@ def read_workbook(
     try:
         import openpyxl
 
-        values_book = _load_values(path)
+        values_book = load_values(path)
         formula_book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, lxml's) on a damaged file
         reader.problem("corrupt", error=f"{type(exc).__name__}: {exc}"[:200])
@@ -629,32 +612,6 @@ def read_workbook(
         raise reader.fail()
     assert result is not None
     return result
-
-
-def _load_values(path: Path) -> Any:
-    """The workbook as ``openpyxl.load_workbook(path, read_only=True, data_only=True)`` gives it, except that its
-    shared strings are the text as saved (Excel's escapes left for :func:`_unescape`), not half-decoded."""
-    from openpyxl.cell.text import Text
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
-    class SavedStrings(ExcelReader):
-        def read_strings(self) -> None:
-            part = self.package.find(SHARED_STRINGS)  # type: ignore[no-untyped-call]
-            if part is None:
-                return
-            tag = f"{{{SHEET_MAIN_NS}}}si"
-            with self.archive.open(part.PartName[1:]) as source:
-                for _, node in iterparse(source):
-                    if node.tag == tag:
-                        text = Text.from_tree(node)
-                        self.shared_strings.append("" if text is None else text.content)
-                        node.clear()
-
-    reader = SavedStrings(path, read_only=True, data_only=True)
-    reader.read()
-    return reader.wb
 
 
 def _read_sheets(values_book: Any, formula_book: Any, reader: _Reader, max_rows: int) -> dict[str, list[list[_Cell]]]:

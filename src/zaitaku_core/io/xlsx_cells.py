@@ -1,0 +1,73 @@
+"""A cell's value as the person typed it, from a workbook Excel saved: what openpyxl leaves undone.
+
+Both readers of workbooks (the plan workbook, :mod:`zaitaku_core.io.xlsx_import`, and the activity log,
+:mod:`zaitaku_core.activity.reader`) open files through :func:`load_values` and read each cell's text through
+:func:`unescape`:
+
+* Excel writes a character XML cannot carry as itself as ``_xHHHH_`` (a carriage return, as in text pasted
+  from Windows with CR LF, is ``_x000D_``), and a typed ``_x`` that would read as one as ``_x005F_x``.
+  openpyxl leaves these undecoded, but for shared strings drops every ``x005F_`` first, after which a typed
+  ``_x000D_`` and a carriage return look alike. :func:`load_values` keeps shared strings as saved, and
+  :func:`unescape` decodes them (and inline strings) in one pass.
+* An Excel error value (``#N/A``, ``#REF!``: a formula that failed, or its result pasted as a value) comes
+  from openpyxl as that text; :func:`is_error` tells it apart, so that a reader refuses it rather than keep
+  ``#N/A`` as a name.
+
+Imports no other module of zaitaku-core (the activity log, which the plan workbook's layout imports, uses it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+__all__ = ["is_error", "load_values", "unescape"]
+
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(value: Any) -> Any:
+    """A cell's text as typed: Excel's ``_xHHHH_`` escapes decoded left to right (so ``_x005F_x000D_`` stays
+    the typed ``_x000D_``), and a line break of any convention made the LF of Excel's own Alt+Enter. Any
+    other value is returned as it is.
+
+    >>> unescape("一行目_x000D_\\n二行目"), unescape("_x005F_x000D_"), unescape(3)
+    ('一行目\\n二行目', '_x000D_', 3)
+    """
+    if not isinstance(value, str):
+        return value
+    if "_x" in value:
+        value = _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def is_error(cell: Any) -> bool:
+    """Whether an openpyxl cell holds an Excel error value (``#N/A``, ``#REF!`` …)."""
+    return getattr(cell, "data_type", None) == "e"
+
+
+def load_values(path: Path) -> Any:
+    """The workbook as ``openpyxl.load_workbook(path, read_only=True, data_only=True)`` gives it, except that
+    its shared strings are the text as saved (Excel's escapes left for :func:`unescape`), not half-decoded."""
+    from openpyxl.cell.text import Text
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    class SavedStrings(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)  # type: ignore[no-untyped-call]
+            if part is None:
+                return
+            tag = f"{{{SHEET_MAIN_NS}}}si"
+            with self.archive.open(part.PartName[1:]) as source:
+                for _, node in iterparse(source):
+                    if node.tag == tag:
+                        text = Text.from_tree(node)
+                        self.shared_strings.append("" if text is None else text.content)
+                        node.clear()
+
+    reader = SavedStrings(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
