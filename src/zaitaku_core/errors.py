@@ -73,6 +73,7 @@ LOCATION_LABELS: dict[str, dict[str, str]] = {
         "hook": "フック",
         "file": "ファイル",
         "line": "行",
+        "row": "行",
         "column": "列",
         "field": "項目",
         "city": "市町村",

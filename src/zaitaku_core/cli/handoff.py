@@ -495,7 +495,10 @@ def _run_local(
     from zaitaku_core.io.files import atomic_output, table_writer
     from zaitaku_core.io.progress import Progress
 
-    events = open_table(events_path, EVENT_COLUMNS, EVENT_REQUIRED, encoding=encoding, batch_rows=batch_size)
+    nested = contacts_path is None  # a Parquet file's nested contacts column, as the Dask engine reads it
+    events = open_table(
+        events_path, EVENT_COLUMNS, EVENT_REQUIRED, encoding=encoding, batch_rows=batch_size, nested=nested
+    )
     _tell_ignored(events)
     contacts = None
     if contacts_path is not None:
@@ -665,7 +668,8 @@ def _write_summary(
     type=click.Path(exists=True, path_type=Path),
     help=N_(
         "Contacts (CSV or Parquet): event (row number of EVENTS, from 0), at, to_party[, from_party, means, "
-        "conference]."
+        "conference]. Without it, a Parquet EVENTS' contacts column (a list per event, as for --engine dask) "
+        "is read."
     ),
 )
 @click.option(

@@ -41,11 +41,13 @@ __all__ = [
     "CONTACT_REQUIRED",
     "EVENT_COLUMNS",
     "EVENT_REQUIRED",
+    "NESTED_CONTACTS",
     "BadCell",
     "TableSource",
     "contact_columns",
     "enum_dictionary",
     "event_columns",
+    "nested_contacts",
     "open_table",
     "read_contacts",
     "read_events",
@@ -457,6 +459,42 @@ def contact_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict(arrays)
 
 
+#: The column of an events table that nests each event's contacts: a list of structs with the contact
+#: columns, which keeps every partition of a dataset self-contained (the Dask engine needs it).
+NESTED_CONTACTS = "contacts"
+
+
+def nested_contacts(lists: pa.Array) -> pa.RecordBatch:
+    """The contacts nested in a :data:`NESTED_CONTACTS` column, flat, each with ``event`` the row of its
+    event in the batch (as a contacts file numbers them) and the struct's fields as columns.
+
+    Raises:
+        BadCell: the column is not a list of structs.
+    """
+    kind = lists.type
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)) or not pa.types.is_struct(kind.value_type):
+        raise BadCell(0, NESTED_CONTACTS, N_("must be a list of structs (at, to_party …)"))
+    flat = pc.list_flatten(lists)
+    columns = {flat.type.field(i).name: flat.field(i) for i in range(flat.type.num_fields)}
+    return pa.RecordBatch.from_pydict({"event": pc.cast(pc.list_parent_indices(lists), pa.int64()), **columns})
+
+
+def _event_columns_with_contacts(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """:func:`event_columns`, and last the nested contacts typed by :func:`contact_columns`, still nested
+    (one list per event); a bad contact is named by its event's row and ``contacts.<column>``."""
+    flat = nested_contacts(batch.column(NESTED_CONTACTS))
+    try:
+        contacts = contact_columns(flat)
+    except BadCell as bad:
+        row = flat.column("event")[bad.row].as_py()
+        raise BadCell(row, f"{NESTED_CONTACTS}.{bad.column}", bad.what, **bad.values) from None
+    event = contacts.column("event").to_numpy()
+    offsets = np.searchsorted(event, np.arange(batch.num_rows + 1)).astype(np.int32)
+    fields = contacts.drop_columns(["event"])
+    typed = pa.StructArray.from_arrays(fields.columns, names=fields.schema.names)
+    return event_columns(batch).append_column(NESTED_CONTACTS, pa.ListArray.from_arrays(pa.array(offsets), typed))
+
+
 def _in_table_moments(values: pa.Array) -> pa.Array:
     stamps = _moments(values, "at", required=True)
     _in_table(stamps, "at")
@@ -518,10 +556,12 @@ def open_table(
     *,
     encoding: str | None = None,
     batch_rows: int = 131_072,
+    nested: bool = False,
 ) -> TableSource:
     """Open an events table (``columns`` = :data:`EVENT_COLUMNS`) or a contacts table (:data:`CONTACT_COLUMNS`).
 
-    A Parquet file or a folder (a Parquet dataset) is read with pyarrow.dataset, anything else as CSV.
+    A Parquet file or a folder (a Parquet dataset) is read with pyarrow.dataset, anything else as CSV. With
+    ``nested``, Parquet events' :data:`NESTED_CONTACTS` column is read too, typed, as each batch's last column.
 
     Raises:
         InputError: the file cannot be read, or lacks a required column.
@@ -532,7 +572,10 @@ def open_table(
     parse = event_columns if columns is EVENT_COLUMNS else contact_columns
     reader: Any
     if is_parquet(path):
-        reader = ParquetBatches(path, columns, required, batch_size=batch_rows)
+        known = {**columns, NESTED_CONTACTS: ()} if nested and columns is EVENT_COLUMNS else columns
+        reader = ParquetBatches(path, known, required, batch_size=batch_rows)
+        if NESTED_CONTACTS in reader.mapping.values():
+            parse = _event_columns_with_contacts
     else:
         reader = CsvBatches(path, columns, required, encoding=encoding, block_size=_block_size(path, batch_rows))
     return TableSource(path, reader, parse)

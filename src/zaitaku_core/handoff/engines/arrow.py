@@ -25,7 +25,7 @@ from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.model import Reason
 from zaitaku_core.handoff.rules import national_addons
 from zaitaku_core.i18n import N_
-from zaitaku_core.io.events import BadCell, contact_columns, event_columns
+from zaitaku_core.io.events import NESTED_CONTACTS, BadCell, contact_columns, event_columns, nested_contacts
 
 __all__ = ["evaluate_arrow", "evaluate_typed", "verdict_schema"]
 
@@ -85,16 +85,6 @@ def _batch(table: Any) -> pa.RecordBatch:
     raise InputError(N_("expected an Arrow table or record batch, got {kind}"), values={"kind": type(table).__name__})
 
 
-def _nested_contacts(events: pa.RecordBatch) -> pa.RecordBatch:
-    lists = events.column("contacts")
-    parents = pc.list_parent_indices(lists)
-    flat = pc.list_flatten(lists)
-    if not pa.types.is_struct(flat.type):
-        raise BadCell(0, "contacts", "must be a list of structs (at, to_party …)")
-    columns = {flat.type.field(i).name: flat.field(i) for i in range(flat.type.num_fields)}
-    return pa.RecordBatch.from_pydict({"event": pc.cast(parents, pa.int64()), **columns})
-
-
 def _positions(column: pa.Array) -> npt.NDArray[np.int16]:
     """The member positions of a column typed by :mod:`zaitaku_core.io.events` (-1 for null)."""
     positions: npt.NDArray[np.int16] = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)
@@ -126,7 +116,7 @@ def evaluate_arrow(
             values={"missing": ", ".join(missing), "columns": ", ".join(batch.schema.names)},
         )
     try:
-        nested = _nested_contacts(batch) if "contacts" in batch.schema.names else None
+        nested = nested_contacts(batch.column(NESTED_CONTACTS)) if NESTED_CONTACTS in batch.schema.names else None
         typed = event_columns(batch)
         given = _batch(contacts) if contacts is not None else nested
         typed_contacts = contact_columns(given) if given is not None else None

@@ -28,7 +28,7 @@ from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.engines.arrow import evaluate_typed, verdict_schema
 from zaitaku_core.handoff.rules import national_addons
 from zaitaku_core.i18n import N_
-from zaitaku_core.io.events import TableSource
+from zaitaku_core.io.events import NESTED_CONTACTS, TableSource, nested_contacts
 
 __all__ = ["BatchSink", "CapLedger", "SortedContacts", "apply_caps", "run_local"]
 
@@ -239,5 +239,8 @@ def _verdicts(
 ) -> Iterator[tuple[int, pa.RecordBatch]]:
     for first, batch in events:
         part = contacts.slice(first, first + batch.num_rows) if contacts is not None else None
+        if NESTED_CONTACTS in batch.schema.names:  # each event's contacts nested in it (open_table(nested=True))
+            part = nested_contacts(batch.column(NESTED_CONTACTS))
+            batch = batch.drop_columns([NESTED_CONTACTS])
         yield first, evaluate_typed(batch, part, calendar, options)
         advance()
