@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from zaitaku_core.calendar import BusinessCalendar
-from zaitaku_core.cli import cli
+from zaitaku_core.cli import cli, main
 from zaitaku_core.handoff import Contact, ContactMeans, Event, Reason, Verdict, apply_monthly_caps, evaluate
 from zaitaku_core.handoff.engines.arrow import evaluate_arrow
 
@@ -218,6 +218,29 @@ def evaluate_arrow_contacts(logs: list[list[Contact]] = LOGS) -> pa.Table:
             "conference": [c.conference for _, c in flat],
         }
     )
+
+
+def test_a_parquet_date_column_for_at_is_refused_as_a_date_without_a_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An event's ``at`` needs a time of day (the verdict turns on it: after hours, the windows). A date typed
+    alone in a CSV is refused; a Parquet ``at`` of type date was read as midnight. It is refused the same way,
+    naming file, row and column; a contact's date alone stays accepted, as in a CSV."""
+    moment = pa.array([datetime(2024, 6, 14, 19, 10)], pa.timestamp("s"))
+    day = pa.array([datetime(2024, 6, 14).date()], pa.date32())
+    pq.write_table(pa.table({"kind": ["admission"], "at": day}), tmp_path / "dates.parquet")
+    dates = str(tmp_path / "dates.parquet")
+    assert main(["--lang", "ja", "handoff-batch", dates, "-o", str(tmp_path / "out.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "時刻がありません" in err and "[列 'at']" in err and "dates.parquet" in err and "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()
+    pq.write_table(pa.table({"kind": ["admission"], "at": moment}), tmp_path / "events.parquet")
+    pq.write_table(pa.table({"event": [0], "at": day, "to_party": ["hospital"]}), tmp_path / "contacts.parquet")
+    events, contacts = str(tmp_path / "events.parquet"), str(tmp_path / "contacts.parquet")
+    result = CliRunner().invoke(
+        cli, ["handoff-batch", events, "--contacts", contacts, "-o", str(tmp_path / "out.csv"), "-q"]
+    )
+    assert result.exit_code == 0, result.output
 
 
 def test_arrow_api_with_contacts_as_a_table_or_nested() -> None:

@@ -207,6 +207,9 @@ def _int(values: pa.Array, name: str) -> npt.NDArray[np.int64]:
     return np.asarray(pc.cast(pc.if_else(pc.equal(values, ""), "0", values), pa.int64()).to_numpy(zero_copy_only=False))
 
 
+_NO_TIME = N_("no time of day (write e.g. 2024-06-14 10:00)")
+
+
 def _parse_moments(values: pa.Array, column: str, *, time_required: bool) -> tuple[pa.Array, npt.NDArray[np.bool_]]:
     """Text dates and times as Japan wall time (``timestamp[s]``) and the mask of empty cells."""
     text = _normalized(values)
@@ -219,7 +222,7 @@ def _parse_moments(values: pa.Array, column: str, *, time_required: bool) -> tup
         _check(
             pc.and_(pc.equal(field["h"], ""), pc.invert(pa.array(empty))),
             column,
-            N_("no time of day (write e.g. 2024-06-14 10:00)"),
+            _NO_TIME,
         )
     year = _int(pc.if_else(pc.equal(field["y"], "元"), "1", field["y"]), "y")
     month, day = _int(field["mo"], "mo"), _int(field["d"], "d")
@@ -292,6 +295,8 @@ def _moments(values: pa.Array, column: str, *, required: bool, time_required: bo
     elif pa.types.is_date(kind):
         stamps = pc.cast(pc.cast(values, pa.date32()), pa.timestamp("s"))
         empty = np.asarray(stamps.is_null().to_numpy(zero_copy_only=False))
+        if time_required:  # a date column has no time of day, as a date typed alone in a CSV has none
+            _check(~empty, column, _NO_TIME)
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
         stamps, empty = _parse_moments(values, column, time_required=time_required)
     else:
