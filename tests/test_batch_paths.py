@@ -243,6 +243,21 @@ def test_a_parquet_date_column_for_at_is_refused_as_a_date_without_a_time(
     assert result.exit_code == 0, result.output
 
 
+def test_a_bad_parquet_cell_is_named_by_row_in_the_runs_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Parquet file has rows, not lines: the error names the row from 1, as 行 in a Japanese run (it said
+    ``[row '2']``, an English word in a Japanese line) and as row in an English one."""
+    at = pa.array([datetime(2024, 6, 14, 19, 10), None], pa.timestamp("s"))
+    events = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"kind": ["admission", "admission"], "at": at}), events)
+    out = str(tmp_path / "out.csv")
+    assert main(["--lang", "ja", "handoff-batch", str(events), "-o", out]) == 1
+    assert "[ファイル " in (err := capsys.readouterr().err) and "[行 '2'] [列 'at']" in err and "[row" not in err
+    assert main(["--lang", "en", "handoff-batch", str(events), "-o", out]) == 1
+    assert "[row '2'] [column 'at']" in capsys.readouterr().err
+
+
 def test_arrow_api_with_contacts_as_a_table_or_nested() -> None:
     as_table = evaluate_arrow(event_table(), evaluate_arrow_contacts(), calendar=CALENDAR)
     nested = evaluate_arrow(nested_table(), calendar=CALENDAR)

@@ -153,8 +153,8 @@ class ZaitakuError(Exception):
         message: What went wrong, for a person: English, or (with ``values``) a text of the message catalogue
             (marked ``N_("… {name} …")``, see :mod:`zaitaku_core.i18n`) whose placeholders ``values`` fill;
             :meth:`describe` then gives it in the language asked for.
-        location: Where: any of ``plugin``, ``hook``, ``file``, ``line``, ``column``, ``field``, ``city``,
-            ``program``.
+        location: Where: any of ``plugin``, ``hook``, ``file``, ``line`` (of a text file), ``row`` (of a table
+            without lines, such as Parquet, from 1), ``column``, ``field``, ``city``, ``program``.
         values: The placeholders of a catalogue ``message``; a :class:`~zaitaku_core.i18n.ByLanguage` value
             reads differently per language. ``message`` (the attribute) is always the English text.
 
