@@ -707,7 +707,10 @@ def _write_summary(
     show_default=True,
     help=N_("local: this process, streaming; dask: a Dask cluster (Parquet in, partitioned Parquet out)."),
 )
-@click.option("--scheduler", help=N_("With --engine dask: the scheduler's address (default: a local cluster)."))
+@click.option(
+    "--scheduler",
+    help=N_("With --engine dask: the scheduler's address (default: none, Dask's own scheduler in this process)."),
+)
 @_holidays_option("--holidays")
 @click.option(
     "--city",
