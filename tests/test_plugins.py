@@ -329,6 +329,7 @@ class _YearsCounted:
 
     def __init__(self) -> None:
         self.asked: list[int] = []
+        self.named = "p-2024"  # the program its indicator names
 
     @hookimpl
     def zaitaku_cities(self) -> list[dict[str, Any]]:
@@ -342,7 +343,8 @@ class _YearsCounted:
     @hookimpl
     def zaitaku_indicators(self, city: str) -> list[dict[str, Any]]:
         values = [{"fiscal_year": 2024, "kind": "actual", "value": 1}]
-        return [{"id": "n", "name": "回数", "unit": "回", "type": "process", "programs": ["p-2024"], "values": values}]
+        indicator = {"id": "n", "name": "回数", "unit": "回", "type": "process", "programs": [self.named]}
+        return [{**indicator, "values": values}]
 
 
 def test_a_year_named_by_another_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -357,6 +359,17 @@ def test_a_year_named_by_another_is_validated_once(monkeypatch: pytest.MonkeyPat
     registry._program_ids.clear()  # ids forgotten (PROGRAM_ID_YEARS): FY2024 is read again for them
     assert registry.plan("counted", 2026).other_year_program_ids == ("p-2024",)
     assert plugin.asked[3:].count(2024) == 1
+
+
+def test_the_programs_a_citys_indicators_name_are_those_of_its_indicators_held() -> None:
+    # Kept with the city's cached indicators (each of its years' plans asks), and let go with them.
+    plugin = _YearsCounted()
+    registry = create_registry(entry_points=False, plugins=[("counted", plugin), ("fixture", ReportFixturePlugin())])
+    assert [registry.plan("counted", year).other_year_program_ids for year in (2025, 2026)] == [("p-2024",)] * 2
+    plugin.named = "p-2025"
+    assert registry.plan("counted", 2026).other_year_program_ids == ("p-2024",)  # the indicators held
+    registry.indicators("fixture")  # the counted city's indicators let go, and what they name with them
+    assert registry.plan("counted", 2026).other_year_program_ids == ("p-2025",)
 
 
 class _ManyCities:
