@@ -507,16 +507,22 @@ def _unexplained(plan: Plan) -> Iterator[tuple[str, Provenance]]:
 def _inferences_explained(self: Check, plan: Plan) -> Iterator[Finding]:
     for path, provenance in _unexplained(plan):
         key = path.rsplit(".", 1)[-1]
-        if isinstance(provenance, SceneTag):
-            what = ja_en(N_("The scene {scene!r}"), scene=_labels(provenance.scene))
-        elif key == WHOLE_RECORD:
-            what = ja_en(N_("The record"))
-        else:
-            what = ja_en(N_("The {key}"), key=key)
         message = N_(
             '{what} is inferred, not stated by a source, and gives no reason; add a reason, or basis = "stated" '
             "with its source."
         )
+        if isinstance(provenance, SceneTag):
+            what = ja_en(N_("The scene {scene!r}"), scene=_labels(provenance.scene))
+            # Said for the plan workbook too, where most scenes are written: its column and the TOML keys.
+            message = N_(
+                "{what} is inferred, not stated by a source, and gives no reason; add a reason (in the plan "
+                "workbook's 場面 column 場面｜理由, in TOML reason), or, if a source states it, say so (in the "
+                '場面 column 場面｜｜資料に明記 with the 出典 column, in TOML basis = "stated" with source).'
+            )
+        elif key == WHOLE_RECORD:
+            what = ja_en(N_("The record"))
+        else:
+            what = ja_en(N_("The {key}"), key=key)
         yield self.finding(
             plan,
             *ja_en(message, what=ByLanguage(*what)),
