@@ -148,6 +148,32 @@ def test_a_failed_import_writes_nothing_on_postgresql(fresh: str, tmp_path: Path
         assert [logged.activity.row_id for logged in log.activities()] == ["r-1"]
 
 
+def test_a_nul_byte_in_free_text_is_a_row_problem_not_an_internal_error(
+    fresh: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PostgreSQL refuses a NUL byte in text: an import of a damaged file (a NUL in a title) stopped with an
+    internal error (exit 3) whose line echoed the whole row's values. The reader refuses the cell first,
+    naming file, line and column, on every database (the log stays empty); line breaks and tabs stay text."""
+    from zaitaku_core.cli import main
+
+    header = "行ID,日付,市町村,取組ID,種別,名称\n"
+    damaged = write(tmp_path / "damaged.csv", header + "r-1,2024-05-01,sample,p1,会議,第1回\x00研修\n")
+    for target in (fresh, str(tmp_path / "log.sqlite")):
+        assert main(["log", "--db", target, "import", "--no-plan-check", str(damaged)]) == 1
+        err = capsys.readouterr().err
+        assert "damaged.csv:2 名称: 制御文字（NUL など）を含みます" in err and "[internal]" not in err
+        assert "第1回" not in err and "r-1" not in err
+        with ActivityLog.open(target) as log:
+            assert list(log.activities()) == []
+    assert main(["log", "--db", fresh, "add", "--no-plan-check", "--city", "sample", "--program", "p1",
+                 "--date", "2024-05-01", "--kind", "会議", "--title", "第1回\x1b[2J"]) == 1  # fmt: skip
+    assert "title: 制御文字" in capsys.readouterr().err
+    kept = write(tmp_path / "kept.csv", header + 'r-2,2024-05-01,sample,p1,会議,"第1回\n\t研修"\n')
+    assert main(["log", "--db", fresh, "import", "--no-plan-check", str(kept)]) == 0
+    with ActivityLog.open(fresh) as log:
+        assert [logged.activity.title for logged in log.activities()] == ["第1回\n\t研修"]
+
+
 def test_corrections_and_deletions_on_postgresql(fresh: str, tmp_path: Path) -> None:
     header = "行ID,日付,市町村,取組ID,種別,参加者数,参加者数（医師）\n"
     first = write(tmp_path / "a.csv", header + "r-1,2024-05-01,sample,p1,会議,10,4\nr-2,2024-05-02,sample,p1,会議,3,\n")

@@ -75,6 +75,9 @@ _OPAQUE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/\-]{0,63}$")
 # A Japanese phone number (0X…, 10 or 11 digits, any separators) or +81; an e-mail address.
 _PHONE = re.compile(r"(?<!\d)(?:\+81|0)[\d\-\s()（）ー－]{8,15}\d(?!\d)")
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+#: Control characters free text never holds (a line break and a tab it may): a NUL byte or an escape is a
+#: damaged or binary file, which PostgreSQL would refuse mid-import and a terminal would act on.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ASCII_DIGIT = re.compile(r"[0-9]")  # an opaque id is ASCII: its digits are these
 
 
@@ -125,13 +128,17 @@ def check_opaque_id(value: str, field_name: str) -> str:
 
 
 def check_free_text(value: str, field_name: str, max_length: int) -> str:
-    """``value`` stripped, if it holds no phone number or e-mail address and is at most ``max_length`` long.
+    """``value`` stripped, if it holds no phone number or e-mail address, no control character but line
+    breaks and tabs, and is at most ``max_length`` long.
 
     Raises:
         PersonalDataError: a phone number or an e-mail address is in the text (it is not shown).
-        InputError: the text is too long (the message says how long it is, not what it says).
+        InputError: the text is too long (the message says how long it is, not what it says), or holds a
+            control character such as a NUL byte.
     """
     text = value.strip()
+    if _CONTROL.search(text):
+        raise InputError(N_("holds a control character (a NUL byte, say)"), values={})
     if looks_personal(text):
         raise PersonalDataError(
             N_("holds what looks like a phone number or an e-mail address; refused and not shown"),
