@@ -174,6 +174,45 @@ def test_a_nul_byte_in_free_text_is_a_row_problem_not_an_internal_error(
         assert [logged.activity.title for logged in log.activities()] == ["第1回\n\t研修"]
 
 
+def test_a_connection_lost_mid_import_is_one_error_line_without_the_rows_values(
+    fresh: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server going away during an import (here: a trigger ends the session at the first insert) was an
+    internal error (exit 3) printing SQLAlchemy's message, the INSERT and every value of a row (titles,
+    topics, case ids), and psycopg's own warning as a second line. It is now the activity-log error with the
+    driver's reason, exit 1, one line; the transaction is rolled back and the log stays as it was."""
+    import sqlalchemy as sa
+
+    from zaitaku_core.cli import main
+
+    with ActivityLog.open(fresh):
+        pass  # the tables, migrated
+    engine = sa.create_engine(fresh)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "CREATE FUNCTION end_session() RETURNS trigger AS $$ BEGIN PERFORM pg_terminate_backend("
+                "pg_backend_pid()); RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        connection.execute(
+            sa.text("CREATE TRIGGER lost BEFORE INSERT ON activity FOR EACH ROW EXECUTE FUNCTION end_session()")
+        )
+    engine.dispose()
+    header = "行ID,日付,市町村,取組ID,種別,相談内容,ケースID\n"
+    rows = write(tmp_path / "log.csv", header + "r-1,2024-05-01,sample,p1,相談,退院後の生活,C-0099\n")
+    assert main(["log", "--db", fresh, "import", "--no-plan-check", str(rows)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("エラー [activity-log] ") and len(err.strip().splitlines()) == 1, err
+    assert "何も書き込んでいません" in err and "[internal]" not in err
+    assert "退院後の生活" not in err and "C-0099" not in err and "INSERT" not in err
+    engine = sa.create_engine(fresh)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TRIGGER lost ON activity"))
+        assert connection.execute(sa.text("SELECT count(*) FROM activity")).scalar() == 0
+    engine.dispose()
+
+
 def test_corrections_and_deletions_on_postgresql(fresh: str, tmp_path: Path) -> None:
     header = "行ID,日付,市町村,取組ID,種別,参加者数,参加者数（医師）\n"
     first = write(tmp_path / "a.csv", header + "r-1,2024-05-01,sample,p1,会議,10,4\nr-2,2024-05-02,sample,p1,会議,3,\n")

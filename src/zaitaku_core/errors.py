@@ -612,7 +612,8 @@ class PersonalDataError(InputError):
 
 
 class ActivityLogError(ZaitakuError):
-    """The activity log cannot be opened or used (no database driver, a newer schema, a locked file)."""
+    """The activity log cannot be opened or used (no database driver, a newer schema, a locked file, the
+    database failing during a write, which is then rolled back)."""
 
     code = "activity-log"
     title_ja = "活動記録を開けません"

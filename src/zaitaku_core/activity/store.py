@@ -321,13 +321,6 @@ class ActivityLog:
         log = cls(engine)
         try:
             log._migrate()
-        except sa.exc.OperationalError as exc:
-            engine.dispose()
-            raise ActivityLogError(
-                N_("cannot open the activity log: {reason}"),
-                values={"reason": str(exc.orig)},
-                location={"file": log.url},
-            ) from None
         except BaseException:
             engine.dispose()
             raise
@@ -340,7 +333,7 @@ class ActivityLog:
 
         config = migrations_config()
         head = ScriptDirectory.from_config(config).get_current_head()
-        with self._writing() as connection:
+        with self._writing(N_("cannot open the activity log: {reason}")) as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             if current == head:
                 return
@@ -358,10 +351,24 @@ class ActivityLog:
             command.upgrade(config, "head")
 
     @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        """A connection in a write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
-        with self.engine.connect().execution_options(zaitaku_write=True) as connection, connection.begin():
-            yield connection
+    def _writing(self, failure: str = N_("the database failed, nothing was written: {reason}")) -> Iterator[Connection]:
+        """A connection in a write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success.
+
+        Raises:
+            ActivityLogError: the database could not be reached or failed on the way (the server went away,
+                the disk is full): the transaction is rolled back, and the error (``failure``) says the driver's
+                reason, never the statement or the row's values that SQLAlchemy's own message carries.
+        """
+        try:
+            with self.engine.connect().execution_options(zaitaku_write=True) as connection, connection.begin():
+                yield connection
+        except sa.exc.OperationalError as exc:
+            said = str(exc.orig).strip()
+            raise ActivityLogError(
+                failure,
+                values={"reason": said.splitlines()[0] if said else type(exc.orig).__name__},
+                location={"file": self.url},
+            ) from None
 
     def close(self) -> None:
         """Close every connection to the database."""

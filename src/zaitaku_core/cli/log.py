@@ -6,6 +6,7 @@ the commands import it only when they run.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,11 @@ def open_log(target: str, *, create: bool = True) -> ActivityLog:
     except ImportError as exc:
         message = N_("the log extra is not installed ({module}): pip install 'zaitaku-core[log]'")
         raise ActivityLogError(tr(message, current_language(), module=exc.name)) from None
+    # psycopg logs a warning of its own when a connection is lost mid-statement; with no logging set up,
+    # Python would print it as a second line beside the command's one error line.
+    driver = logging.getLogger("psycopg")
+    if not driver.handlers:
+        driver.addHandler(logging.NullHandler())
     return ActivityLog.open(target, create=create)
 
 
