@@ -17,7 +17,7 @@ import pytest
 from zaitaku_core import errors, hookspecs
 from zaitaku_core.model import Severity
 from zaitaku_core.plugins import create_registry, hookimpl
-from zaitaku_core.validation import check
+from zaitaku_core.validation import check, run_checks, validate_city
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +62,19 @@ def test_embedding_guide(tmp_path: Path) -> None:
 def test_property_test_guide() -> None:
     made = run_page("docs/howto/property-tests.md")
     made["test_more_contacts_never_lose_an_add_on"]()  # the page's property, run by hypothesis
+
+
+def test_add_a_city_hook_module_registers_its_check() -> None:
+    """The how-to's module of hook functions, registered beside the data plugins as its entry point would."""
+    (source,) = [b for b in python_blocks(ROOT / "docs/howto/add-a-city.md") if "zaitaku_validation_checks" in b]
+    module = type(sys)("zaitaku_kushiro.checks")
+    exec(compile(source, "add-a-city.md", "exec"), module.__dict__)
+    registry = create_registry(plugins=[("kushiro-checks", module)])
+    assert "KU001" in {c.code for c in registry.checks()}
+    assert not [f for f in validate_city(registry, "asahikawa") if f.code == "KU001"]  # it has a resource list
+    without_tools = registry.plan("asahikawa", 2024).model_copy(update={"tools": ()})
+    (found,) = run_checks(without_tools, [module.resource_map])
+    assert (found.code, found.message_ja) == ("KU001", "資源マップがありません。")
 
 
 def hook_examples() -> dict[str, str]:
