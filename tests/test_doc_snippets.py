@@ -137,11 +137,22 @@ def console_sessions(text: str) -> list[tuple[str, str]]:
 
 def fill_in_the_workbook(folder: Path) -> None:
     """What the reader does in Excel between ``zaitaku template`` and ``zaitaku import``: a new city's plan
-    (釧路市, the same rows the workbook tests use) typed into the template's sheets."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from xlsx_helpers import NEW_CITY, write_workbook
+    (釧路市, the same rows the workbook tests use) typed into the sheets of the template the guide's first
+    command wrote, under their headers from row 3, and saved."""
+    import openpyxl
 
-    write_workbook(folder / "計画.xlsx", NEW_CITY)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from xlsx_helpers import NEW_CITY
+
+    path = folder / "計画.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    for sheet, rows in NEW_CITY.items():
+        worksheet = workbook[sheet]
+        column = {cell.value: cell.column for cell in worksheet[1]}
+        for offset, row in enumerate(rows):
+            for header, value in row.items():
+                worksheet.cell(row=3 + offset, column=column[header], value=value)
+    workbook.save(path)
 
 
 #: Steps a person takes by hand before a command (keyed by the command as the guide shows it).
