@@ -175,3 +175,14 @@ def test_parquet_errors_name_the_row(tmp_path: Path) -> None:
         read_events(path)
     assert caught.value.location == {"file": str(path), "row": "2", "column": "at"}
     assert SECRET not in str(caught.value)
+
+
+def test_an_unknown_kind_lists_the_labels_a_user_may_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """退院 is not a label (退院・退所 is): the error line says each code with its Japanese label."""
+    from zaitaku_core.cli import main
+
+    events = events_file(tmp_path, "対象者ID,種別,日時\ncase-1,退院,R6.6.20 11:00\n", "cp932")
+    assert main(["handoff-batch", str(events), "-o", str(tmp_path / "out.csv")]) == 1
+    said = capsys.readouterr().err
+    assert "[列 '種別']" in said and "discharge（退院・退所）" in said and "admission（入院）" in said
+    assert not (tmp_path / "out.csv").exists()

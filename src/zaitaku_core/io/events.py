@@ -188,7 +188,7 @@ def _enum_column(
                     raise FrameworkCodeError(value)
                 position[index] = members.index(member)
         except FrameworkCodeError:
-            known = ", ".join(m.value for m in (allowed or members))
+            known = ", ".join(f"{m.value}（{m.ja}）" for m in (allowed or members))  # what to type, either way
             raise BadCell(
                 _first(indices == index),
                 column,
