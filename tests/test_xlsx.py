@@ -262,6 +262,25 @@ def test_import_cli_writes_the_folder_and_report_runs_on_it(tmp_path: Path, caps
     assert "問題はありません" in capsys.readouterr().out
 
 
+def test_force_never_deletes_files_it_did_not_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``import --force`` replaces a city folder whole. Staff keep the workbook (and notes, a .git folder) beside
+    the data files: these were deleted with the old folder without a word. Such a folder is now refused, named,
+    and left as it was; a folder of data files (and a file manager's Thumbs.db) is still replaced."""
+    path = write_workbook(tmp_path / "plan.xlsx", NEW_CITY)
+    out = tmp_path / "kushiro"
+    assert main(["import", str(path), "-o", str(out)]) == 0
+    (out / "Thumbs.db").write_bytes(b"\0")
+    assert main(["import", str(path), "-o", str(out), "--force"]) == 0
+    (out / "計画.xlsx").write_bytes(path.read_bytes())
+    (out / ".git").mkdir()
+    before = sorted(p.name for p in out.iterdir())
+    capsys.readouterr()
+    assert main(["import", str(path), "-o", str(out), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "市町村のデータ以外のファイル（.git、計画.xlsx）" in err and "置き換えていません" in err
+    assert sorted(p.name for p in out.iterdir()) == before and "Traceback" not in err
+
+
 # --- bad input: each a clear error or a documented acceptance, never a traceback, never a partial write ------
 
 

@@ -21,10 +21,12 @@ import tomli_w
 from zaitaku_core.errors import InputError
 from zaitaku_core.i18n import N_
 
-__all__ = ["DATA_FILES", "toml_text", "write_city_folder"]
+__all__ = ["DATA_FILES", "DISPOSABLE", "toml_text", "write_city_folder"]
 
 #: The data files of a city folder, in the order they are written.
 DATA_FILES = ("city.toml", "bodies.toml", "programs.toml", "tools.toml", "indicators.toml", "handoff.toml")
+#: Files a file manager leaves in any folder it shows; replacing a city folder may drop them.
+DISPOSABLE = frozenset({"Thumbs.db", "desktop.ini", ".DS_Store"})
 
 
 def toml_text(content: Mapping[str, Any], header: str = "") -> str:
@@ -52,10 +54,12 @@ def write_city_folder(
     return the files written.
 
     A file whose lists are all empty is left out. ``target`` must not exist, or be an empty folder;
-    with ``replace`` an existing city folder (one holding ``city.toml``) is replaced as a whole.
+    with ``replace`` an existing city folder (one holding ``city.toml`` and no files but data files and
+    :data:`DISPOSABLE` ones) is replaced as a whole.
 
     Raises:
-        InputError: ``target`` exists and is not empty (without ``replace``), or is not a city folder.
+        InputError: ``target`` exists and is not empty (without ``replace``), is not a city folder, or holds
+            other files (a workbook kept beside the data, a ``.git`` folder) that replacing it would delete.
     """
     if target.exists():
         if not target.is_dir():
@@ -75,6 +79,16 @@ def write_city_folder(
             raise InputError(
                 N_("{target} is not a city folder (no city.toml); it is not replaced"),
                 values={"target": str(target)},
+                location={"file": str(target)},
+            )
+        others = sorted(e.name for e in entries if e.name not in DATA_FILES and e.name not in DISPOSABLE)
+        if others:
+            raise InputError(
+                N_(
+                    "{target} also holds files that are not city data ({names}); they would be lost with the "
+                    "folder: move them out, or choose another folder; it is not replaced"
+                ),
+                values={"target": str(target), "names": "、".join(others[:3]) + ("…" if len(others) > 3 else "")},
                 location={"file": str(target)},
             )
     target.parent.mkdir(parents=True, exist_ok=True)
