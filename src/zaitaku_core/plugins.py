@@ -146,11 +146,10 @@ HANDOFF_CACHE_RECORDS = 1000
 #: of theirs for each chunk validated, not after: the collector's full collections in that burst of
 #: allocations then scan about one city's indicators, not two (at 400 indicators a city, 18.6–22 ms each
 #: instead of 22–29 ms over the nation benchmark). Nor all at once before: CPython's collector runs when the
-#: objects allocated exceed those freed since its last run by 700 (and each 11th run, the next generation's
-#: too), so memory freed while the new ones are made keeps that count down: a city of 400 indicators
-#: (~11,700 objects) sets off ~1 young collection instead of ~16, and fewer full collections follow, each a
-#: scan of every object (the nation benchmark's run: 536 young, 49 middle and 5 full collections instead of
-#: 992, 90 and 8). Each new object is still scanned once by a young and once by a middle collection.
+#: objects allocated exceed those freed since its last run by 700, so memory freed while the new ones are
+#: made keeps that count down, and a city of 400 indicators (~11,700 objects) then sets off ~1 young
+#: collection instead of ~16 (the nation benchmark's run: 536 young, 49 middle and 5 full collections
+#: instead of 992, 90 and 8).
 CITY_CACHE_ENTRIES = 1
 
 #: How many cities a registry keeps as models, the last asked for. Every city is validated when its plugin
