@@ -13,7 +13,7 @@ from sample_plugins import ReportFixturePlugin, SamplePlugin, city_record
 
 from zaitaku_core import plugins as plugins_module
 from zaitaku_core.errors import HookResultError, PluginDataError, PluginLoadError, UnknownCityError
-from zaitaku_core.model import City, Indicator
+from zaitaku_core.model import City
 from zaitaku_core.plugins import DataPlugin, Registry, create_registry, hookimpl
 
 
@@ -259,8 +259,8 @@ def test_only_the_last_citys_indicators_are_kept() -> None:
 
 
 def test_the_last_citys_indicators_are_let_go_before_the_next_citys_are_read() -> None:
-    # While a city's indicators are read, the last city's are no longer held by the registry (only by the
-    # list it drops them from as the new ones are validated).
+    # While a city's indicators are validated, the last city's are no longer alive: the garbage collector's
+    # full collections in that burst of allocations scan one city's indicators, not two.
     alive: list[bool] = []
 
     class Watch:
@@ -276,52 +276,7 @@ def test_the_last_citys_indicators_are_let_go_before_the_next_citys_are_read() -
     first = weakref.ref(registry.indicators("fixture")[0])
     assert first() is not None  # kept by the registry
     registry.indicators("sample")
-    assert alive == [True]  # held by the list of those let go, until the new city's are validated
-    assert first() is None
-
-
-class _IndicatorCities:
-    """Three cities of 40 indicators each, the last one's invalid."""
-
-    @hookimpl
-    def zaitaku_cities(self) -> list[dict[str, Any]]:
-        return [city_record("a"), city_record("b"), city_record("bad")]
-
-    @hookimpl
-    def zaitaku_indicators(self, city: str) -> list[dict[str, Any]]:
-        values = [{"fiscal_year": 2024, "kind": "actual", "value": -1 if city == "bad" else 1}]
-        return [
-            {"id": f"{city}{n}", "name": "回数", "unit": "回", "type": "process", "values": values} for n in range(40)
-        ]
-
-
-def test_the_last_citys_indicators_are_let_go_as_the_next_citys_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Not kept until the next city's are validated (the collector's full collections in that burst of
-    # allocations would scan both cities'), nor all dropped before: CPython's collector runs when allocations
-    # exceed frees by 700 since its last run, so the last city's memory freed as the new city's is made keeps
-    # it from running ~16 times for a city of 400 indicators. A chunk of the last city's for each chunk
-    # validated (16 indicators), the rest after.
-    registry = create_registry(entry_points=False, plugins=[("cities", _IndicatorCities())])
-    old = [weakref.ref(indicator) for indicator in registry.indicators("a")]
-    alive: list[int] = []
-    share = plugins_module._share_fields_sets
-
-    def counted(models: Any, model: type[Any], shared: list[set[str]]) -> None:
-        if model is Indicator:
-            alive.append(sum(ref() is not None for ref in old))
-        share(models, model, shared)
-
-    monkeypatch.setattr(plugins_module, "_share_fields_sets", counted)
-    new = registry.indicators("b")
-    assert alive == [40, 24, 8]
-    assert all(ref() is None for ref in old)
-    assert [indicator.id for indicator in new] == [f"b{n}" for n in range(40)]
-    kept = [weakref.ref(indicator) for indicator in new]
-    del new
-    with pytest.raises(PluginDataError, match="invalid Indicator data"):
-        registry.indicators("bad")
-    assert all(ref() is None for ref in kept)  # let go all the same, and nothing cached for the bad city
-    assert not registry._city_cache.entries
+    assert alive == [False]
 
 
 class _YearsCounted:

@@ -142,14 +142,9 @@ HANDOFF_CACHE_RECORDS = 1000
 #: than that budget had them evicted by its own years' programs and validated again every year. The last
 #: city's only: a run over cities reads one at a time, and each city kept alive costs the garbage collector
 #: (four cities of 400 indicators doubled its full collections in the nation benchmark). A service that
-#: alternates between a few cities can raise it. The oldest are let go as a new city's are validated, a chunk
-#: of theirs for each chunk validated, not after: the collector's full collections in that burst of
-#: allocations then scan about one city's indicators, not two (at 400 indicators a city, 18.6–22 ms each
-#: instead of 22–29 ms over the nation benchmark). Nor all at once before: CPython's collector runs when the
-#: objects allocated exceed those freed since its last run by 700, so memory freed while the new ones are
-#: made keeps that count down, and a city of 400 indicators (~11,700 objects) then sets off ~1 young
-#: collection instead of ~16 (the nation benchmark's run: 536 young, 49 middle and 5 full collections
-#: instead of 992, 90 and 8).
+#: alternates between a few cities can raise it. The oldest is let go before a new city's are validated, not
+#: after: the collector's full collections in that burst of allocations then scan one city's indicators, not
+#: two (at 400 indicators a city, 18.6–22 ms each instead of 22–29 ms over the nation benchmark).
 CITY_CACHE_ENTRIES = 1
 
 #: How many cities a registry keeps as models, the last asked for. Every city is validated when its plugin
@@ -540,17 +535,13 @@ def _share_fields_sets(models: Iterable[BaseModel], model: type[BaseModel], shar
                     shared.append(own)
 
 
-def _validated_indicators(items: list[Any], released: list[Any] | None = None) -> tuple[Indicator, ...]:
+def _validated_indicators(items: list[Any]) -> tuple[Indicator, ...]:
     """``items`` validated as indicators, :data:`_INDICATOR_CHUNK` at a time, their fields-sets shared after
-    each (:func:`_share_fields_sets`), and as many of ``released`` (the records the cache let go, which the
-    list alone may hold) dropped from it after each (:data:`CITY_CACHE_ENTRIES`). An error anywhere validates
-    the whole list again, so pydantic's own errors are raised, each at its index in the list (and a list that
-    validates only sometimes is used as that validation gives it)."""
+    each (:func:`_share_fields_sets`). An error anywhere validates the whole list again, so pydantic's own
+    errors are raised, each at its index in the list (and a list that validates only sometimes is used as
+    that validation gives it)."""
     adapter = _list_adapter(Indicator)
-    if released is None:
-        released = []
     if not _SHARED_FIELDS_SETS:
-        released.clear()
         return adapter.validate_python(items)
     indicator_sets: list[set[str]] = []
     value_sets: list[set[str]] = []
@@ -563,7 +554,6 @@ def _validated_indicators(items: list[Any], released: list[Any] | None = None) -
         _share_fields_sets(part, Indicator, indicator_sets)
         _share_fields_sets(chain.from_iterable(indicator.values for indicator in part), IndicatorValue, value_sets)
         validated.extend(part)
-        del released[:_INDICATOR_CHUNK]
     return tuple(validated)
 
 
@@ -611,20 +601,16 @@ class _RecordCache:
         while self.records > budget and len(self.entries) > keep:
             self._evict_oldest()
 
-    def make_room(self, keep: int) -> list[Any]:
-        """Evict the least recently used until fewer than ``keep`` entries are held (one can be added), and
-        return their records: the cache no longer holds them, the list does until the caller drops them."""
-        released: list[Any] = []
+    def make_room(self, keep: int) -> None:
+        """Evict the least recently used until fewer than ``keep`` entries are held (one can be added)."""
         while self.entries and len(self.entries) >= keep:
-            released += self._evict_oldest()
-        return released
+            self._evict_oldest()
 
-    def _evict_oldest(self) -> tuple[Any, ...]:
-        """Drop the least recently used entry, its note and its records from the count; return its records."""
+    def _evict_oldest(self) -> None:
+        """Drop the least recently used entry, its note and its records from the count."""
         evicted_key, evicted = self.entries.popitem(last=False)
         self.notes.pop(evicted_key, None)
         self.records -= len(evicted) or 1
-        return evicted
 
     def clear(self) -> None:
         self.entries.clear()
@@ -821,19 +807,11 @@ class Registry:
         ]
 
     def _validated(
-        self,
-        plugin: str,
-        hook: str,
-        model: type[M],
-        result: Any,
-        positions: Sequence[int] | None = None,
-        released: list[Any] | None = None,
+        self, plugin: str, hook: str, model: type[M], result: Any, positions: Sequence[int] | None = None
     ) -> tuple[M, ...]:
         """``result`` validated as ``model`` records; an error names each bad record by its ``source``, else by
         its index in the hook's list: its position in ``result``, or ``positions[i]`` when ``result`` is a
-        part of that list (a plugin's single-year programs, validated apart from its period programs).
-        ``released``: records a cache let go, dropped from the list as indicators are validated
-        (:func:`_validated_indicators`), else before validating."""
+        part of that list (a plugin's single-year programs, validated apart from its period programs)."""
         where = {"plugin": plugin, "hook": hook}
         items = self._items(plugin, hook, model, result)
         if not items:
@@ -842,9 +820,7 @@ class Registry:
             # One call into pydantic-core for the whole list: model instances pass through, mappings are
             # validated; errors are mapped back to the record (and its file) they came from.
             if model is Indicator:  # a city's indicators are kept for all its plans: made lean
-                return cast("tuple[M, ...]", _validated_indicators(items, released))
-            if released:
-                released.clear()
+                return cast("tuple[M, ...]", _validated_indicators(items))
             return _list_adapter(model).validate_python(items)
         except RecursionError:
             sources = sorted({item.source.split(": ", 1)[0] for item in items if isinstance(item, SourcedRecord)})
@@ -884,14 +860,11 @@ class Registry:
             cache, budget, keep = self._plan_cache, PLAN_CACHE_RECORDS, 1
         cached: tuple[M, ...] | None = cache.get(key)
         if cached is None:
-            # Only the last `keep` entries are held: the oldest are let go as the new ones are validated.
-            released = cache.make_room(keep) if budget == 0 else []
+            if budget == 0:  # only the last `keep` entries are held: let the oldest go before validating anew
+                cache.make_room(keep)
             items: list[M] = []
-            try:
-                for plugin, result in self._call(hook, **kwargs):
-                    items.extend(self._validated(plugin, hook, model, result, released=released))
-            finally:
-                released.clear()
+            for plugin, result in self._call(hook, **kwargs):
+                items.extend(self._validated(plugin, hook, model, result))
             cached = tuple(items)
             cache.put(key, cached, budget, keep)
         return cached
