@@ -739,6 +739,27 @@ CASES: list[Case] = [
         lines=0,
     ),
     Case(
+        "outputs",
+        "o-is-the-events-file",  # the verdicts would replace the file being read, its other columns lost
+        ["handoff-batch", "{tmp}/e.csv", "-o", "{tmp}/./e.csv"],
+        2,
+        ("[usage]", "--output", "EVENTS"),
+        csv_file("e.csv", "kind,at\nadmission,2025-01-03T19:10\n"),
+        verify=unchanged("e.csv", "kind,at\nadmission,2025-01-03T19:10\n"),
+    ),
+    Case(
+        "outputs",
+        "summary-output-is-the-contacts-file",
+        ["handoff-batch", "{tmp}/e.csv", "--contacts", "{tmp}/c.csv", "-o", "{tmp}/v.csv", "--summary-output", "c.csv"],
+        2,
+        ("[usage]", "--summary-output", "--contacts"),
+        lambda root, mp: (
+            csv_file("e.csv", "kind,at\nadmission,2025-01-03T19:10\n")(root, mp),
+            csv_file("c.csv", "event,at,to_party\n0,2025-01-04T10:00,hospital\n")(root, mp),
+        ),
+        verify=unchanged("c.csv", "event,at,to_party\n0,2025-01-04T10:00,hospital\n"),
+    ),
+    Case(
         "handoff CSV",
         "phone-number-subject",
         ["handoff-batch", "{tmp}/e.csv", "-o", "{tmp}/v.csv"],
