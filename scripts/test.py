@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Install everything into ``.venv`` and run the whole test suite (the README's test command).
 
-Steps: create ``.venv`` if needed; install the core with its test and log extras and both bundled city plugins
-(editable) with the docs extra; then ``ruff check`` and ``ruff format --check``, ``mypy --strict`` on
+Steps: create ``.venv`` if needed; install the core with all its extras (test, docs, log, pdf, dask, spark) and
+both bundled city plugins (editable); then ``ruff check`` and ``ruff format --check``, ``mypy --strict`` on
 ``src/`` and ``pytest``: unit, property, plugin-conformance, CLI and example tests, the doctests of the
 library, the documentation site built with warnings as errors, a scaffolded city installed into a
 fresh virtual environment, and the HTML report in headless Chromium where Chromium is installed.
