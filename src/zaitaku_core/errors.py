@@ -73,6 +73,7 @@ LOCATION_LABELS: dict[str, dict[str, str]] = {
         "hook": "フック",
         "file": "ファイル",
         "line": "行",
+        "sheet": "シート",
         "row": "行",
         "column": "列",
         "field": "項目",
@@ -154,7 +155,8 @@ class ZaitakuError(Exception):
             (marked ``N_("… {name} …")``, see :mod:`zaitaku_core.i18n`) whose placeholders ``values`` fill;
             :meth:`describe` then gives it in the language asked for.
         location: Where: any of ``plugin``, ``hook``, ``file``, ``line`` (of a text file), ``row`` (of a table
-            without lines, such as Parquet, from 1), ``column``, ``field``, ``city``, ``program``.
+            without lines, such as Parquet, or of a table of a report, from 1), ``sheet`` (of a workbook), ``column``,
+            ``field``, ``city``, ``program``.
         values: The placeholders of a catalogue ``message``; a :class:`~zaitaku_core.i18n.ByLanguage` value
             reads differently per language. ``message`` (the attribute) is always the English text.
 

@@ -660,8 +660,9 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 XLSX_FONT = "游ゴシック"
 
 
-def _xlsx_text(value: str, sheet: str, field: str) -> str:
-    """A text cell, neutralised; one longer than Excel holds is an error naming its sheet and field."""
+def _xlsx_text(value: str, sheet: str, field: str, row: int | None = None) -> str:
+    """A text cell, neutralised; one longer than Excel holds is an error naming its sheet, the table's data
+    ``row`` (from 1) and column ``field``, or the ``field`` (title, header, a cover fact) outside the table."""
     if len(value) > XLSX_CELL_LIMIT:
         raise ExportLimitError(
             N_(
@@ -669,7 +670,9 @@ def _xlsx_text(value: str, sheet: str, field: str) -> str:
                 "(write CSV or JSON instead)"
             ),
             values={"length": len(value), "limit": XLSX_CELL_LIMIT},
-            location={"file": f"sheet {sheet}", "field": field},
+            location={"sheet": sheet, "field": field}
+            if row is None
+            else {"sheet": sheet, "row": str(row), "column": field},
         )
     return str(neutralize(value))
 
@@ -729,7 +732,7 @@ def _xlsx(report: Report, show_ids: bool = False) -> bytes:
                         sheet.write_number(r, col, value, integer if isinstance(value, int) else decimal)
                     widths[col] = max(widths[col], len(f"{value:,}") + 1)
                     continue
-                text = _xlsx_text(value, name, f"{table.columns[col]}, row {r - 1}")
+                text = _xlsx_text(value, name, table.columns[col], r - 1)
                 longest = max(_width(line) * 2 for line in text.split("\n"))
                 long[col] = long[col] or longest > 60 or "\n" in text
                 widths[col] = max(widths[col], longest)
