@@ -136,7 +136,13 @@ def test_the_holidays_file_forms_and_encodings(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "line"),
-    [("日付\n2024-08-13\n令和6年2月30日\n", "3"), ("2024-08-13\nお盆\n", "2"), ("2024-08-13\n1999-12-31\n", "2")],
+    [
+        ("日付\n2024-08-13\n令和6年2月30日\n", "3"),
+        ("2024-08-13\nお盆\n", "2"),
+        ("2024-08-13\n1999-12-31\n", "2"),
+        # a row of dates saved from a spreadsheet: only the first was read, the others dropped without a word
+        ("2024-08-13,お盆\n2024-08-14,2024-08-15,2024-08-16\n", "2"),
+    ],
 )
 def test_a_bad_holidays_line_is_one_error_naming_the_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, line: str

@@ -3,10 +3,11 @@
 The file (``zaitaku handoff-batch --holidays FILE``) is either one date per line, or a CSV file whose
 header names a date column (``date``, ``日付``, ``休業日``, ``年月日``; other columns, such as a name, are
 ignored). Without such a header the first cell of every line is the date and any further cells are
-ignored. Blank lines and lines starting with ``#`` are skipped. Dates are written as the events reader
-accepts them: ``2024-08-13``, ``2024/8/13``, ``2024年8月13日``, ``令和6年8月13日``, ``R6.8.13``, full-width
-digits too. The encoding is UTF-8, UTF-8 with a BOM or cp932 (what Japanese Excel saves as CSV), detected
-as for the events.
+ignored, unless one of them is a date too (``2024-08-13,2024-08-14``: a row of dates saved from a
+spreadsheet), which is refused rather than read in part. Blank lines and lines starting with ``#`` are
+skipped. Dates are written as the events reader accepts them: ``2024-08-13``, ``2024/8/13``,
+``2024年8月13日``, ``令和6年8月13日``, ``R6.8.13``, full-width digits too. The encoding is UTF-8, UTF-8
+with a BOM or cp932 (what Japanese Excel saves as CSV), detected as for the events.
 
 A line that is not a date is refused with one error naming the file and the line (the first line is
 line 1), never the text it holds.
@@ -53,6 +54,7 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
     if text.startswith("\ufeff"):
         text = text[1:]
     column: int | None = None
+    header = False
     days: set[date] = set()
     for number, line_text in enumerate(text.splitlines(), start=1):
         line = {**where, "line": str(number)}
@@ -67,12 +69,19 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
             found = next((i for i, name in enumerate(names) if name in DATE_HEADERS), None)
             column = found if found is not None else 0
             if found is not None:
+                header = True
                 continue  # the header line
         cell = cells[column].strip() if column < len(cells) else ""
         try:
             day = parse_date(cell)
         except EraDateError:
             raise InputError(N_("not a date (write e.g. {forms})"), values={"forms": _FORMS}, location=line) from None
+        if not header and any(_is_date(other) for other in cells[1:]):
+            raise InputError(
+                N_("more than one date on the line: write one date per line (or name the date column)"),
+                values={},
+                location=line,
+            )
         if not FIRST_DAY <= day <= LAST_DAY:
             raise InputError(
                 N_("the date lies outside {first} … {last}"),
@@ -81,3 +90,11 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
             )
         days.add(day)
     return tuple(sorted(days))
+
+
+def _is_date(cell: str) -> bool:
+    try:
+        parse_date(cell.strip())
+    except EraDateError:
+        return False
+    return True
