@@ -98,3 +98,15 @@ def test_a_path_that_is_not_a_city_reads_in_the_language_of_the_run(
     error = capsys.readouterr().err
     assert expected.format(path=tmp_path / "nowhere") in error
     assert len(error.strip().splitlines()) == 1 and "Traceback" not in error
+
+
+def test_a_workbook_citys_report_keeps_data_paths_for_show_ids(tmp_path: Path) -> None:
+    """The staff guide's city: its printed report names no internal id, not even in a finding's data path
+    (``programs[kushiro-2024-a].scenes[1]`` of ZK017); ``--show-ids`` brings them back for the data's authors."""
+    plan = write_workbook(tmp_path / "計画.xlsx", NEW_CITY)
+    for name, extra in (("plain.html", []), ("ids.html", ["--show-ids"])):
+        out = tmp_path / name
+        assert main(["--data-dir", str(plan), "report", "kushiro", "--fy", "2024", "-o", str(out), *extra]) == 0
+    plain, ids = ((tmp_path / n).read_text(encoding="utf-8") for n in ("plain.html", "ids.html"))
+    assert "ZK017" in plain and "kushiro-2024-a" not in plain and "scene_aims" not in plain
+    assert "programs[kushiro-2024-a].scenes[1]" in ids and "scene_aims" in ids

@@ -56,6 +56,9 @@ FONT_STACK = (
 
 #: Column keys of identifiers: left out of HTML, PDF and Markdown unless ``show_ids``.
 _ID_KEYS = frozenset({"id", "program"})
+#: Columns of one table that are data paths for the data's authors (``programs[kushiro-2024-a].scenes[1]``,
+#: ``scene_aims``), left out with the identifiers: the findings' field (each message says the place in words).
+_ID_COLUMNS = frozenset({("findings", "field")})
 
 #: Excel's limit on the characters of one cell.
 XLSX_CELL_LIMIT = 32_767
@@ -93,12 +96,14 @@ def _width(text: str) -> float:
 
 
 def _visible(table: Table, show_ids: bool) -> list[int]:
-    """The indices of the columns a reader sees: not identifiers (unless asked), not empty in every row."""
+    """The indices of the columns a reader sees: not identifiers or data paths (unless asked), not empty in
+    every row."""
     keys = table.keys or ("",) * len(table.columns)
     return [
         index
         for index, key in enumerate(keys)
-        if (show_ids or key not in _ID_KEYS) and any(row[index] not in (None, "") for row in table.rows)
+        if (show_ids or (key not in _ID_KEYS and (table.id, key) not in _ID_COLUMNS))
+        and any(row[index] not in (None, "") for row in table.rows)
     ] or list(range(len(table.columns)))
 
 
