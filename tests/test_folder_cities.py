@@ -64,6 +64,23 @@ def test_folder_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
     assert caught.value.errors[0][0] == f"{folder / 'programs.toml'}: programs[1].new_item"
 
 
+def test_a_data_file_saved_as_shift_jis_is_a_data_error_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A city.toml re-saved by a Japanese editor in Shift_JIS stopped every command with an internal error
+    (exit 3, UnicodeDecodeError, 'report a bug'); it is the plugin-data error naming the file and the line of
+    the first byte that is not UTF-8, exit 1."""
+    folder = _kushiro_folder(tmp_path)
+    text = (folder / "city.toml").read_text(encoding="utf-8")
+    (folder / "city.toml").write_bytes(text.encode("cp932"))
+    line = text.encode("utf-8")[: next(i for i, b in enumerate(text.encode("utf-8")) if b >= 0x80)].count(b"\n") + 1
+    capsys.readouterr()
+    assert main(["--data-dir", str(folder), "cities"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("エラー [plugin-data] ") and "UTF-8 のテキストではありません" in err
+    assert f"[ファイル '{folder / 'city.toml'}'] [行 '{line}']" in err and "[internal]" not in err
+
+
 def test_a_workbook_city_with_problems_lists_them_with_cells(tmp_path: Path) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["取組"][0]["新項目"] = "イ(エ)"

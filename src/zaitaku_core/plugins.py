@@ -224,11 +224,20 @@ def read_data(resource: Traversable, path: str) -> DataFile:
     """Read the data file at ``resource`` (a package resource or a :class:`~pathlib.Path`), named ``path``
     in errors; as :func:`load_data` does."""
     try:
-        text = resource.read_text(encoding="utf-8")
+        raw = resource.read_bytes()
     except (FileNotFoundError, OSError) as exc:
         raise PluginDataError(
             N_("cannot read data file: {reason}"), values={"reason": exc}, location={"file": path}
         ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS by a Japanese editor, most often
+        line = str(raw.count(b"\n", 0, exc.start) + 1)
+        raise PluginDataError(
+            N_("the data file is not UTF-8 text (save it as UTF-8; Shift_JIS is not read)"),
+            values={},
+            location={"file": path, "line": line},
+        ) from None
     try:
         if path.endswith(".toml"):
             content: Any = tomllib.loads(text)
