@@ -81,6 +81,17 @@ def test_a_data_file_saved_as_shift_jis_is_a_data_error_naming_file_and_line(
     assert f"[ファイル '{folder / 'city.toml'}'] [行 '{line}']" in err and "[internal]" not in err
 
 
+def test_a_data_file_saved_as_utf8_with_a_bom_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Notepad's "UTF-8 (BOM付き)": the BOM was handed to the TOML parser, which refused the file with
+    'Invalid statement (at line 1, column 1)', a line that looks right."""
+    folder = _kushiro_folder(tmp_path)
+    for name in ("city.toml", "programs.toml"):
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + (folder / name).read_bytes())
+    capsys.readouterr()
+    assert main(["--data-dir", str(folder), "plan", "kushiro", "--fy", "2024"]) == 0
+    assert "釧路市" in capsys.readouterr().out
+
+
 def test_a_workbook_city_with_problems_lists_them_with_cells(tmp_path: Path) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["取組"][0]["新項目"] = "イ(エ)"

@@ -229,8 +229,8 @@ def read_data(resource: Traversable, path: str) -> DataFile:
         raise PluginDataError(
             N_("cannot read data file: {reason}"), values={"reason": exc}, location={"file": path}
         ) from exc
-    try:
-        text = raw.decode("utf-8")
+    try:  # UTF-8 with a BOM too: Windows' Notepad saves "UTF-8 (BOM付き)", and TOML has no place for one
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:  # saved as Shift_JIS by a Japanese editor, most often
         line = str(raw.count(b"\n", 0, exc.start) + 1)
         raise PluginDataError(
