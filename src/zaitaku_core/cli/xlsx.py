@@ -93,5 +93,7 @@ def import_workbook(workbook: Path, output: Path | None, force: bool, lang: str)
     written = write_city_folder(result.files, output, replace=force, header=header)
     for path in written:
         click.echo(str(path), err=True)
-    next_step = f"zaitaku --data-dir {output} report {result.city_id} --fy … -o report.html"
+    years = [y for y in result.files.get("city.toml", {}).get("city", {}).get("fiscal_years", ()) if isinstance(y, int)]
+    year = max(years) if years else "…"  # the latest year the plan declares: a line to run as it is
+    next_step = f"zaitaku --data-dir {output} report {result.city_id} --fy {year} -o report.html"
     click.echo(tr(N_("next: {step}"), lang, step=next_step))
