@@ -236,6 +236,20 @@ def test_one_problem_is_said_in_the_singular(tmp_path: Path, capsys: pytest.Capt
     assert not (tmp_path / "out").exists()
 
 
+def test_a_second_city_row_is_named_at_its_own_row_and_the_first_is_not_blamed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second fiscal year typed in the next row (not in the same cell) is one problem, at that row; the
+    city in row 3 is not reported as missing its id, code and years."""
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["市町村・目指すべき姿"].append({"計画の年度": "令和7年度"})
+    path = write_workbook(tmp_path / "plan.xlsx", sheets)
+    assert main(["import", str(path), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "市町村・目指すべき姿!A4: 市町村は1行だけ書いてください（2行あります）" in err
+    assert "市町村・目指すべき姿!A3" not in err and "1 件の問題" in err
+
+
 def test_import_cli_writes_the_folder_and_report_runs_on_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_workbook(tmp_path / "plan.xlsx", NEW_CITY)
     out = tmp_path / "kushiro"

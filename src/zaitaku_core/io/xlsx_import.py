@@ -652,11 +652,14 @@ def _assemble(sheet_rows: Mapping[str, list[list[_Cell]]], reader: _Reader) -> W
     city_spec = SHEETS[0]
     city_records = read.get(city_spec.name, [])
     if city_spec.name in read and len(city_records) != 1:
-        reader.problem("city_rows", city_spec.name, "A3", None, count=len(city_records))
-    city = city_records[0] if len(city_records) == 1 else _Record({}, {}, city_spec.name, "A3")
+        # Named at the second row when there are two (the first may be right), else where the row belongs.
+        where = city_records[1].anchor if len(city_records) > 1 else "A3"
+        reader.problem("city_rows", city_spec.name, where, None, count=len(city_records))
+    city = city_records[0] if city_records else _Record({}, {}, city_spec.name, "A3")
     skip = {path for problem in reader.problems if problem.key == "missing_column" for path in _paths_of(problem.field)}
     files: dict[str, dict[str, Any]] = {city_spec.file: {city_spec.key: city.data}}
-    _validate(city_spec.model, city, reader, skip)
+    if city_records:  # the first row is checked as the city; a sheet without one is the problem above
+        _validate(city_spec.model, city, reader, skip)
     for spec in SHEETS[1:]:
         items = []
         for record in read.get(spec.name, []):
