@@ -92,6 +92,23 @@ def test_a_data_file_saved_as_utf8_with_a_bom_is_read(tmp_path: Path, capsys: py
     assert "釧路市" in capsys.readouterr().out
 
 
+def test_a_misnamed_data_file_is_an_error_not_a_plan_without_its_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """programs.toml saved as program.toml was never read: ``zaitaku plan`` printed the plan with no program,
+    exit 0. A .toml or .json file under a name a city folder does not read is a plugin-data error naming it."""
+    folder = _kushiro_folder(tmp_path)
+    (folder / "programs.toml").rename(folder / "program.toml")
+    capsys.readouterr()
+    assert main(["--data-dir", str(folder), "plan", "kushiro", "--fy", "2024"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("エラー [plugin-data] ") and f"[ファイル '{folder / 'program.toml'}']" in err
+    assert "programs.toml" in err  # the name it should have
+    (folder / "program.toml").rename(folder / "programs.toml")
+    (folder / "README.md").write_text("notes", encoding="utf-8")  # not a data file's suffix: left alone
+    assert main(["--data-dir", str(folder), "plan", "kushiro", "--fy", "2024"]) == 0
+
+
 def test_a_workbook_city_with_problems_lists_them_with_cells(tmp_path: Path) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["取組"][0]["新項目"] = "イ(エ)"

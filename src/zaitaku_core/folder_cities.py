@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zaitaku_core.errors import CityConflictError, InputError
+from zaitaku_core.errors import CityConflictError, InputError, PluginDataError
 from zaitaku_core.i18n import N_
 from zaitaku_core.plugins import DataFile, DataPlugin, read_data
 
@@ -62,9 +62,22 @@ class FolderPlugin(DataPlugin):
 
     def _file(self, name: str) -> DataFile | None:
         if name not in self._files:
+            if name == "city.toml":
+                self._check_names()
             path = self.folder / name
             self._files[name] = read_data(path, str(path)) if path.is_file() else None
         return self._files[name]
+
+    def _check_names(self) -> None:
+        """Refuse a data file under a name that is never read (``program.toml``, ``programs.json``): its
+        records would be left out of every plan without a word."""
+        for path in sorted(self.folder.iterdir()):
+            if path.suffix.lower() in {".toml", ".json"} and path.name not in self.FILES:
+                raise PluginDataError(
+                    N_("{name} is not a data file of a city folder, so it would never be read (the files: {files})"),
+                    values={"name": path.name, "files": ", ".join(self.FILES)},
+                    location={"file": str(path)},
+                )
 
 
 class WorkbookPlugin(DataPlugin):

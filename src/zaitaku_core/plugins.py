@@ -52,7 +52,7 @@ from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from itertools import chain
 from pathlib import Path
-from typing import Any, TypeVar, cast, get_args, get_origin
+from typing import Any, ClassVar, TypeVar, cast, get_args, get_origin
 
 import attrs
 import pluggy
@@ -284,6 +284,17 @@ class DataPlugin:
     names that object (``asahikawa = "zaitaku_asahikawa:plugin"``). Add hook functions of your own
     beside it for anything data cannot say.
     """
+
+    #: The files of the table above: the only ones read.
+    FILES: ClassVar[tuple[str, ...]] = (
+        "city.toml",
+        "programs.toml",
+        "bodies.toml",
+        "tools.toml",
+        "indicators.toml",
+        "handoff.toml",
+        "calendars.toml",
+    )
 
     def __init__(self, package: str, data_dir: str = "data") -> None:
         self.package = package
