@@ -287,11 +287,12 @@ def test_force_never_deletes_files_it_did_not_write(tmp_path: Path, capsys: pyte
     assert main(["import", str(path), "-o", str(out), "--force"]) == 0
     (out / "計画.xlsx").write_bytes(path.read_bytes())
     (out / ".git").mkdir()
+    (out / "calendars.toml").write_text("[[calendars]]\n", encoding="utf-8")  # data, but not the workbook's
     before = sorted(p.name for p in out.iterdir())
     capsys.readouterr()
     assert main(["import", str(path), "-o", str(out), "--force"]) == 1
     err = capsys.readouterr().err
-    assert "市町村のデータ以外のファイル（.git、計画.xlsx）" in err and "置き換えていません" in err
+    assert "読み込みで書き出さないファイル（.git、calendars.toml、計画.xlsx）" in err and "置き換えていません" in err
     assert sorted(p.name for p in out.iterdir()) == before and "Traceback" not in err
 
 

@@ -85,7 +85,7 @@ def write_city_folder(
         if others:
             raise InputError(
                 N_(
-                    "{target} also holds files that are not city data ({names}); they would be lost with the "
+                    "{target} also holds files the import does not write ({names}); they would be lost with the "
                     "folder: move them out, or choose another folder; it is not replaced"
                 ),
                 values={"target": str(target), "names": "、".join(others[:3]) + ("…" if len(others) > 3 else "")},
