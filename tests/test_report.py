@@ -24,7 +24,7 @@ from sample_plugins import ReportFixturePlugin
 from zaitaku_core import hookimpl
 from zaitaku_core._prevalidated import assembler
 from zaitaku_core.checks import Check, check
-from zaitaku_core.cli import cli
+from zaitaku_core.cli import cli, main
 from zaitaku_core.cli.common import current_umask
 from zaitaku_core.errors import InputError
 from zaitaku_core.model import Finding, Plan, Severity
@@ -224,6 +224,57 @@ def test_csv_and_xlsx_neutralise_formulas(report: Report) -> None:
     values = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert '\'=HYPERLINK("http://example.invalid")' in values
     assert not any(isinstance(v, str) and v.startswith(("=", "+", "@")) for v in values)
+
+
+#: Texts a spreadsheet reads as a formula: ASCII and full-width starts, after half- and full-width spaces.
+FORMULA_TEXTS = (
+    *("=1+2", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1"),
+    *("＝1+2", "＋1", "－1", "＠cmd", "  =1+2", "\u3000＝1"),
+)
+_TEXT_KEYS = {"title", "name", "overview", "direction", "text", "description", "item_label", "phase_label", "reason"}
+
+
+def _prefixed(value: Any, texts: Iterator[str], key: str = "") -> Any:
+    """``value`` with a formula text put before every free text it holds (names, titles, notes …)."""
+    if isinstance(value, dict):
+        return {k: _prefixed(v, texts, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_prefixed(v, texts, key) for v in value]
+    return next(texts) + value if isinstance(value, str) and key in _TEXT_KEYS else value
+
+
+def test_cli_csv_and_xlsx_neutralise_full_width_and_indented_formulas(tmp_path: Path) -> None:
+    """A city folder whose every name, title, note and 今後の方針 starts with a formula, full-width or after
+    spaces included: no CSV or XLSX cell of its report starts with one unless an apostrophe comes first."""
+    import itertools
+    import tomllib
+
+    import tomli_w
+
+    folder = tmp_path / "city"
+    folder.mkdir()
+    texts = itertools.cycle(FORMULA_TEXTS)
+    for source in (Path(__file__).parent.parent / "plugins/asahikawa/src/zaitaku_asahikawa/data").glob("*.toml"):
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        if source.name == "city.toml":
+            data["city"]["id"], data["city"]["municipality"]["code"] = "kushiro", "012068"
+        if source.name == "programs.toml":
+            data["programs"][0]["direction"] = "継続する"
+        (folder / source.name).write_text(tomli_w.dumps(_prefixed(data, texts)), encoding="utf-8")
+    risky = tuple("=+-@\t\r＝＋－＠")
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / f"r.{fmt}"
+        assert main(["--data-dir", str(folder), "report", "kushiro", "--fy", "2024", "-o", str(out)]) == 0
+        if fmt == "csv":
+            cells = [c for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))) for c in row]
+        else:
+            openpyxl = pytest.importorskip("openpyxl")
+            book = openpyxl.load_workbook(out)
+            cells = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+        texts_seen = [c for c in cells if isinstance(c, str)]
+        assert any(c.startswith("'\u3000＝1") for c in texts_seen) and any(c.startswith("'  =1+2") for c in texts_seen)
+        assert any("継続する" in c for c in texts_seen)  # 今後の方針 is exported
+        assert [c for c in texts_seen if c.lstrip(" \u3000").startswith(risky)] == [], fmt
 
 
 def test_neutralize() -> None:

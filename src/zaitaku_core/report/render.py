@@ -23,7 +23,9 @@ Every renderer is a pure function of the report (and its options), so the same r
   a Japanese font. A cell longer than Excel's limit is an :class:`~zaitaku_core.errors.ExportLimitError`.
 
 In CSV and XLSX, text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return) are neutralised with a leading apostrophe; numbers stay numbers.
+``-``, ``@``, a tab or a carriage return, or with their full-width forms ``＝ ＋ － ＠`` that Japanese Excel
+also takes as a formula, also after leading spaces, which spreadsheets trim) are neutralised with a leading
+apostrophe; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ from zaitaku_core.report.model import Bar, Cell, Chart, Mark, Report, Section, T
 
 __all__ = ["FONT_STACK", "FORMATS", "neutralize", "render"]
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet reads as the start of a formula: ``= + - @`` or their full-width forms (Japanese
+#: Excel converts ``＝SUM(A1)`` typed or imported into ``=SUM(A1)``), after any leading spaces
+#: (half- or full-width, which CSV imports trim), or a leading tab or carriage return.
+_FORMULA_START = re.compile("[ \t\r\n\u3000]*[=+\\-@\uff1d\uff0b\uff0d\uff20]|[\t\r]")
 
 #: The fonts the HTML report asks for, in order: common Japanese fonts of Linux, macOS and Windows.
 FONT_STACK = (
@@ -69,8 +74,10 @@ def neutralize(value: Cell) -> Cell:
 
     >>> neutralize("=HYPERLINK(\\"http://x\\")"), neutralize("-1"), neutralize(-1), neutralize("旭川市")
     ('\\'=HYPERLINK("http://x")', "'-1", -1, '旭川市')
+    >>> neutralize("＝1+2"), neutralize("  =1+2"), neutralize("　＠cmd"), neutralize("a=b")
+    ("'＝1+2", "'  =1+2", "'　＠cmd", 'a=b')
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and _FORMULA_START.match(value):
         return "'" + value
     return value
 
