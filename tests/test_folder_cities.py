@@ -155,3 +155,24 @@ def test_a_workbook_citys_report_keeps_data_paths_for_show_ids(tmp_path: Path) -
     plain, ids = ((tmp_path / n).read_text(encoding="utf-8") for n in ("plain.html", "ids.html"))
     assert "ZK017" in plain and "kushiro-2024-a" not in plain and "scene_aims" not in plain
     assert "programs[kushiro-2024-a].scenes[1]" in ids and "scene_aims" in ids
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("ja", "同じキーが2回書かれています"), ("en", "the same key is written twice")],
+)
+def test_a_key_written_twice_names_the_line_in_the_language_of_the_run(
+    lang: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _kushiro_folder(tmp_path)
+    programs = folder / "programs.toml"
+    lines = programs.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(number for number, line in enumerate(lines, 1) if line.startswith("title = "))
+    lines.insert(at, 'title = "二つ目"\n')
+    programs.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "r.md"
+    status = main(["--lang", lang, "--data-dir", str(folder), "report", "kushiro", "--fy", "2024", "-o", str(out)])
+    error = capsys.readouterr().err
+    line = "行" if lang == "ja" else "line"
+    assert status == 1 and expected in error and f"[{line} '{at + 1}']" in error, error
+    assert "Cannot overwrite" not in error and "二つ目" not in error and len(error.strip().splitlines()) == 1

@@ -41,6 +41,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import sys
 import time
 import tomllib
@@ -220,6 +221,26 @@ def load_data(package: str, name: str) -> DataFile:
     return read_data(resources.files(package).joinpath(name), f"{package}/{name}")
 
 
+#: tomllib's reasons for a key or table given twice (its messages, before " (at line …)").
+_TOML_TWICE = ("Cannot overwrite a value", "Cannot declare ", "Duplicate inline table key", "Cannot redefine namespace")
+_TOML_AT = re.compile(r"(?P<reason>.*) \(at line (?P<line>\d+), column \d+\)$", re.DOTALL)
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError | json.JSONDecodeError, path: str) -> PluginDataError:
+    """A TOML or JSON syntax error as the file's problem at its line, in the language of the run."""
+    line: str | None
+    if isinstance(exc, json.JSONDecodeError):
+        reason, line = exc.msg, str(exc.lineno)
+    else:
+        match = _TOML_AT.match(str(exc))
+        reason, line = (match["reason"], match["line"]) if match else (str(exc), None)
+    location = {"file": path, "line": line} if line else {"file": path}
+    if reason.startswith(_TOML_TWICE):
+        message = N_("cannot parse data file: the same key is written twice (or a table is given twice): keep one")
+        return PluginDataError(message, values={}, location=location)
+    return PluginDataError(N_("cannot parse data file: {reason}"), values={"reason": reason}, location=location)
+
+
 def read_data(resource: Traversable, path: str) -> DataFile:
     """Read the data file at ``resource`` (a package resource or a :class:`~pathlib.Path`), named ``path``
     in errors; as :func:`load_data` does."""
@@ -246,9 +267,7 @@ def read_data(resource: Traversable, path: str) -> DataFile:
         else:
             raise PluginDataError(N_("data files must be .toml or .json"), values={}, location={"file": path})
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise PluginDataError(
-            N_("cannot parse data file: {reason}"), values={"reason": exc}, location={"file": path}
-        ) from exc
+        raise _syntax_error(exc, path) from exc
     except RecursionError:
         raise PluginDataError(
             N_("cannot parse data file: its tables or arrays are nested too deeply"),
