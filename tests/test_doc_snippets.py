@@ -146,24 +146,50 @@ def console_sessions(text: str) -> list[tuple[str, str]]:
     return sessions
 
 
-def fill_in_the_workbook(folder: Path) -> None:
-    """What the reader does in Excel between ``zaitaku template`` and ``zaitaku import``: a new city's plan
-    (釧路市, the same rows the workbook tests use) typed into the sheets of the template the guide's first
-    command wrote, under their headers from row 3, and saved."""
-    import openpyxl
+#: The staff guide's table of what the reader types into the template: sheet, row, header, value.
+_TYPED_CELLS = re.compile(r"^\| シート \| 行 \| 見出し \| 記入した値 \|\n\|[-|]+\|\n((?:\|.*\|\n)+)", flags=re.M)
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from xlsx_helpers import NEW_CITY
+
+def typed_cells(page: str = "docs/guide/excel.md") -> list[tuple[str, int, str, str | int]]:
+    """The cells the guide says it typed, as Excel keeps them: ``↵`` an Alt+Enter line break, a value of
+    ASCII digits a number (but for a leading zero, which a code is typed with to keep it)."""
+    found = _TYPED_CELLS.search((ROOT / page).read_text(encoding="utf-8"))
+    assert found, f"{page} lost its table of typed cells"
+    cells: list[tuple[str, int, str, str | int]] = []
+    for line in found.group(1).splitlines():
+        sheet, row, header, value = (part.strip() for part in line.strip("|").split("|"))
+        text = value.replace(" ↵ ", "\n")
+        number = text.isascii() and text.isdigit() and not text.startswith("0")
+        cells.append((sheet, int(row), header, int(text) if number else text))
+    return cells
+
+
+def fill_in_the_workbook(folder: Path) -> None:
+    """What the reader does in Excel between ``zaitaku template`` and ``zaitaku import``: the cells of the
+    guide's table typed into the template its first command wrote, under their headers, and saved."""
+    import openpyxl
 
     path = folder / "計画.xlsx"
     workbook = openpyxl.load_workbook(path)
-    for sheet, rows in NEW_CITY.items():
+    for sheet, row, header, value in typed_cells():
         worksheet = workbook[sheet]
         column = {cell.value: cell.column for cell in worksheet[1]}
-        for offset, row in enumerate(rows):
-            for header, value in row.items():
-                worksheet.cell(row=3 + offset, column=column[header], value=value)
+        worksheet.cell(row=row, column=column[header], value=value)
     workbook.save(path)
+
+
+def test_the_guides_typed_cells_are_the_workbook_tests_new_city() -> None:
+    """The guide types the city the workbook tests import (so both follow a change of the template)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from xlsx_helpers import NEW_CITY
+
+    expected = [
+        (sheet, 3 + index, header, str(value))
+        for sheet, rows in NEW_CITY.items()
+        for index, row in enumerate(rows)
+        for header, value in row.items()
+    ]
+    assert [(s, r, h, str(v)) for s, r, h, v in typed_cells()] == expected
 
 
 #: Steps a person takes by hand before a command (keyed by the command as the guide shows it).
