@@ -141,6 +141,29 @@ def test_markdown_escapes_cr_raw_html_and_heading_newlines() -> None:
     assert "<p>一行目<br>\n# 見出しではない<br>\n- 箇条書きではない</p>" in page
 
 
+def test_a_citys_text_in_a_markdown_report_is_never_a_link_an_image_or_emphasis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``zaitaku report -o r.md`` shows a city's text as written: a ``[..](javascript:..)`` link, an image
+    from an outside address (a tracking pixel wherever the file is rendered), ``*emphasis*``, ``_x_``,
+    backticks and ``~~strike~~`` were passed through as Markdown and rendered as such."""
+    from zaitaku_core.cli import main
+
+    scaffold = ["new-city", "kushiro", "--code", "012068", "--name", "釧路市", "--folder", "--dir", str(tmp_path)]
+    assert main(scaffold) == 0
+    folder = tmp_path / "kushiro"
+    hostile = "[詳細](javascript:alert(1)) ![](http://example.invalid/p.png) *重要* _注_ `code` ~~削除~~"
+    programs = (folder / "programs.toml").read_text(encoding="utf-8")
+    programs = programs.replace("（この取組の内容を記入してください）", hostile, 1)
+    (folder / "programs.toml").write_text(programs, encoding="utf-8")
+    out = tmp_path / "r.md"
+    assert main(["--data-dir", str(folder), "report", "kushiro", "--fy", "2024", "-o", str(out)]) == 0
+    page = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(out.read_text(encoding="utf-8"))
+    for tag in ("<a ", "<img", "<em>", "<strong>", "<code>", "<s>"):
+        assert tag not in page, tag
+    assert "[詳細](javascript:alert(1)) ![](http://example.invalid/p.png) *重要* _注_ `code` ~~削除~~" in page
+
+
 def test_terminal_output_has_no_control_or_bidi_characters() -> None:
     assert terminal_safe("旭川市\x1b[31m\u202e計画\u2066\x07\r\n") == "旭川市[31m計画\n"
     assert terminal_safe("\t改行\n") == "\t改行\n"
