@@ -179,8 +179,7 @@ def _facts(report: Report) -> list[tuple[str, str]]:
 # (``[x](javascript:…)``, ``![](http://…/pixel.png)``, ``*x*``, ``_x_``, a backtick, ``~~x~~``); a backslash
 # first, so an escape is not undone.
 _MD_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
-    | {ch: "\\" + ch for ch in "[]*_`~"}
+    {"\\": "\\\\", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"} | {ch: "\\" + ch for ch in "[]*_`~"}
 )
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c|\x85")
 _MD_LINE_STARTS = re.compile(r"^([#=+*>`~-]|\d+[.)])")
