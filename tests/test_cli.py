@@ -59,6 +59,10 @@ def test_plan_groups_programs_by_phase(sample_registry: Registry) -> None:
     assert "ア(ア) 地域の医療・介護の資源の把握" in out and "資源リストの更新 [旧ア]" in out
     status, out = invoke(sample_registry, "plan", "sample", "--fy", "2024", "--lang", "en")
     assert "FY2024" in out and "analysis and planning" in out
+    ids = [p.id for p in sample_registry.plan("sample", 2024).programs]
+    assert not any(f"({i})" in out for i in ids)  # ids only when asked: what the activity log's 取組ID names
+    status, out = invoke(sample_registry, "plan", "sample", "--fy", "2024", "--show-ids")
+    assert status == 0 and all(f"({i})" in out for i in ids)
 
 
 def test_schema_export(tmp_path: Path) -> None:

@@ -95,11 +95,18 @@ def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
 )
 @click.argument("city", type=CITY)
 @click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help=N_("Fiscal year: 2024, 令和6年度, R6 …"))
+@click.option(
+    "--show-ids",
+    is_flag=True,
+    help=N_("Also show each program's id, which the activity log's 取組ID names."),
+)
 @json_format_option
 @allow_undeclared_option
 @lang_option
 @click.pass_context
-def plan(ctx: click.Context, city: str, fiscal_year: int, as_json: bool, allow_undeclared: bool, lang: str) -> None:
+def plan(
+    ctx: click.Context, city: str, fiscal_year: int, show_ids: bool, as_json: bool, allow_undeclared: bool, lang: str
+) -> None:
     fy = FiscalYear(fiscal_year)
     the_plan = get_registry(ctx).plan(city, fy.year, allow_undeclared=allow_undeclared)
     if as_json:
@@ -116,12 +123,14 @@ def plan(ctx: click.Context, city: str, fiscal_year: int, as_json: bool, allow_u
             click.echo(f"  {heading}")
             for program in members:
                 old = f" [旧{program.old_item.value}]" if program.old_item else ""
-                click.echo(f"    - {program.number or ''}{program.title}{old}")
+                shown = f"  ({program.id})" if show_ids else ""
+                click.echo(f"    - {program.number or ''}{program.title}{old}{shown}")
     unphased = [p for p in the_plan.programs if p.phase is None]
     if unphased:
         click.echo("\n" + translate(N_("(no national item)"), lang))
         for program in unphased:
-            click.echo(f"    - {program.number or ''}{program.title}")
+            shown = f"  ({program.id})" if show_ids else ""
+            click.echo(f"    - {program.number or ''}{program.title}{shown}")
 
 
 @click.command(
