@@ -205,6 +205,24 @@ def plugin_whose_report_section_raises(root: Path, mp: pytest.MonkeyPatch) -> No
     earlier_file("r.html")(root, mp)
 
 
+def city_whose_tools_hook_returns_a_set(root: Path, mp: pytest.MonkeyPatch) -> None:
+    # A set's order follows Python's string hashing, which changes from run to run: the report's bytes would.
+    init = """
+    from zaitaku_core.plugins import DataPlugin, hookimpl
+
+    class _Tools(DataPlugin):
+        @hookimpl
+        def zaitaku_tools(self, city):
+            owners = {"長寿社会課", "地域包括支援センター", "医師会"}
+            return [{"id": "kaigi", "name": "会議", "kind": "meeting", "operated_by": owners}]
+
+    plugin = _Tools(__name__)
+    """
+    fake_distribution(root, "zaitaku-kushiro", "kushiro", "zk_sweep_settools", init, city_data())
+    mp.syspath_prepend(str(root))
+    earlier_file("r.csv")(root, mp)
+
+
 def city_with_bad_programs(root: Path, mp: pytest.MonkeyPatch) -> None:
     data = {
         **city_data(),
@@ -464,6 +482,15 @@ CASES: list[Case] = [
         ("[hook-result]", "sections", "zaitaku_report_sections"),
         plugin_whose_report_section_raises,
         verify=unchanged("r.html"),
+    ),
+    Case(
+        "plugins",
+        "hook-returns-a-set",
+        ["report", "kushiro", "--fy", "2024", "-o", "{tmp}/r.csv"],
+        1,
+        ("[plugin-data]", "zaitaku_tools", "operated_by", "set"),
+        city_whose_tools_hook_returns_a_set,
+        verify=unchanged("r.csv"),
     ),
     Case("plugins", "unknown-city", ["report", "nowhere", "--fy", "2024"], 1, ("[unknown-city]", "nowhere")),
     # Outputs

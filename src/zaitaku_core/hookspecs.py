@@ -11,7 +11,9 @@ fiscal year, never per event; the registry validates every result through the mo
 :mod:`zaitaku_core.model` and caches it.
 
 Return either model instances or plain mappings with the models' fields (the registry validates
-mappings, and names the plugin, hook, file and field of anything wrong). Hooks that take ``city`` are
+mappings, and names the plugin, hook, file and field of anything wrong). A field holding several values
+takes a list or a tuple, in the order to show, never a set: a set's order changes from run to run, and
+so would the reports. Hooks that take ``city`` are
 asked about every city; return ``None`` (or nothing) for a city you do not serve. The one marker name
 is ``zaitaku``, for the specs, the implementations and the plugin manager alike.
 """

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -92,6 +92,7 @@ __all__ = [
     "Indicator",
     "IndicatorType",
     "IndicatorValue",
+    "Listed",
     "Member",
     "MemberRole",
     "MunicipalCode",
@@ -149,6 +150,23 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.\-]*$"
 
 #: Free text that must not be empty.
 Text = Annotated[str, StringConstraints(min_length=1)]
+
+_Item = TypeVar("_Item")
+
+
+def _not_a_set(value: Any) -> Any:
+    """``value`` unless it is a set: a set has no order (its iteration order changes from run to run with
+    Python's string hashing), so a list made from it, and every report that shows it, would too."""
+    if isinstance(value, set | frozenset):
+        raise InputError(
+            N_("a set has no order (it would change from run to run): give a list, in the order to show"),
+            values={},
+        )
+    return value
+
+
+#: A list of values in the order given (a tuple once validated); a set is refused (:func:`_not_a_set`).
+Listed = Annotated[tuple[_Item, ...], BeforeValidator(_not_a_set)]
 
 #: Free, JSON-serialisable metadata (sources, notes); never interpreted, never executed.
 Metadata = dict[str, JsonValue]
@@ -378,7 +396,7 @@ class City(ProvenancedModel):
         title="同じルールの市町村",
         description="Other municipalities the plugin serves (towns that adopted the city's handoff rules).",
     )
-    fiscal_years: tuple[FiscalYearInt, ...] = Field(
+    fiscal_years: Listed[FiscalYearInt] = Field(
         min_length=1,
         title="計画の年度",
         description="The fiscal years the city has a plan for; another year is an error unless allowed explicitly.",
@@ -407,7 +425,7 @@ class City(ProvenancedModel):
             "reports in Japanese use them."
         ),
     )
-    notes: tuple[Text, ...] = Field(
+    notes: Listed[Text] = Field(
         (),
         title="計画全体についての記述",
         description="Other statements the plan makes about itself as a whole, verbatim.",
@@ -597,7 +615,7 @@ class Action(FrozenModel):
     role: ActionRole = Field(
         title="区分", description="Whose action it is: the municipality's, the contracted operator's, or partners'."
     )
-    owners: tuple[Text, ...] = Field(
+    owners: Listed[Text] = Field(
         min_length=1,
         title="担当",
         description="The organisation or organisations that own the action (several for a joint 【…・…】 heading).",
@@ -689,9 +707,7 @@ class _ProgramContent(ProvenancedModel):
     target: str | None = Field(None, title="実施目標", description="This year's 実施目標.")
     actions: tuple[Action, ...] = Field((), title="担当", description="What each owner does.")
     frequency: Frequency | None = Field(None, title="実施回数", description="How often it is carried out (実施回数).")
-    tools: tuple[Identifier, ...] = Field(
-        (), title="連携ツール", description="The ids of the collaboration tools it uses."
-    )
+    tools: Listed[Identifier] = Field((), title="連携ツール", description="The ids of the collaboration tools it uses.")
     variants: tuple[Variant, ...] = Field(
         (), title="資料の別の表記", description="Other spellings the source uses for the program."
     )
@@ -728,10 +744,10 @@ class Program(_ProgramContent):
     new_this_year: bool = Field(
         False, title="今年度の新規", description="Whether the source marks the program as new this year."
     )
-    new_passages: tuple[Text, ...] = Field(
+    new_passages: Listed[Text] = Field(
         (), title="新規の記述", description="The passages the source marks as new this year (needs ``new_this_year``)."
     )
-    span: tuple[FiscalYearInt, ...] = Field(
+    span: Listed[FiscalYearInt] = Field(
         (),
         title="計画期間の年度",
         description=(
@@ -781,7 +797,7 @@ class ProgramYear(FrozenModel):
     actions: tuple[Action, ...] | None = Field(
         None, title="担当", description="What each owner does in this year, if it differs."
     )
-    tools: tuple[Identifier, ...] | None = Field(
+    tools: Listed[Identifier] | None = Field(
         None, title="連携ツール", description="The tools it uses in this year, if they differ."
     )
     new_this_year: bool | None = Field(
@@ -789,7 +805,7 @@ class ProgramYear(FrozenModel):
         title="今年度の新規",
         description="Whether the program is new this year (follows ``new_passages`` unless given).",
     )
-    new_passages: tuple[Text, ...] = Field(
+    new_passages: Listed[Text] = Field(
         (), title="新規の記述", description="The passages the source marks as new this year."
     )
     note: str | None = Field(
@@ -816,7 +832,7 @@ class PeriodProgram(_ProgramContent):
     period: PlanPeriodInt | None = Field(
         None, title="計画期間", description="The plan period the program is stated for (第9期: its three fiscal years)."
     )
-    fiscal_years: tuple[FiscalYearInt, ...] = Field(
+    fiscal_years: Listed[FiscalYearInt] = Field(
         (), title="年度", description="Any span of fiscal years, instead of or within ``period``."
     )
     years: tuple[ProgramYear, ...] = Field((), title="年度ごとの変更", description="What changes in one fiscal year.")
@@ -945,7 +961,7 @@ class StaffRole(FrozenModel):
     role: StaffKind = Field(title="職", description="The kind of post (coordinator, manager, staff, adviser).")
     title: str | None = Field(None, title="職名", description="The post's title as the source writes it.")
     employer: str | None = Field(None, title="所属", description="Who employs the staff.")
-    qualifications: tuple[Text, ...] = Field(
+    qualifications: Listed[Text] = Field(
         (), title="資格", description="The qualifications the post asks for or its holders have."
     )
     count: int | None = Field(default=None, ge=1, le=1000, title="人数", description="How many people hold the post.")
@@ -961,7 +977,7 @@ class HeldEvent(FrozenModel):
     name: Text = Field(title="名称", description="The event's name.")
     kind: BodyKind = Field(BodyKind.MEETING, title="種別", description="What kind of event.")
     frequency: Frequency | None = Field(None, title="回数", description="How often it is held.")
-    fiscal_years: tuple[FiscalYearInt, ...] = Field(
+    fiscal_years: Listed[FiscalYearInt] = Field(
         (), title="年度", description="The fiscal years it is held (empty: every year the body exists)."
     )
     program: Identifier | None = Field(None, title="取組", description="The id of the program it belongs to, if any.")
@@ -992,7 +1008,7 @@ class Body(ProvenancedModel):
     members: tuple[Member, ...] = Field(
         (), title="構成員", description="The organisations that sit in it, with their roles."
     )
-    founders: tuple[Text, ...] = Field(
+    founders: Listed[Text] = Field(
         (), title="設置者", description="The organisations that set it up (several for a joint foundation)."
     )
     commissioner: str | None = Field(None, title="委託元", description="Who commissions it (委託元).")
@@ -1002,11 +1018,11 @@ class Body(ProvenancedModel):
     staff: tuple[StaffRole, ...] = Field(
         (), title="配置職員", description="The staff posts placed in it (a coordinator)."
     )
-    programs: tuple[Identifier, ...] = Field((), title="取組", description="The ids of the programs it holds.")
+    programs: Listed[Identifier] = Field((), title="取組", description="The ids of the programs it holds.")
     events: tuple[HeldEvent, ...] = Field(
         (), title="開催する会議・行事", description="The events it holds apart from its programs."
     )
-    tools: tuple[Identifier, ...] = Field((), title="連携ツール", description="The ids of the tools it runs.")
+    tools: Listed[Identifier] = Field((), title="連携ツール", description="The ids of the tools it runs.")
     scenes: SceneTags = Field((), title="場面", description="The care scenes it serves.")
     established: FiscalYearInt | None = Field(None, title="設置年度", description="The fiscal year it was set up.")
     sources: tuple[Source, ...] = Field((), title="出典", description="Where the body is stated.")
@@ -1047,26 +1063,26 @@ class Tool(ProvenancedModel):
     kind: ToolKind = Field(title="種別", description="What kind of tool: form, notebook, ICT, guide, list ….")
     description: str | None = Field(None, title="説明", description="What the tool is.")
     number: str | None = Field(None, title="番号", description="The tool's number as printed.")
-    filled_by: tuple[ActorKind, ...] = Field((), title="記入者", description="Who fills it in.")
-    operated_by: tuple[Text, ...] = Field((), title="運営・作成", description="The organisations that run or made it.")
-    evidence_for: tuple[Text, ...] = Field(
+    filled_by: Listed[ActorKind] = Field((), title="記入者", description="Who fills it in.")
+    operated_by: Listed[Text] = Field((), title="運営・作成", description="The organisations that run or made it.")
+    evidence_for: Listed[Text] = Field(
         (), title="根拠資料となる加算", description="The add-ons it serves as evidence for."
     )
-    uses: tuple[Text, ...] = Field(
+    uses: Listed[Text] = Field(
         (), title="用途", description="The cases in which the source says the tool may be used, in its words."
     )
     scenes: SceneTags = Field((), title="場面", description="The care scenes it serves.")
     renewal: Frequency | None = Field(None, title="更新頻度", description="How often it is revised.")
-    parts: tuple[Identifier, ...] = Field((), title="構成するツール", description="The ids of the tools it is made of.")
+    parts: Listed[Identifier] = Field((), title="構成するツール", description="The ids of the tools it is made of.")
     binding: bool | None = Field(
         None, title="拘束力", description="Whether it is binding (empty: the source does not say)."
     )
-    status: tuple[Text, ...] = Field(
+    status: Listed[Text] = Field(
         (),
         title="位置づけ",
         description="What the source says of the tool's standing (標準様式, 強制的な効力はありません).",
     )
-    notes: tuple[Text, ...] = Field(
+    notes: Listed[Text] = Field(
         (), title="その他の記述", description="The source's other statements about the tool, verbatim."
     )
     variants: tuple[Variant, ...] = Field(
@@ -1244,23 +1260,23 @@ class Derivation(FrozenModel):
             "professions."
         ),
     )
-    programs: tuple[Identifier, ...] = Field(
+    programs: Listed[Identifier] = Field(
         (), title="取組", description="Count only entries of these programs (default: the indicator's programs)."
     )
-    kinds: tuple[ActivityKind, ...] = Field((), title="活動の種類", description="Count only activities of these kinds.")
-    scenes: tuple[CareScene, ...] = Field(
+    kinds: Listed[ActivityKind] = Field((), title="活動の種類", description="Count only activities of these kinds.")
+    scenes: Listed[CareScene] = Field(
         (), title="場面", description="Count only entries that served any of these care scenes."
     )
-    askers: tuple[Asker, ...] = Field((), title="相談者", description="Count only consultations from these askers.")
-    asker_professions: tuple[Profession, ...] = Field(
+    askers: Listed[Asker] = Field((), title="相談者", description="Count only consultations from these askers.")
+    asker_professions: Listed[Profession] = Field(
         (), title="相談者の職種", description="Count only consultations from professionals of these professions."
     )
-    professions: tuple[Profession, ...] = Field(
+    professions: Listed[Profession] = Field(
         (),
         title="参加者の職種",
         description="The professions whose participants are counted (exactly with ``profession_participants``).",
     )
-    bodies: tuple[Text, ...] = Field((), title="会議体", description="Count only activities held by these bodies.")
+    bodies: Listed[Text] = Field((), title="会議体", description="Count only activities held by these bodies.")
     note: str | None = Field(None, title="備考", description="A remark on the derivation.")
 
     @model_validator(mode="after")
@@ -1283,7 +1299,7 @@ class Indicator(ProvenancedModel):
     name: Text = Field(title="指標名", description="The indicator's name as the source writes it.")
     unit: Unit = Field(title="単位", description="The unit of its values.")
     type: IndicatorType = Field(title="指標の種類", description="Structure, process or outcome indicator.")
-    programs: tuple[Identifier, ...] = Field((), title="取組", description="The ids of the programs it measures.")
+    programs: Listed[Identifier] = Field((), title="取組", description="The ids of the programs it measures.")
     scenes: SceneTags = Field((), title="場面", description="The care scenes it concerns.")
     values: tuple[IndicatorValue, ...] = Field(
         (), title="値", description="Its plan targets and actuals per fiscal year."
@@ -1401,19 +1417,19 @@ class HandoffRule(ProvenancedModel):
         title="連絡する者",
         description="Who starts the contact: the named sender, or whichever side learns of the event first.",
     )
-    contact_from: tuple[ActorKind, ...] = Field(
+    contact_from: Listed[ActorKind] = Field(
         min_length=1, title="連絡元", description="Who contacts (one side of the rule)."
     )
-    contact_to: tuple[ActorKind, ...] = Field(
+    contact_to: Listed[ActorKind] = Field(
         min_length=1, title="連絡先", description="Who is contacted (the other side)."
     )
     deadline: Deadline = Field(title="期限", description="When the contact is due.")
-    tools: tuple[Identifier, ...] = Field(
+    tools: Listed[Identifier] = Field(
         (), title="連携ツール", description="The ids of the tools (forms) used for the contact."
     )
     basis: RuleBasis = Field(title="根拠", description="Where the rule comes from: national, prefectural or municipal.")
     binding: bool = Field(title="拘束力", description="Whether the rule binds (false for guidance, 目安).")
-    applies_to: tuple[MunicipalCode, ...] = Field(
+    applies_to: Listed[MunicipalCode] = Field(
         (), title="対象市町村", description="The municipal codes the rule applies to (empty: the whole city)."
     )
     source: Source | None = Field(None, title="出典", description="Where the rule is stated.")
@@ -1443,8 +1459,8 @@ class OfficeCalendarSpec(FrozenModel):
     year_end_closed: bool = Field(
         True, title="年末年始の休業", description="Whether offices close over the year end (29 December – 3 January)."
     )
-    closed_dates: tuple[date, ...] = Field((), title="休業日", description="Other dates offices are closed.")
-    open_dates: tuple[date, ...] = Field(
+    closed_dates: Listed[date] = Field((), title="休業日", description="Other dates offices are closed.")
+    open_dates: Listed[date] = Field(
         (), title="開業日", description="Dates offices are open although the rules above would close them."
     )
     opens: time = Field(time(8, 45), title="始業時刻", description="The time offices open.")
@@ -1498,7 +1514,7 @@ class ReportSection(FrozenModel):
     title_en: Text = Field(title="見出し（英語）", description="Its title in English.")
     text_ja: str | None = Field(None, title="本文（日本語）", description="Its paragraph in Japanese.")
     text_en: str | None = Field(None, title="本文（英語）", description="Its paragraph in English.")
-    columns: tuple[str, ...] = Field((), title="列", description="The table's column headings.")
+    columns: Listed[str] = Field((), title="列", description="The table's column headings.")
     rows: tuple[tuple[str, ...], ...] = Field(
         (), title="行", description="The table's rows, each as wide as ``columns``."
     )
@@ -1540,7 +1556,7 @@ class Plan(FrozenModel):
     calendars: tuple[OfficeCalendarSpec, ...] = Field(
         (), title="営業日カレンダー", description="The office calendars the handoff rules count business days by."
     )
-    other_year_program_ids: tuple[Identifier, ...] = Field(
+    other_year_program_ids: Listed[Identifier] = Field(
         (),
         title="他の年度の取組ID",
         description=(
