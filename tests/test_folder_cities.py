@@ -176,3 +176,22 @@ def test_a_key_written_twice_names_the_line_in_the_language_of_the_run(
     line = "行" if lang == "ja" else "line"
     assert status == 1 and expected in error and f"[{line} '{at + 1}']" in error, error
     assert "Cannot overwrite" not in error and "二つ目" not in error and len(error.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["dangling-link", "folder", "pipe"])
+def test_a_data_file_that_cannot_be_read_is_an_error_not_a_plan_without_it(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tools.toml as a link whose target moved away (a folder copied off a shared drive), a folder or a pipe:
+    the report is refused naming the file, never written without the city's tools."""
+    folder = _kushiro_folder(tmp_path)
+    tools = folder / "tools.toml"
+    tools.unlink(missing_ok=True)
+    {"dangling-link": lambda: tools.symlink_to(tmp_path / "moved" / "tools.toml"), "folder": tools.mkdir}.get(
+        kind, lambda: os.mkfifo(tools)
+    )()
+    out = tmp_path / "r.md"
+    status = main(["--data-dir", str(folder), "report", "kushiro", "--fy", "2024", "-o", str(out)])
+    error = capsys.readouterr().err
+    assert status == 1 and not out.exists()
+    assert "[plugin-data]" in error and f"[ファイル '{tools}']" in error and len(error.strip().splitlines()) == 1

@@ -65,6 +65,15 @@ class FolderPlugin(DataPlugin):
             if name == "city.toml":
                 self._check_names()
             path = self.folder / name
+            if not path.is_file() and os.path.lexists(path):
+                raise PluginDataError(
+                    N_(
+                        "{name} is not a file that can be read (a link to nothing, a folder, a pipe or a device): its "
+                        "records would be left out of every plan"
+                    ),
+                    values={"name": name},
+                    location={"file": str(path)},
+                )
             self._files[name] = read_data(path, str(path)) if path.is_file() else None
         return self._files[name]
 
