@@ -531,12 +531,30 @@ CASES: list[Case] = [
     ),
     Case(
         "outputs",
-        "log-template-o-is-a-fifo",
-        ["log", "template", "-o", "{tmp}/pipe.csv"],
+        "log-template-o-is-a-fifo",  # --force: past the refusal of an existing file, to the FIFO's own
+        ["log", "template", "-o", "{tmp}/pipe.csv", "--force"],
         1,
         ("pipe.csv",),
         fifo("pipe.csv"),
         verify=still("fifo", "pipe.csv"),
+    ),
+    Case(
+        "outputs",
+        "template-over-a-filled-workbook",  # a slip of -o: the file being filled in, replaced by blank sheets
+        ["template", "-o", "{tmp}/plan.xlsx"],
+        1,
+        ("[input]", "plan.xlsx", "--force"),
+        earlier_file("plan.xlsx"),
+        verify=unchanged("plan.xlsx"),
+    ),
+    Case(
+        "outputs",
+        "log-template-over-a-filled-log",
+        ["log", "template", "-o", "{tmp}/log.csv"],
+        1,
+        ("[input]", "log.csv", "--force"),
+        earlier_file("log.csv"),
+        verify=unchanged("log.csv"),
     ),
     Case("outputs", "o-in-unwritable-folder", [*REPORT, "-o", "/sys/zaitaku-sweep.html"], 1, ("zaitaku-sweep",)),
     Case(

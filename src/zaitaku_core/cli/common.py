@@ -261,6 +261,30 @@ def emit(data: bytes, output: Path | None, *, follow_symlinks: bool = False) -> 
         click.echo(str(output), err=True)
 
 
+def template_force_option(fn: F) -> F:
+    """``--force``: let a template command replace an existing file (see :func:`refuse_a_filled_file`)."""
+    return click.option(
+        "--force", is_flag=True, help=N_("Replace an existing file (else refused: it may hold what was filled in).")
+    )(fn)
+
+
+def refuse_a_filled_file(output: Path, force: bool) -> None:
+    """Refuse to write a blank template over an existing file unless ``force``: the file at ``-o`` is most
+    often the one being filled in, and a slip would replace hours of typing with empty sheets.
+
+    Raises:
+        InputError: ``output`` exists and ``force`` is false.
+    """
+    from zaitaku_core.errors import InputError
+
+    if not force and (output.exists() or output.is_symlink()):
+        raise InputError(
+            N_("{output} exists and may hold what was filled in; it is not replaced (pass --force to replace it)"),
+            values={"output": str(output)},
+            location={"file": str(output)},
+        )
+
+
 def follow_symlinks_option(fn: F) -> F:
     """``--follow-symlinks``: let ``-o`` name a symbolic link, and write the file it points at."""
     return click.option(

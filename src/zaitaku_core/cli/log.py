@@ -20,6 +20,8 @@ from zaitaku_core.cli.common import (
     get_registry,
     json_format_option,
     lang_option,
+    refuse_a_filled_file,
+    template_force_option,
 )
 from zaitaku_core.cli.helptext import TranslatedGroup, current_language
 from zaitaku_core.i18n import N_, NN_, NP_, tr, translate
@@ -433,11 +435,13 @@ def summary(ctx: click.Context, city: str | None, fiscal_year: str | None, as_js
     help=N_("The file to write (.xlsx or .csv)."),
 )
 @follow_symlinks_option
+@template_force_option
 @lang_option
-def template(output: Path, follow_symlinks: bool, lang: str) -> None:
+def template(output: Path, follow_symlinks: bool, force: bool, lang: str) -> None:
     from zaitaku_core.activity.template import template_csv, template_xlsx
 
     suffix = output.suffix.lower()
     if suffix not in {".xlsx", ".csv"}:
         raise click.BadParameter(tr(N_("the suffix must be .xlsx or .csv"), lang), param_hint="-o")
+    refuse_a_filled_file(output, force)
     emit(template_xlsx(lang) if suffix == ".xlsx" else template_csv(lang), output, follow_symlinks=follow_symlinks)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from zaitaku_core.cli.common import emit, get_registry, lang_option
+from zaitaku_core.cli.common import emit, get_registry, lang_option, refuse_a_filled_file, template_force_option
 from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.i18n import N_, tr
 
@@ -37,11 +37,16 @@ __all__ = ["import_workbook", "template"]
     required=True,
     help=N_("The workbook to write (.xlsx, atomically)."),
 )
+@template_force_option
 @lang_option
 @click.pass_context
-def template(ctx: click.Context, city: str | None, fiscal_year: str | None, output: Path, lang: str) -> None:
+def template(
+    ctx: click.Context, city: str | None, fiscal_year: str | None, output: Path, force: bool, lang: str
+) -> None:
     from zaitaku_core.calendar import parse_fiscal_year
     from zaitaku_core.io.xlsx_template import CityRecords, template_bytes
+
+    refuse_a_filled_file(output, force)
 
     year = parse_fiscal_year(fiscal_year).year if fiscal_year else None
     if city is None:
