@@ -806,6 +806,27 @@ CASES: list[Case] = [
     ),
     Case(
         "handoff CSV",
+        "encoding-that-is-no-codec",  # --encoding xyz: codecs.lookup's LookupError was an internal error
+        ["handoff-batch", "{tmp}/e.csv", "--encoding", "xyz", "-o", "{tmp}/v.csv"],
+        1,
+        ("[input]", "'xyz'", "cp932"),
+        csv_file("e.csv", "kind,at\nadmission,2025-01-03T19:10\n"),
+        verify=absent("v.csv"),
+    ),
+    Case(
+        "handoff CSV",
+        "encoding-that-is-no-codec-with-holidays",  # read first, by the holidays reader
+        ["handoff-batch", "{tmp}/e.csv", "--holidays", "{tmp}/h.txt", "--encoding", "xyz", "-o", "{tmp}/v.csv"],
+        1,
+        ("[input]", "'xyz'", "cp932"),
+        lambda root, mp: (
+            csv_file("e.csv", "kind,at\nadmission,2025-01-03T19:10\n")(root, mp),
+            csv_file("h.txt", "2025-01-06\n")(root, mp),
+        ),
+        verify=absent("v.csv"),
+    ),
+    Case(
+        "handoff CSV",
         "phone-number-subject",
         ["handoff-batch", "{tmp}/e.csv", "-o", "{tmp}/v.csv"],
         1,

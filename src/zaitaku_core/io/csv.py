@@ -26,12 +26,30 @@ import pyarrow.csv as pa_csv
 from zaitaku_core.errors import InputError
 from zaitaku_core.i18n import N_
 
-__all__ = ["ENCODINGS", "CsvBatches", "CsvWriter", "detect_encoding", "resolve_header"]
+__all__ = ["ENCODINGS", "CsvBatches", "CsvWriter", "check_encoding", "detect_encoding", "resolve_header"]
 
 #: The encodings a file may be given in with ``--encoding`` (``auto`` detects among the first three).
 ENCODINGS = ("utf-8", "utf-8-sig", "cp932", "shift_jis", "euc_jp")
 _SAMPLE = 1 << 20
 _BOM = codecs.BOM_UTF8
+
+
+def check_encoding(encoding: str) -> str:
+    """``encoding`` if it is one of :data:`ENCODINGS` (by any of its names: ``sjis``, ``UTF8``).
+
+    Raises:
+        InputError: it is another encoding, or no encoding at all (``--encoding xyz``).
+    """
+    try:
+        known = codecs.lookup(encoding).name in {codecs.lookup(e).name for e in ENCODINGS}
+    except LookupError:
+        known = False
+    if not known:
+        raise InputError(
+            N_("unsupported encoding {encoding!r}; use one of: {encodings}"),
+            values={"encoding": encoding, "encodings": ", ".join(ENCODINGS)},
+        )
+    return encoding
 
 
 def detect_encoding(path: Path) -> str:
@@ -118,11 +136,8 @@ class CsvBatches:
     def __attrs_post_init__(self) -> None:
         if self.encoding in (None, "auto"):
             self.encoding = detect_encoding(self.path)
-        elif codecs.lookup(self.encoding).name not in {codecs.lookup(e).name for e in ENCODINGS}:
-            raise InputError(
-                N_("unsupported encoding {encoding!r}; use one of: {encodings}"),
-                values={"encoding": self.encoding, "encodings": ", ".join(ENCODINGS)},
-            )
+        else:
+            check_encoding(self.encoding)
         self.size = os.stat(self.path).st_size
         self.header = self._header()
         self.mapping, self.unknown = resolve_header(self.header, self.known, self.required, self.path)

@@ -23,7 +23,7 @@ from zaitaku_core.calendar.business import FIRST_DAY, LAST_DAY
 from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import EraDateError, FileAccessError, InputError
 from zaitaku_core.i18n import N_
-from zaitaku_core.io.csv import detect_encoding
+from zaitaku_core.io.csv import check_encoding, detect_encoding
 
 __all__ = ["DATE_HEADERS", "read_closed_dates"]
 
@@ -44,7 +44,7 @@ def read_closed_dates(path: Path, *, encoding: str | None = None) -> tuple[date,
     """
     where = {"file": str(path)}
     try:
-        chosen = encoding or detect_encoding(path)
+        chosen = check_encoding(encoding) if encoding else detect_encoding(path)
         text = path.read_text(encoding=chosen)
     except UnicodeDecodeError:
         raise InputError(N_("the file is not valid {encoding}"), values={"encoding": chosen}, location=where) from None
