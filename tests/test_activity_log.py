@@ -361,6 +361,14 @@ def test_cli_row_errors_are_in_the_language_of_the_run(log_path: Path, tmp_path:
     assert " / " not in ja and " / " not in en  # one language, not both on one line
 
 
+def test_a_folder_city_without_data_dir_is_told_to_give_it(log_path: Path) -> None:
+    """The staff guide's log add, typed without ``--data-dir kushiro``: the error says how to name the folder."""
+    add = ["log", "--db", str(log_path), "add", "--city", "kushiro", "--program", "kushiro-2024-b"]
+    done = _cli(*add, "--date", "2024-07-10", "--kind", "研修")
+    assert done.returncode == 1 and "[activity-import]" in done.stderr
+    assert "市町村 'kushiro' は登録されていないか" in done.stderr and "zaitaku --data-dir で指定します" in done.stderr
+
+
 def test_row_errors_follow_lang_and_never_show_a_personal_value(tmp_path: Path) -> None:
     header = "日付,市町村,取組ID,種別,件数,参加者数\n"
     csv_file = write(tmp_path / "a.csv", header + "2024-05-01,sample,p1,会議,090-1234-5678,3\n")

@@ -524,7 +524,13 @@ class _Rows:
         known = self.known_programs[key]
         if known is None:
             raise _RowError(
-                "city", N_("the city {city} is unknown or has no plan for FY{year}"), city=_shown(city), year=year
+                "city",
+                N_(
+                    "the city {city} is unknown or has no plan for FY{year} (a city kept in a folder or a plan "
+                    "workbook is named with zaitaku --data-dir)"
+                ),
+                city=_shown(city),
+                year=year,
             )
         if program not in known:
             raise _RowError("program", N_("{program} is not a program of FY{year}"), program=_shown(program), year=year)
