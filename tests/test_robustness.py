@@ -556,6 +556,15 @@ CASES: list[Case] = [
         earlier_file("log.csv"),
         verify=unchanged("log.csv"),
     ),
+    Case(
+        "arguments",
+        "log-is-a-csv-file",  # --log 活動記録.csv for the log's database: SQLite's 'file is not a database'
+        [*REPORT, "--log", "{tmp}/log.csv", "-o", "{tmp}/r.md"],
+        1,
+        ("[activity-log]", "file is not a database"),
+        earlier_file("log.csv"),
+        verify=unchanged("log.csv"),
+    ),
     Case("outputs", "o-in-unwritable-folder", [*REPORT, "-o", "/sys/zaitaku-sweep.html"], 1, ("zaitaku-sweep",)),
     Case(
         "outputs",

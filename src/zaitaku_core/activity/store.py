@@ -356,13 +356,15 @@ class ActivityLog:
 
         Raises:
             ActivityLogError: the database could not be reached or failed on the way (the server went away,
-                the disk is full): the transaction is rolled back, and the error (``failure``) says the driver's
+                the disk is full, the file is not a database): the transaction is rolled back, and the error (``failure``) says the driver's
                 reason, never the statement or the row's values that SQLAlchemy's own message carries.
         """
         try:
             with self.engine.connect().execution_options(zaitaku_write=True) as connection, connection.begin():
                 yield connection
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:  # OperationalError, and SQLite's 'file is not a database'
+            if isinstance(exc, sa.exc.ProgrammingError):
+                raise  # a mistake of this library's SQL: an internal error, to be reported
             said = str(exc.orig).strip()
             raise ActivityLogError(
                 failure,
