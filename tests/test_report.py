@@ -361,6 +361,21 @@ def test_cli_writes_atomically_and_infers_the_format(registry: Registry, tmp_pat
     assert result.exit_code == 0 and "Counts" in result.output
 
 
+def test_cli_dash_output_is_standard_output(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-o -`` writes the report to standard output, as Unix tools do, never to a file named ``-``."""
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    for command in (["report", "fixture", "--fy", "R6"], ["compare", "fixture", "--fy", "R6"]):
+        result = runner.invoke(cli, [*command, "--format", "csv", "-o", "-"], obj=registry)
+        assert result.exit_code == 0, result.output
+        assert result.stdout_bytes.startswith("\ufeff#,".encode()) and list(tmp_path.iterdir()) == []
+    expected = render(build_report(registry, "fixture", 2024), "json")
+    result = runner.invoke(cli, ["report", "fixture", "--fy", "R6", "--format", "json", "-o", "-"], obj=registry)
+    assert result.stdout_bytes == expected
+
+
 def test_cli_validate_exit_codes(registry: Registry) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["validate", "fixture", "--format", "json"], obj=registry)

@@ -62,6 +62,21 @@ def _show_ids_option(fn: click.decorators.FC) -> click.decorators.FC:
     )(fn)
 
 
+def _file_or_stdout(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    """``-o -`` is standard output, as no ``-o`` is (a file named ``-`` is ``-o ./-``)."""
+    return None if value is None or value == "-" else Path(value)
+
+
+def _output_option(fn: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        callback=_file_or_stdout,
+        help=N_("File to write (atomically); - for standard output."),
+    )(fn)
+
+
 def _format(fmt: str | None, output: Path | None, lang: str) -> str:
     if fmt:
         return fmt
@@ -166,7 +181,7 @@ def validate(
 @click.argument("city", type=CITY)
 @click.option("--fy", "fiscal_year", type=FISCAL_YEAR, required=True, help=N_("Fiscal year: 2024, 令和6年度, R6 …"))
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help=N_("Output format (default: from -o's suffix, else md)."))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("File to write (atomically)."))
+@_output_option
 @click.option(
     "--no-inferred",
     "no_inferred",
@@ -244,7 +259,7 @@ def report(
     "--fy", "fiscal_year", type=FISCAL_YEAR, help=N_("Fiscal year; default: the latest year all CITIES declare.")
 )
 @click.option("--format", "fmt", type=FORMAT_CHOICE, help=N_("Output format (default: from -o's suffix, else md)."))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=N_("File to write (atomically)."))
+@_output_option
 @allow_undeclared_option
 @_show_ids_option
 @follow_symlinks_option
