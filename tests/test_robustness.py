@@ -587,6 +587,15 @@ CASES: list[Case] = [
     Case("outputs", "o-is-a-folder", [*REPORT, "-o", "{tmp}"], 2, ("[usage]",)),
     Case(
         "outputs",
+        "format-contradicts-o-suffix",  # HTML bytes in r.csv would open as garbage in a spreadsheet
+        [*REPORT, "--format", "html", "-o", "{tmp}/r.csv"],
+        2,
+        ("[usage]", "--format", "'r.csv'"),
+        earlier_file("r.csv"),
+        verify=unchanged("r.csv"),
+    ),
+    Case(
+        "outputs",
         "schema-o-is-a-file",
         ["schema", "-o", "{tmp}/plain"],
         2,

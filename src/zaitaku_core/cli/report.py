@@ -78,11 +78,15 @@ def _output_option(fn: click.decorators.FC) -> click.decorators.FC:
 
 
 def _format(fmt: str | None, output: Path | None, lang: str) -> str:
-    if fmt:
-        return fmt
     suffix = output.suffix.lstrip(".").lower() if output else ""
     aliases = {"markdown": "md", "htm": "html"}
     suffix = aliases.get(suffix, suffix)
+    if fmt and output is not None and suffix in FORMAT_CHOICE.choices and suffix != fmt:
+        # HTML bytes in r.csv open as garbage in a spreadsheet: say so rather than pick one of the two.
+        message = N_("{name!r} names the {suffix} format but --format is {fmt}: make them agree")
+        raise click.BadParameter(tr(message, lang, name=output.name, suffix=suffix, fmt=fmt), param_hint="-o")
+    if fmt:
+        return fmt
     if suffix in FORMAT_CHOICE.choices:
         return suffix
     if output is not None:
