@@ -356,8 +356,9 @@ class ActivityLog:
 
         Raises:
             ActivityLogError: the database could not be reached or failed on the way (the server went away,
-                the disk is full, the file is not a database): the transaction is rolled back, and the error (``failure``) says the driver's
-                reason, never the statement or the row's values that SQLAlchemy's own message carries.
+                the disk is full, the file is not a database): the transaction is rolled back, and the error
+                (``failure``) says the driver's reason, never the statement or the row's values that
+                SQLAlchemy's own message carries.
         """
         try:
             with self.engine.connect().execution_options(zaitaku_write=True) as connection, connection.begin():
