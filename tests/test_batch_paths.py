@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import random
 import shutil
+import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -338,6 +339,29 @@ def test_dask_in_process_caps_across_partitions_and_leaves_no_scratch(tmp_path: 
     assert pq.read_table(tmp_path / "local.parquet").to_pylist() == pq.read_table(tmp_path / "out").to_pylist()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"part-00000{i}.parquet" for i in range(3)]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_dask_scheduler_that_is_not_there_is_an_input_error_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--scheduler naming no running scheduler was the file-access error 'ファイルを読み書きできません: OSError',
+    its reason (a connection timeout) lost; a text that is no address, a traceback-free internal error. Both
+    are now the input error naming --scheduler with the reason, and nothing is written."""
+    pytest.importorskip("distributed")
+    import dask
+
+    pq.write_table(nested_table(), tmp_path / "events.parquet")
+    out = tmp_path / "out"
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for address, reason in ((f"tcp://127.0.0.1:{port}", "Timed out"), ("not an address", "missing port")):
+        with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+            events = str(tmp_path / "events.parquet")
+            status = main(["handoff-batch", events, "-o", str(out), "--engine", "dask", "--scheduler", address, "-q"])
+        err = capsys.readouterr().err
+        assert status == 1 and f"Dask のスケジューラ {address} に接続できません" in err and reason in err, err
+        assert "[項目 '--scheduler']" in err and not out.exists()
 
 
 def test_dask_refuses_to_replace_a_folder_of_other_files(tmp_path: Path) -> None:

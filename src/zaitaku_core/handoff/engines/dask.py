@@ -112,7 +112,8 @@ def evaluate_dask(
     Returns the number of events.
 
     Raises:
-        InputError: Dask is not installed, or a cell cannot be read (named by row and column).
+        InputError: Dask is not installed, the ``scheduler`` cannot be reached, or a cell cannot be read
+            (named by row and column).
     """
     dd = _import_dask()
     import pandas as pd
@@ -122,7 +123,14 @@ def evaluate_dask(
     if scheduler is not None and client is None:
         from distributed import Client
 
-        own_client = client = Client(scheduler)  # type: ignore[no-untyped-call]
+        try:
+            own_client = client = Client(scheduler)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError) as exc:  # no scheduler there (a timeout), or not an address at all
+            raise InputError(
+                N_("cannot reach the Dask scheduler {address}: {reason}"),
+                values={"address": scheduler, "reason": str(exc) or type(exc).__name__},
+                location={"field": "--scheduler"},
+            ) from None
     try:
         frame = dd.read_parquet(str(events), dtype_backend="pyarrow")
         names = list(frame.columns)
