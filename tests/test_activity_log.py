@@ -742,6 +742,45 @@ def test_a_log_sheet_as_excel_saves_it_line_breaks_and_error_values(
     assert count_rows(Path(db))[0] == 1
 
 
+def test_a_workbook_in_the_1904_date_system_reads_its_bare_serials_as_excel_shows_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workbook of old Excel for Mac counts serial numbers from 1904-01-01. A date cell that lost its format
+    is a bare serial, which both imports read from 1900: 令和6年9月30日 (serial 44103 there) became
+    2020-09-29, four years and a day early, without a word. The plan import and the log import now read it
+    as Excel shows it."""
+    pytest.importorskip("openpyxl")
+    import zipfile
+
+    from xlsx_helpers import NEW_CITY, write_workbook
+
+    from zaitaku_core.activity.template import sheet_columns
+    from zaitaku_core.cli import main
+
+    headers = [column.header for column in sheet_columns()]
+    log_row = {"日付": 44103, "市町村": "kushiro", "取組ID": "kushiro-2024-a", "種別": "会議"}
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["指標・計画値・実績値"][1]["値：時点"] = 44103
+    written = write_workbook(
+        tmp_path / "written.xlsx", sheets, extra_sheets={"活動記録": [headers, [log_row.get(h) for h in headers]]}
+    )
+    path = tmp_path / "mac.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<workbookPr ", b'<workbookPr date1904="1" ')
+            target.writestr(info, data)
+    assert b'date1904="1"' in zipfile.ZipFile(path).read("xl/workbook.xml")
+    assert main(["import", str(path), "-o", str(tmp_path / "kushiro")]) == 0
+    assert "as_of = 2024-09-30" in (tmp_path / "kushiro" / "indicators.toml").read_text(encoding="utf-8")
+    db = str(tmp_path / "log.sqlite")
+    assert main(["--data-dir", str(path), "log", "--db", db, "import", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["log", "--db", db, "list", "--format", "json"]) == 0
+    assert [entry["date"] for entry in json.loads(capsys.readouterr().out)] == ["2024-09-30"]
+
+
 # --- the columnar CSV reader reads exactly what the row-by-row reader reads ----------------------------------
 
 

@@ -49,7 +49,7 @@ from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import ActivityImportError, InputError, _filled
 from zaitaku_core.framework import CareScene, normalize_label
 from zaitaku_core.i18n import N_, NP_, ByLanguage, ja_en, resolve_lang, tr
-from zaitaku_core.io.xlsx_cells import is_error, load_values, unescape
+from zaitaku_core.io.xlsx_cells import is_error, load_values, serial_offset, unescape
 
 __all__ = [
     "COLUMNS",
@@ -331,9 +331,12 @@ class _Rows:
         programs: ProgramLookup | None,
         today: date,
         lang: str,
+        serial_offset: int = 0,
     ) -> None:
         self.name, self.where, self.city, self.programs, self.today = name, where, city, programs, today
         self.lang = lang
+        #: Days added to a bare serial number in the date column (a 1904-system workbook: 1,462).
+        self.serial_offset = serial_offset
         self.index: dict[str, int] = {}
         self.headers: dict[str, str] = {}
         self.helps: dict[int, str] = {}
@@ -410,6 +413,13 @@ class _Rows:
         size = len(cells)
         if size < self.width:  # a short row (trailing cells left off): pad it
             cells = [*cells, *([None] * (self.width - size))]
+        if self.serial_offset and "date" in self.index:
+            at = self.index["date"]
+            serial = cells[at]
+            if isinstance(serial, int | float) and not isinstance(serial, bool):
+                shifted = list(cells)
+                shifted[at] = serial + self.serial_offset  # a 1904-system serial, read as _date's 1900 one
+                cells = shifted
         for position, slot, parse, cache in self.plan:
             raw = cells[position]
             if raw == "" or raw is None:
@@ -708,7 +718,7 @@ def _read(
     suffix = path.suffix.lower()
     options: dict[str, Any] = {"name": name, "city": city, "programs": programs, "today": today, "lang": lang}
     if suffix in {".xlsx", ".xlsm"}:
-        rows_iter, where = _xlsx_rows(path, sheet, lang)
+        rows_iter, where, options["serial_offset"] = _xlsx_rows(path, sheet, lang)
     else:
         text = _decode_file(path, encoding, lang)
         header = _simple_header(text)
@@ -1095,7 +1105,9 @@ def _csv_rows(name: str, text: str, lang: str) -> tuple[Iterator[tuple[int, Sequ
 
 def _xlsx_rows(
     path: Path, sheet: str | None, lang: str
-) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str]]:
+) -> tuple[Iterator[tuple[int, Sequence[Any]]], Callable[[int, int], str], int]:
+    """The rows of the log's sheet, how to name a cell, and the workbook's
+    :func:`~zaitaku_core.io.xlsx_cells.serial_offset`."""
     name = path.name
     if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - the log extra installs it
         raise ActivityImportError(
@@ -1137,7 +1149,7 @@ def _xlsx_rows(
         return f"{name} {chosen}!{_column_letter(position)}{row}"
 
     # The header row is the first row with any value: blank rows above it are skipped.
-    return _skip_blank_header(rows()), where
+    return _skip_blank_header(rows()), where, serial_offset(workbook)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,9 @@ Both readers of workbooks (the plan workbook, :mod:`zaitaku_core.io.xlsx_import`
   openpyxl leaves these undecoded, but for shared strings drops every ``x005F_`` first, after which a typed
   ``_x000D_`` and a carriage return look alike. :func:`load_values` keeps shared strings as saved, and
   :func:`unescape` decodes them (and inline strings) in one pass.
+* A date cell that lost its date format is a bare serial number, counted from 1900, or from 1904 in a
+  workbook of the 1904 date system; :func:`serial_offset` says which, so that no date is read four years
+  and a day early.
 * An Excel error value (``#N/A``, ``#REF!``: a formula that failed, or its result pasted as a value) comes
   from openpyxl as that text; :func:`is_error` tells it apart, so that a reader refuses it rather than keep
   ``#N/A`` as a name.
@@ -22,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["is_error", "load_values", "unescape"]
+__all__ = ["is_error", "load_values", "serial_offset", "unescape"]
 
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
@@ -40,6 +43,16 @@ def unescape(value: Any) -> Any:
     if "_x" in value:
         value = _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
     return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def serial_offset(workbook: Any) -> int:
+    """Days to add to a bare serial number of ``workbook`` (a date cell that lost its date format) to read it
+    as the 1900 date system, which both readers assume: 0, or 1,462 for a workbook in the 1904 date system
+    (old Excel for Mac), whose serial 0 is 1904-01-01. A cell formatted as a date is converted by openpyxl
+    in either system already."""
+    from datetime import datetime
+
+    return 1462 if getattr(workbook, "epoch", None) == datetime(1904, 1, 1) else 0
 
 
 def is_error(cell: Any) -> bool:

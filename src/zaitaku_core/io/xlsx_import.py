@@ -33,13 +33,14 @@ from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.errors import WorkbookError, WorkbookProblem, field_error_text
 from zaitaku_core.i18n import NP_, translate
-from zaitaku_core.io.xlsx_cells import is_error, load_values, unescape
+from zaitaku_core.io.xlsx_cells import is_error, load_values, serial_offset, unescape
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
     LOG_SHEET,
     SHEETS,
     CellError,
     Column,
+    Kind,
     SheetSpec,
     columns,
     decode,
@@ -156,6 +157,8 @@ class _Reader:
 
     file: str
     lang: str
+    #: Days added to a bare serial number in a date column (see :func:`~zaitaku_core.io.xlsx_cells.serial_offset`).
+    serial_offset: int = 0
     problems: list[WorkbookProblem] = attrs.Factory(list)
     notices: list[WorkbookProblem] = attrs.Factory(list)
 
@@ -420,7 +423,10 @@ def _row_values(
                 continue
             reader.notice("formula_used", spec.name, ref, column.header, value=cell.value, formula=cell.formula)
         if not is_blank(cell.value):
-            values[index] = cell.value
+            value = cell.value
+            if reader.serial_offset and column.kind is Kind.DATE and type(value) in (int, float):
+                value += reader.serial_offset  # a 1904-system serial, read as decode's 1900-system one
+            values[index] = value
     return values
 
 
@@ -593,6 +599,7 @@ def read_workbook(
         import openpyxl
 
         values_book = load_values(path)
+        reader.serial_offset = serial_offset(values_book)
         formula_book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, lxml's) on a damaged file
         reader.problem("corrupt", error=f"{type(exc).__name__}: {exc}"[:200])
