@@ -554,7 +554,7 @@ def test_cli_correct_delete_and_changes(log_path: Path, tmp_path: Path) -> None:
     add = ["add", "--city", "sample", "--program", "p1", "--date", "2024-05-02", "--kind", "会議", "--id", "r-2"]
     assert "訂正しました" in run(*add, "--participants", "9", "--correct").output
     listed = run("list")
-    assert listed.output.splitlines()[0].startswith("entry\tdate")
+    assert listed.output.splitlines()[0].startswith("記録番号\t日付")
     entries = {record["row_id"]: record["entry"] for record in json.loads(run("list", "--json").output)}
     deleted = run("delete", "--city", "sample", "--entry", str(entries["r-1"]), "--reason", "重複", "--json")
     assert deleted.exit_code == 0 and json.loads(deleted.output)[0]["participants"] == 12
@@ -565,7 +565,63 @@ def test_cli_correct_delete_and_changes(log_path: Path, tmp_path: Path) -> None:
     history = json.loads(run("changes", "--json").output)
     assert [(c["action"], c["row_id"]) for c in history] == [("correct", "r-1"), ("correct", "r-2"), ("delete", "r-1")]
     assert history[1]["before"]["participants"] == 8 and history[1]["after"]["participants"] == 9
-    assert history[2]["reason"] == "重複" and "delete\tsample" in run("changes").output
+    assert history[2]["reason"] == "重複" and "削除\tsample" in run("changes").output
+
+
+def test_cli_list_and_changes_speak_the_language_of_the_run(log_path: Path, tmp_path: Path) -> None:
+    """``log list`` and ``log changes`` head their tables, and name kinds, scenes, askers and actions, in
+    Japanese (the activity file's headers, the vocabulary's labels) or with --lang en in English; their
+    JSON, for programs, keeps the field names and codes in either language."""
+    from click.testing import CliRunner
+
+    from zaitaku_core.cli import cli
+
+    registry = create_registry(entry_points=False, plugins=[("sample", SamplePlugin())])
+
+    def output(lang: str, *args: str) -> str:
+        done = CliRunner().invoke(cli, ["--lang", lang, "log", "--db", str(log_path), *args], obj=registry)
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    def run(lang: str, *args: str) -> list[list[str]]:
+        return [line.split("\t") for line in output(lang, *args).splitlines()]
+
+    run("ja", "import", str(write(tmp_path / "a.csv", HEADER + ROWS)))
+    run("ja", "import", str(write(tmp_path / "b.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,10,4\n")))
+    fixed = write(tmp_path / "c.csv", CORRECTABLE + "r-1,2024-05-01,sample,p1,会議,11,4\n")
+    run("ja", "import", str(fixed), "--correct")
+
+    ja = run("ja", "list")
+    assert ja[0] == ["記録番号", "日付", "年度", "市町村", "取組ID", "種別", "件数", "参加者数", "場面", "実施主体",
+                     "相談者", "相談内容", "ケースID", "名称", "取込元", "行"]  # fmt: skip
+    meeting = next(row for row in ja[1:] if row[8])
+    consultation = next(row for row in ja[1:] if row[5] == "相談")
+    assert (meeting[5], meeting[8]) == ("会議", "入退院支援、看取り")  # the scenes in the framework's order
+    assert (consultation[8], consultation[10]) == ("入退院支援", "家族")
+    en = run("en", "list")
+    assert en[0][:6] == ["entry", "date", "fiscal_year", "city", "program", "kind"]
+    meeting = next(row for row in en[1:] if row[8])
+    assert (meeting[5], meeting[8]) == ("meeting", "admission and discharge support, end-of-life care")
+    assert next(row for row in en[1:] if row[5] == "consultation")[10] == "family"
+
+    assert run("ja", "changes")[0] == ["変更番号", "変更日時", "変更", "市町村", "記録番号", "行ID", "取込元", "理由"]
+    assert [row[2] for row in run("ja", "changes")[1:]] == ["訂正"]
+    assert run("en", "changes")[0][:3] == ["number", "changed_at", "action"]
+    assert [row[2] for row in run("en", "changes")[1:]] == ["correct"]
+
+    for lang in ("ja", "en"):
+        listed = json.loads(output(lang, "list", "--format", "json"))
+        assert {(r["kind"], r["asker"]) for r in listed} == {
+            ("meeting", None),
+            ("consultation", "family"),
+            ("consultation", "resident"),
+            ("consultation", "professional"),
+        }
+        assert sorted(scene for r in listed for scene in r["scenes"]) == [
+            "admission_discharge", "admission_discharge", "daily_support", "end_of_life"
+        ]  # fmt: skip
+        (change,) = json.loads(output(lang, "changes", "--format", "json"))
+        assert change["action"] == "correct"
 
 
 def test_cli_counts_read_in_the_singular_and_the_plural(log_path: Path, tmp_path: Path) -> None:

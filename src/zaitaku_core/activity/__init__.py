@@ -14,12 +14,13 @@ extra (``pip install 'zaitaku-core[log]'``).
 from __future__ import annotations
 
 from zaitaku_core.activity.record import Activity, check_free_text, check_opaque_id, looks_personal
-from zaitaku_core.activity.vocabulary import ActivityKind, Asker, Profession
+from zaitaku_core.activity.vocabulary import ActivityKind, Asker, ChangeAction, Profession
 
 __all__ = [
     "Activity",
     "ActivityKind",
     "Asker",
+    "ChangeAction",
     "Profession",
     "check_free_text",
     "check_opaque_id",

@@ -1,4 +1,4 @@
-"""The words of the activity log: kinds of activity, who asked a consultation, professions.
+"""The words of the activity log: kinds of activity, who asked a consultation, professions, changes.
 
 Pure vocabulary (no database), so that the plan model can name them in an indicator's derivation
 without importing SQLAlchemy. Every member is a :class:`~zaitaku_core.framework.LabeledEnum`: a stable
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from zaitaku_core.framework import LabeledEnum
 
-__all__ = ["ActivityKind", "Asker", "Profession"]
+__all__ = ["ActivityKind", "Asker", "ChangeAction", "Profession"]
 
 
 class ActivityKind(LabeledEnum):
@@ -84,3 +84,11 @@ class Profession(LabeledEnum):
             "administration": ["行政", "市職員"],
             "other": ["その他"],
         }
+
+
+class ChangeAction(LabeledEnum):
+    """What a change in the log's audit trail did to an entry (the ``action`` column of ``activity_change``)."""
+
+    CORRECT = ("correct", "訂正", "correct")
+    DELETE = ("delete", "削除", "delete")
+    RESTORE = ("restore", "復元", "restore")

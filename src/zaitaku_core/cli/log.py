@@ -274,7 +274,50 @@ def _filters(fn: Any) -> Any:
     return json_format_option(fn)
 
 
-@log.command("list", help=N_("List logged activities by date (tab-separated, or JSON)."))
+#: Headers of the log's own columns; the others are columns of the activity file, headed as the file is.
+_OWN_HEADERS = {
+    "entry": NP_("log column", "entry"),
+    "fiscal_year": NP_("log column", "fiscal_year"),
+    "source": NP_("log column", "source"),
+    "line": NP_("log column", "line"),
+    "number": NP_("log column", "number"),
+    "changed_at": NP_("log column", "changed_at"),
+    "action": NP_("log column", "action"),
+    "reason": NP_("log column", "reason"),
+}
+
+
+def _echo_table(columns: tuple[str, ...], records: list[dict[str, Any]], lang: str) -> None:
+    """``records`` as a tab-separated table for a person: a header line in ``lang`` (the activity file's
+    header of a column it has, as ``zaitaku log template`` writes it), then one line per record."""
+    from zaitaku_core.activity.reader import COLUMNS
+
+    file_headers = {column.field: column.en if lang == "en" else column.ja for column in COLUMNS}
+    headers = [translate(_OWN_HEADERS[c], lang) if c in _OWN_HEADERS else file_headers[c] for c in columns]
+    _echo_cells(headers, lang)
+    for record in records:
+        _echo_cells([record[c] for c in columns], lang)
+
+
+def _echo_cells(values: list[Any], lang: str) -> None:
+    """One tab-separated line of ``values`` (lists joined with 、, or ", " in English), safe to open in a
+    spreadsheet."""
+    from zaitaku_core.report import neutralize
+
+    join = ", " if lang == "en" else "、"
+    cells = [join.join(v) if isinstance(v, list) else ("" if v is None else str(v)) for v in values]
+    click.echo("\t".join(str(neutralize(cell.replace("\t", " ").replace("\n", " "))) for cell in cells))
+
+
+@log.command(
+    "list",
+    help=N_(
+        """List logged activities by date.
+
+        As a table (tab-separated): headers, kinds, scenes and askers in the language of --lang. With
+        --format json, for programs: the field names and codes of the log, whatever the language."""
+    ),
+)
 @_filters
 @click.option("--program", help=N_("Program id."))
 @click.option("--kind", help=N_("Kind of activity."))
@@ -291,13 +334,14 @@ def list_(
 ) -> None:
     from zaitaku_core.activity.store import activity_record
     from zaitaku_core.activity.vocabulary import ActivityKind
+    from zaitaku_core.framework import CareScene
 
     wanted = ActivityKind.parse(kind) if kind else None
-    found = _log(ctx).activities(
-        city=city, fiscal_year=_fiscal_year(fiscal_year), program=program, kind=wanted, limit=limit
+    found = list(
+        _log(ctx).activities(
+            city=city, fiscal_year=_fiscal_year(fiscal_year), program=program, kind=wanted, limit=limit
+        )
     )
-    columns = ("entry", "date", "fiscal_year", "city", "program", "kind", "count", "participants", "scenes",
-               "body", "asker", "topic", "case_id", "title", "source", "line")  # fmt: skip
     records = [
         {"entry": logged.entry, **activity_record(logged.activity), "source": logged.source, "line": logged.line}
         for logged in found
@@ -305,17 +349,16 @@ def list_(
     if as_json:
         echo_json(records)
         return
-    click.echo("\t".join(columns))
-    for record in records:
-        _echo_cells([record[c] for c in columns])
-
-
-def _echo_cells(values: list[Any]) -> None:
-    """One tab-separated line of ``values`` (lists joined with 、), safe to open in a spreadsheet."""
-    from zaitaku_core.report import neutralize
-
-    cells = ["、".join(v) if isinstance(v, list) else ("" if v is None else str(v)) for v in values]
-    click.echo("\t".join(str(neutralize(cell.replace("\t", " ").replace("\n", " "))) for cell in cells))
+    lang = current_language()
+    scene_order = list(CareScene)
+    for record, logged in zip(records, found, strict=True):
+        item = logged.activity
+        record["kind"] = item.kind.label(lang)
+        record["scenes"] = [scene.label(lang) for scene in sorted(item.scenes, key=scene_order.index)]
+        record["asker"] = item.asker.label(lang) if item.asker else None
+    columns = ("entry", "date", "fiscal_year", "city", "program", "kind", "count", "participants", "scenes",
+               "body", "asker", "topic", "case_id", "title", "source", "line")  # fmt: skip
+    _echo_table(columns, records, lang)
 
 
 @log.command(
@@ -352,12 +395,22 @@ def delete(
     click.echo(tr(NN_("deleted {count} entry", "deleted {count} entries"), current_language(), count=len(deleted)))
 
 
-@log.command(help=N_("The audit trail: entries corrected, deleted and restored, oldest first."))
+@log.command(
+    help=N_(
+        """The audit trail: entries corrected, deleted and restored, oldest first.
+
+        As a table (tab-separated): headers and actions in the language of --lang. With --format json, for
+        programs: the action codes (correct, delete, restore) and the entry's fields before and after."""
+    ),
+)
 @click.option("--city", help=N_("City id."))
 @json_format_option
 @click.pass_context
 def changes(ctx: click.Context, city: str | None, as_json: bool) -> None:
-    records = [
+    from zaitaku_core.activity.vocabulary import ChangeAction
+
+    found = _log(ctx).changes(city=city)
+    records: list[dict[str, Any]] = [
         {
             "number": change.number,
             "changed_at": change.changed_at.isoformat(timespec="seconds"),
@@ -370,15 +423,15 @@ def changes(ctx: click.Context, city: str | None, as_json: bool) -> None:
             "before": change.before,
             "after": change.after,
         }
-        for change in _log(ctx).changes(city=city)
+        for change in found
     ]
     if as_json:
         echo_json(records)
         return
-    columns = ("number", "changed_at", "action", "city", "entry", "row_id", "source", "reason")
-    click.echo("\t".join(columns))
-    for record in records:
-        _echo_cells([record[c] for c in columns])
+    lang = current_language()
+    for record, change in zip(records, found, strict=True):
+        record["action"] = ChangeAction.parse(change.action).label(lang)
+    _echo_table(("number", "changed_at", "action", "city", "entry", "row_id", "source", "reason"), records, lang)
 
 
 #: The columns of ``zaitaku log summary``'s table.
