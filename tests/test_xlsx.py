@@ -368,6 +368,25 @@ def test_an_excel_error_value_is_a_problem_not_the_text_of_a_field(
         assert not out.exists()
 
 
+def test_a_required_cell_left_blank_is_named_by_its_cell_and_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A required field left blank (here under a 年度 cell merged down over the next program's row, a Japanese
+    Excel habit: only the top cell of a merge holds the value) was said at the record's first cell with the
+    model's path, '取組!A5 fiscal_year'; it is said at its own cell and header, '取組!C5 年度'."""
+    path = write_workbook(tmp_path / "plan.xlsx", NEW_CITY)
+    book = openpyxl.load_workbook(path)
+    programs = book["取組"]
+    assert programs["A5"].value == "kushiro-2024-b" and programs["C1"].value == "年度"
+    programs["C5"] = None
+    programs.merge_cells("C3:C5")
+    book.save(path)
+    assert main(["import", str(path), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "取組!C5 年度: 入力してください（必須）" in err and "fiscal_year" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_formula_like_text_stays_text_both_ways(tmp_path: Path) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["取組"][0]["取組の概要"] = '=HYPERLINK("http://example.invalid","x")'

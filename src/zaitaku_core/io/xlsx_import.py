@@ -292,6 +292,9 @@ class _Record:
     anchor: str
     #: Field paths whose cell could not be read (a problem already), not to be reported again as missing.
     failed: set[tuple[Any, ...]] = attrs.Factory(set)
+    #: The record's own fields (not a list's) by path: the cell of its first row and the column header, where
+    #: a problem of a field left blank is said (``取組!C5 年度``, not ``取組!A5 fiscal_year``).
+    blanks: dict[tuple[Any, ...], tuple[str, str]] = attrs.Factory(dict)
 
 
 def _set(data: dict[str, Any], path: Sequence[Any], value: Any) -> None:
@@ -393,6 +396,11 @@ def _group(
                 if record_id is not None:
                     ids.setdefault(key, f"{spec.name}!{ref}")
             current = _Record({}, {}, spec.name, f"A{number}")
+            current.blanks = {
+                column.path: (f"{_column_letter(index)}{number}", column.header)
+                for index, column in mapping.items()
+                if not column.child
+            }
             records.append(current)
             children = 0
         assert current is not None
@@ -571,6 +579,8 @@ def _validate(model: type[BaseModel], record: _Record, reader: _Reader, skip: se
                 where = record.cells.get(loc[:length])
                 if where is not None:
                     break
+            if where is None and loc in record.blanks:  # a field of the record whose cell was left blank
+                where = (record.sheet, *record.blanks[loc])
             key, text = _error_text(error, reader.lang)
             if where is None:
                 field = ".".join(str(part) for part in loc) or None
