@@ -502,10 +502,12 @@ def _choices(expected: object, lang: str) -> object:
 def field_error_text(error: Mapping[str, Any]) -> ByLanguage:
     """What one of pydantic's errors (an item of ``ValidationError.errors()``) says, in Japanese and in English.
 
-    An error of zaitaku-core raised in a validator says its own catalogue message; a pydantic error type says
-    :data:`PYDANTIC_MESSAGES`' text, any other :data:`PYDANTIC_OTHER` (never an English sentence inside a
-    Japanese line). The English is pydantic's message as it was, less the reference that ``str()`` of a
-    library error ends with (the line that shows the field names its own).
+    An error of zaitaku-core raised in a validator (pydantic's ``value_error`` with the exception in its
+    ``ctx["error"]``) says its own catalogue message in each language, without the ``Value error, `` pydantic
+    puts before it, and without the reference ``str()`` of a library error ends with (the line that shows the
+    field names its own). A pydantic error type says :data:`PYDANTIC_MESSAGES`' text, any other
+    :data:`PYDANTIC_OTHER` (never an English sentence inside a Japanese line); their English is pydantic's
+    message as it was.
 
     >>> field_error_text({"type": "missing", "msg": "Field required", "ctx": {}})
     ByLanguage(ja='必須の項目がありません', en='Field required')
@@ -517,8 +519,8 @@ def field_error_text(error: Mapping[str, Any]) -> ByLanguage:
     kind = str(error.get("type", ""))
     context: dict[str, object] = dict(error.get("ctx") or {})
     cause = context.get("error")
-    if isinstance(cause, ZaitakuError):
-        return ByLanguage(cause.message_in("ja"), english.replace(f" ({cause.reference('en')})", ""))
+    if kind == "value_error" and isinstance(cause, ZaitakuError):
+        return ByLanguage(cause.message_in("ja"), cause.message_in("en"))
     template = PYDANTIC_MESSAGES.get(kind)
     if kind in PYDANTIC_COUNTS:
         context["count"] = context.get(PYDANTIC_COUNTS[kind])
@@ -539,11 +541,7 @@ def field_errors_text(errors: Iterable[Mapping[str, Any]]) -> ByLanguage:
     parts: dict[str, list[str]] = {"ja": [], "en": []}
     for error in errors:
         field = ".".join(str(part) for part in error.get("loc", ())) or "-"
-        cause = (error.get("ctx") or {}).get("error")
-        if isinstance(cause, ZaitakuError):
-            said = ByLanguage(cause.message_in("ja"), cause.message_in("en"))
-        else:
-            said = field_error_text(error)
+        said = field_error_text(error)
         parts["ja"].append(f"{field}: {said.ja}")
         parts["en"].append(f"{field}: {said.en}")
     return ByLanguage("; ".join(parts["ja"]), "; ".join(parts["en"]))

@@ -562,7 +562,7 @@ def _error_text(error: Mapping[str, Any], lang: str) -> tuple[str, str]:
     }:
         return "invalid_id", _message("invalid_id", lang, value=error.get("input"))
     said = field_error_text(error)  # a validator's own error, or pydantic's common ones, in each language
-    message = said.ja if lang == "ja" else said.en.removeprefix("Value error, ")
+    message = said.ja if lang == "ja" else said.en
     return "invalid", _message("invalid", lang, error=message)
 
 
