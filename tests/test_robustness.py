@@ -845,6 +845,25 @@ CASES: list[Case] = [
     ),
     Case(
         "handoff CSV",
+        "excel-comma-rows-below-the-data",  # ',,,' rows Excel writes below formatted cells, a last blank line
+        ["handoff-batch", "{tmp}/e.csv", "-o", "{tmp}/v.csv"],
+        0,
+        (),
+        csv_file("e.csv", "kind,at,note\r\n入院,2025-01-03T19:10,\r\n,,\r\n,,\r\n\r\n"),
+        verify=rows_written("v.csv", '"admission",2025-01-03 19:10:00'),
+        lines=0,
+    ),
+    Case(
+        "handoff CSV",
+        "blank-row-between-events",  # still an error: skipping it would shift the row numbers contacts name
+        ["handoff-batch", "{tmp}/e.csv", "-o", "{tmp}/v.csv"],
+        1,
+        ("[行 '3']", "[列 'kind']"),
+        csv_file("e.csv", "kind,at\nadmission,2025-01-03T19:10\n,\nadmission,2025-01-04T19:10\n"),
+        verify=absent("v.csv"),
+    ),
+    Case(
+        "handoff CSV",
         "phone-number-subject",
         ["handoff-batch", "{tmp}/e.csv", "-o", "{tmp}/v.csv"],
         1,

@@ -110,6 +110,27 @@ def resolve_header(
 
 #: A row with more or fewer cells than the header.
 _WRONG_WIDTH = N_("wrong number of cells")
+#: Bytes of a line that holds no value (the same in UTF-8, cp932 and EUC-JP: none is a second byte there).
+_BLANK = frozenset(b" \t\r\n,")
+
+
+def _data_end(path: Path, chunk: int = 1 << 16) -> int:
+    """The offset just past the last line of ``path`` that holds a value (the file's size if that line has no
+    line break): the lines after it hold only commas, spaces and line breaks."""
+    with path.open("rb") as stream:
+        end = stream.seek(0, os.SEEK_END)
+        while end > 0:
+            start = max(0, end - chunk)
+            stream.seek(start)
+            block = stream.read(end - start)
+            last = next((i for i in range(len(block) - 1, -1, -1) if block[i] not in _BLANK), None)
+            if last is not None:
+                stream.seek(start + last)
+                rest = stream.read()
+                newline = rest.find(b"\n")
+                return start + last + (newline + 1 if newline >= 0 else len(rest))
+            end = start
+    return 0
 
 
 @attrs.define
@@ -193,7 +214,10 @@ class CsvBatches:
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         )
-        self._source = pa.OSFile(str(self.path), "rb")
+        # Trailing rows with no value (",,,," rows Excel writes below the data it saved, a last blank line)
+        # end the data: they are no events, and no row index after them can shift.
+        mapped = pa.memory_map(str(self.path), "r")
+        self._source = pa.BufferReader(mapped.read_buffer(_data_end(self.path)))
         first = 0
         try:
             try:
@@ -210,6 +234,7 @@ class CsvBatches:
                 raise self._error(self._find_bad_line(), _WRONG_WIDTH)
         finally:
             self._source.close()
+            mapped.close()
 
     def _read_error(self, error: Exception) -> InputError:
         # Arrow's messages quote the row; never pass them on. Find the place with the csv module instead.
