@@ -293,6 +293,50 @@ def test_local_path_names_a_bad_nested_contact_by_its_event(tmp_path: Path) -> N
     assert "nobody" not in said
 
 
+def _with_a_bad_nested_contact(after: int = 0) -> tuple[pa.Table, int]:
+    """The nested table with the second contact of an event past row ``after`` made unreadable; the event's row."""
+    rows = nested_table().to_pylist()
+    victim = next(i for i, row in enumerate(rows) if len(row["contacts"]) > 1 and i > after)
+    rows[victim]["contacts"][1]["to_party"] = "nobody"
+    return pa.Table.from_pylist(rows, nested_table().schema), victim
+
+
+def test_arrow_api_names_a_bad_nested_contact_by_its_event() -> None:
+    """evaluate_arrow numbered a bad nested contact by its place among all the contacts (a row no one can
+    find); it names its event's row, as the local path does."""
+    from zaitaku_core.errors import InputError
+
+    table, victim = _with_a_bad_nested_contact(after=5)
+    assert sum(len(log) for log in LOGS[:victim]) != victim  # the two numberings differ for this event
+    with pytest.raises(InputError) as caught:
+        evaluate_arrow(table, calendar=CALENDAR)
+    assert caught.value.location == {"row": str(victim + 1), "column": "contacts.to_party"}
+    assert "nobody" not in str(caught.value)
+
+
+@pytest.mark.parametrize("subject", [True, False], ids=["caps-two-passes", "one-pass"])
+def test_dask_names_a_bad_nested_contact_as_the_local_path_does(tmp_path: Path, subject: bool) -> None:
+    """On a dataset of three files, --engine dask names a bad nested contact by the dataset and its event's
+    row in it (not its place among the flattened contacts, nor its row within a partition), as without it."""
+    pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
+    table, victim = _with_a_bad_nested_contact(after=150)  # in the second file
+    if not subject:
+        table = table.drop_columns(["subject"])
+    folder = tmp_path / "events"
+    folder.mkdir()
+    for part in range(3):
+        pq.write_table(table.slice(part * 100, 100), folder / f"part-{part}.parquet")
+    said = {}
+    for engine in ("local", "dask"):
+        out = tmp_path / f"out-{engine}"
+        result = CliRunner().invoke(cli, ["handoff-batch", str(folder), "-o", str(out), "--engine", engine, "-q"])
+        assert result.exit_code == 1 and not out.exists(), result.output
+        said[engine] = str(result.exception)
+    expected = f"[file '{folder}'] [row '{victim + 1}'] [column 'contacts.to_party']"
+    assert expected in said["local"] and expected in said["dask"], said
+    assert "nobody" not in said["dask"]
+
+
 def test_dask_on_a_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
     pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")

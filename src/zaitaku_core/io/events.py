@@ -51,6 +51,7 @@ __all__ = [
     "open_table",
     "read_contacts",
     "read_events",
+    "typed_nested_contacts",
 ]
 
 
@@ -484,15 +485,28 @@ def nested_contacts(lists: pa.Array) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict({"event": pc.cast(pc.list_parent_indices(lists), pa.int64()), **columns})
 
 
-def _event_columns_with_contacts(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """:func:`event_columns`, and last the nested contacts typed by :func:`contact_columns`, still nested
-    (one list per event); a bad contact is named by its event's row and ``contacts.<column>``."""
-    flat = nested_contacts(batch.column(NESTED_CONTACTS))
+def typed_nested_contacts(lists: pa.Array) -> pa.RecordBatch:
+    """:func:`nested_contacts` typed by :func:`contact_columns`: the one reading of nested contacts that every
+    path shares (the local one, :func:`~zaitaku_core.handoff.engines.arrow.evaluate_arrow`, Dask's partitions).
+
+    Raises:
+        BadCell: a contact cannot be read: named by its event's row in the batch (not by its place among all
+            the contacts, which a person cannot find) and ``contacts.<column>``; or the column is not a list
+            of structs.
+    """
+    flat = nested_contacts(lists)
     try:
-        contacts = contact_columns(flat)
+        return contact_columns(flat)
     except BadCell as bad:
-        row = flat.column("event")[bad.row].as_py()
+        events = flat.column("event")
+        row = events[bad.row].as_py() if bad.row < len(events) else bad.row
         raise BadCell(row, f"{NESTED_CONTACTS}.{bad.column}", bad.what, **bad.values) from None
+
+
+def _event_columns_with_contacts(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """:func:`event_columns`, and last the nested contacts typed by :func:`typed_nested_contacts`, still
+    nested (one list per event)."""
+    contacts = typed_nested_contacts(batch.column(NESTED_CONTACTS))
     event = contacts.column("event").to_numpy()
     offsets = np.searchsorted(event, np.arange(batch.num_rows + 1)).astype(np.int32)
     fields = contacts.drop_columns(["event"])

@@ -25,7 +25,7 @@ from zaitaku_core.handoff.engine import DEFAULT_OPTIONS, HandoffOptions
 from zaitaku_core.handoff.model import Reason
 from zaitaku_core.handoff.rules import national_addons
 from zaitaku_core.i18n import N_
-from zaitaku_core.io.events import NESTED_CONTACTS, BadCell, contact_columns, event_columns, nested_contacts
+from zaitaku_core.io.events import NESTED_CONTACTS, BadCell, contact_columns, event_columns, typed_nested_contacts
 
 __all__ = ["evaluate_arrow", "evaluate_typed", "verdict_schema"]
 
@@ -116,10 +116,13 @@ def evaluate_arrow(
             values={"missing": ", ".join(missing), "columns": ", ".join(batch.schema.names)},
         )
     try:
-        nested = nested_contacts(batch.column(NESTED_CONTACTS)) if NESTED_CONTACTS in batch.schema.names else None
         typed = event_columns(batch)
-        given = _batch(contacts) if contacts is not None else nested
-        typed_contacts = contact_columns(given) if given is not None else None
+        if contacts is not None:
+            typed_contacts: pa.RecordBatch | None = contact_columns(_batch(contacts))
+        elif NESTED_CONTACTS in batch.schema.names:  # a bad one named by its event's row, as on every path
+            typed_contacts = typed_nested_contacts(batch.column(NESTED_CONTACTS))
+        else:
+            typed_contacts = None
     except BadCell as bad:
         raise InputError(
             bad.what, values=bad.values, location={"row": str(bad.row + 1), "column": bad.column}

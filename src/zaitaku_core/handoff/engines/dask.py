@@ -59,12 +59,43 @@ def _plain(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema])
 
 
-def evaluate_partition(frame: Any, calendar: BusinessCalendar, options: HandoffOptions) -> Any:
-    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame."""
+class _PartitionFailed(Exception):  # noqa: N818 - an internal signal, turned back into its InputError by evaluate_dask
+    """``error`` raised by the partition numbered ``index``, whose rows it counts from that partition's first."""
+
+    def __init__(self, index: int, error: InputError) -> None:
+        self.index, self.error = index, error
+        super().__init__(index, error)
+
+
+def _evaluate(table: pa.Table, index: int, **options: Any) -> pa.RecordBatch:
+    try:
+        return evaluate_arrow(table, **options)
+    except InputError as error:
+        raise _PartitionFailed(index, error) from None
+
+
+def _located(failed: _PartitionFailed, frame: Any, events: Path | str) -> InputError:
+    """The error of a partition located as the local path locates it: the dataset, and the row in it (from 1)."""
+    error = failed.error
+    rest = {key: value for key, value in error.location.items() if key not in {"file", "row"}}
+    location = {"file": str(events)}
+    if "row" in error.location:
+        before = len(frame.partitions[: failed.index]) if failed.index else 0  # counted only on this error
+        location["row"] = str(before + int(error.location["row"]))
+    error.location = {**location, **rest}
+    return error
+
+
+def evaluate_partition(
+    frame: Any, calendar: BusinessCalendar, options: HandoffOptions, partition_info: dict[str, Any] | None = None
+) -> Any:
+    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame. Dask passes
+    ``partition_info``, whose number locates a bad cell in the dataset."""
     import pandas as pd
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    verdicts = evaluate_arrow(table, calendar=calendar, options=options)
+    index = int((partition_info or {}).get("number", 0))
+    verdicts = _evaluate(table, index, calendar=calendar, options=options)
     plain = pa.Table.from_batches([verdicts]).cast(_plain(verdicts.schema))
     return plain.to_pandas(types_mapper=pd.ArrowDtype)
 
@@ -72,7 +103,7 @@ def evaluate_partition(frame: Any, calendar: BusinessCalendar, options: HandoffO
 def _judge(frame: Any, index: int, scratch: str, calendar: BusinessCalendar, options: HandoffOptions) -> CapLedger:
     """First pass over partition ``index``: its verdicts without the caps to a scratch file; its ledger."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    verdicts = evaluate_arrow(table, calendar=calendar, options=options, monthly_caps=False)
+    verdicts = _evaluate(table, index, calendar=calendar, options=options, monthly_caps=False)
     with pa.ipc.new_file(f"{scratch}/{index}.arrow", verdicts.schema, options=_SCRATCH) as writer:
         writer.write_batch(verdicts)  # Arrow IPC: exact types, no re-encoding, as the local engine's spool
     ledger = CapLedger()
@@ -113,7 +144,8 @@ def evaluate_dask(
 
     Raises:
         InputError: Dask is not installed, the ``scheduler`` cannot be reached, or a cell cannot be read
-            (named by row and column).
+            (named by the dataset, its row there from 1 and its column, as on the local path; a bad nested
+            contact by its event's row and ``contacts.<column>``).
     """
     dd = _import_dask()
     import pandas as pd
@@ -144,6 +176,8 @@ def evaluate_dask(
             with replaced_folder(Path(output)) as folder:
                 _two_passes(frame, folder, schema, calendar, options, client)
         return int(pa_ds.dataset(str(output), format="parquet").count_rows())
+    except _PartitionFailed as failed:
+        raise _located(failed, frame, events) from None
     finally:
         if own_client is not None:
             own_client.close()  # type: ignore[no-untyped-call]
