@@ -639,6 +639,13 @@ CASES: list[Case] = [
         2,
         ("[usage]", "2025-13-45"),
     ),
+    Case(
+        "arguments",
+        "at-without-a-time",  # was judged as at 00:00 (after hours); handoff-batch refuses a date alone
+        ["handoff", "asahikawa", "--event", "admission", "--at", "2025-01-03"],
+        2,
+        ("[usage]", "--at", "時刻がありません"),
+    ),
     Case("arguments", "city-as-5000-digit-code", ["plan", "9" * 5000, "--fy", "2024"], 1, ("[unknown-city]",)),
     Case("arguments", "unknown-language", ["--lang", "xx", "cities"], 2, ("[usage]", "xx")),
     Case("arguments", "office-hours-junk", [*HANDOFF, "--office-hours", "25:00-26:00"], 2, ("[usage]",)),
