@@ -277,6 +277,34 @@ def test_cli_csv_and_xlsx_neutralise_full_width_and_indented_formulas(tmp_path: 
         assert [c for c in texts_seen if c.lstrip(" \u3000").startswith(risky)] == [], fmt
 
 
+def test_cli_a_very_long_text_gets_a_fixed_table_layout(tmp_path: Path) -> None:
+    """A 3,000-character 取組の概要: the tables holding it are laid out fixed (an automatic layout measures the
+    text at every break, in time growing with its length squared: 18 s of CPU to print it, minutes at
+    6,000), the others stay automatic, and the text is printed whole."""
+    import re
+    import shutil
+
+    folder = tmp_path / "city"
+    shutil.copytree(Path(__file__).parent.parent / "plugins/asahikawa/src/zaitaku_asahikawa/data", folder)
+    city = (folder / "city.toml").read_text(encoding="utf-8")
+    city = city.replace('id = "asahikawa"', 'id = "kushiro"', 1).replace('code = "012041"', 'code = "012068"', 1)
+    (folder / "city.toml").write_text(city, encoding="utf-8")
+    long = ("地域の医療機関、介護事業所等の住所、機能等を把握し、" * 120)[:3000]
+    programs = (folder / "programs.toml").read_text(encoding="utf-8")
+    programs = re.sub(r'overview = "[^"]*"', f'overview = "{long}"', programs, count=1)
+    (folder / "programs.toml").write_text(programs, encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert main(["--data-dir", str(folder), "report", "kushiro", "--fy", "2024", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    tables = re.findall(r"<table class=\"data\".*?</table>", page, re.DOTALL)
+    fixed = [t for t in tables if 'style="table-layout: fixed"' in t]
+    assert fixed and all(long in t for t in fixed)
+    assert all(long not in t for t in tables if t not in fixed) and len(fixed) < len(tables)
+    for table in fixed:  # one column width per column shown
+        colgroup, head = table.split("</colgroup>")[0], table.split("</thead>")[0]
+        assert len(re.findall(r"<col[ >]", colgroup)) == len(re.findall(r"<th[ >]", head)) > 0
+
+
 def test_neutralize() -> None:
     assert neutralize("+81") == "'+81" and neutralize("@SUM") == "'@SUM" and neutralize("\tx") == "'\tx"
     assert neutralize("通年") == "通年" and neutralize(3.5) == 3.5 and neutralize(None) is None

@@ -316,14 +316,34 @@ def _landscape(table: Table, columns: Iterable[int]) -> bool:
     return total > 60
 
 
+#: A table holding a cell longer than this (in characters) gets a fixed layout (:func:`_fixed_layout`).
+FIXED_LAYOUT_CHARS = 500
+
+
+def _fixed_layout(table: Table, columns: list[int], widths: dict[int, float]) -> tuple[str, str]:
+    """For a table holding a very long cell, the attribute and ``<colgroup>`` of a fixed layout; else "", "".
+
+    A browser, and WeasyPrint for the PDF, size an automatic table's columns by each cell's narrowest
+    width, found by laying out the rest of the text at every place a line may break: the time grows with
+    the square of a cell's length, and Japanese text may break after any character (a 3,000-character
+    取組の概要 took about 18 s of CPU to print, 6,000 more than 150 s). A fixed layout gives the columns
+    that must not wrap (``widths``: their widest text in ems) that width and shares the rest of the page
+    equally among the others."""
+    longest = max((len(_text(row[i])) for row in table.rows for i in columns), default=0)
+    if longest <= FIXED_LAYOUT_CHARS:
+        return "", ""
+    cols = "".join(f'<col style="width: {widths[i] + 1:.1f}em">' if i in widths else "<col>" for i in columns)
+    return ' style="table-layout: fixed"', f"<colgroup>{cols}</colgroup>"
+
+
 def _html_table(table: Table, show_ids: bool, section_title: str) -> str:
     columns = _visible(table, show_ids)
     keys = table.keys or ("",) * len(table.columns)
-    short = {
-        i
+    widest = {
+        i: max((_width(_shown(v, keys[i])) for v in (table.columns[i], *(r[i] for r in table.rows))), default=0)
         for i in columns
-        if max((_width(_shown(v, keys[i])) for v in (table.columns[i], *(r[i] for r in table.rows))), default=0) <= 6
     }
+    short = {i for i in columns if widest[i] <= 6}
     nowrap = ' class="nw"'
     head = "".join(f"<th{nowrap if i in short else ''}>{html.escape(table.columns[i])}</th>" for i in columns)
     marks: dict[tuple[int, int], list[Mark]] = {}
@@ -345,8 +365,9 @@ def _html_table(table: Table, show_ids: bool, section_title: str) -> str:
     title = html.escape(table.title)
     # A table named as its section is labelled by the heading right above it, not by a second title.
     caption = f' aria-label="{title}">' if table.title == section_title else f"><caption>{title}</caption>"
+    layout, colgroup = _fixed_layout(table, columns, {i: widest[i] for i in short})
     return (
-        f'<table class="data" id="table-{html.escape(table.id)}"{caption}'
+        f'<table class="data" id="table-{html.escape(table.id)}"{layout}{caption}{colgroup}'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
