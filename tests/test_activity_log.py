@@ -361,6 +361,17 @@ def test_cli_row_errors_are_in_the_language_of_the_run(log_path: Path, tmp_path:
     assert " / " not in ja and " / " not in en  # one language, not both on one line
 
 
+def test_a_cell_past_the_csv_limit_is_said_in_the_language_of_the_run(log_path: Path, tmp_path: Path) -> None:
+    """A cell of some MB (a broken export, a pasted document; the file not simple, so read row by row) stopped
+    the import with the csv module's English words inside the Japanese line: 'CSVとして読めません: field
+    larger than field limit (131072)'."""
+    csv_file = write(tmp_path / "long.csv", HEADER + '2024-05-01,sample,p1,会議,,1,,,,,"' + "長" * 200_000 + '\n",\n')
+    command = ["log", "--db", str(log_path), "import", str(csv_file), "--no-plan-check"]
+    ja = _cli("--lang", "ja", *command)
+    assert ja.returncode == 1 and "131,072 文字を超えるセルがあります" in ja.stderr and "field limit" not in ja.stderr
+    assert "a cell longer than 131,072 characters" in _cli("--lang", "en", *command).stderr
+
+
 def test_a_folder_city_without_data_dir_is_told_to_give_it(log_path: Path) -> None:
     """The staff guide's log add, typed without ``--data-dir kushiro``: the error says how to name the folder."""
     add = ["log", "--db", str(log_path), "add", "--city", "kushiro", "--program", "kushiro-2024-b"]

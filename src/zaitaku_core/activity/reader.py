@@ -1095,10 +1095,11 @@ def _csv_rows(name: str, text: str, lang: str) -> tuple[Iterator[tuple[int, Sequ
             for cells in reader:
                 yield reader.line_num, cells
         except csv.Error as exc:
-            raise ActivityImportError(
-                tr(N_("not valid CSV: {reason}"), lang, reason=exc),
-                location={"file": name, "line": str(reader.line_num)},
-            ) from None
+            if "field larger than field limit" in str(exc):  # the csv module's words: said in the run's language
+                said = tr(N_("a cell longer than {limit:,} characters"), lang, limit=csv.field_size_limit())
+            else:
+                said = tr(N_("not valid CSV: {reason}"), lang, reason=exc)
+            raise ActivityImportError(said, location={"file": name, "line": str(reader.line_num)}) from None
 
     return _skip_blank_header(rows()), lambda position, line: f"{name}:{line}"
 
