@@ -211,3 +211,32 @@ def test_str_of_an_error_points_where_the_error_line_does(
     main(["--lang", "ja", "plan", "nowhere", "--fy", "2024"])
     assert capsys.readouterr().err.rstrip().endswith(f"— {err.reference('ja')}")
     assert err.reference("ja").startswith("詳細: ")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["cities"],
+        ["plan", "kushiro", "--fy", "2024"],
+        ["handoff", "kushiro", "--event", "admission", "--at", "2025-01-03T19:10"],
+    ],
+    ids=["cities", "plan", "handoff"],
+)
+def test_listings_never_pass_a_citys_control_characters_to_the_terminal(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A city name or a program title holding an escape sequence (clear the screen, set the window title)
+    or a right-to-left override is printed without them, as validate and reports on a terminal are."""
+    from zaitaku_core.cli.scaffold import scaffold_city_folder
+
+    folder = scaffold_city_folder("kushiro", code="012068", name="釧路市", directory=tmp_path)
+    hostile = "\\u001b[2J\\u001b]0;title\\u0007\\u202e"
+    city = (folder / "city.toml").read_text(encoding="utf-8")
+    (folder / "city.toml").write_text(city.replace('name = "釧路市"', f'name = "釧路{hostile}市"', 1), encoding="utf-8")
+    programs = (folder / "programs.toml").read_text(encoding="utf-8")
+    programs = programs.replace('title = "', f'title = "取組{hostile}', 1)
+    (folder / "programs.toml").write_text(programs, encoding="utf-8")
+    assert main(["--data-dir", str(folder), *command]) == 0
+    out = capsys.readouterr().out
+    assert "釧路[2J]0;title市" in out or "取組[2J]0;title" in out
+    assert not any(ch in out for ch in "\x1b\x07\u202e")

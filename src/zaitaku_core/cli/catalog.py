@@ -21,6 +21,7 @@ from zaitaku_core.cli.common import (
 from zaitaku_core.cli.errors import one_line
 from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
+from zaitaku_core.cli.terminal import echo_safe
 from zaitaku_core.framework import NewItem, Phase
 from zaitaku_core.i18n import N_, tr, translate
 from zaitaku_core.model import json_schemas
@@ -79,9 +80,9 @@ def cities(ctx: click.Context, as_json: bool, lang: str) -> None:
     for city in [] if as_json else found:
         name = city.municipality.name_en if lang == "en" and city.municipality.name_en else city.name
         years = ", ".join(str(fy) for fy in city.fiscal_years)
-        click.echo(f"{city.id}\t{city.municipality.code}\t{city.municipality.prefecture} {name}\tFY {years}")
+        echo_safe(f"{city.id}\t{city.municipality.code}\t{city.municipality.prefecture} {name}\tFY {years}")
         if city.covers:
-            click.echo("\t" + tr(N_("covers: {towns}"), lang, towns="、".join(m.name for m in city.covers)))
+            echo_safe("\t" + tr(N_("covers: {towns}"), lang, towns="、".join(m.name for m in city.covers)))
     fail_on_plugin_failures(ctx, registry)
 
 
@@ -112,7 +113,7 @@ def plan(
     if as_json:
         echo_json(the_plan.model_dump(mode="json"))
         return
-    click.echo(f"{the_plan.city.name} {fy.label(lang)}")
+    echo_safe(f"{the_plan.city.name} {fy.label(lang)}")
     for phase in Phase:
         click.echo(f"\n{phase.value} {phase.label(lang)}")
         for item in (*NewItem, None):
@@ -124,13 +125,13 @@ def plan(
             for program in members:
                 old = f" [旧{program.old_item.value}]" if program.old_item else ""
                 shown = f"  ({program.id})" if show_ids else ""
-                click.echo(f"    - {program.number or ''}{program.title}{old}{shown}")
+                echo_safe(f"    - {program.number or ''}{program.title}{old}{shown}")
     unphased = [p for p in the_plan.programs if p.phase is None]
     if unphased:
         click.echo("\n" + translate(N_("(no national item)"), lang))
         for program in unphased:
             shown = f"  ({program.id})" if show_ids else ""
-            click.echo(f"    - {program.number or ''}{program.title}{shown}")
+            echo_safe(f"    - {program.number or ''}{program.title}{shown}")
 
 
 @click.command(

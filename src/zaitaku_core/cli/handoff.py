@@ -22,6 +22,7 @@ from zaitaku_core.cli.common import (
 )
 from zaitaku_core.cli.helptext import FilledHelpOption, TranslatedCommand, current_language
 from zaitaku_core.cli.params import CITY
+from zaitaku_core.cli.terminal import echo_safe
 from zaitaku_core.i18n import N_, NP_, tr, translate
 
 __all__ = ["handoff", "handoff_batch"]
@@ -223,9 +224,9 @@ def _calendar(
 
 def _print_verdict(verdict: Any, city_name: str, tool_names: dict[str, str], lang: str) -> None:
     w = _words(lang)
-    click.echo(f"{city_name}  {verdict.event_kind.label(lang)}  {verdict.at:%Y-%m-%d %H:%M}")
-    click.echo(f"{w['after_hours']}: {w['yes'] if verdict.after_hours else w['no']}")
-    click.echo(f"\n{w['obligations']}")
+    echo_safe(f"{city_name}  {verdict.event_kind.label(lang)}  {verdict.at:%Y-%m-%d %H:%M}")
+    echo_safe(f"{w['after_hours']}: {w['yes'] if verdict.after_hours else w['no']}")
+    echo_safe(f"\n{w['obligations']}")
     english = {f"national:{a.addon_id}": f"{a.name_en} / {a.name}" for a in verdict.addons}
     for ob in verdict.obligations:
         basis = w["national"] if ob.basis.value == "national" else w["city"]
@@ -248,29 +249,29 @@ def _print_verdict(verdict: Any, city_name: str, tool_names: dict[str, str], lan
             until = f"{window.end} ({', '.join(notes)})"
         forms = "、".join(tool_names.get(t, t) for t in ob.tools) or "-"
         state = w["met"] if ob.met else w["open"]
-        click.echo(
+        echo_safe(
             f"- [{basis}・{force}] {title}\n    {who}\n    {w['until']}: {until}\n    "
             f"{w['forms']}: {forms}\n    {state}"
         )
     if verdict.national_default:
-        click.echo(f"  ({w['default']})")
-    click.echo(f"\n{w['addons']}")
+        echo_safe(f"  ({w['default']})")
+    echo_safe(f"\n{w['addons']}")
     for addon in verdict.addons:
         name = addon.name if lang == "ja" else f"{addon.name_en} / {addon.name}"
         tier = f" {addon.tier}" if addon.tier else ""
         month = f" ({w['claim_month']} {addon.claim_month})" if addon.claim_month else ""
         if addon.claimable:
-            click.echo(f"- {name}{tier}: {w['claimable']} {addon.units} {w['units']}{month}")
+            echo_safe(f"- {name}{tier}: {w['claimable']} {addon.units} {w['units']}{month}")
         else:
             reason = addon.reason.label(lang) if addon.reason else ""
             if addon.modelled_from is not None:
                 reason += f"; {w['modelled_from']} {addon.modelled_from}"
-            click.echo(f"- {name}: {w['not_claimable']} ({reason})")
-    click.echo(f"{w['total']}: {verdict.units} {w['units']}")
+            echo_safe(f"- {name}: {w['not_claimable']} ({reason})")
+    echo_safe(f"{w['total']}: {verdict.units} {w['units']}")
     if verdict.conflicts:
-        click.echo(f"\n{w['conflicts']}")
+        echo_safe(f"\n{w['conflicts']}")
         for finding in verdict.conflicts:
-            click.echo(f"- {finding.code} {finding.message(lang)}")
+            echo_safe(f"- {finding.code} {finding.message(lang)}")
 
 
 def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
