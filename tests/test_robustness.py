@@ -223,6 +223,24 @@ def city_whose_tools_hook_returns_a_set(root: Path, mp: pytest.MonkeyPatch) -> N
     earlier_file("r.csv")(root, mp)
 
 
+def city_whose_tools_generator_raises(root: Path, mp: pytest.MonkeyPatch) -> None:
+    # A generator runs after the hook returns: what it raises is still the plugin's failure, not zaitaku's.
+    init = """
+    from zaitaku_core.plugins import DataPlugin, hookimpl
+
+    class _Tools(DataPlugin):
+        @hookimpl
+        def zaitaku_tools(self, city):
+            yield {"id": "kaigi", "name": "会議", "kind": "meeting"}
+            raise KeyError("the tools table went away")
+
+    plugin = _Tools(__name__)
+    """
+    fake_distribution(root, "zaitaku-kushiro", "kushiro", "zk_sweep_gentools", init, city_data())
+    mp.syspath_prepend(str(root))
+    earlier_file("r.csv")(root, mp)
+
+
 def city_with_bad_programs(root: Path, mp: pytest.MonkeyPatch) -> None:
     data = {
         **city_data(),
@@ -490,6 +508,15 @@ CASES: list[Case] = [
         1,
         ("[plugin-data]", "zaitaku_tools", "operated_by", "set"),
         city_whose_tools_hook_returns_a_set,
+        verify=unchanged("r.csv"),
+    ),
+    Case(
+        "plugins",
+        "hook-generator-raises",
+        ["report", "kushiro", "--fy", "2024", "-o", "{tmp}/r.csv"],
+        1,
+        ("[hook-result]", "'kushiro'", "zaitaku_tools", "KeyError"),
+        city_whose_tools_generator_raises,
         verify=unchanged("r.csv"),
     ),
     Case("plugins", "unknown-city", ["report", "nowhere", "--fy", "2024"], 1, ("[unknown-city]", "nowhere")),

@@ -430,6 +430,11 @@ def _unpickled(data: bytes) -> City:
     return city
 
 
+#: Hook results taken as they are: lists and tuples, and what is refused or validated whole (a mapping, a
+#: text, a model, a set). Any other iterable, a generator most often, is read into a list when the hook returns.
+_KEPT_AS_GIVEN = (list, tuple, Mapping, str, bytes, BaseModel, set, frozenset)
+
+
 @cache
 def _list_adapter(model: type[M]) -> TypeAdapter[tuple[M, ...]]:
     return TypeAdapter(tuple[model, ...])  # type: ignore[valid-type]
@@ -804,6 +809,8 @@ class Registry:
         started = time.perf_counter()
         try:
             result = impl.function(**args)
+            if isinstance(result, Iterable) and not isinstance(result, _KEPT_AS_GIVEN):
+                result = list(result)  # a generator runs here, where what it raises names the plugin and hook
         except ZaitakuError as exc:
             exc.location = {"plugin": impl.plugin_name, "hook": hook, **exc.location}
             raise
