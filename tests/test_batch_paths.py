@@ -337,6 +337,20 @@ def test_dask_names_a_bad_nested_contact_as_the_local_path_does(tmp_path: Path, 
     assert "nobody" not in said["dask"]
 
 
+def test_evaluate_partition_raises_the_librarys_input_error() -> None:
+    """evaluate_partition is public (a user's own map_partitions): a bad cell is an InputError named by its
+    row in the partition, not the engine's internal signal that carries the partition's number."""
+    pytest.importorskip("pandas", reason="the dask extra is not installed")
+    from zaitaku_core.errors import InputError
+    from zaitaku_core.handoff.engine import DEFAULT_OPTIONS
+    from zaitaku_core.handoff.engines.dask import evaluate_partition
+
+    table, victim = _with_a_bad_nested_contact(after=5)
+    with pytest.raises(InputError) as caught:
+        evaluate_partition(table.to_pandas(), CALENDAR, DEFAULT_OPTIONS)
+    assert caught.value.location == {"row": str(victim + 1), "column": "contacts.to_party"}
+
+
 def test_dask_on_a_local_cluster_gives_the_local_results(tmp_path: Path) -> None:
     pytest.importorskip("dask.dataframe", reason="the dask extra is not installed")
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")

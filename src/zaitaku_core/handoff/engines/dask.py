@@ -86,11 +86,23 @@ def _located(failed: _PartitionFailed, frame: Any, events: Path | str) -> InputE
     return error
 
 
-def evaluate_partition(
+def evaluate_partition(frame: Any, calendar: BusinessCalendar, options: HandoffOptions) -> Any:
+    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame.
+
+    Raises:
+        InputError: a cell cannot be read (named by its row in the partition, from 1, and its column).
+    """
+    try:
+        return _partition_verdicts(frame, calendar, options)
+    except _PartitionFailed as failed:
+        raise failed.error from None
+
+
+def _partition_verdicts(
     frame: Any, calendar: BusinessCalendar, options: HandoffOptions, partition_info: dict[str, Any] | None = None
 ) -> Any:
-    """The verdicts of one partition (a pandas frame of Arrow-backed columns), as such a frame. Dask passes
-    ``partition_info``, whose number locates a bad cell in the dataset."""
+    """:func:`evaluate_partition` for ``map_partitions``: Dask passes ``partition_info``, whose number goes with
+    a bad cell's error (:class:`_PartitionFailed`) for :func:`evaluate_dask` to locate it in the dataset."""
     import pandas as pd
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -169,7 +181,7 @@ def evaluate_dask(
         schema = _plain(verdict_schema(pa.schema([(name, pa.string()) for name in names])))
         if "subject" not in names:  # no caps across partitions: one pass
             meta = schema.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
-            verdicts = frame.map_partitions(evaluate_partition, calendar, options, meta=meta)
+            verdicts = frame.map_partitions(_partition_verdicts, calendar, options, meta=meta)
             with replaced_folder(Path(output)) as folder:
                 verdicts.to_parquet(str(folder), write_index=False, schema=schema, name_function=_part_name)
         else:
