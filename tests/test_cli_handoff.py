@@ -257,3 +257,19 @@ def test_a_service_start_before_the_event_is_told_in_the_runs_language(
     assert main([*args, "--service-start", "2024-06-01"]) == 1
     line = capsys.readouterr().err.strip()
     assert said in line and len(line.splitlines()) == 1
+
+
+@pytest.mark.parametrize("at", ["R6.4.1 10:00", "令和6年4月1日 10:00", "令和６年４月１日　１０：００"])
+def test_at_takes_the_reiwa_dates_handoff_batch_takes(at: str) -> None:
+    """--at is read by handoff-batch's own date-time parser: a 令和 date it accepts is not refused here."""
+    result = CliRunner().invoke(cli, ["handoff", "asahikawa", "--event", "admission", "--at", at, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["at"] == "2024-04-01T10:00:00"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("ja", "--at: 'R6.4.1': 時刻がありません"), ("en", "--at: 'R6.4.1': no time of day")]
+)
+def test_at_refuses_a_reiwa_date_without_a_time_as_the_batch_does(lang: str, said: str) -> None:
+    result = CliRunner().invoke(cli, ["handoff", "asahikawa", "--event", "admission", "--at", "R6.4.1", "--lang", lang])
+    assert result.exit_code == 2 and said in result.output, result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -93,28 +93,23 @@ def _words(lang: str) -> dict[str, str]:
     return {key: translate(word, lang) for key, word in WORDS.items()}
 
 
-def _parse_moment(text: str, *, time_required: bool = False) -> datetime:
-    """``text`` as a date and time; with ``time_required`` (an event's ``--at``) a date alone is refused, as
-    handoff-batch refuses it: the verdict turns on the time of day, never to be taken as midnight."""
+def _parse_moment(text: str, hint: str, *, time_required: bool = False) -> datetime:
+    """``text`` as a date and time, read by handoff-batch's own parser (令和 dates too, an offset turned into
+    Japan time); with ``time_required`` (an event's ``--at``) a date alone is refused, as handoff-batch refuses
+    it: the verdict turns on the time of day, never to be taken as midnight."""
+    from zaitaku_core.errors import InputError
+    from zaitaku_core.io.events import parse_moment
+
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        message = N_("{text!r} is not a date and time such as 2025-01-03T19:10")
-        raise click.BadParameter(tr(message, current_language(), text=text)) from None
-    if time_required and _is_date_alone(text):
-        raise click.BadParameter(tr(_NO_TIME, current_language(), text=text), param_hint="--at")
-    return moment
+        return parse_moment(text, time_required=time_required)
+    except InputError as exc:
+        lang = current_language()
+        raise click.BadParameter(
+            tr(_BAD_MOMENT, lang, text=text, problem=exc.message_in(lang)), param_hint=hint
+        ) from None
 
 
-_NO_TIME = N_("{text!r} has no time of day (write e.g. 2025-01-03T19:10)")
-
-
-def _is_date_alone(text: str) -> bool:
-    try:
-        date.fromisoformat(text.strip())
-    except ValueError:
-        return False
-    return True
+_BAD_MOMENT = N_("{text!r}: {problem}")
 
 
 _CONTACT = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2})((?::[A-Za-z_]+)+)$")
@@ -127,7 +122,7 @@ def _parse_contact(text: str) -> dict[str, Any]:
         message = N_("{text!r}: write a contact as 2025-01-04T10:00:hospital[:conference]")
         raise click.BadParameter(tr(message, current_language(), text=text))
     party, *extras = match.group(2).lstrip(":").split(":")
-    contact: dict[str, Any] = {"at": _parse_moment(match.group(1)), "to_party": party}
+    contact: dict[str, Any] = {"at": _parse_moment(match.group(1), "--contact"), "to_party": party}
     for extra in extras:
         if extra == "conference":
             contact["conference"] = True
@@ -326,7 +321,7 @@ def _print_explanation(verdict: Any, options: Any, lang: str) -> None:
     required=True,
     help=N_("The event: admission, discharge, outpatient_visit, home_conference, death …"),
 )
-@click.option("--at", "at", required=True, help=N_("When it happened: 2025-01-03T19:10."))
+@click.option("--at", "at", required=True, help=N_("When it happened: 2025-01-03T19:10 or 令和7年1月3日 19:10."))
 @click.option("--admitted-at", help=N_("For a discharge: when the stay began."))
 @click.option(
     "--stay-in",
@@ -391,8 +386,8 @@ def handoff(
     city_info = registry.city(city)
     event = Event(
         kind=kind,
-        at=_parse_moment(at, time_required=True),
-        admitted_at=_parse_moment(admitted_at) if admitted_at else None,
+        at=_parse_moment(at, "--at", time_required=True),
+        admitted_at=_parse_moment(admitted_at, "--admitted-at") if admitted_at else None,
         stay_in=stay_in or None,
         service_start=start,
         initial_addon=initial_addon,

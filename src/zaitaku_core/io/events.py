@@ -20,6 +20,7 @@ file) and the column — never the value, which may be personal data.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ __all__ = [
     "event_columns",
     "nested_contacts",
     "open_table",
+    "parse_moment",
     "read_contacts",
     "read_events",
     "typed_nested_contacts",
@@ -318,6 +320,24 @@ def _moments(values: pa.Array, column: str, *, required: bool, time_required: bo
             last=_YEARS[1],
         )
     return stamps
+
+
+def parse_moment(text: str, *, time_required: bool = False) -> datetime:
+    """One typed date and time read as a handoff-batch cell is (the same parser: ``2024-06-14 10:00``,
+    ``令和6年6月14日 10:00``, ``R6.6.14 10:00``, full-width digits, an offset), as Japan wall time.
+
+    >>> parse_moment("R6.4.1 10:00")
+    datetime.datetime(2024, 4, 1, 10, 0)
+
+    Raises:
+        InputError: not a date and time, or (``time_required``) a date alone: what is wrong, never the text.
+    """
+    try:
+        stamps = _moments(pa.array([text], pa.string()), "", required=True, time_required=time_required)
+    except BadCell as exc:
+        raise InputError(exc.what, values=exc.values) from None
+    moment: datetime = stamps[0].as_py()
+    return moment
 
 
 def _flag(values: pa.Array, column: str) -> pa.Array:
