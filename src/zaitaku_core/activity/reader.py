@@ -48,8 +48,8 @@ from zaitaku_core.calendar import fiscal_year_of
 from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import ActivityImportError, InputError, _filled
 from zaitaku_core.framework import CareScene, normalize_label
-from zaitaku_core.i18n import N_, NP_, ByLanguage, ja_en, resolve_lang, tr
-from zaitaku_core.io.xlsx_cells import is_error, load_values, serial_offset, unescape
+from zaitaku_core.i18n import N_, ByLanguage, ja_en, resolve_lang, tr
+from zaitaku_core.io.xlsx_cells import ERROR_VALUE, is_error, load_values, serial_offset, unescape
 
 __all__ = [
     "COLUMNS",
@@ -1160,15 +1160,8 @@ class ExcelErrorValue:
     value: str
 
     def message(self, lang: str) -> str:
-        return tr(
-            NP_(
-                "workbook",
-                "the Excel error value {value} (a formula that failed, or its result pasted as a value): correct "
-                "the cell or type the value",
-            ),
-            lang,
-            value=self.value,
-        )
+        """What the row's problem says of the cell, in ``lang`` (the plan workbook's reader says the same)."""
+        return tr(ERROR_VALUE, lang, value=self.value)
 
 
 def _skip_blank_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> Iterator[tuple[int, Sequence[Any]]]:

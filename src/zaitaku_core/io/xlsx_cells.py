@@ -16,7 +16,8 @@ Both readers of workbooks (the plan workbook, :mod:`zaitaku_core.io.xlsx_import`
   from openpyxl as that text; :func:`is_error` tells it apart, so that a reader refuses it rather than keep
   ``#N/A`` as a name.
 
-Imports no other module of zaitaku-core (the activity log, which the plan workbook's layout imports, uses it).
+Imports no other module of zaitaku-core but :mod:`zaitaku_core.i18n` (the activity log, which the plan workbook's
+layout imports, uses it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["is_error", "load_values", "serial_offset", "unescape"]
+from zaitaku_core.i18n import NP_
+
+__all__ = ["ERROR_VALUE", "is_error", "load_values", "serial_offset", "unescape"]
+
+#: What both readers say of a cell :func:`is_error` finds (``{value}``: ``#N/A``, ``#REF!`` …).
+ERROR_VALUE = NP_(
+    "workbook",
+    "the Excel error value {value} (a formula that failed, or its result pasted as a value): correct the cell or "
+    "type the value",
+)
 
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 

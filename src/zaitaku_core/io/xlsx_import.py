@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.errors import WorkbookError, WorkbookProblem, field_error_text
 from zaitaku_core.i18n import NP_, translate
-from zaitaku_core.io.xlsx_cells import is_error, load_values, serial_offset, unescape
+from zaitaku_core.io.xlsx_cells import ERROR_VALUE, is_error, load_values, serial_offset, unescape
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
     LOG_SHEET,
@@ -83,11 +83,7 @@ _MESSAGES: dict[str, str] = {
     "formula_used": NP_(
         "workbook", "a formula cell: its saved result {value!r} is used (formulas are never evaluated): {formula}"
     ),
-    "error_value": NP_(
-        "workbook",
-        "the Excel error value {value} (a formula that failed, or its result pasted as a value): correct the cell or "
-        "type the value",
-    ),
+    "error_value": ERROR_VALUE,
     "missing_sheet": NP_("workbook", "no sheet {name!r} (found: {found})"),
     "log_sheet": NP_(
         "workbook", "the activities of sheet {name!r} are not part of the plan; import them with zaitaku log import"
