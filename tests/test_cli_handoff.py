@@ -273,3 +273,31 @@ def test_at_takes_the_reiwa_dates_handoff_batch_takes(at: str) -> None:
 def test_at_refuses_a_reiwa_date_without_a_time_as_the_batch_does(lang: str, said: str) -> None:
     result = CliRunner().invoke(cli, ["handoff", "asahikawa", "--event", "admission", "--at", "R6.4.1", "--lang", lang])
     assert result.exit_code == 2 and said in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("ja", "読み込まない列（出力にも写しません）: 列3, note, 列5"),
+        ("en", "ignored and not copied: column 3, note, column 5"),
+    ],
+)
+def test_batch_names_an_unnamed_ignored_column_by_its_position(tmp_path: Path, lang: str, said: str) -> None:
+    """A blank header cell (a trailing comma in the header line) is named 列3 / column 3, never an empty ", "."""
+    events = tmp_path / "events.csv"
+    events.write_text("kind,at,,note,\nadmission,2025-01-03T19:10,,,\n", encoding="utf-8")
+    out = tmp_path / "verdicts.csv"
+    result = CliRunner().invoke(cli, ["--lang", lang, "handoff-batch", str(events), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert said in result.output, result.output
+
+
+def test_a_missing_column_error_names_an_unnamed_column_by_its_position(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("kin,,at\nadmission,,2025-01-03T19:10\n", encoding="utf-8")
+    assert main(["--lang", "ja", "handoff-batch", str(events), "-o", str(tmp_path / "v.csv")]) == 1
+    assert "未知の列: kin, 列2" in capsys.readouterr().err
+    assert main(["--lang", "en", "handoff-batch", str(events), "-o", str(tmp_path / "v.csv")]) == 1
+    assert "unknown column(s): kin, column 2;" in capsys.readouterr().err

@@ -491,9 +491,12 @@ def _batch_calendar(
 
 
 def _tell_ignored(source: Any) -> None:
+    from zaitaku_core.io.csv import column_list
+
     if source.unknown:
         message = N_("zaitaku: {file}: columns ignored and not copied: {columns}")
-        click.echo(tr(message, current_language(), file=source.path.name, columns=", ".join(source.unknown)), err=True)
+        lang = current_language()
+        click.echo(tr(message, lang, file=source.path.name, columns=column_list(source.unknown, lang)), err=True)
 
 
 def _run_local(

@@ -24,9 +24,17 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from zaitaku_core.errors import InputError
-from zaitaku_core.i18n import N_
+from zaitaku_core.i18n import N_, ByLanguage, ja_en
 
-__all__ = ["ENCODINGS", "CsvBatches", "CsvWriter", "check_encoding", "detect_encoding", "resolve_header"]
+__all__ = [
+    "ENCODINGS",
+    "CsvBatches",
+    "CsvWriter",
+    "check_encoding",
+    "column_list",
+    "detect_encoding",
+    "resolve_header",
+]
 
 #: The encodings a file may be given in with ``--encoding`` (``auto`` detects among the first three).
 ENCODINGS = ("utf-8", "utf-8-sig", "cp932", "shift_jis", "euc_jp")
@@ -73,12 +81,22 @@ def detect_encoding(path: Path) -> str:
     )
 
 
+#: How a column without a header name (a blank cell, a trailing comma in the header line) is named: by position.
+_UNNAMED = N_("column {number}")
+
+
+def column_list(columns: Sequence[str | ByLanguage], lang: str) -> str:
+    """Header names for a message in ``lang``, each unnamed column by its position (列3 / column 3)."""
+    return ", ".join(column if isinstance(column, str) else column[0 if lang == "ja" else 1] for column in columns)
+
+
 def resolve_header(
     names: Sequence[str], known: Mapping[str, tuple[str, ...]], required: Sequence[str], path: Path
-) -> tuple[dict[str, str], list[str]]:
+) -> tuple[dict[str, str], list[str | ByLanguage]]:
     """Map a header onto the ``known`` columns (canonical name -> accepted aliases).
 
-    Returns ``(header name -> canonical name, unknown header names)``.
+    Returns ``(header name -> canonical name, unknown header names)``; an unknown column without a name is
+    named by its position in each language (:func:`column_list` says them).
 
     Raises:
         InputError: a required column is missing (the message lists the missing and the unknown
@@ -86,11 +104,11 @@ def resolve_header(
     """
     lookup = {alias.casefold(): canonical for canonical, aliases in known.items() for alias in (canonical, *aliases)}
     mapping: dict[str, str] = {}
-    unknown: list[str] = []
-    for name in names:
+    unknown: list[str | ByLanguage] = []
+    for position, name in enumerate(names, 1):
         canonical = lookup.get(name.strip().casefold())
         if canonical is None:
-            unknown.append(name)
+            unknown.append(name if name.strip() else ByLanguage(*ja_en(_UNNAMED, number=position)))
         elif canonical in mapping.values():
             raise InputError(
                 N_("column {column!r} appears twice"), values={"column": canonical}, location={"file": str(path)}
@@ -102,7 +120,11 @@ def resolve_header(
         accepted = "; ".join(f"{c}: {', '.join(known[c]) or '-'}" for c in missing)
         raise InputError(
             N_("missing column(s): {missing} (unknown column(s): {unknown}; accepted names: {accepted})"),
-            values={"missing": ", ".join(missing), "unknown": ", ".join(unknown) or "-", "accepted": accepted},
+            values={
+                "missing": ", ".join(missing),
+                "unknown": ByLanguage(column_list(unknown, "ja") or "-", column_list(unknown, "en") or "-"),
+                "accepted": accepted,
+            },
             location={"file": str(path), "line": "1"},
         )
     return mapping, unknown
@@ -148,7 +170,7 @@ class CsvBatches:
     block_size: int = 8 << 20
     #: Header name -> canonical column name, and the header names not known (never read).
     mapping: dict[str, str] = attrs.field(init=False, factory=dict)
-    unknown: list[str] = attrs.field(init=False, factory=list)
+    unknown: list[str | ByLanguage] = attrs.field(init=False, factory=list)
     size: int = attrs.field(init=False, default=0)
     header: list[str] = attrs.field(init=False, factory=list)
     _source: Any = attrs.field(init=False, default=None)

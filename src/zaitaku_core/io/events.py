@@ -35,7 +35,7 @@ from zaitaku_core.errors import FrameworkCodeError, InputError
 from zaitaku_core.framework import ActorKind, EventKind, LabeledEnum
 from zaitaku_core.handoff.engine import EVENT_RANGE
 from zaitaku_core.handoff.model import FALSE_TEXTS, STAY_PLACES, TRUE_TEXTS, Contact, ContactMeans, Event
-from zaitaku_core.i18n import N_
+from zaitaku_core.i18n import N_, ByLanguage
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -558,7 +558,7 @@ class TableSource:
     parse: Any
 
     @property
-    def unknown(self) -> list[str]:
+    def unknown(self) -> list[str | ByLanguage]:
         return list(self.reader.unknown)
 
     @property

@@ -20,7 +20,7 @@ import pyarrow.dataset as pa_ds
 import pyarrow.parquet as pq
 
 from zaitaku_core.errors import InputError
-from zaitaku_core.i18n import N_
+from zaitaku_core.i18n import N_, ByLanguage
 from zaitaku_core.io.csv import resolve_header
 
 __all__ = ["ParquetBatches", "ParquetWriter", "is_parquet", "stream_batches", "streamed_dataset"]
@@ -70,7 +70,7 @@ class ParquetBatches:
     required: Sequence[str]
     batch_size: int = 131_072
     mapping: dict[str, str] = attrs.field(init=False, factory=dict)
-    unknown: list[str] = attrs.field(init=False, factory=list)
+    unknown: list[str | ByLanguage] = attrs.field(init=False, factory=list)
     size: int = attrs.field(init=False, default=0)
     rows: int = attrs.field(init=False, default=0)
     _dataset: Any = attrs.field(init=False, default=None)
