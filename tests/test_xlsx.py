@@ -294,6 +294,8 @@ def test_force_never_deletes_files_it_did_not_write(tmp_path: Path, capsys: pyte
     err = capsys.readouterr().err
     assert "読み込みで書き出さないファイル（.git、calendars.toml、計画.xlsx）" in err and "置き換えていません" in err
     assert sorted(p.name for p in out.iterdir()) == before and "Traceback" not in err
+    assert main(["--lang", "en", "import", str(path), "-o", str(out), "--force"]) == 1
+    assert "(.git, calendars.toml, 計画.xlsx)" in capsys.readouterr().err  # not joined by 、 in English
 
 
 # --- bad input: each a clear error or a documented acceptance, never a traceback, never a partial write ------

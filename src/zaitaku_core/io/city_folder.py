@@ -19,7 +19,7 @@ from typing import Any
 import tomli_w
 
 from zaitaku_core.errors import InputError
-from zaitaku_core.i18n import N_
+from zaitaku_core.i18n import N_, ByLanguage
 
 __all__ = ["DATA_FILES", "DISPOSABLE", "toml_text", "write_city_folder"]
 
@@ -83,12 +83,13 @@ def write_city_folder(
             )
         others = sorted(e.name for e in entries if e.name not in DATA_FILES and e.name not in DISPOSABLE)
         if others:
+            shown, more = others[:3], "…" if len(others) > 3 else ""
             raise InputError(
                 N_(
                     "{target} also holds files the import does not write ({names}); they would be lost with the "
                     "folder: move them out, or choose another folder; it is not replaced"
                 ),
-                values={"target": str(target), "names": "、".join(others[:3]) + ("…" if len(others) > 3 else "")},
+                values={"target": str(target), "names": ByLanguage("、".join(shown) + more, ", ".join(shown) + more)},
                 location={"file": str(target)},
             )
     target.parent.mkdir(parents=True, exist_ok=True)
