@@ -96,6 +96,41 @@ def test_exception_in_hook_names_plugin_and_hook(sample_registry: Registry) -> N
     assert info.value.location == {"plugin": "raises", "hook": "zaitaku_programs"}
 
 
+class _UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [
+        (KeyError("row of 山田 090-1234-5678 not found"), "電話番号またはメールアドレスのようなもの"),
+        (ValueError("no such user taro@example.jp"), "電話番号またはメールアドレスのようなもの"),
+        (_UnprintableError(), "文字列にできませんでした"),
+    ],
+    ids=["phone", "e-mail", "str-raises"],
+)
+def test_a_hooks_exception_is_reported_without_personal_data(
+    sample_registry: Registry, raised: Exception, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI line of a hook that raised names the plugin, the hook and the exception's kind; a message
+    holding a phone number or an e-mail address is not shown, nor is one that cannot be made into text
+    (which used to end as an internal error)."""
+    from zaitaku_core.cli import main
+
+    class Raises:
+        @hookimpl
+        def zaitaku_tools(self, city: str) -> list[Any]:
+            raise raised
+
+    sample_registry.register(Raises(), name="raises")
+    assert main(["report", "sample", "--fy", "2024"], obj=sample_registry) == 1
+    error = capsys.readouterr().err
+    assert "[hook-result]" in error and "[プラグイン 'raises'] [フック 'zaitaku_tools']" in error
+    assert type(raised).__name__ in error and said in error and len(error.strip().splitlines()) == 1
+    assert "090" not in error and "@" not in error.split("—")[0] and "山田" not in error
+
+
 def test_wrong_return_type(sample_registry: Registry) -> None:
     class Single:
         @hookimpl
