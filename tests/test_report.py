@@ -424,3 +424,26 @@ def test_json_written_in_parts_is_the_report_serialised_whole() -> None:
             assert render(built, "json") == whole  # again, from the sections' JSON already written
     bare = built.model_copy(update={"sections": ()})
     assert render(bare, "json") == bare.__pydantic_serializer__.to_json(bare) + b"\n"
+
+
+@pytest.mark.parametrize(("lang", "field"), [("ja", "[項目 '表題']"), ("en", "[field 'Title']")])
+def test_cli_xlsx_a_title_over_excels_limit_is_named_in_the_reports_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, field: str
+) -> None:
+    """A city name past Excel's 32,767 characters makes the cover's title too long: the error names the field
+    with the report's own word (表題), never the English "title" in a Japanese run; nothing is written."""
+    import re
+    import shutil
+
+    folder = tmp_path / "city"
+    shutil.copytree(Path(__file__).parent.parent / "plugins/asahikawa/src/zaitaku_asahikawa/data", folder)
+    city = (folder / "city.toml").read_text(encoding="utf-8")
+    city = city.replace('id = "asahikawa"', 'id = "kushiro"', 1).replace('code = "012041"', 'code = "012068"', 1)
+    city = re.sub(r'^name = ".*"$', 'name = "' + "長" * 40_000 + '"', city, count=1, flags=re.M)
+    city = re.sub(r'^name_en = ".*"$', 'name_en = "' + "L" * 40_000 + '"', city, count=1, flags=re.M)
+    (folder / "city.toml").write_text(city, encoding="utf-8")
+    out = tmp_path / "r.xlsx"
+    args = ["--lang", lang, "--data-dir", str(folder), "report", "kushiro", "--fy", "2024", "-o", str(out)]
+    assert main(args) == 1 and not out.exists()
+    error = capsys.readouterr().err
+    assert field in error and "'title'" not in error, error

@@ -218,6 +218,10 @@ def test_xlsx_cell_over_excels_limit_is_an_error_naming_the_field(report: Report
     assert caught.value.location == {"sheet": "取組", "row": "1", "column": "取組内容"}
     assert "40,000" in str(caught.value) and "32,767" in str(caught.value)
     assert caught.value.describe("ja").endswith("[シート '取組'] [行 '1'] [列 '取組内容']")
+    headed = Table(id="t", title="取組", columns=("名称", long), rows=(("a", "b"),))
+    with pytest.raises(ExportLimitError) as caught:
+        render(report.model_copy(update={"sections": (Section(id="s", title="s", tables=(headed,)),)}), "xlsx")
+    assert caught.value.location == {"sheet": "取組", "field": "列2の見出し"}  # the report's language, not "header"
 
 
 @pytest.mark.skipif(not HAVE_PDF, reason="WeasyPrint is not installed (pip install 'zaitaku-core[pdf]')")

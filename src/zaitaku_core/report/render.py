@@ -42,7 +42,7 @@ from datetime import date
 
 from zaitaku_core.calendar import FiscalYear
 from zaitaku_core.errors import ExportLimitError, InputError, MissingDependencyError
-from zaitaku_core.i18n import N_, tr
+from zaitaku_core.i18n import N_, NP_, tr
 from zaitaku_core.report.charts import plan_period_label
 from zaitaku_core.report.model import Bar, Cell, Chart, Mark, Report, Section, Table
 
@@ -138,6 +138,8 @@ _WORDS: dict[str, str] = {
     "page": N_("{page} / {pages}"),
     "span": N_("{start} to {end}"),
     "this_year": N_("this report's year"),
+    "title": NP_("report field", "Title"),
+    "heading": NP_("report field", "Heading of column {number}"),
 }
 
 
@@ -699,7 +701,8 @@ XLSX_FONT = "游ゴシック"
 
 def _xlsx_text(value: str, sheet: str, field: str, row: int | None = None) -> str:
     """A text cell, neutralised; one longer than Excel holds is an error naming its sheet, the table's data
-    ``row`` (from 1) and column ``field``, or the ``field`` (title, header, a cover fact) outside the table."""
+    ``row`` (from 1) and column ``field``, or the ``field`` outside the table: the report's own label, in its
+    language (表題, 列3の見出し, a cover fact's label)."""
     if len(value) > XLSX_CELL_LIMIT:
         raise ExportLimitError(
             N_(
@@ -741,7 +744,7 @@ def _xlsx(report: Report, show_ids: bool = False) -> bytes:
 
     name = _sheet_name("表紙" if report.lang == "ja" else "Cover", taken)
     cover = workbook.add_worksheet(name)
-    cover.write_string(0, 0, _xlsx_text(report.title, name, "title"), title_fmt)
+    cover.write_string(0, 0, _xlsx_text(report.title, name, _w("title", report.lang)), title_fmt)
     for n, (label, fact) in enumerate(_facts(report), start=2):
         cover.write_string(n, 0, label, text_fmt)
         cover.write_string(n, 1, _xlsx_text(fact, name, label), text_fmt)
@@ -753,11 +756,11 @@ def _xlsx(report: Report, show_ids: bool = False) -> bytes:
         name = _sheet_name(table.title, taken)
         sheet = workbook.add_worksheet(name)
         keys = table.keys or ("",) * len(table.columns)
-        sheet.write_string(0, 0, _xlsx_text(table.title, name, "title"), title_fmt)
+        sheet.write_string(0, 0, _xlsx_text(table.title, name, _w("title", report.lang)), title_fmt)
         widths = [_width(header) * 2 for header in table.columns]
         long = [False] * len(table.columns)
         for col, header in enumerate(table.columns):
-            sheet.write_string(1, col, _xlsx_text(header, name, "header"), head)
+            sheet.write_string(1, col, _xlsx_text(header, name, _w("heading", report.lang, number=col + 1)), head)
         for r, row in enumerate(table.rows, start=2):
             for col, value in enumerate(row):
                 if isinstance(value, bool) or value is None:
