@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from zaitaku_core.errors import FileAccessError
+from zaitaku_core.errors import FileAccessError, InputError
 from zaitaku_core.i18n import N_, ByLanguage, translate
 from zaitaku_core.plugins import Registry, create_registry
 
@@ -275,8 +275,6 @@ def refuse_a_filled_file(output: Path, force: bool) -> None:
     Raises:
         InputError: ``output`` exists and ``force`` is false.
     """
-    from zaitaku_core.errors import InputError
-
     if not force and (output.exists() or output.is_symlink()):
         raise InputError(
             N_("{output} exists and may hold what was filled in; it is not replaced (pass --force to replace it)"),
