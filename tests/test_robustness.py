@@ -304,6 +304,23 @@ def disk_full(name: str) -> Callable[[Path, pytest.MonkeyPatch], None]:
     return make
 
 
+def activity_log(name: str) -> Callable[[Path, pytest.MonkeyPatch], None]:
+    def make(root: Path, _mp: pytest.MonkeyPatch) -> None:
+        from zaitaku_core.activity.store import ActivityLog
+
+        with ActivityLog.open(root / name):
+            pass
+
+    return make
+
+
+def still_a_database(name: str) -> Callable[[Path], str | None]:
+    def check(root: Path) -> str | None:
+        return None if (root / name).read_bytes().startswith(b"SQLite format 3") else f"{name} was replaced"
+
+    return check
+
+
 def unchanged(name: str, text: str = "an earlier report\n") -> Callable[[Path], str | None]:
     def check(root: Path) -> str | None:
         path = root / name
@@ -612,6 +629,15 @@ CASES: list[Case] = [
         verify=unchanged("plain"),
     ),
     Case("outputs", "o-is-a-folder", [*REPORT, "-o", "{tmp}"], 2, ("[usage]",)),
+    Case(
+        "outputs",
+        "o-is-the-activity-log",  # the report would replace the database its actuals are counted from
+        [*REPORT, "--log", "{tmp}/act.sqlite", "--format", "md", "-o", "{tmp}/./act.sqlite"],
+        2,
+        ("[usage]", "--log"),
+        activity_log("act.sqlite"),
+        verify=still_a_database("act.sqlite"),
+    ),
     Case(
         "outputs",
         "format-contradicts-o-suffix",  # HTML bytes in r.csv would open as garbage in a spreadsheet

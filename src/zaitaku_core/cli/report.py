@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +76,22 @@ def _output_option(fn: click.decorators.FC) -> click.decorators.FC:
         callback=_file_or_stdout,
         help=N_("File to write (atomically); - for standard output."),
     )(fn)
+
+
+def _log_file(target: str) -> Path | None:
+    """The file an activity log ``--log`` names: a path, or a ``sqlite:///`` URL's (another database, none)."""
+    if "://" not in target:
+        return Path(target)
+    return Path(target[len("sqlite:///") :]) if target.startswith("sqlite:///") else None
+
+
+def _same_file(one: Path | None, other: Path) -> bool:
+    """Whether ``one`` and ``other`` name the same file (through links too)."""
+    if one is None:
+        return False
+    if one.exists() and other.exists():
+        return os.path.samefile(one, other)
+    return one.resolve() == other.resolve()
 
 
 def _format(fmt: str | None, output: Path | None, lang: str) -> str:
@@ -222,6 +239,9 @@ def report(
 ) -> None:
     from zaitaku_core.report import build_report, render
 
+    if log_target is not None and output is not None and _same_file(_log_file(log_target), output):
+        message = N_("this is the input {name}: writing here would replace it; give another file")
+        raise click.BadParameter(tr(message, lang, name="--log"), param_hint="-o")
     registry = get_registry(ctx)
     actuals = None
     if log_target is not None:
