@@ -1188,3 +1188,14 @@ def test_an_interrupted_import_into_an_empty_log_leaves_it_empty_with_its_index(
         assert log.import_entries(read_file(csv_file), source="log.csv").inserted == 15
         assert log.import_entries(read_file(csv_file), source="log.csv").inserted == 0
     assert count_rows(log_path) == (15, 6, 2)
+
+
+def test_cli_a_name_typed_as_the_program_id_is_never_echoed(log_path: Path, tmp_path: Path) -> None:
+    """An id cell's refused value is not repeated (it may be a person's name): the row and column are."""
+    csv_file = write(tmp_path / "bad.csv", HEADER + "2024-05-01,sample,山田 太郎,会議,,12,,,,,,\n")
+    command = ["log", "--db", str(log_path), "import", str(csv_file), "--no-plan-check"]
+    ja = _cli("--lang", "ja", *command)
+    assert ja.returncode == 1 and "bad.csv:2 取組ID: IDは英小文字・数字・_ . - で書いてください" in ja.stderr, ja.stderr
+    en = _cli("--lang", "en", *command).stderr
+    assert "bad.csv:2 取組ID: not an id (a-z, 0-9, _ . -; the value is not shown)" in en, en
+    assert "山田" not in ja.stderr and "山田" not in en

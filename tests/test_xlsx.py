@@ -190,13 +190,35 @@ def test_problems_are_all_reported_with_sheet_cell_and_field_and_nothing_is_writ
     assert "取組!C5 年度: 年度として読めません: '令和99年度度'" in problems[1]
     assert any(p.startswith("連携ツール!C3 種別: 'ふせん' は一覧にありません") for p in problems)
     assert any("4 値：時点: 日付として読めません: '令和6年2月30日'" in p for p in problems)
-    assert any(p.startswith("指標・計画値・実績値!A3 ID: IDは半角の英小文字") for p in problems)
+    assert any(p.startswith("指標・計画値・実績値!A3 ID: IDの形ではありません。IDは半角の英小文字") for p in problems)
+    assert not any("多職種" in p for p in problems)  # an id cell's refused value is never repeated
     assert len(problems) == 5, problems
     english = _problems(path, lang="en")
     assert english[0].startswith("取組!E3 新項目: 'イ(エ)' is not a national item")
     out = tmp_path / "out"
     assert main(["import", str(path), "-o", str(out)]) == 1
     assert not out.exists() and not list(tmp_path.glob(".out-*"))
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_name_typed_in_an_id_cell_is_never_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    """Personal data is never echoed in errors: a person's name typed in an ID cell (a record's own id, or an
+    id that points at another sheet) is refused by its cell and header, without the value."""
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["組織・会議体"][0]["ID"] = "山田 太郎"
+    sheets["取組"][0]["連携ツール"] = "Taro Yamada"
+    path = write_workbook(tmp_path / "plan.xlsx", sheets)
+    assert main(["--lang", lang, "--data-dir", str(path), "validate", "kushiro"]) == 1
+    err = capsys.readouterr().err
+    assert "山田" not in err and "Taro" not in err, err
+    for args in (["import", str(path)], ["import", str(path), "-o", str(tmp_path / "out")]):
+        assert main(["--lang", lang, *args]) == 1
+        err = capsys.readouterr().err
+        assert "山田" not in err and "Taro" not in err, err
+        assert "組織・会議体!A3 ID" in err and "取組!O3 連携ツール" in err, err  # the cell and its header
+        assert ("IDの形ではありません" if lang == "ja" else "not an id") in err, err
 
 
 def test_a_models_own_check_is_told_in_the_workbooks_language(tmp_path: Path) -> None:

@@ -597,7 +597,8 @@ def _identifier(field: str) -> Callable[[object], str | None]:
         if plan_id:
             folded = unicodedata.normalize("NFKC", text).lower()
             if not _PLAN_ID.fullmatch(folded):
-                raise _RowError(field, N_("not an id (a-z, 0-9, _ . -): {value}"), value=_shown(text))
+                # Never repeated, as the plan workbook's id cells: what is typed there may be a person's name.
+                raise _RowError(field, N_("not an id (a-z, 0-9, _ . -; the value is not shown)"))
             return folded
         return check_opaque_id(text, field)
 

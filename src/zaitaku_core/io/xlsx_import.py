@@ -118,7 +118,10 @@ _MESSAGES: dict[str, str] = {
     ),
     "corrupt": NP_("workbook", "the file is damaged and cannot be read: {error}"),
     "missing": NP_("workbook", "required"),
-    "invalid_id": NP_("workbook", "ids are lower-case ASCII letters, digits, '-', '_' and '.': {value!r}"),
+    # An id cell's refused value is never repeated: what is typed there instead of an id may be a person's name.
+    "invalid_id": NP_(
+        "workbook", "not an id: ids are lower-case ASCII letters, digits, '-', '_' and '.' (the value is not shown)"
+    ),
     "invalid": NP_("workbook", "invalid value: {error}"),
 }
 
@@ -550,13 +553,13 @@ def _error_text(error: Mapping[str, Any], lang: str) -> tuple[str, str]:
     if kind == "missing":
         return "missing", _message("missing", lang)
     if kind == "string_pattern_mismatch" and error["loc"] and error["loc"][-1] in {"id", "tools", "parts", "programs"}:
-        return "invalid_id", _message("invalid_id", lang, value=error.get("input"))
+        return "invalid_id", _message("invalid_id", lang)
     if isinstance(error["loc"][-1] if error["loc"] else None, int) and error["loc"][-2:-1] in {
         ("tools",),
         ("parts",),
         ("programs",),
     }:
-        return "invalid_id", _message("invalid_id", lang, value=error.get("input"))
+        return "invalid_id", _message("invalid_id", lang)
     said = field_error_text(error)  # a validator's own error, or pydantic's common ones, in each language
     message = said.ja if lang == "ja" else said.en
     return "invalid", _message("invalid", lang, error=message)
