@@ -10,7 +10,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from zaitaku_core.errors import FileAccessError, InputError
-from zaitaku_core.i18n import N_, ByLanguage, translate
+from zaitaku_core.i18n import N_, ByLanguage, tr, translate
 from zaitaku_core.plugins import Registry, create_registry
 
 __all__ = [
@@ -281,6 +281,29 @@ def refuse_a_filled_file(output: Path, force: bool) -> None:
             values={"output": str(output)},
             location={"file": str(output)},
         )
+
+
+def same_file(one: Path, other: Path) -> bool:
+    """Whether ``one`` and ``other`` name the same file or folder (through symbolic and hard links too)."""
+    if one.exists() and other.exists():
+        return os.path.samefile(one, other)
+    return one.resolve() == other.resolve()
+
+
+def never_over_an_input(inputs: Mapping[str, Path | None], outputs: Mapping[str, Path | None], lang: str) -> None:
+    """Refuse an output that is one of the inputs (``-o events.csv`` for EVENTS events.csv, ``-o act.sqlite``
+    for ``--log act.sqlite``): written atomically, it would still replace the file being read.
+
+    ``inputs`` and ``outputs`` map an option's name (as the error names it) to its path, ``None`` if not given.
+
+    Raises:
+        click.BadParameter: an output is one of the inputs (a usage error, exit 2, before anything is written).
+    """
+    for option, path in outputs.items():
+        for name, read in inputs.items():
+            if path is not None and read is not None and same_file(read, path):
+                message = N_("this is the input {name}: writing here would replace it; give another file")
+                raise click.BadParameter(tr(message, lang, name=name), param_hint=option)
 
 
 def follow_symlinks_option(fn: F) -> F:

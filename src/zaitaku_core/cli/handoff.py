@@ -18,6 +18,7 @@ from zaitaku_core.cli.common import (
     get_registry,
     json_format_option,
     lang_option,
+    never_over_an_input,
     output_target,
 )
 from zaitaku_core.cli.helptext import FilledHelpOption, TranslatedCommand, current_language
@@ -421,16 +422,6 @@ def handoff(
 _FORMATS = ("csv", "parquet")
 
 
-def _never_over_an_input(inputs: dict[str, Path | None], outputs: dict[str, Path | None], lang: str) -> None:
-    """Refuse an output that is one of the inputs (``-o events.csv`` for EVENTS events.csv): written atomically,
-    it would still replace the file being read with the verdicts, and the events' other columns with it."""
-    read = {path.resolve(): name for name, path in inputs.items() if path is not None}
-    for option, path in outputs.items():
-        if path is not None and path.resolve() in read:
-            message = N_("this is the input {name}: writing here would replace it; give another file")
-            raise click.BadParameter(tr(message, lang, name=read[path.resolve()]), param_hint=option)
-
-
 def _output_format(output: Path | None, given: str | None) -> str:
     if given:
         return given
@@ -793,7 +784,7 @@ def handoff_batch(
     options = _options(readings, lang)
     calendar = _batch_calendar(ctx, city, calendar_id, office_closed, office_hours, holidays_file, encoding)
     counter = OfficeCounter() if summary or summary_output is not None else None
-    _never_over_an_input(
+    never_over_an_input(
         {"EVENTS": events, "--contacts": contacts_path, "--holidays": holidays_file},
         {"--output": output, "--summary-output": summary_output},
         lang,

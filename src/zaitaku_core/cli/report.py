@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from zaitaku_core.cli.common import (
     follow_symlinks_option,
     get_registry,
     lang_option,
+    never_over_an_input,
 )
 from zaitaku_core.cli.helptext import TranslatedCommand
 from zaitaku_core.cli.params import CITY, FISCAL_YEAR
@@ -83,15 +83,6 @@ def _log_file(target: str) -> Path | None:
     if "://" not in target:
         return Path(target)
     return Path(target[len("sqlite:///") :]) if target.startswith("sqlite:///") else None
-
-
-def _same_file(one: Path | None, other: Path) -> bool:
-    """Whether ``one`` and ``other`` name the same file (through links too)."""
-    if one is None:
-        return False
-    if one.exists() and other.exists():
-        return os.path.samefile(one, other)
-    return one.resolve() == other.resolve()
 
 
 def _format(fmt: str | None, output: Path | None, lang: str) -> str:
@@ -239,9 +230,8 @@ def report(
 ) -> None:
     from zaitaku_core.report import build_report, render
 
-    if log_target is not None and output is not None and _same_file(_log_file(log_target), output):
-        message = N_("this is the input {name}: writing here would replace it; give another file")
-        raise click.BadParameter(tr(message, lang, name="--log"), param_hint="-o")
+    if log_target is not None:
+        never_over_an_input({"--log": _log_file(log_target)}, {"-o": output}, lang)
     registry = get_registry(ctx)
     actuals = None
     if log_target is not None:
