@@ -240,3 +240,46 @@ def test_listings_never_pass_a_citys_control_characters_to_the_terminal(
     out = capsys.readouterr().out
     assert "釧路[2J]0;title市" in out or "取組[2J]0;title" in out
     assert not any(ch in out for ch in "\x1b\x07\u202e")
+
+
+@pytest.mark.parametrize(
+    ("raised", "ja", "en"),
+    [
+        (
+            OSError(),
+            "ファイルの読み書きに失敗しました（OSError）：OS から理由は示されませんでした",
+            "reading or writing a file failed (OSError): the system gave no reason",
+        ),
+        (
+            OSError("Parquet magic bytes not found"),
+            "ファイルの読み書きに失敗しました（OSError）：Parquet magic bytes not found",
+            "reading or writing a file failed (OSError): Parquet magic bytes not found",
+        ),
+        (
+            OSError(None, None, "/tmp/a.xlsx", None, "/tmp/b.xlsx"),
+            "/tmp/b.xlsx へのファイルの移動またはコピーに失敗しました（OSError）：OS から理由は示されませんでした "
+            "[ファイル '/tmp/a.xlsx']",
+            "moving or copying the file to /tmp/b.xlsx failed (OSError): the system gave no reason [file '/tmp/a.xlsx']",
+        ),
+        (
+            OSError("row of 090-1234-5678"),
+            "（メッセージは表示しません",
+            "(its message is not shown",
+        ),
+    ],
+)
+def test_a_stray_oserror_without_a_system_reason_says_what_failed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], raised: OSError, ja: str, en: str
+) -> None:
+    """An OSError that a library raised itself has no strerror: the line said only 'OSError'. It names the
+    operation, the file where known and the exception's own words (unless they look personal), Japanese first."""
+    import zaitaku_core.report
+
+    def fail(*args: object, **kwargs: object) -> bytes:
+        raise raised
+
+    monkeypatch.setattr(zaitaku_core.report, "render", fail)
+    for lang, said in (("ja", ja), ("en", en)):
+        assert main(["--lang", lang, "report", "asahikawa", "--fy", "2024", "-o", "-"]) == EXIT_INVALID
+        err = capsys.readouterr().err
+        assert said in err and "[file-access]" in err and "090" not in err, err

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Self
 
-from zaitaku_core.i18n import N_, NN_, NP_, ByLanguage, tr, translate
+from zaitaku_core.i18n import N_, NN_, NP_, ByLanguage, ja_en, tr, translate
 
 __all__ = [
     "DOCS_ERRORS_URL",
@@ -56,6 +56,7 @@ __all__ = [
     "WorkbookProblem",
     "ZaitakuError",
     "docs_reference",
+    "exception_text",
     "field_error_text",
     "field_errors_text",
 ]
@@ -588,6 +589,24 @@ def _in(text: str | ByLanguage, lang: str) -> str:
     if type(text) is ByLanguage:
         return text.ja if lang == "ja" else text.en
     return str(text)
+
+
+def exception_text(exc: BaseException) -> str | ByLanguage:
+    """What an exception says, fit for an error line: never text that looks like a phone number or an e-mail
+    address (a plugin reading a database may put a record in its message), and a placeholder when the
+    exception cannot even be made into text (its ``__str__`` raising)."""
+    from zaitaku_core.activity.record import looks_personal  # the activity log's own guard
+
+    try:
+        said = str(exc)
+    except Exception:
+        return ByLanguage(*ja_en(N_("(its message cannot be shown: turning it into text failed)")))
+    if looks_personal(said):
+        message = N_(
+            "(its message is not shown: it holds what looks like a phone number or an e-mail address; --debug shows it)"
+        )
+        return ByLanguage(*ja_en(message))
+    return said
 
 
 class FileAccessError(ZaitakuError):

@@ -61,7 +61,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from zaitaku_core import hookspecs
 from zaitaku_core._prevalidated import fields_set_shareable
-from zaitaku_core.activity.record import looks_personal
 from zaitaku_core.calendar import FiscalYear, parse_fiscal_year
 from zaitaku_core.checks import Check
 from zaitaku_core.errors import (
@@ -72,6 +71,7 @@ from zaitaku_core.errors import (
     UndeclaredFiscalYearError,
     UnknownCityError,
     ZaitakuError,
+    exception_text,
     field_error_text,
 )
 from zaitaku_core.hookspecs import PROJECT_NAME, hookimpl
@@ -431,22 +431,6 @@ def _unpickled(data: bytes) -> City:
     return city
 
 
-def _exception_text(exc: BaseException) -> str | ByLanguage:
-    """What an exception raised by a plugin's code says, fit for an error line: never text that looks like a
-    phone number or an e-mail address (a plugin reading a database may put a record in its message), and a
-    placeholder when the exception cannot even be made into text (its ``__str__`` raising)."""
-    try:
-        said = str(exc)
-    except Exception:
-        return ByLanguage(*ja_en(N_("(its message cannot be shown: turning it into text failed)")))
-    if looks_personal(said):
-        message = N_(
-            "(its message is not shown: it holds what looks like a phone number or an e-mail address; --debug shows it)"
-        )
-        return ByLanguage(*ja_en(message))
-    return said
-
-
 #: Hook results taken as they are: lists and tuples, and what is refused or validated whole (a mapping, a
 #: text, a model, a set). Any other iterable, a generator most often, is read into a list when the hook returns.
 _KEPT_AS_GIVEN = (list, tuple, Mapping, str, bytes, BaseModel, set, frozenset)
@@ -800,7 +784,7 @@ class Registry:
             except (Exception, SystemExit) as exc:  # any import-time failure of third-party code
                 raise PluginLoadError(
                     N_("cannot import {target}: {kind}: {reason}"),
-                    values={"target": entry_point.value, "kind": type(exc).__name__, "reason": _exception_text(exc)},
+                    values={"target": entry_point.value, "kind": type(exc).__name__, "reason": exception_text(exc)},
                     location={"plugin": name},
                 ) from exc
             self.register(plugin, name=name)
@@ -834,7 +818,7 @@ class Registry:
         except Exception as exc:
             raise HookResultError(
                 N_("the hook raised {kind}: {reason}"),
-                values={"kind": type(exc).__name__, "reason": _exception_text(exc)},
+                values={"kind": type(exc).__name__, "reason": exception_text(exc)},
                 location={"plugin": impl.plugin_name, "hook": hook},
             ) from exc
         if _trace_enabled():

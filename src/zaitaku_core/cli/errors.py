@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Final
 
 import click
 
-from zaitaku_core.i18n import LANG_VARIABLE, N_, NP_, resolve_lang, tr, translate
+from zaitaku_core.i18n import LANG_VARIABLE, N_, NP_, ByLanguage, ja_en, resolve_lang, tr, translate
 
 if TYPE_CHECKING:
     from zaitaku_core.errors import ZaitakuError
@@ -138,11 +138,10 @@ def _is_validation_error(exc: BaseException) -> bool:
 
 def _as_library_error(exc: BaseException) -> BaseException:
     """A stray OSError or pydantic ValidationError as the library error it stands for."""
-    from zaitaku_core.errors import WRITTEN, FileAccessError, InputError, ZaitakuError, field_errors_text
+    from zaitaku_core.errors import WRITTEN, InputError, ZaitakuError, field_errors_text
 
     if isinstance(exc, OSError):
-        where = {"file": os.fsdecode(exc.filename)} if exc.filename is not None else None
-        return FileAccessError(exc.strerror or type(exc).__name__, location=where)
+        return _file_access_error(exc)
     if _is_validation_error(exc):
         # Only the messages and field paths: pydantic's ``input`` may be personal data and is never echoed.
         errors = exc.errors()  # type: ignore[attr-defined]
@@ -156,6 +155,29 @@ def _as_library_error(exc: BaseException) -> BaseException:
         # Several: each field's message in the run's language (the error line picks it), through the catalogue.
         return InputError(WRITTEN, values={"text": field_errors_text(errors)})
     return exc
+
+
+def _file_access_error(exc: OSError) -> BaseException:
+    """A stray OSError as a FileAccessError: the system's reason (``strerror``) and the file; without a reason
+    (an OSError a library raised itself), the operation it names and what the exception says, else that the
+    system gave none: never the bare class name."""
+    from zaitaku_core.errors import FileAccessError, exception_text
+
+    where = {"file": os.fsdecode(exc.filename)} if exc.filename is not None else None
+    if exc.strerror:
+        return FileAccessError(exc.strerror, location=where)
+    said: object = ByLanguage(*ja_en(_NO_REASON))
+    if len(exc.args) == 1 and str(exc.args[0]).strip():  # OSError("message"): a library's own words
+        said = exception_text(exc)
+    values = {"kind": type(exc).__name__, "reason": said}
+    if exc.filename2 is not None:
+        return FileAccessError(_MOVE_FAILED, values={**values, "target": os.fsdecode(exc.filename2)}, location=where)
+    return FileAccessError(_ACCESS_FAILED, values=values, location=where)
+
+
+_NO_REASON = N_("the system gave no reason")
+_ACCESS_FAILED = N_("reading or writing a file failed ({kind}): {reason}")
+_MOVE_FAILED = N_("moving or copying the file to {target} failed ({kind}): {reason}")
 
 
 def error_line(exc: BaseException, lang: str | None = None, *, warning: bool = False) -> str:
