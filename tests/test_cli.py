@@ -259,7 +259,8 @@ def test_listings_never_pass_a_citys_control_characters_to_the_terminal(
             OSError(None, None, "/tmp/a.xlsx", None, "/tmp/b.xlsx"),
             "/tmp/b.xlsx へのファイルの移動またはコピーに失敗しました（OSError）：OS から理由は示されませんでした "
             "[ファイル '/tmp/a.xlsx']",
-            "moving or copying the file to /tmp/b.xlsx failed (OSError): the system gave no reason [file '/tmp/a.xlsx']",
+            "moving or copying the file to /tmp/b.xlsx failed (OSError): the system gave no reason "
+            "[file '/tmp/a.xlsx']",
         ),
         (
             OSError("row of 090-1234-5678"),
