@@ -248,3 +248,15 @@ def test_the_json_schema_carries_the_japanese_label_and_the_description_of_each_
     city = json_schemas()["City"]["properties"]
     assert city["id"]["title"] == "市町村ID" and city["id"]["pattern"] == r"^[a-z0-9][a-z0-9_.\-]*$"
     assert city["municipality"]["title"] == "市町村"  # beside a $ref too
+
+
+def test_scenes_given_as_a_set_are_refused_as_other_lists_are() -> None:
+    """``scenes={"看取り", "入退院支援"}`` from a plugin in code: a set's order follows the per-run string hash, so
+    the tags' order (and a JSON export of the plan) changed from run to run; refused like a set in a Listed field."""
+    from zaitaku_core.model import Tool
+
+    record = {"id": "t", "name": "連携シート", "kind": "form"}
+    with pytest.raises(ValidationError, match="a set has no order"):
+        Tool.model_validate({**record, "scenes": {"看取り", "入退院支援"}})
+    tool = Tool.model_validate({**record, "scenes": ["看取り", "入退院支援"]})
+    assert [tag.scene for tag in tool.scenes] == [CareScene.END_OF_LIFE, CareScene.ADMISSION_DISCHARGE]

@@ -639,8 +639,8 @@ class SceneTag(Provenance):
     scene: CareScene = Field(title="場面", description="The care scene the record serves.")
 
 
-#: Scene tags, each given as a mapping or as a bare scene.
-SceneTags = tuple[Annotated[SceneTag, BeforeValidator(_scene_tag)], ...]
+#: Scene tags, each given as a mapping or as a bare scene; a set of scenes is refused, as for :data:`Listed`.
+SceneTags = Annotated[tuple[Annotated[SceneTag, BeforeValidator(_scene_tag)], ...], BeforeValidator(_not_a_set)]
 
 
 def _derive_item_codes(data: Any) -> Any:
