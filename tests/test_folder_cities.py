@@ -195,3 +195,22 @@ def test_a_data_file_that_cannot_be_read_is_an_error_not_a_plan_without_it(
     error = capsys.readouterr().err
     assert status == 1 and not out.exists()
     assert "[plugin-data]" in error and f"[ファイル '{tools}']" in error and len(error.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("source", ["workbook", "folder"])
+def test_a_report_over_the_citys_own_data_is_refused(
+    source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--data-dir 計画.xlsx report … -o 計画.xlsx`` (the report in Excel, named as the plan) or ``-o`` a data
+    file of the city folder: refused before anything is written, the plan kept."""
+    if source == "workbook":
+        data = target = write_workbook(tmp_path / "計画.xlsx", NEW_CITY)
+    else:
+        data = _kushiro_folder(tmp_path)
+        target = data / "programs.toml"
+    before = target.read_bytes()
+    for command in (["report", "kushiro", "--fy", "2024"], ["compare", "kushiro"]):
+        assert main(["--data-dir", str(data), *command, "--format", "xlsx", "-o", str(target)]) == 2
+        error = capsys.readouterr().err
+        assert "[usage]" in error and str(target) in error and len(error.strip().splitlines()) == 1
+        assert target.read_bytes() == before

@@ -85,6 +85,28 @@ def _log_file(target: str) -> Path | None:
     return Path(target[len("sqlite:///") :]) if target.startswith("sqlite:///") else None
 
 
+def _never_over_city_data(ctx: click.Context, output: Path | None, lang: str) -> None:
+    """Refuse an ``-o`` that is where a city of ``--data-dir`` / ``ZAITAKU_DATA_PATH`` is read from: its plan
+    workbook (``-o 計画.xlsx`` for the report in Excel), or a data file of its folder. Written atomically, the
+    report would still replace the city's plan."""
+    from zaitaku_core.errors import InputError
+    from zaitaku_core.folder_cities import city_sources, data_path_from_environment
+    from zaitaku_core.plugins import DataPlugin
+
+    if output is None:
+        return
+    try:
+        sources = city_sources([*ctx.find_root().meta.get("zaitaku.data_dirs", ()), *data_path_from_environment()])
+    except InputError:  # a path that is no city: the registry says so, once
+        return
+    data = [
+        path
+        for source in sources
+        for path in ([source] if source.is_file() else [source / n for n in DataPlugin.FILES])
+    ]
+    never_over_an_input({str(path): path for path in data}, {"-o": output}, lang)
+
+
 def _format(fmt: str | None, output: Path | None, lang: str) -> str:
     suffix = output.suffix.lstrip(".").lower() if output else ""
     aliases = {"markdown": "md", "htm": "html"}
@@ -230,6 +252,7 @@ def report(
 ) -> None:
     from zaitaku_core.report import build_report, render
 
+    _never_over_city_data(ctx, output, lang)
     if log_target is not None:
         never_over_an_input({"--log": _log_file(log_target)}, {"-o": output}, lang)
     registry = get_registry(ctx)
@@ -293,6 +316,7 @@ def compare(
     from zaitaku_core.calendar import FiscalYear
     from zaitaku_core.report import compare_cities, render, shared_fiscal_year
 
+    _never_over_city_data(ctx, output, lang)
     registry = get_registry(ctx)
     year = fiscal_year
     if year is None:
