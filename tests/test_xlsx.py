@@ -247,6 +247,35 @@ def test_the_cli_lists_every_problem_then_one_summary(tmp_path: Path, capsys: py
     assert "2 problems in the workbook; nothing was written" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("command", [["validate"], ["report", "kushiro", "--fy", "2024"], ["plan", "kushiro"]])
+def test_a_workbook_as_data_dir_lists_its_problems_as_import_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, command: list[str]
+) -> None:
+    """``zaitaku --data-dir plan.xlsx validate`` (or report, plan) says every problem of the workbook, one a
+    line by sheet and cell, in the run's language, exactly as ``zaitaku import`` does, and exits 1."""
+    sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
+    sheets["取組"][0]["新項目"] = "イ(エ)"
+    sheets["連携ツール"][0]["種別"] = "ふせん"
+    path = write_workbook(tmp_path / "plan.xlsx", sheets)
+    capsys.readouterr()
+    assert main(["--lang", lang, "--data-dir", str(path), *command]) == 1
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 3, err  # two problems, then the one error line
+    assert lines[0].startswith("取組!E3 新項目: 'イ(エ)'") and lines[1].startswith("連携ツール!C3 種別: 'ふせん'")
+    if lang == "en":
+        assert "is not a national item" in lines[0] and "ワークブック" not in err and "ありません" not in err
+        assert lines[2].startswith("error [workbook] 2 problems in the workbook")
+    else:
+        assert "国の取組項目にありません" in lines[0] and "is not" not in err
+        assert lines[2].startswith("エラー [workbook] ワークブックを読み込めません: ワークブックに 2 件の問題")
+    assert main(["--lang", lang, "import", str(path)]) == 1
+    assert capsys.readouterr().err == err  # the import's very report
+    assert main(["--data-dir", str(path), *command, "--lang", lang]) == 1  # the command's own --lang too
+    assert capsys.readouterr().err == err
+
+
 def test_one_problem_is_said_in_the_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sheets = {name: [dict(row) for row in rows] for name, rows in NEW_CITY.items()}
     sheets["連携ツール"][0]["種別"] = "ふせん"

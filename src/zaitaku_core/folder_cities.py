@@ -155,18 +155,20 @@ def city_sources(entries: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def _plugin(source: Path) -> DataPlugin:
+def _plugin(source: Path, lang: str) -> DataPlugin:
     if source.is_dir():
         return FolderPlugin(source)
     from zaitaku_core.io.xlsx_import import read_workbook
 
-    return WorkbookPlugin(source, read_workbook(source))
+    return WorkbookPlugin(source, read_workbook(source, lang=lang))
 
 
-def register_data_path(registry: Registry, entries: Iterable[str | Path]) -> list[str]:
+def register_data_path(registry: Registry, entries: Iterable[str | Path], *, lang: str = "ja") -> list[str]:
     """Register every city of the path-list ``entries`` in ``registry``; return their ids.
 
     The registry's installed plugins are loaded first, so that a clash is seen whichever comes first.
+    ``lang`` (``"ja"`` or ``"en"``) is the language of a workbook's problems, as in
+    :func:`~zaitaku_core.io.xlsx_import.read_workbook`.
 
     Raises:
         CityConflictError: a city id is already served by an installed plugin or another folder.
@@ -180,7 +182,7 @@ def register_data_path(registry: Registry, entries: Iterable[str | Path]) -> lis
     registry.load_entry_points()
     ids: list[str] = []
     for source in sources:
-        plugin = _plugin(source)
+        plugin = _plugin(source, lang)
         city_id = plugin.city_id
         served = {served_id: registry.plugin_of(served_id) for served_id in registry.city_ids()}
         if city_id in served:

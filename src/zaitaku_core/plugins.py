@@ -1296,6 +1296,7 @@ def create_registry(
     defaults: bool = True,
     strict: bool = False,
     data_path: Iterable[str | Path] = (),
+    lang: str = "ja",
 ) -> Registry:
     """Build a :class:`Registry`.
 
@@ -1310,6 +1311,8 @@ def create_registry(
         strict: Raise on the first plugin that fails to load instead of recording it in ``errors``.
         data_path: City folders and plan workbooks to serve as well, before those of the environment
             variable ``ZAITAKU_DATA_PATH`` (see :mod:`zaitaku_core.folder_cities`).
+        lang: The language (``"ja"`` or ``"en"``) of the problems of a plan workbook on the data path (a
+            :class:`~zaitaku_core.errors.WorkbookError`); the command line passes the run's language.
     """
     registry = Registry(strict=strict)
     if defaults:
@@ -1332,5 +1335,5 @@ def create_registry(
             registry.load_entry_points()
     from zaitaku_core import folder_cities
 
-    folder_cities.register_data_path(registry, [*data_path, *folder_cities.data_path_from_environment()])
+    folder_cities.register_data_path(registry, [*data_path, *folder_cities.data_path_from_environment()], lang=lang)
     return registry

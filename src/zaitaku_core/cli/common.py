@@ -42,9 +42,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def get_registry(ctx: click.Context) -> Registry:
     """The registry of this invocation: one passed in as ``obj`` (tests, embedding) or a lazy new one."""
+    from zaitaku_core.cli.helptext import help_language
+
     root = ctx.find_root()
     if not isinstance(root.obj, Registry):
-        root.obj = create_registry(lazy=True, data_path=root.meta.get("zaitaku.data_dirs", ()))
+        # A plan workbook on the data path is read here: its problems are said in the run's language.
+        data_path = root.meta.get("zaitaku.data_dirs", ())
+        root.obj = create_registry(lazy=True, data_path=data_path, lang=help_language(ctx))
     return root.obj
 
 

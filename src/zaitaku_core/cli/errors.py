@@ -290,7 +290,15 @@ def usage_message(exc: click.UsageError, lang: str | None = None) -> str:
 
 
 def echo_error(exc: BaseException, lang: str | None = None) -> None:
-    """Print ``exc``'s one line to standard error (and, for an internal error, the "please report" line)."""
+    """Print ``exc``'s one line to standard error (and, for an internal error, the "please report" line).
+
+    A plan workbook's problems (a :class:`~zaitaku_core.errors.WorkbookError`, from ``zaitaku import`` or a
+    workbook given as ``--data-dir``) come first, one a line as ``シート!セル 見出し: 内容``."""
+    from zaitaku_core.errors import WorkbookError
+
+    if isinstance(exc, WorkbookError):
+        for problem in exc.problems:
+            click.echo(one_line(str(problem)), err=True)
     click.echo(error_line(exc, lang), err=True)
     if exit_code_for(exc) == EXIT_INTERNAL:
         from zaitaku_core import __version__

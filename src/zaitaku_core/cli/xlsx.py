@@ -77,16 +77,10 @@ def template(
 @click.option("--force", is_flag=True, help=N_("Replace an existing city folder."))
 @lang_option
 def import_workbook(workbook: Path, output: Path | None, force: bool, lang: str) -> None:
-    from zaitaku_core.errors import WorkbookError
     from zaitaku_core.io.city_folder import write_city_folder
     from zaitaku_core.io.xlsx_import import read_workbook
 
-    try:
-        result = read_workbook(workbook, lang=lang)
-    except WorkbookError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise
+    result = read_workbook(workbook, lang=lang)  # a WorkbookError's problems are listed by the CLI's error path
     for notice in result.notices:
         click.echo(str(notice), err=True)
     if output is None:
