@@ -635,7 +635,7 @@ class ActivityLogError(ZaitakuError):
     database failing during a write, which is then rolled back)."""
 
     code = "activity-log"
-    title_ja = "活動記録を開けません"
+    title_ja = "活動記録を使えません"
 
 
 class ActivityImportError(InputError):
