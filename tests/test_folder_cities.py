@@ -214,3 +214,49 @@ def test_a_report_over_the_citys_own_data_is_refused(
         error = capsys.readouterr().err
         assert "[usage]" in error and str(target) in error and len(error.strip().splitlines()) == 1
         assert target.read_bytes() == before
+
+
+_TYPO_PROGRAM = """
+[[programs]]
+id = "kushiro-typo"
+fiscal_year = "令和5年度"
+new_item = "イ(イ)"
+title = "地域住民への普及啓発"
+scenes = [{ scene = "daily_support", reason = "広報の対象" }]
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("ja", "警告\tZK021\tkushiro FY2023 kushiro-typo fiscal_year\t取組「kushiro-typo」は令和5年度（FY2023）の取組"),
+        ("en", "warning\tZK021\tkushiro FY2023 kushiro-typo fiscal_year\tProgram 'kushiro-typo' is for FY2023, a"),
+    ],
+)
+def test_a_program_of_a_year_the_city_does_not_declare_is_a_warning_not_dropped_unsaid(
+    lang: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A typo 令和5 for 令和6 put the program in no plan of a declared year, so in no report: ZK021 says so.
+    folder = _kushiro_folder(tmp_path)
+    programs = folder / "programs.toml"
+    programs.write_text(programs.read_text(encoding="utf-8") + _TYPO_PROGRAM, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--lang", lang, "--data-dir", str(folder), "validate", "kushiro"]) == 0  # a warning
+    found = [line for line in capsys.readouterr().out.splitlines() if "ZK021" in line]
+    assert len(found) == 1
+    assert found[0].startswith(expected)
+    assert ("FY2024" if lang == "en" else "令和6年度（FY2024）") in found[0]  # the years it declares
+    registry = create_registry(data_path=[folder])
+    assert "kushiro-typo" not in {program.id for program in registry.plan("kushiro", 2024).programs}
+    assert "kushiro-typo" not in {program.id for program in registry.programs("kushiro", 2024)}
+    # Asked for on purpose (--allow-undeclared), the year holds it as one of its programs, without ZK021.
+    plan = registry.plan("kushiro", 2023, allow_undeclared=True)
+    assert [program.id for program in plan.programs] == ["kushiro-typo"]
+    assert plan.undeclared_programs == ()
+
+
+def test_the_bundled_cities_have_no_program_of_an_undeclared_year(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    captured = capsys.readouterr()
+    assert "ZK021" not in captured.out
+    assert captured.err.strip().endswith("エラー 0, 警告 2, 情報 8")

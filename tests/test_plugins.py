@@ -529,3 +529,31 @@ def test_a_failed_plugin_error_leaves_its_cause_as_it_was(monkeypatch: pytest.Mo
     assert failed.message == "plugin 'kushiro' failed: cannot import x: ModuleNotFoundError"
     assert "kushiro" in failed.message_in("ja") and "{" not in failed.message_in("ja")
     assert (type(failed), failed.code, failed.location) == (PluginLoadError, cause.code, cause.location)
+
+
+class _WrongYear:
+    """A city of FY2024–FY2026 whose hook gives one program of FY2023 whatever year it is asked."""
+
+    @hookimpl
+    def zaitaku_cities(self) -> list[dict[str, Any]]:
+        return [{**city_record("wrong"), "fiscal_years": [2024, 2025, 2026]}]
+
+    @hookimpl
+    def zaitaku_programs(self, city: str, fiscal_year: int) -> list[dict[str, Any]]:
+        return [
+            {"id": f"p-{fiscal_year}", "title": "取組", "fiscal_year": fiscal_year},
+            {"id": "p-typo", "title": "取組", "fiscal_year": 2023},
+        ]
+
+
+def test_a_hooks_program_of_an_undeclared_year_is_kept_apart_and_reported() -> None:
+    from zaitaku_core.validation import validate_city
+
+    registry = create_registry(entry_points=False, plugins=[("wrong", _WrongYear())])
+    plan = registry.plan("wrong", 2025)
+    assert [program.id for program in plan.programs] == ["p-2025"]
+    assert [program.id for program in plan.undeclared_programs] == ["p-typo"]
+    assert [program.id for program in registry.programs("wrong", 2025)] == ["p-2025"]
+    found = [(f.code, f.program, f.fiscal_year, f.field) for f in validate_city(registry, "wrong", 2025)]
+    assert ("ZK021", "p-typo", 2023, "fiscal_year") in found
+    assert [code for code, *_ in found].count("ZK021") == 1

@@ -1541,7 +1541,9 @@ class Plan(FrozenModel):
 
     ``other_year_program_ids`` are the ids this plan's indicators and bodies refer to that name a program of
     another fiscal year the city declares, so that a reference to a program of another year (an indicator
-    with values across the years) is told from a broken one.
+    with values across the years) is told from a broken one. ``undeclared_programs`` are the programs the
+    plugins gave whose fiscal year is neither this one nor one the city declares (a typo 令和5 for 令和6):
+    left out of ``programs``, and out of every report, they are what ZK021 reports.
     """
 
     city: City = Field(title="市町村", description="The city.")
@@ -1562,6 +1564,14 @@ class Plan(FrozenModel):
         description=(
             "Ids the plan's indicators and bodies name that are programs of another fiscal year of the city "
             "(told apart from broken references)."
+        ),
+    )
+    undeclared_programs: tuple[Program, ...] = Field(
+        (),
+        title="宣言されていない年度の取組",
+        description=(
+            "Programs the plugins gave for a fiscal year the city does not declare: in no plan of a declared "
+            "year, so in no report of one; kept here so that validation (ZK021) says so."
         ),
     )
 

@@ -357,10 +357,27 @@ class DataPlugin:
     @hookimpl
     def zaitaku_programs(self, city: str, fiscal_year: int) -> list[SourcedRecord] | None:
         """The programs of ``programs.toml`` whose ``fiscal_year`` is ``fiscal_year``, and those stated for a
-        span (the registry keeps them for the years of their span)."""
+        span (the registry keeps them for the years of their span). Those of a year ``city.toml`` does not
+        declare come with every year asked: the registry keeps them out of the plan, for ZK021 to report
+        (otherwise no year would ever read them, and a typo 令和5 for 令和6 would drop a program unsaid)."""
         if city != self.city_id:
             return None
-        return [record for record in self._records("programs.toml", "programs") if _of_year(record, fiscal_year)]
+        declared = self._declared_years()
+        records = self._records("programs.toml", "programs")
+        return [record for record in records if _of_year(record, fiscal_year, declared)]
+
+    def _declared_years(self) -> frozenset[int]:
+        """The fiscal years ``city.toml`` declares, those that read (the registry validates the city itself)."""
+        data = self._file("city.toml")
+        city = data.content.get("city") if data is not None else None
+        years = city.get("fiscal_years") if isinstance(city, Mapping) else None
+        declared: set[int] = set()
+        for year in years if isinstance(years, list) else ():
+            try:
+                declared.add(parse_fiscal_year(year).year)
+            except ZaitakuError:
+                continue
+        return frozenset(declared)
 
     @hookimpl
     def zaitaku_bodies(self, city: str) -> list[SourcedRecord] | None:
@@ -388,15 +405,28 @@ class DataPlugin:
         return self._records("calendars.toml", "calendars") if city == self.city_id else None
 
 
-def _of_year(record: Mapping[str, Any], fiscal_year: int) -> bool:
-    """Whether a program record belongs to ``fiscal_year``: its ``fiscal_year`` says so, or it has none (a
-    program stated for a span, or a record whose year validation will report with its file and field)."""
+def _of_year(record: Mapping[str, Any], fiscal_year: int, declared: frozenset[int] = frozenset()) -> bool:
+    """Whether a program record is given for ``fiscal_year``: its ``fiscal_year`` says so, or is not among
+    ``declared`` (when known: the registry reports it), or it has none (a program stated for a span, or a
+    record whose year validation will report with its file and field)."""
     if "fiscal_year" not in record:
         return True
     try:
-        return parse_fiscal_year(record["fiscal_year"]).year == fiscal_year
+        year = parse_fiscal_year(record["fiscal_year"]).year
     except ZaitakuError:
         return True
+    return year == fiscal_year or (bool(declared) and year not in declared)
+
+
+def _undeclared_apart(
+    programs: tuple[Program, ...], fiscal_year: int, declared: tuple[int, ...]
+) -> tuple[tuple[Program, ...], tuple[Program, ...]]:
+    """``programs`` (given for ``fiscal_year``) parted: those of ``fiscal_year`` or of another year the city
+    declares (``declared``), as they were kept, and those of a year it does not declare (ZK021)."""
+    if all(program.fiscal_year == fiscal_year or program.fiscal_year in declared for program in programs):
+        return programs, ()
+    kept = tuple(p for p in programs if p.fiscal_year == fiscal_year or p.fiscal_year in declared)
+    return kept, tuple(p for p in programs if p.fiscal_year != fiscal_year and p.fiscal_year not in declared)
 
 
 def _states_a_span(item: object) -> bool:
@@ -1156,7 +1186,8 @@ class Registry:
         """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …), a
         year the city declares (see :meth:`fiscal_year`). A program stated once for a span appears in each
         year of its span, with that year's overrides and the same id."""
-        return self._programs(city_id, self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared))
+        year = self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared)
+        return _undeclared_apart(self._programs(city_id, year), year, self.city(city_id).fiscal_years)[0]
 
     def bodies(self, city_id: str) -> tuple[Body, ...]:
         """The bodies of ``city_id``: councils, working groups, centres, desks, networks, event series."""
@@ -1208,7 +1239,7 @@ class Registry:
         """
         city = self.city(city_id)
         year = self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared)
-        programs = self._programs(city_id, year)
+        programs, undeclared = _undeclared_apart(self._programs(city_id, year), year, city.fiscal_years)
         bodies, indicators = self.bodies(city_id), self.indicators(city_id)
         # Programs of other declared years are read only when this year's references need them: a run over
         # every year of every city then validates each year's programs once, not once per year asked.
@@ -1232,6 +1263,7 @@ class Registry:
             programs=programs,
             bodies=bodies,
             other_year_program_ids=tuple(sorted(elsewhere)),
+            undeclared_programs=undeclared,
             tools=self.tools(city_id),
             indicators=self.indicators(city_id),
             handoff_rules=self.handoff_rules(city_id),

@@ -19,7 +19,7 @@ from string import Formatter
 from typing import Any, Protocol
 
 from zaitaku_core._prevalidated import assembler
-from zaitaku_core.calendar import PlanPeriod, fiscal_year_of
+from zaitaku_core.calendar import FiscalYear, PlanPeriod, fiscal_year_of
 from zaitaku_core.checks import Check as Check
 from zaitaku_core.checks import CheckScope as CheckScope
 from zaitaku_core.checks import check as check
@@ -601,6 +601,33 @@ def _body_references(self: Check, plan: Plan) -> Iterator[Finding]:
                 )
 
 
+@check("ZK021", Severity.WARNING, *ja_en(N_("A program of a fiscal year the city does not declare")))
+def _programs_of_declared_years(self: Check, plan: Plan) -> Iterator[Finding]:
+    # A warning, not an error: --allow-undeclared reads such a year on purpose. But no report of a declared
+    # year holds the program, so it is said here rather than lost (a typo 令和5 for 令和6, a hook's wrong year).
+    declared = sorted(plan.city.fiscal_years)
+    years = ByLanguage(
+        "、".join(f"{FiscalYear(y).label()}（FY{y}）" for y in declared), ", ".join(f"FY{y}" for y in declared)
+    )
+    for program in plan.undeclared_programs:
+        year = program.fiscal_year
+        yield self.finding(
+            plan,
+            *ja_en(
+                N_(
+                    "Program {program!r} is for {fy}, a fiscal year the city does not declare (it declares "
+                    "{declared}), so no report includes it: correct its fiscal_year, or declare the year."
+                ),
+                program=program.id,
+                fy=ByLanguage(f"{FiscalYear(year).label()}（FY{year}）", f"FY{year}"),
+                declared=years,
+            ),
+            program=program.id,
+            fiscal_year=year,
+            field="fiscal_year",
+        )
+
+
 #: The core's checks, in code order.
 CATALOGUE: tuple[Check, ...] = (
     _program_has_item,
@@ -623,6 +650,7 @@ CATALOGUE: tuple[Check, ...] = (
     _scene_aims,
     _body_parents,
     _body_references,
+    _programs_of_declared_years,
 )
 
 #: Code of the finding reported when a check itself fails.
