@@ -1185,9 +1185,10 @@ class Registry:
     def programs(self, city_id: str, fiscal_year: int | str, *, allow_undeclared: bool = False) -> tuple[Program, ...]:
         """The programs of ``city_id``'s plan for ``fiscal_year`` (``2024``, ``"令和6年度"``, ``"R6"`` …), a
         year the city declares (see :meth:`fiscal_year`). A program stated once for a span appears in each
-        year of its span, with that year's overrides and the same id."""
-        year = self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared)
-        return _undeclared_apart(self._programs(city_id, year), year, self.city(city_id).fiscal_years)[0]
+        year of its span, with that year's overrides and the same id. They are as the plugins give them: a
+        program of a year the city does not declare may be among them (:meth:`plan` keeps it apart, in
+        ``undeclared_programs``, for ZK021)."""
+        return self._programs(city_id, self.fiscal_year(city_id, fiscal_year, allow_undeclared=allow_undeclared))
 
     def bodies(self, city_id: str) -> tuple[Body, ...]:
         """The bodies of ``city_id``: councils, working groups, centres, desks, networks, event series."""

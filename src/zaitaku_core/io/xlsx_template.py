@@ -76,10 +76,20 @@ class CityRecords:
         ``fiscal_years`` (default: every year the city declares), its tools, indicators and rules."""
         city: City = registry.city(city_id)
         years = tuple(fiscal_years) if fiscal_years is not None else city.fiscal_years
+        # A program of a year the city does not declare comes with every year asked (ZK021): written once.
+        programs: list[Program] = []
+        other_years: set[tuple[str, int]] = set()
+        for year in years:
+            for program in registry.programs(city_id, year):
+                if program.fiscal_year != year:
+                    if (program.id, program.fiscal_year) in other_years:
+                        continue
+                    other_years.add((program.id, program.fiscal_year))
+                programs.append(program)
         return cls(
             city=city,
             bodies=tuple(registry.bodies(city_id)),
-            programs=tuple(p for year in years for p in registry.programs(city_id, year)),
+            programs=tuple(programs),
             tools=tuple(registry.tools(city_id)),
             indicators=tuple(registry.indicators(city_id)),
             rules=tuple(registry.handoff_rules(city_id)),
