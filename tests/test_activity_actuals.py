@@ -27,6 +27,7 @@ from zaitaku_core.activity.store import ActivityLog
 from zaitaku_core.activity.template import template_xlsx
 from zaitaku_core.cli import cli
 from zaitaku_core.cli.log import program_lookup
+from zaitaku_core.errors import ActivityLogError
 from zaitaku_core.model import ValueKind, ValueStatus
 from zaitaku_core.plugins import Registry, create_registry, hookimpl
 from zaitaku_core.report import build_report, render
@@ -245,5 +246,6 @@ def test_report_from_the_command_line_with_a_log(registry: Registry, log_file: P
     (section,) = [s for s in data["sections"] if s["id"] == "indicators"]
     cells = {(row[0], row[3]): row[6] for row in section["tables"][0]["rows"]}
     assert cells["相談件数", "令和6年度"] == 3
-    missing = CliRunner().invoke(cli, ["report", "logtown", "--fy", "2024", "--log", str(tmp_path / "no.sqlite")])
-    assert missing.exit_code != 0
+    missing = CliRunner().invoke(cli, [*args[:5], str(tmp_path / "no.sqlite")], obj=registry)
+    assert missing.exit_code == 1 and isinstance(missing.exception, ActivityLogError)
+    assert not (tmp_path / "no.sqlite").exists()  # a read never creates the log

@@ -349,6 +349,32 @@ def test_cli_errors_are_one_line_with_a_code(log_path: Path, tmp_path: Path) -> 
     assert "Traceback" not in done.stderr
 
 
+def test_cli_reading_a_missing_log_is_an_error_and_creates_no_file(tmp_path: Path) -> None:
+    missing = tmp_path / "activites.sqlite"  # a mistyped --db
+    reads = [
+        ["list"],
+        ["summary", "--json"],
+        ["changes"],
+        ["delete", "--entry", "1", "--city", "sample", "--reason", "x"],
+    ]
+    for args in reads:
+        done = _cli("--lang", "en", "log", "--db", str(missing), *args)
+        assert done.returncode == 1, (args, done.stderr)
+        assert done.stdout == "" and done.stderr.count("\n") == 1, args
+        assert f"[activity-log] the activity log does not exist [file '{missing}']" in done.stderr, args
+        assert list(tmp_path.iterdir()) == [], args  # no database, nor its -wal or -journal
+    ja = _cli("log", "--db", str(missing), "list")
+    assert (
+        ja.returncode == 1
+        and f"活動記録を使えません: 活動記録のファイルがありません [ファイル '{missing}']" in ja.stderr
+    )
+    assert list(tmp_path.iterdir()) == []
+    added = _cli("log", "--db", str(missing), "add", "--city", "sample", "--program", "p1", "--date", "2024-05-01",
+                 "--kind", "会議", "--no-plan-check")  # fmt: skip
+    assert added.returncode == 0, added.stderr  # a write still creates the log
+    assert _cli("log", "--db", str(missing), "list").returncode == 0
+
+
 def test_cli_row_errors_are_in_the_language_of_the_run(log_path: Path, tmp_path: Path) -> None:
     csv_file = write(tmp_path / "bad.csv", HEADER + "2024-05-01,sample,p1,会議,,abc,,,,,,\n")
     command = ["log", "--db", str(log_path), "import", str(csv_file), "--no-plan-check"]

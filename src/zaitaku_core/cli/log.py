@@ -71,8 +71,10 @@ def program_lookup(registry: Registry) -> ProgramLookup:
     return lookup
 
 
-def _log(ctx: click.Context) -> ActivityLog:
-    log_ = open_log(str(ctx.meta[_DB_KEY]))
+def _log(ctx: click.Context, *, create: bool = True) -> ActivityLog:
+    """The log of ``--db``; a command that only reads (or deletes) passes ``create=False``, so a mistyped path
+    is an error naming the file rather than a new, empty SQLite file there that reports nothing."""
+    log_ = open_log(str(ctx.meta[_DB_KEY]), create=create)
     ctx.call_on_close(log_.close)
     return log_
 
@@ -90,7 +92,8 @@ def _fiscal_year(value: str | None) -> int | None:
     help=N_(
         """Keep and count the activity log: meetings, trainings, courses, consultations and more.
 
-        The log is an SQLite file by default (created, and migrated to the current schema, when opened), or a
+        The log is an SQLite file by default (created by the first import or add, migrated to the current
+        schema when opened; list, summary, changes and delete refuse a file that does not exist), or a
         PostgreSQL URL (postgresql+psycopg://user@host/db) for a centre with several staff."""
     ),
 )
@@ -338,7 +341,7 @@ def list_(
 
     wanted = ActivityKind.parse(kind) if kind else None
     found = list(
-        _log(ctx).activities(
+        _log(ctx, create=False).activities(
             city=city, fiscal_year=_fiscal_year(fiscal_year), program=program, kind=wanted, limit=limit
         )
     )
@@ -388,7 +391,7 @@ def delete(
 
     if not row_ids and not entries:
         raise click.UsageError(tr(N_("name the entries with --id or --entry"), current_language()))
-    deleted = _log(ctx).delete(city, row_ids=row_ids, entries=entries, reason=reason)
+    deleted = _log(ctx, create=False).delete(city, row_ids=row_ids, entries=entries, reason=reason)
     if as_json:
         echo_json([activity_record(item) for item in deleted])
         return
@@ -409,7 +412,7 @@ def delete(
 def changes(ctx: click.Context, city: str | None, as_json: bool) -> None:
     from zaitaku_core.activity.vocabulary import ChangeAction
 
-    found = _log(ctx).changes(city=city)
+    found = _log(ctx, create=False).changes(city=city)
     records: list[dict[str, Any]] = [
         {
             "number": change.number,
@@ -452,7 +455,7 @@ _SUMMARY_HEADERS = (
 @_filters
 @click.pass_context
 def summary(ctx: click.Context, city: str | None, fiscal_year: str | None, as_json: bool) -> None:
-    rows = _log(ctx).summary(city=city, fiscal_year=_fiscal_year(fiscal_year))
+    rows = _log(ctx, create=False).summary(city=city, fiscal_year=_fiscal_year(fiscal_year))
     records = [
         {
             "city": row.city,
