@@ -260,3 +260,60 @@ def test_scenes_given_as_a_set_are_refused_as_other_lists_are() -> None:
         Tool.model_validate({**record, "scenes": {"看取り", "入退院支援"}})
     tool = Tool.model_validate({**record, "scenes": ["看取り", "入退院支援"]})
     assert [tag.scene for tag in tool.scenes] == [CareScene.END_OF_LIFE, CareScene.ADMISSION_DISCHARGE]
+
+
+def _action(owner: str) -> object:
+    from zaitaku_core.model import Action
+
+    return Action(role="city", owners=(owner,), text=f"{owner}の取組")
+
+
+def _aim(scene: str) -> object:
+    from zaitaku_core.model import SceneAim
+
+    return SceneAim(scene=scene, text=f"{scene}の目指すべき姿")
+
+
+_CITY = {
+    "id": "x",
+    "municipality": {"code": "011002", "name": "札幌市", "prefecture": "北海道"},
+    "fiscal_years": [2024],
+}
+_SECTION = {"id": "s", "title_ja": "表", "title_en": "Table", "columns": ["a", "b"]}
+
+
+@pytest.mark.parametrize(
+    ("model", "record", "field", "items"),
+    [
+        # a tuple of frozen models (actions, sources, variants, members, programs …): they hash by their strings
+        ("Program", {"id": "p", "title": "取組", "fiscal_year": 2024}, "actions", [_action("医師会"), _action("市")]),
+        ("Tool", {"id": "t", "name": "連携シート", "kind": "form"}, "sources", [{"title": "要領"}, {"title": "計画"}]),
+        ("ProgramYear", {"fiscal_year": 2024}, "actions", [_action("医師会"), _action("長寿社会課")]),  # optional
+        ("City", _CITY, "scene_aims", [_aim("看取り"), _aim("入退院支援")]),  # SceneAims
+        ("OfficeCalendarSpec", {"id": "cal", "name": "暦"}, "closed_weekdays", [6, 5]),  # numbers
+        ("ReportSection", _SECTION, "rows", [("1", "2"), ("3", "4")]),  # a table's rows
+    ],
+)  # fmt: skip
+def test_every_list_field_of_records_refuses_a_set(
+    model: str, record: dict[str, object], field: str, items: list[object]
+) -> None:
+    """A set's order follows the per-run string hash (a frozen model hashes by its fields), so a tuple field
+    made from one, and a report showing it, changed from run to run: refused naming the field, as a27dcb4 did for
+    lists of values. The same items as a list are kept in the order given."""
+    from zaitaku_core import model as models
+
+    cls: type[BaseModel] = getattr(models, model)
+    hashable = [models.Source(**item) if isinstance(item, dict) else item for item in items]
+    with pytest.raises(ValidationError, match="a set has no order") as refused:
+        cls.model_validate({**record, field: set(hashable)})
+    assert refused.value.errors()[0]["loc"] == (field,)
+    taken = getattr(cls.model_validate({**record, field: hashable}), field)
+    assert list(taken) == hashable
+
+
+def test_a_row_of_a_report_table_refuses_a_set() -> None:
+    from zaitaku_core.model import ReportSection
+
+    with pytest.raises(ValidationError, match="a set has no order") as refused:
+        ReportSection.model_validate({**_SECTION, "rows": [{"1", "2"}]})
+    assert refused.value.errors()[0]["loc"] == ("rows", 0)

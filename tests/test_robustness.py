@@ -241,6 +241,25 @@ def city_whose_tools_generator_raises(root: Path, mp: pytest.MonkeyPatch) -> Non
     earlier_file("r.csv")(root, mp)
 
 
+def city_whose_tools_hook_returns_a_set_of_sources(root: Path, mp: pytest.MonkeyPatch) -> None:
+    # A tuple field of models (sources, actions …) took a set of frozen models in their hash order too.
+    init = """
+    from zaitaku_core.model import Source
+    from zaitaku_core.plugins import DataPlugin, hookimpl
+
+    class _Tools(DataPlugin):
+        @hookimpl
+        def zaitaku_tools(self, city):
+            sources = {Source(title="第9期介護保険事業計画"), Source(title="連携シート運用要領")}
+            return [{"id": "kaigi", "name": "会議", "kind": "meeting", "sources": sources}]
+
+    plugin = _Tools(__name__)
+    """
+    fake_distribution(root, "zaitaku-kushiro", "kushiro", "zk_sweep_setsources", init, city_data())
+    mp.syspath_prepend(str(root))
+    earlier_file("r.csv")(root, mp)
+
+
 def city_with_bad_programs(root: Path, mp: pytest.MonkeyPatch) -> None:
     data = {
         **city_data(),
@@ -534,6 +553,15 @@ CASES: list[Case] = [
         1,
         ("[hook-result]", "'kushiro'", "zaitaku_tools", "KeyError"),
         city_whose_tools_generator_raises,
+        verify=unchanged("r.csv"),
+    ),
+    Case(
+        "plugins",
+        "hook-returns-a-set-of-models",
+        ["report", "kushiro", "--fy", "2024", "-o", "{tmp}/r.csv"],
+        1,
+        ("[plugin-data]", "zaitaku_tools", "sources", "set"),
+        city_whose_tools_hook_returns_a_set_of_sources,
         verify=unchanged("r.csv"),
     ),
     Case("plugins", "unknown-city", ["report", "nowhere", "--fy", "2024"], 1, ("[unknown-city]", "nowhere")),

@@ -165,7 +165,7 @@ def _not_a_set(value: Any) -> Any:
     return value
 
 
-#: A list of values in the order given (a tuple once validated); a set is refused (:func:`_not_a_set`).
+#: A list of values or records in the order given (a tuple once validated); a set is refused (:func:`_not_a_set`).
 Listed = Annotated[tuple[_Item, ...], BeforeValidator(_not_a_set)]
 
 #: Free, JSON-serialisable metadata (sources, notes); never interpreted, never executed.
@@ -328,8 +328,8 @@ def _scene_aims(value: Any) -> Any:
     return value
 
 
-#: Scene aims, one per care scene; a table keyed by scene is accepted too.
-SceneAims = Annotated[tuple[SceneAim, ...], BeforeValidator(_scene_aims)]
+#: Scene aims, one per care scene; a table keyed by scene is accepted too, a set refused (as for :data:`Listed`).
+SceneAims = Annotated[tuple[SceneAim, ...], BeforeValidator(_scene_aims), BeforeValidator(_not_a_set)]
 
 
 def _unique_scenes(aims: tuple[SceneAim, ...], where: ByLanguage) -> None:
@@ -366,7 +366,7 @@ class PeriodPlan(FrozenModel):
     scene_aims: SceneAims = Field(
         (), title="場面ごとの目指すべき姿", description="The 目指すべき姿 per care scene the period's plan states."
     )
-    sources: tuple[Source, ...] = Field((), title="出典", description="The documents of the period's plan.")
+    sources: Listed[Source] = Field((), title="出典", description="The documents of the period's plan.")
 
     @property
     def plan_period(self) -> PlanPeriod:
@@ -391,7 +391,7 @@ class City(ProvenancedModel):
 
     id: Identifier = Field(title="市町村ID", description="The short name used on the command line (``asahikawa``).")
     municipality: Municipality = Field(title="市町村", description="The municipality the plugin is for.")
-    covers: tuple[Municipality, ...] = Field(
+    covers: Listed[Municipality] = Field(
         (),
         title="同じルールの市町村",
         description="Other municipalities the plugin serves (towns that adopted the city's handoff rules).",
@@ -401,10 +401,10 @@ class City(ProvenancedModel):
         title="計画の年度",
         description="The fiscal years the city has a plan for; another year is an error unless allowed explicitly.",
     )
-    operators: tuple[Organization, ...] = Field(
+    operators: Listed[Organization] = Field(
         (), title="受託者", description="Who runs the program: the city's section, or the contractor it commissions."
     )
-    organizations: tuple[Organization, ...] = Field(
+    organizations: Listed[Organization] = Field(
         (), title="関係機関等", description="The named organisations that own programs' actions or run tools."
     )
     aim: str | None = Field(None, title="目指すべき姿", description="The general aim of the program.")
@@ -413,10 +413,10 @@ class City(ProvenancedModel):
         title="場面ごとの目指すべき姿",
         description="The 目指すべき姿 per care scene (a scene without one is reported as information, ZK018).",
     )
-    periods: tuple[PeriodPlan, ...] = Field(
+    periods: Listed[PeriodPlan] = Field(
         (), title="計画期間", description="What the plan of each 第n期 states as a whole."
     )
-    sources: tuple[Source, ...] = Field((), title="出典", description="The documents the city's data is read from.")
+    sources: Listed[Source] = Field((), title="出典", description="The documents the city's data is read from.")
     headings: dict[str, Text] = Field(
         default_factory=dict,
         title="報告書の見出し",
@@ -705,13 +705,13 @@ class _ProgramContent(ProvenancedModel):
     overview: str | None = Field(None, title="取組の概要", description="取組の概要: what the program is.")
     direction: str | None = Field(None, title="今後の方針", description="今後の方針: where it is going.")
     target: str | None = Field(None, title="実施目標", description="This year's 実施目標.")
-    actions: tuple[Action, ...] = Field((), title="担当", description="What each owner does.")
+    actions: Listed[Action] = Field((), title="担当", description="What each owner does.")
     frequency: Frequency | None = Field(None, title="実施回数", description="How often it is carried out (実施回数).")
     tools: Listed[Identifier] = Field((), title="連携ツール", description="The ids of the collaboration tools it uses.")
-    variants: tuple[Variant, ...] = Field(
+    variants: Listed[Variant] = Field(
         (), title="資料の別の表記", description="Other spellings the source uses for the program."
     )
-    sources: tuple[Source, ...] = Field((), title="出典", description="Where the program is stated.")
+    sources: Listed[Source] = Field((), title="出典", description="Where the program is stated.")
     metadata: Metadata = Field(
         default_factory=dict, title="その他", description="Free JSON metadata: never interpreted, never executed."
     )
@@ -794,7 +794,7 @@ class ProgramYear(FrozenModel):
     scenes: SceneTags | None = Field(
         None, title="場面", description="The care scenes it serves in this year, if they differ."
     )
-    actions: tuple[Action, ...] | None = Field(
+    actions: Listed[Action] | None = Field(
         None, title="担当", description="What each owner does in this year, if it differs."
     )
     tools: Listed[Identifier] | None = Field(
@@ -835,7 +835,7 @@ class PeriodProgram(_ProgramContent):
     fiscal_years: Listed[FiscalYearInt] = Field(
         (), title="年度", description="Any span of fiscal years, instead of or within ``period``."
     )
-    years: tuple[ProgramYear, ...] = Field((), title="年度ごとの変更", description="What changes in one fiscal year.")
+    years: Listed[ProgramYear] = Field((), title="年度ごとの変更", description="What changes in one fiscal year.")
 
     @model_validator(mode="after")
     def _span(self) -> Self:
@@ -1005,7 +1005,7 @@ class Body(ProvenancedModel):
     parent: Identifier | None = Field(
         None, title="上部組織", description="The id of the body it belongs to (a working group's council)."
     )
-    members: tuple[Member, ...] = Field(
+    members: Listed[Member] = Field(
         (), title="構成員", description="The organisations that sit in it, with their roles."
     )
     founders: Listed[Text] = Field(
@@ -1015,17 +1015,15 @@ class Body(ProvenancedModel):
     contractor: str | None = Field(
         None, title="受託者", description="Who runs it under that contract (委託先); differs from the commissioner."
     )
-    staff: tuple[StaffRole, ...] = Field(
-        (), title="配置職員", description="The staff posts placed in it (a coordinator)."
-    )
+    staff: Listed[StaffRole] = Field((), title="配置職員", description="The staff posts placed in it (a coordinator).")
     programs: Listed[Identifier] = Field((), title="取組", description="The ids of the programs it holds.")
-    events: tuple[HeldEvent, ...] = Field(
+    events: Listed[HeldEvent] = Field(
         (), title="開催する会議・行事", description="The events it holds apart from its programs."
     )
     tools: Listed[Identifier] = Field((), title="連携ツール", description="The ids of the tools it runs.")
     scenes: SceneTags = Field((), title="場面", description="The care scenes it serves.")
     established: FiscalYearInt | None = Field(None, title="設置年度", description="The fiscal year it was set up.")
-    sources: tuple[Source, ...] = Field((), title="出典", description="Where the body is stated.")
+    sources: Listed[Source] = Field((), title="出典", description="Where the body is stated.")
     metadata: Metadata = Field(
         default_factory=dict, title="その他", description="Free JSON metadata: never interpreted, never executed."
     )
@@ -1085,10 +1083,10 @@ class Tool(ProvenancedModel):
     notes: Listed[Text] = Field(
         (), title="その他の記述", description="The source's other statements about the tool, verbatim."
     )
-    variants: tuple[Variant, ...] = Field(
+    variants: Listed[Variant] = Field(
         (), title="資料の別の表記", description="Other spellings of the name that the source uses."
     )
-    sources: tuple[Source, ...] = Field((), title="出典", description="Where the tool is stated.")
+    sources: Listed[Source] = Field((), title="出典", description="Where the tool is stated.")
     metadata: Metadata = Field(
         default_factory=dict, title="その他", description="Free JSON metadata: never interpreted, never executed."
     )
@@ -1301,11 +1299,9 @@ class Indicator(ProvenancedModel):
     type: IndicatorType = Field(title="指標の種類", description="Structure, process or outcome indicator.")
     programs: Listed[Identifier] = Field((), title="取組", description="The ids of the programs it measures.")
     scenes: SceneTags = Field((), title="場面", description="The care scenes it concerns.")
-    values: tuple[IndicatorValue, ...] = Field(
-        (), title="値", description="Its plan targets and actuals per fiscal year."
-    )
+    values: Listed[IndicatorValue] = Field((), title="値", description="Its plan targets and actuals per fiscal year.")
     description: str | None = Field(None, title="説明", description="What the indicator measures.")
-    sources: tuple[Source, ...] = Field((), title="出典", description="Where the indicator is stated.")
+    sources: Listed[Source] = Field((), title="出典", description="Where the indicator is stated.")
     derive: Derivation | None = Field(
         None,
         title="活動記録からの集計",
@@ -1450,7 +1446,7 @@ class OfficeCalendarSpec(FrozenModel):
 
     id: Identifier = Field(title="ID", description="The calendar's stable id.")
     name: Text = Field(title="名称", description="The calendar's name.")
-    closed_weekdays: tuple[Annotated[int, Field(ge=0, le=6)], ...] = Field(
+    closed_weekdays: Listed[Annotated[int, Field(ge=0, le=6)]] = Field(
         (5, 6), title="休業日の曜日", description="The weekdays offices are closed (0 = Monday … 6 = Sunday)."
     )
     national_holidays_closed: bool = Field(
@@ -1515,9 +1511,7 @@ class ReportSection(FrozenModel):
     text_ja: str | None = Field(None, title="本文（日本語）", description="Its paragraph in Japanese.")
     text_en: str | None = Field(None, title="本文（英語）", description="Its paragraph in English.")
     columns: Listed[str] = Field((), title="列", description="The table's column headings.")
-    rows: tuple[tuple[str, ...], ...] = Field(
-        (), title="行", description="The table's rows, each as wide as ``columns``."
-    )
+    rows: Listed[Listed[str]] = Field((), title="行", description="The table's rows, each as wide as ``columns``.")
 
     @model_validator(mode="after")
     def _row_width(self) -> Self:
@@ -1548,14 +1542,12 @@ class Plan(FrozenModel):
 
     city: City = Field(title="市町村", description="The city.")
     fiscal_year: FiscalYearInt = Field(title="年度", description="The fiscal year.")
-    programs: tuple[Program, ...] = Field((), title="取組", description="The year's programs.")
-    bodies: tuple[Body, ...] = Field((), title="組織・会議体", description="The bodies that run the program.")
-    tools: tuple[Tool, ...] = Field((), title="連携ツール", description="The collaboration tools.")
-    indicators: tuple[Indicator, ...] = Field((), title="指標", description="The indicators with their values.")
-    handoff_rules: tuple[HandoffRule, ...] = Field(
-        (), title="入退院等のルール", description="The city's handoff rules."
-    )
-    calendars: tuple[OfficeCalendarSpec, ...] = Field(
+    programs: Listed[Program] = Field((), title="取組", description="The year's programs.")
+    bodies: Listed[Body] = Field((), title="組織・会議体", description="The bodies that run the program.")
+    tools: Listed[Tool] = Field((), title="連携ツール", description="The collaboration tools.")
+    indicators: Listed[Indicator] = Field((), title="指標", description="The indicators with their values.")
+    handoff_rules: Listed[HandoffRule] = Field((), title="入退院等のルール", description="The city's handoff rules.")
+    calendars: Listed[OfficeCalendarSpec] = Field(
         (), title="営業日カレンダー", description="The office calendars the handoff rules count business days by."
     )
     other_year_program_ids: Listed[Identifier] = Field(
@@ -1566,7 +1558,7 @@ class Plan(FrozenModel):
             "(told apart from broken references)."
         ),
     )
-    undeclared_programs: tuple[Program, ...] = Field(
+    undeclared_programs: Listed[Program] = Field(
         (),
         title="宣言されていない年度の取組",
         description=(
