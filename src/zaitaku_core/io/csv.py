@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -155,6 +156,40 @@ def _data_end(path: Path, chunk: int = 1 << 16) -> int:
     return 0
 
 
+class _Head(io.RawIOBase):
+    """The first ``size`` bytes of the file at ``path`` as a stream, read with ``read`` calls: never a memory
+    map, whose pages would count in the process's memory up to the file's size; the reader holds only its
+    blocks, whatever the size of the file."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        super().__init__()
+        self._file = path.open("rb", buffering=0)
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")[: self._left]
+        count = self._file.readinto(view) or 0
+        self._left -= count
+        return count
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes in one ``read`` of the file (what Arrow's reader calls for each block: one
+        copy, where the default's ``readinto`` of a new buffer makes two)."""
+        data = self._file.read(self._left if size < 0 else min(size, self._left))
+        self._left -= len(data)
+        return data
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 @attrs.define
 class CsvBatches:
     """The known columns of a CSV file, as record batches of text (``""`` for an empty cell).
@@ -238,8 +273,7 @@ class CsvBatches:
         )
         # Trailing rows with no value (",,,," rows Excel writes below the data it saved, a last blank line)
         # end the data: they are no events, and no row index after them can shift.
-        mapped = pa.memory_map(str(self.path), "r")
-        self._source = pa.BufferReader(mapped.read_buffer(_data_end(self.path)))
+        self._source = pa.PythonFile(_Head(self.path, _data_end(self.path)), mode="r")
         first = 0
         try:
             try:
@@ -256,7 +290,6 @@ class CsvBatches:
                 raise self._error(self._find_bad_line(), _WRONG_WIDTH)
         finally:
             self._source.close()
-            mapped.close()
 
     def _read_error(self, error: Exception) -> InputError:
         # Arrow's messages quote the row; never pass them on. Find the place with the csv module instead.
