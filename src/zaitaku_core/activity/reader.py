@@ -49,7 +49,14 @@ from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import ActivityImportError, InputError, _filled
 from zaitaku_core.framework import CareScene, normalize_label
 from zaitaku_core.i18n import N_, ByLanguage, ja_en, resolve_lang, tr
-from zaitaku_core.io.xlsx_cells import ERROR_VALUE, is_error, load_values, serial_offset, unescape
+from zaitaku_core.io.xlsx_cells import (
+    ERROR_VALUE,
+    as_1900_serial,
+    is_error,
+    load_values,
+    serial_offset,
+    unescape,
+)
 
 __all__ = [
     "COLUMNS",
@@ -414,12 +421,8 @@ class _Rows:
         if size < self.width:  # a short row (trailing cells left off): pad it
             cells = [*cells, *([None] * (self.width - size))]
         if self.serial_offset and "date" in self.index:
-            at = self.index["date"]
-            serial = cells[at]
-            if isinstance(serial, int | float) and not isinstance(serial, bool):
-                shifted = list(cells)
-                shifted[at] = serial + self.serial_offset  # a 1904-system serial, read as _date's 1900 one
-                cells = shifted
+            at = self.index["date"]  # a 1904-system serial, read as _date's 1900 one
+            cells = [*cells[:at], as_1900_serial(cells[at], self.serial_offset), *cells[at + 1 :]]
         for position, slot, parse, cache in self.plan:
             raw = cells[position]
             if raw == "" or raw is None:

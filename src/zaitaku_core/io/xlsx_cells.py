@@ -10,8 +10,8 @@ Both readers of workbooks (the plan workbook, :mod:`zaitaku_core.io.xlsx_import`
   ``_x000D_`` and a carriage return look alike. :func:`load_values` keeps shared strings as saved, and
   :func:`unescape` decodes them (and inline strings) in one pass.
 * A date cell that lost its date format is a bare serial number, counted from 1900, or from 1904 in a
-  workbook of the 1904 date system; :func:`serial_offset` says which, so that no date is read four years
-  and a day early.
+  workbook of the 1904 date system; :func:`serial_offset` says which, and :func:`as_1900_serial` reads a
+  date column's cell with it, so that no date is read four years and a day early.
 * An Excel error value (``#N/A``, ``#REF!``: a formula that failed, or its result pasted as a value) comes
   from openpyxl as that text; :func:`is_error` tells it apart, so that a reader refuses it rather than keep
   ``#N/A`` as a name.
@@ -28,7 +28,7 @@ from typing import Any
 
 from zaitaku_core.i18n import NP_
 
-__all__ = ["ERROR_VALUE", "is_error", "load_values", "serial_offset", "unescape"]
+__all__ = ["ERROR_VALUE", "as_1900_serial", "is_error", "load_values", "serial_offset", "unescape"]
 
 #: What both readers say of a cell :func:`is_error` finds (``{value}``: ``#N/A``, ``#REF!`` …).
 ERROR_VALUE = NP_(
@@ -63,6 +63,16 @@ def serial_offset(workbook: Any) -> int:
     from datetime import datetime
 
     return 1462 if getattr(workbook, "epoch", None) == datetime(1904, 1, 1) else 0
+
+
+def as_1900_serial(value: Any, offset: int) -> Any:
+    """A date column's cell as the 1900 date system reads it: a bare serial number (an ``int`` or a ``float``,
+    never a boolean) plus ``offset`` (:func:`serial_offset`); any other value as it is.
+
+    >>> as_1900_serial(45000, 1462), as_1900_serial("2024-04-01", 1462), as_1900_serial(True, 1462)
+    (46462, '2024-04-01', True)
+    """
+    return value + offset if offset and type(value) in (int, float) else value
 
 
 def is_error(cell: Any) -> bool:

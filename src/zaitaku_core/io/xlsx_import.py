@@ -33,7 +33,14 @@ from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.errors import WorkbookError, WorkbookProblem, field_error_text
 from zaitaku_core.i18n import NP_, translate
-from zaitaku_core.io.xlsx_cells import ERROR_VALUE, is_error, load_values, serial_offset, unescape
+from zaitaku_core.io.xlsx_cells import (
+    ERROR_VALUE,
+    as_1900_serial,
+    is_error,
+    load_values,
+    serial_offset,
+    unescape,
+)
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
     LOG_SHEET,
@@ -430,10 +437,8 @@ def _row_values(
                 continue
             reader.notice("formula_used", spec.name, ref, column.header, value=cell.value, formula=cell.formula)
         if not is_blank(cell.value):
-            value = cell.value
-            if reader.serial_offset and column.kind is Kind.DATE and type(value) in (int, float):
-                value += reader.serial_offset  # a 1904-system serial, read as decode's 1900-system one
-            values[index] = value
+            # A date column's bare serial of a 1904-system workbook, read as decode's 1900-system one.
+            values[index] = as_1900_serial(cell.value, reader.serial_offset) if column.kind is Kind.DATE else cell.value
     return values
 
 
