@@ -423,10 +423,11 @@ def _undeclared_apart(
 ) -> tuple[tuple[Program, ...], tuple[Program, ...]]:
     """``programs`` (given for ``fiscal_year``) parted: those of ``fiscal_year`` or of another year the city
     declares (``declared``), as they were kept, and those of a year it does not declare (ZK021)."""
-    if all(program.fiscal_year == fiscal_year or program.fiscal_year in declared for program in programs):
-        return programs, ()
-    kept = tuple(p for p in programs if p.fiscal_year == fiscal_year or p.fiscal_year in declared)
-    return kept, tuple(p for p in programs if p.fiscal_year != fiscal_year and p.fiscal_year not in declared)
+    kept: list[Program] = []
+    apart: list[Program] = []
+    for program in programs:
+        (kept if program.fiscal_year == fiscal_year or program.fiscal_year in declared else apart).append(program)
+    return (tuple(kept), tuple(apart)) if apart else (programs, ())
 
 
 def _states_a_span(item: object) -> bool:
