@@ -61,7 +61,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from zaitaku_core import hookspecs
 from zaitaku_core._prevalidated import fields_set_shareable
-from zaitaku_core.calendar import FiscalYear, parse_fiscal_year
+from zaitaku_core.calendar import fiscal_years_named, parse_fiscal_year
 from zaitaku_core.checks import Check
 from zaitaku_core.errors import (
     HookResultError,
@@ -1068,7 +1068,6 @@ class Registry:
         year = parse_fiscal_year(fiscal_year).year
         if allow_undeclared or year in city.fiscal_years:
             return year
-        declared = sorted(city.fiscal_years)
         raise UndeclaredFiscalYearError(
             N_(
                 "{city} declares no plan for {fy}; it declares {declared} (--allow-undeclared, or "
@@ -1076,11 +1075,8 @@ class Registry:
             ),
             values={
                 "city": ByLanguage(f"{city.name}（{city.id}）", city.id),
-                "fy": ByLanguage(f"{FiscalYear(year).label()}（FY{year}）", f"FY{year}"),
-                "declared": ByLanguage(
-                    "、".join(f"{FiscalYear(y).label()}（FY{y}）" for y in declared),
-                    ", ".join(f"FY{y}" for y in declared),
-                ),
+                "fy": fiscal_years_named([year]),
+                "declared": fiscal_years_named(city.fiscal_years),
             },
             location={"city": city.id, "field": "fiscal_year"},
         )

@@ -19,7 +19,7 @@ from string import Formatter
 from typing import Any, Protocol
 
 from zaitaku_core._prevalidated import assembler
-from zaitaku_core.calendar import FiscalYear, PlanPeriod, fiscal_year_of
+from zaitaku_core.calendar import PlanPeriod, fiscal_year_of, fiscal_years_named
 from zaitaku_core.checks import Check as Check
 from zaitaku_core.checks import CheckScope as CheckScope
 from zaitaku_core.checks import check as check
@@ -605,10 +605,7 @@ def _body_references(self: Check, plan: Plan) -> Iterator[Finding]:
 def _programs_of_declared_years(self: Check, plan: Plan) -> Iterator[Finding]:
     # A warning, not an error: --allow-undeclared reads such a year on purpose. But no report of a declared
     # year holds the program, so it is said here rather than lost (a typo 令和5 for 令和6, a hook's wrong year).
-    declared = sorted(plan.city.fiscal_years)
-    years = ByLanguage(
-        "、".join(f"{FiscalYear(y).label()}（FY{y}）" for y in declared), ", ".join(f"FY{y}" for y in declared)
-    )
+    years = fiscal_years_named(plan.city.fiscal_years)
     for program in plan.undeclared_programs:
         year = program.fiscal_year
         yield self.finding(
@@ -619,7 +616,7 @@ def _programs_of_declared_years(self: Check, plan: Plan) -> Iterator[Finding]:
                     "{declared}), so no report includes it: correct its fiscal_year, or declare the year."
                 ),
                 program=program.id,
-                fy=ByLanguage(f"{FiscalYear(year).label()}（FY{year}）", f"FY{year}"),
+                fy=fiscal_years_named([year]),
                 declared=years,
             ),
             program=program.id,

@@ -11,6 +11,7 @@ from zaitaku_core.calendar.fiscal import (
     PlanPeriod,
     check_in_period,
     fiscal_year_of,
+    fiscal_years_named,
     parse_fiscal_year,
     parse_plan_period,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "PlanPeriod",
     "check_in_period",
     "fiscal_year_of",
+    "fiscal_years_named",
     "format_date",
     "from_era",
     "national_holidays",

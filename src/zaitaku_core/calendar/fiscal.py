@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 
 import attrs
 
 from zaitaku_core.calendar.era import Era, to_era
 from zaitaku_core.errors import EraDateError, FiscalYearError
-from zaitaku_core.i18n import N_
+from zaitaku_core.i18n import N_, ByLanguage
 
 __all__ = [
     "FiscalYear",
     "PlanPeriod",
     "check_in_period",
     "fiscal_year_of",
+    "fiscal_years_named",
     "parse_fiscal_year",
     "parse_plan_period",
 ]
@@ -78,6 +80,19 @@ class FiscalYear:
 
     def __str__(self) -> str:
         return self.label()
+
+
+def fiscal_years_named(years: Iterable[int]) -> ByLanguage:
+    """Fiscal years as a message names them, in order: 令和6年度（FY2024）、令和7年度（FY2025） in Japanese,
+    FY2024, FY2025 in English.
+
+    >>> fiscal_years_named([2025, 2024]).ja
+    '令和6年度（FY2024）、令和7年度（FY2025）'
+    """
+    ordered = sorted(years)
+    return ByLanguage(
+        "、".join(f"{FiscalYear(y).label()}（FY{y}）" for y in ordered), ", ".join(f"FY{y}" for y in ordered)
+    )
 
 
 def fiscal_year_of(day: date) -> int:
