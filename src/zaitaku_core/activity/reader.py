@@ -49,14 +49,7 @@ from zaitaku_core.calendar.era import parse_date
 from zaitaku_core.errors import ActivityImportError, InputError, _filled
 from zaitaku_core.framework import CareScene, normalize_label
 from zaitaku_core.i18n import N_, ByLanguage, ja_en, resolve_lang, tr
-from zaitaku_core.io.xlsx_cells import (
-    ERROR_VALUE,
-    as_1900_serial,
-    is_error,
-    load_values,
-    serial_offset,
-    unescape,
-)
+from zaitaku_core.io.xlsx_cells import ERROR_VALUE, as_1900_serial, is_error, load_values, serial_offset, unescape
 
 __all__ = [
     "COLUMNS",

@@ -33,14 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from zaitaku_core.errors import WorkbookError, WorkbookProblem, field_error_text
 from zaitaku_core.i18n import NP_, translate
-from zaitaku_core.io.xlsx_cells import (
-    ERROR_VALUE,
-    as_1900_serial,
-    is_error,
-    load_values,
-    serial_offset,
-    unescape,
-)
+from zaitaku_core.io.xlsx_cells import ERROR_VALUE, as_1900_serial, is_error, load_values, serial_offset, unescape
 from zaitaku_core.io.xlsx_schema import (
     LIST_SHEET,
     LOG_SHEET,
